@@ -1,0 +1,122 @@
+//! Commands as the core hands them to a driver: an argument list of byte strings.
+
+use std::fmt;
+
+/// One Redis command: the name and its arguments, each a binary-safe byte string.
+///
+/// The core builds these; a driver sends them as they are and hands back the reply.
+///
+/// ```
+/// use redset::core::Command;
+/// let cmd = Command::new("ZCARD").arg("jobs");
+/// assert_eq!(cmd.args(), [b"ZCARD".to_vec(), b"jobs".to_vec()]);
+/// assert_eq!(cmd.to_resp(), b"*2\r\n$5\r\nZCARD\r\n$4\r\njobs\r\n");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Command {
+    args: Vec<Vec<u8>>,
+}
+
+impl Command {
+    /// Starts a command with its name.
+    pub fn new(name: &str) -> Self {
+        Command {
+            args: vec![name.as_bytes().to_vec()],
+        }
+    }
+
+    /// Appends one argument.
+    pub fn arg(mut self, arg: impl Into<Arg>) -> Self {
+        self.args.push(arg.into().0);
+        self
+    }
+
+    /// The command name followed by its arguments.
+    pub fn args(&self) -> &[Vec<u8>] {
+        &self.args
+    }
+
+    /// Takes the argument list out of the command.
+    pub fn into_args(self) -> Vec<Vec<u8>> {
+        self.args
+    }
+
+    /// The command name (`"EVALSHA"`, `"ZPOPMIN"`, …).
+    pub fn name(&self) -> &str {
+        std::str::from_utf8(&self.args[0]).unwrap_or("?")
+    }
+
+    /// The command encoded as a RESP array of bulk strings, as it goes on the wire.
+    pub fn to_resp(&self) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", self.args.len()).into_bytes();
+        for arg in &self.args {
+            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            out.extend_from_slice(arg);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        for arg in &self.args {
+            list.entry(&String::from_utf8_lossy(arg));
+        }
+        list.finish()
+    }
+}
+
+/// One command argument as bytes. Built from strings, byte slices, integers and scores.
+///
+/// ```
+/// use redset::core::Arg;
+/// assert_eq!(Arg::from(1.5).0, b"1.5");
+/// assert_eq!(Arg::from(f64::NEG_INFINITY).0, b"-inf");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arg(pub Vec<u8>);
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg(s.as_bytes().to_vec())
+    }
+}
+
+impl From<&[u8]> for Arg {
+    fn from(b: &[u8]) -> Self {
+        Arg(b.to_vec())
+    }
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(b: Vec<u8>) -> Self {
+        Arg(b)
+    }
+}
+
+impl From<usize> for Arg {
+    fn from(n: usize) -> Self {
+        Arg(n.to_string().into_bytes())
+    }
+}
+
+/// Scores are written in Rust's shortest round-trip form, which Redis parses exactly;
+/// infinities are spelled `inf`/`-inf` as Redis expects. NaN never gets here: the core
+/// rejects it before building a command.
+impl From<f64> for Arg {
+    fn from(score: f64) -> Self {
+        Arg(format_score(score).into_bytes())
+    }
+}
+
+pub(crate) fn format_score(score: f64) -> String {
+    if score == f64::INFINITY {
+        "inf".to_owned()
+    } else if score == f64::NEG_INFINITY {
+        "-inf".to_owned()
+    } else {
+        score.to_string()
+    }
+}

@@ -1,0 +1,85 @@
+//! The one error type of redset, shared by the core and every driver.
+
+use std::fmt;
+
+/// A boxed error from user code (a serializer) or from a transport.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What can go wrong in a redset operation.
+///
+/// ```
+/// use redset::Error;
+/// let err = Error::Empty { set: "jobs".into(), position: 0 };
+/// assert_eq!(err.to_string(), "set \"jobs\" is empty");
+/// assert!(err.is_empty());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// There is no (eligible) item at the requested position: the original's `KeyError`.
+    #[error("{}", empty_message(set, *position))]
+    Empty {
+        /// The set's name.
+        set: String,
+        /// The position asked for (0 for `pop`/`peek`).
+        position: usize,
+    },
+    /// An argument was rejected before anything was sent (a NaN score, say).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// Redis answered with an error reply (`WRONGTYPE …`, `ERR …`, …).
+    #[error("redis error: {message}")]
+    Server {
+        /// The error code: the first word of the reply (`WRONGTYPE`, `ERR`, …).
+        code: String,
+        /// The whole error text as the server sent it.
+        message: String,
+    },
+    /// The connection failed: refused, dropped, timed out.
+    #[error("connection error: {0}")]
+    Connection(#[source] BoxError),
+    /// A reply did not have the shape the operation expects.
+    #[error("unexpected reply to {command}: {detail}")]
+    Protocol {
+        /// The command whose reply was wrong.
+        command: String,
+        /// What was wrong with it.
+        detail: String,
+    },
+    /// The serializer failed to turn an item into bytes.
+    #[error("serializer error: {0}")]
+    Serializer(#[source] BoxError),
+}
+
+fn empty_message(set: &str, position: usize) -> String {
+    if position == 0 {
+        format!("set {set:?} is empty")
+    } else {
+        format!("set {set:?} has no item at position {position}")
+    }
+}
+
+impl Error {
+    /// Whether this is the [`Error::Empty`] error (the original's `KeyError`).
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Error::Empty { .. })
+    }
+
+    /// The server's error code, for [`Error::Server`].
+    pub fn server_code(&self) -> Option<&str> {
+        match self {
+            Error::Server { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn protocol(command: &str, detail: impl fmt::Display) -> Self {
+        Error::Protocol {
+            command: command.to_owned(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+/// A `Result` with redset's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,31 @@
+//! The sans-IO core: every redset operation as commands out and replies in.
+//!
+//! Nothing here does I/O, reads a clock or knows a Redis client. [`SetCore`] holds a
+//! set's name, kind, serializer and scorer and builds each operation as an
+//! [`Operation`]; drivers ([`crate::SortedSet`] on the `redis` crate, the wasm
+//! binding for Node) only carry [`Command`]s to Redis and [`Reply`]s back.
+//!
+//! Room left for what comes next, all of it within this shape: a blocking pop is a
+//! `BZPOPMIN` [`Call`](script) whose empty reply means "timed out"; batch adds with
+//! `NX`/`XX`/`GT`/`LT` are one `ZADD` built from many members; leases are a two-key
+//! script (the set and an in-flight set sharing a `{hash tag}` for Redis Cluster); and a
+//! server clock is a script variant that reads `TIME` instead of taking "now".
+
+mod command;
+mod error;
+mod operation;
+mod reply;
+mod script;
+mod serializer;
+mod set;
+
+pub use command::{Arg, Command};
+pub use error::{BoxError, Error, Result};
+pub use operation::{too_many_round_trips, Operation, Step, MAX_ROUND_TRIPS};
+pub use reply::Reply;
+pub use script::{Script, POP_DUE};
+pub use serializer::{Bytes, FnSerializer, Json, Serializer, Text, Utf8};
+pub use set::{Kind, Scorer, SetCore, Undecodable, UndecodableHook};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,273 @@
+//! Replies as a driver hands them to the core, and their decoding.
+//!
+//! One value model covers RESP2 and RESP3: drivers map their client's values onto
+//! [`Reply`] and the decoders here accept every shape either protocol gives for the
+//! same command (scores as bulk strings or doubles, `ZPOPMIN` flat or nested, nulls).
+
+use super::error::{Error, Result};
+
+/// A Redis reply, independent of any client library.
+///
+/// ```
+/// use redset::core::Reply;
+/// let reply = Reply::error("WRONGTYPE Operation against a key holding the wrong kind of value");
+/// assert!(matches!(reply, Reply::Error { ref code, .. } if code == "WRONGTYPE"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// RESP2 null bulk/array, RESP3 null.
+    Nil,
+    /// An integer.
+    Int(i64),
+    /// A RESP3 double.
+    Double(f64),
+    /// A RESP3 boolean.
+    Bool(bool),
+    /// A bulk string (binary-safe).
+    Bulk(Vec<u8>),
+    /// A simple string such as `OK`.
+    Status(String),
+    /// An array, RESP3 set or push.
+    Array(Vec<Reply>),
+    /// A RESP3 map.
+    Map(Vec<(Reply, Reply)>),
+    /// A reply of a shape no redset command is answered with (kept for error messages).
+    Other(String),
+    /// An error reply.
+    Error {
+        /// The first word of the message (`ERR`, `NOSCRIPT`, `WRONGTYPE`, …).
+        code: String,
+        /// The whole message.
+        message: String,
+    },
+}
+
+impl Reply {
+    /// An error reply from its full text, splitting off the code.
+    pub fn error(message: &str) -> Reply {
+        let code = message.split_whitespace().next().unwrap_or("ERR");
+        Reply::Error {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// A bulk string reply.
+    pub fn bulk(bytes: impl AsRef<[u8]>) -> Reply {
+        Reply::Bulk(bytes.as_ref().to_vec())
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Reply::Nil => "nil",
+            Reply::Int(_) => "integer",
+            Reply::Double(_) => "double",
+            Reply::Bool(_) => "boolean",
+            Reply::Bulk(_) => "bulk string",
+            Reply::Status(_) => "simple string",
+            Reply::Array(_) => "array",
+            Reply::Map(_) => "map",
+            Reply::Other(_) => "an unsupported reply",
+            Reply::Error { .. } => "error",
+        }
+    }
+}
+
+/// Decodes replies for one command, so errors name it.
+pub(crate) struct Decoder<'c> {
+    pub command: &'c str,
+}
+
+impl Decoder<'_> {
+    fn unexpected(&self, wanted: &str, got: &Reply) -> Error {
+        Error::protocol(self.command, format!("expected {wanted}, got {}", got.kind()))
+    }
+
+    /// Turns an error reply into [`Error::Server`]; passes anything else on.
+    pub fn ok(&self, reply: Reply) -> Result<Reply> {
+        match reply {
+            Reply::Error { code, message } => Err(Error::Server { code, message }),
+            other => Ok(other),
+        }
+    }
+
+    pub fn integer(&self, reply: Reply) -> Result<i64> {
+        match self.ok(reply)? {
+            Reply::Int(n) => Ok(n),
+            Reply::Bool(b) => Ok(b as i64),
+            Reply::Double(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => Ok(d as i64),
+            Reply::Bulk(b) => {
+                parse_text(&b).ok_or_else(|| Error::protocol(self.command, "not an integer"))
+            }
+            other => Err(self.unexpected("an integer", &other)),
+        }
+    }
+
+    pub fn count(&self, reply: Reply) -> Result<u64> {
+        let n = self.integer(reply)?;
+        u64::try_from(n).map_err(|_| Error::protocol(self.command, format!("negative count {n}")))
+    }
+
+    pub fn flag(&self, reply: Reply) -> Result<bool> {
+        Ok(self.count(reply)? > 0)
+    }
+
+    pub fn score(&self, reply: Reply) -> Result<f64> {
+        let score = match self.ok(reply)? {
+            Reply::Double(d) => d,
+            Reply::Int(n) => n as f64,
+            Reply::Bulk(ref b) => parse_text::<f64>(b)
+                .ok_or_else(|| Error::protocol(self.command, "score is not a number"))?,
+            Reply::Status(ref s) => parse_text::<f64>(s.as_bytes())
+                .ok_or_else(|| Error::protocol(self.command, "score is not a number"))?,
+            other => return Err(self.unexpected("a score", &other)),
+        };
+        if score.is_nan() {
+            return Err(Error::protocol(self.command, "score is NaN"));
+        }
+        Ok(score)
+    }
+
+    pub fn optional_score(&self, reply: Reply) -> Result<Option<f64>> {
+        match self.ok(reply)? {
+            Reply::Nil => Ok(None),
+            other => self.score(other).map(Some),
+        }
+    }
+
+    pub fn member(&self, reply: Reply) -> Result<Vec<u8>> {
+        match self.ok(reply)? {
+            Reply::Bulk(b) => Ok(b),
+            Reply::Status(s) => Ok(s.into_bytes()),
+            other => Err(self.unexpected("a member", &other)),
+        }
+    }
+
+    /// An array; `Nil` counts as an empty one (RESP2 null array).
+    pub fn array(&self, reply: Reply) -> Result<Vec<Reply>> {
+        match self.ok(reply)? {
+            Reply::Array(items) => Ok(items),
+            Reply::Nil => Ok(Vec::new()),
+            other => Err(self.unexpected("an array", &other)),
+        }
+    }
+
+    pub fn members(&self, reply: Reply) -> Result<Vec<Vec<u8>>> {
+        self.array(reply)?
+            .into_iter()
+            .map(|item| self.member(item))
+            .collect()
+    }
+
+    /// Member/score pairs: RESP2's flat `[m, s, m, s]`, RESP3's `[[m, s], …]`, a single
+    /// RESP3 pair `[m, s]` (ZPOPMIN without COUNT), or a RESP3 map.
+    pub fn pairs(&self, reply: Reply) -> Result<Vec<(Vec<u8>, f64)>> {
+        let items = match self.ok(reply)? {
+            Reply::Map(map) => {
+                return map
+                    .into_iter()
+                    .map(|(m, s)| Ok((self.member(m)?, self.score(s)?)))
+                    .collect()
+            }
+            other => self.array(other)?,
+        };
+        if items.iter().all(|item| matches!(item, Reply::Array(_))) {
+            items
+                .into_iter()
+                .map(|pair| match self.array(pair)?.as_mut_slice() {
+                    [m, s] => Ok((
+                        self.member(std::mem::replace(m, Reply::Nil))?,
+                        self.score(std::mem::replace(s, Reply::Nil))?,
+                    )),
+                    other => Err(Error::protocol(
+                        self.command,
+                        format!("expected a [member, score] pair, got {} items", other.len()),
+                    )),
+                })
+                .collect()
+        } else if items.len() % 2 == 0 {
+            let mut pairs = Vec::with_capacity(items.len() / 2);
+            let mut iter = items.into_iter();
+            while let (Some(m), Some(s)) = (iter.next(), iter.next()) {
+                pairs.push((self.member(m)?, self.score(s)?));
+            }
+            Ok(pairs)
+        } else {
+            Err(Error::protocol(
+                self.command,
+                format!("odd number of items ({}) in a member/score list", items.len()),
+            ))
+        }
+    }
+}
+
+fn parse_text<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
+    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: Decoder<'static> = Decoder { command: "TEST" };
+
+    #[test]
+    fn scores_in_every_shape() {
+        assert_eq!(D.score(Reply::bulk("1.5")).unwrap(), 1.5);
+        assert_eq!(D.score(Reply::bulk("inf")).unwrap(), f64::INFINITY);
+        assert_eq!(D.score(Reply::bulk("-inf")).unwrap(), f64::NEG_INFINITY);
+        assert_eq!(D.score(Reply::Double(-2.25)).unwrap(), -2.25);
+        assert_eq!(D.score(Reply::Int(3)).unwrap(), 3.0);
+        assert!(matches!(D.score(Reply::bulk("nan")), Err(Error::Protocol { .. })));
+        assert!(matches!(D.score(Reply::bulk("x")), Err(Error::Protocol { .. })));
+        assert!(matches!(D.score(Reply::Nil), Err(Error::Protocol { .. })));
+        assert_eq!(D.optional_score(Reply::Nil).unwrap(), None);
+    }
+
+    #[test]
+    fn pairs_flat_nested_single_and_map() {
+        let flat = Reply::Array(vec![
+            Reply::bulk("a"),
+            Reply::bulk("1"),
+            Reply::bulk("b"),
+            Reply::bulk("2"),
+        ]);
+        let nested = Reply::Array(vec![
+            Reply::Array(vec![Reply::bulk("a"), Reply::Double(1.0)]),
+            Reply::Array(vec![Reply::bulk("b"), Reply::Double(2.0)]),
+        ]);
+        let expected = vec![(b"a".to_vec(), 1.0), (b"b".to_vec(), 2.0)];
+        assert_eq!(D.pairs(flat).unwrap(), expected);
+        assert_eq!(D.pairs(nested).unwrap(), expected);
+        let map = Reply::Map(vec![(Reply::bulk("a"), Reply::Double(1.0))]);
+        assert_eq!(D.pairs(map).unwrap(), vec![(b"a".to_vec(), 1.0)]);
+        assert_eq!(D.pairs(Reply::Array(vec![])).unwrap(), vec![]);
+        assert_eq!(D.pairs(Reply::Nil).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn malformed_pairs_are_protocol_errors() {
+        let odd = Reply::Array(vec![Reply::bulk("a")]);
+        assert!(matches!(D.pairs(odd), Err(Error::Protocol { .. })));
+        let triple = Reply::Array(vec![Reply::Array(vec![Reply::bulk("a"); 3])]);
+        assert!(matches!(D.pairs(triple), Err(Error::Protocol { .. })));
+        assert!(matches!(D.pairs(Reply::Int(1)), Err(Error::Protocol { .. })));
+    }
+
+    #[test]
+    fn error_replies_become_server_errors() {
+        let err = D.integer(Reply::error("WRONGTYPE Operation against a key")).unwrap_err();
+        assert_eq!(err.server_code(), Some("WRONGTYPE"));
+        assert!(err.to_string().contains("Operation against a key"));
+    }
+
+    #[test]
+    fn integers_and_counts() {
+        assert_eq!(D.integer(Reply::Int(7)).unwrap(), 7);
+        assert_eq!(D.integer(Reply::bulk("7")).unwrap(), 7);
+        assert_eq!(D.integer(Reply::Double(7.0)).unwrap(), 7);
+        assert!(D.flag(Reply::Bool(true)).unwrap());
+        assert!(matches!(D.count(Reply::Int(-1)), Err(Error::Protocol { .. })));
+        assert!(matches!(D.integer(Reply::Double(0.5)), Err(Error::Protocol { .. })));
+    }
+}

@@ -1,0 +1,132 @@
+//! The Lua scripts redset runs server-side, and the EVALSHA → EVAL fallback.
+
+use std::sync::LazyLock;
+
+use super::command::{Arg, Command};
+use super::reply::Reply;
+
+/// A Lua script with its SHA1, as `EVALSHA` wants it.
+///
+/// ```
+/// use redset::core::Script;
+/// let script = Script::new("return 1");
+/// assert_eq!(script.sha1(), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+/// ```
+#[derive(Debug)]
+pub struct Script {
+    source: &'static str,
+    sha1: String,
+}
+
+impl Script {
+    /// Wraps a script's source and computes its SHA1.
+    pub fn new(source: &'static str) -> Self {
+        Script {
+            source,
+            sha1: sha1_smol::Sha1::from(source).digest().to_string(),
+        }
+    }
+
+    /// The Lua source.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+
+    /// The hex SHA1 of the source.
+    pub fn sha1(&self) -> &str {
+        &self.sha1
+    }
+}
+
+/// Atomically removes and returns up to `ARGV[2]` members whose score is at most
+/// `ARGV[1]`, lowest score first. `ZREM` goes in chunks because Lua's `unpack` is
+/// limited by the C stack (about 8000 values).
+pub static POP_DUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for i = 1, #due, 1000 do
+  redis.call('ZREM', KEYS[1], unpack(due, i, math.min(i + 999, #due)))
+end
+return due"#,
+    )
+});
+
+/// One logical request: a plain command, or a script call that is first sent as
+/// `EVALSHA` and, if the server answers `NOSCRIPT` (restarted, flushed, failed over),
+/// once more as `EVAL`, which also caches the script for the next call.
+#[derive(Debug)]
+pub(crate) enum Call {
+    Command(Command),
+    Script {
+        script: &'static Script,
+        keys: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+        by_source: bool,
+    },
+    /// The reply is known without asking (e.g. `take(0)`): nothing is sent.
+    Known(Reply),
+}
+
+/// What the call wants after a reply.
+pub(crate) enum Outcome {
+    /// Send the (new) command of [`Call::command`] again.
+    Resend,
+    /// The call's final reply.
+    Reply(Reply),
+}
+
+impl Call {
+    pub fn script(script: &'static Script, keys: Vec<Vec<u8>>, args: Vec<Vec<u8>>) -> Call {
+        Call::Script {
+            script,
+            keys,
+            args,
+            by_source: false,
+        }
+    }
+
+    /// The command to send now; `None` for a [`Call::Known`] reply.
+    pub fn command(&self) -> Option<Command> {
+        match self {
+            Call::Command(cmd) => Some(cmd.clone()),
+            Call::Script {
+                script,
+                keys,
+                args,
+                by_source,
+            } => {
+                let head = if *by_source {
+                    Command::new("EVAL").arg(script.source())
+                } else {
+                    Command::new("EVALSHA").arg(script.sha1())
+                };
+                let with_keys = keys
+                    .iter()
+                    .fold(head.arg(keys.len()), |cmd, key| cmd.arg(Arg(key.clone())));
+                Some(args.iter().fold(with_keys, |cmd, a| cmd.arg(Arg(a.clone()))))
+            }
+            Call::Known(_) => None,
+        }
+    }
+
+    /// The name of the command this call sends, for error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::Command(_) | Call::Known(_) => "command",
+            Call::Script { by_source: true, .. } => "EVAL",
+            Call::Script { .. } => "EVALSHA",
+        }
+    }
+
+    pub fn on_reply(&mut self, reply: Reply) -> Outcome {
+        match (self, &reply) {
+            (Call::Script { by_source, .. }, Reply::Error { code, .. })
+                if code == "NOSCRIPT" && !*by_source =>
+            {
+                *by_source = true;
+                Outcome::Resend
+            }
+            _ => Outcome::Reply(reply),
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! Set semantics: which commands each operation sends and what their replies mean.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::command::{Arg, Command};
+use super::error::{BoxError, Error, Result};
+use super::operation::{Exchange, Operation};
+use super::reply::{Decoder, Reply};
+use super::script::{Call, POP_DUE};
+use super::serializer::Serializer;
+
+/// The three kinds of set, which differ only in scoring and eligibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Priority order; the default score is 0.
+    Sorted,
+    /// FIFO: the default score is the time of `add`.
+    TimeSorted,
+    /// Like `TimeSorted`, but only items whose score is at most "now" are eligible.
+    Scheduled,
+}
+
+impl Kind {
+    /// The type name users see (`SortedSet`, …).
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Kind::Sorted => "SortedSet",
+            Kind::TimeSorted => "TimeSortedSet",
+            Kind::Scheduled => "ScheduledSet",
+        }
+    }
+}
+
+/// A scorer: gives an item its score when `add` is called without one.
+pub type Scorer<T> = Arc<dyn Fn(&T) -> f64 + Send + Sync>;
+
+/// Called for each popped or peeked member that fails to deserialize.
+pub type UndecodableHook = Arc<dyn Fn(&Undecodable<'_>) + Send + Sync>;
+
+/// A member that the serializer could not load.
+#[derive(Debug)]
+pub struct Undecodable<'a> {
+    /// The set's name.
+    pub set: &'a str,
+    /// The member's raw bytes.
+    pub raw: &'a [u8],
+    /// What the serializer said.
+    pub error: &'a BoxError,
+}
+
+impl Undecodable<'_> {
+    /// The raw bytes for a log line: escaped and cut to 64 bytes.
+    pub fn raw_preview(&self) -> String {
+        const LIMIT: usize = 64;
+        let shown = String::from_utf8_lossy(&self.raw[..self.raw.len().min(LIMIT)]);
+        if self.raw.len() > LIMIT {
+            format!("{shown:?}… ({} bytes)", self.raw.len())
+        } else {
+            format!("{shown:?}")
+        }
+    }
+}
+
+fn log_undecodable(failure: &Undecodable<'_>) {
+    tracing::warn!(
+        set = failure.set,
+        raw = %failure.raw_preview(),
+        error = %failure.error,
+        "removed an item that failed to deserialize"
+    );
+}
+
+/// Everything a set is, without a connection: name, kind, serializer, scorer.
+///
+/// Each method returns an [`Operation`] that a driver runs. "Now" (UNIX seconds) is
+/// always an argument: the core reads no clock.
+///
+/// ```
+/// use redset::core::{Kind, Operation, Reply, SetCore, Step};
+/// use redset::Utf8;
+/// let set = SetCore::new("jobs", Kind::Sorted, Utf8);
+/// let mut add = set.add(&"a".to_string(), Some(2.0), 0.0).unwrap();
+/// let Step::Send(cmd) = add.start().unwrap() else { unreachable!() };
+/// assert_eq!(format!("{cmd:?}"), r#"["ZADD", "jobs", "2", "a"]"#);
+/// assert!(matches!(add.feed(Reply::Int(1)).unwrap(), Step::Done(s) if s == 2.0));
+/// ```
+pub struct SetCore<S: Serializer> {
+    name: String,
+    kind: Kind,
+    serializer: S,
+    scorer: Option<Scorer<S::Item>>,
+    on_undecodable: UndecodableHook,
+}
+
+impl<S: Serializer> SetCore<S> {
+    /// A set of the given kind, stored at the Redis key `name`.
+    pub fn new(name: impl Into<String>, kind: Kind, serializer: S) -> Self {
+        SetCore {
+            name: name.into(),
+            kind,
+            serializer,
+            scorer: None,
+            on_undecodable: Arc::new(log_undecodable),
+        }
+    }
+
+    /// The set's name, which is also its Redis key.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The set's kind.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Replaces the scorer used by `add` without an explicit score.
+    pub fn with_scorer(mut self, scorer: Scorer<S::Item>) -> Self {
+        self.scorer = Some(scorer);
+        self
+    }
+
+    /// Replaces what happens to members that fail to deserialize (default: a
+    /// `tracing` warning naming the set and showing the raw bytes).
+    pub fn with_undecodable_hook(mut self, hook: UndecodableHook) -> Self {
+        self.on_undecodable = hook;
+        self
+    }
+
+    /// Swaps the serializer. The scorer, typed for the old items, is dropped.
+    pub fn with_serializer<S2: Serializer>(self, serializer: S2) -> SetCore<S2> {
+        SetCore {
+            name: self.name,
+            kind: self.kind,
+            serializer,
+            scorer: None,
+            on_undecodable: self.on_undecodable,
+        }
+    }
+
+    fn key(&self) -> Arg {
+        Arg::from(self.name.as_str())
+    }
+
+    fn member(&self, item: &S::Item) -> Result<Vec<u8>> {
+        self.serializer.dumps(item).map_err(Error::Serializer)
+    }
+
+    fn load(&self, raw: Vec<u8>) -> Option<S::Item> {
+        match self.serializer.loads(&raw) {
+            Ok(item) => Some(item),
+            Err(error) => {
+                (self.on_undecodable)(&Undecodable {
+                    set: &self.name,
+                    raw: &raw,
+                    error: &error,
+                });
+                None
+            }
+        }
+    }
+
+    fn empty(&self, position: usize) -> Error {
+        Error::Empty {
+            set: self.name.clone(),
+            position,
+        }
+    }
+
+    fn command<T>(
+        &self,
+        cmd: Command,
+        decode: impl FnOnce(&Decoder<'_>, Reply) -> Result<T>,
+    ) -> Exchange<impl FnOnce(Reply) -> Result<T>> {
+        let name = cmd.name().to_owned();
+        Exchange::new(Call::Command(cmd), move |reply| {
+            decode(&Decoder { command: &name }, reply)
+        })
+    }
+
+    /// The score `add` uses: the explicit one (0 included), else the scorer's, else
+    /// "now" for time-ordered kinds, else 0. NaN is rejected; ±inf are valid.
+    pub fn resolve_score(&self, item: &S::Item, score: Option<f64>, now: f64) -> Result<f64> {
+        let (score, source) = match (score, &self.scorer, self.kind) {
+            (Some(score), _, _) => (score, "score"),
+            (None, Some(scorer), _) => (scorer(item), "scorer's score"),
+            (None, None, Kind::Sorted) => (0.0, "default score"),
+            (None, None, Kind::TimeSorted | Kind::Scheduled) => (now, "clock's time"),
+        };
+        if score.is_nan() {
+            return Err(Error::InvalidInput(format!(
+                "the {source} for an item of {:?} is NaN",
+                self.name
+            )));
+        }
+        Ok(score)
+    }
+
+    /// `ZADD`: adds the item or updates its score; yields the score used.
+    /// Serializer errors and NaN scores fail here, before anything is sent.
+    pub fn add(
+        &self,
+        item: &S::Item,
+        score: Option<f64>,
+        now: f64,
+    ) -> Result<impl Operation<Output = f64> + '_> {
+        let score = self.resolve_score(item, score, now)?;
+        let cmd = Command::new("ZADD")
+            .arg(self.key())
+            .arg(score)
+            .arg(self.member(item)?);
+        Ok(self.command(cmd, move |d, reply| d.integer(reply).map(|_| score)))
+    }
+
+    /// Removes up to `count` eligible members, lowest score first, in one atomic
+    /// command: `ZPOPMIN`, or for a scheduled set the [`POP_DUE`] script.
+    fn pop_call(&self, count: usize, now: f64) -> Call {
+        match (count, self.kind) {
+            (0, _) => Call::Known(Reply::Array(Vec::new())),
+            (_, Kind::Scheduled) => Call::script(
+                &POP_DUE,
+                vec![self.name.as_bytes().to_vec()],
+                vec![Arg::from(now).0, Arg::from(count).0],
+            ),
+            _ => Call::Command(Command::new("ZPOPMIN").arg(self.key()).arg(count)),
+        }
+    }
+
+    /// The members in the reply to [`pop_call`](Self::pop_call).
+    fn popped(kind: Kind, reply: Reply) -> Result<Vec<Vec<u8>>> {
+        match kind {
+            Kind::Scheduled => Decoder { command: "EVALSHA" }.members(reply),
+            _ => Ok(Decoder { command: "ZPOPMIN" }
+                .pairs(reply)?
+                .into_iter()
+                .map(|(member, _)| member)
+                .collect()),
+        }
+    }
+
+    /// Atomically removes and returns the lowest-scored eligible item.
+    ///
+    /// [`Error::Empty`] when there is none; `Ok(None)` when the removed member failed to
+    /// deserialize (it is reported to the undecodable hook).
+    pub fn pop(&self, now: f64) -> impl Operation<Output = Option<S::Item>> + '_ {
+        Exchange::new(self.pop_call(1, now), move |reply| {
+            let raw = Self::popped(self.kind, reply)?.into_iter().next();
+            Ok(self.load(raw.ok_or_else(|| self.empty(0))?))
+        })
+    }
+
+    /// Atomically removes and returns at most `count` eligible items in score order;
+    /// members that fail to deserialize are reported and left out.
+    pub fn take(&self, count: usize, now: f64) -> impl Operation<Output = Vec<S::Item>> + '_ {
+        Exchange::new(self.pop_call(count, now), move |reply| {
+            let members = Self::popped(self.kind, reply)?;
+            Ok(members.into_iter().filter_map(|raw| self.load(raw)).collect())
+        })
+    }
+
+    /// The eligible members from `position` on, without removing them; with scores.
+    fn range(&self, position: usize, count: usize, with_scores: bool, now: f64) -> Command {
+        let cmd = match self.kind {
+            Kind::Scheduled => Command::new("ZRANGEBYSCORE")
+                .arg(self.key())
+                .arg("-inf")
+                .arg(now),
+            _ => Command::new("ZRANGE")
+                .arg(self.key())
+                .arg(position)
+                .arg(position + count - 1),
+        };
+        let cmd = if with_scores { cmd.arg("WITHSCORES") } else { cmd };
+        match self.kind {
+            Kind::Scheduled => cmd.arg("LIMIT").arg(position).arg(count),
+            _ => cmd,
+        }
+    }
+
+    /// The eligible item at `position` (0 = next), without removing it.
+    ///
+    /// [`Error::Empty`] when there is none; `Ok(None)` when it fails to deserialize.
+    pub fn peek(&self, position: usize, now: f64) -> impl Operation<Output = Option<S::Item>> + '_ {
+        self.command(self.range(position, 1, false, now), move |d, reply| {
+            let raw = d.members(reply)?.into_iter().next();
+            Ok(self.load(raw.ok_or_else(|| self.empty(position))?))
+        })
+    }
+
+    /// The score of the next eligible item, if any.
+    pub fn peek_score(&self, now: f64) -> impl Operation<Output = Option<f64>> + '_ {
+        self.command(self.range(0, 1, true, now), |d, reply| {
+            Ok(d.pairs(reply)?.into_iter().next().map(|(_, score)| score))
+        })
+    }
+
+    /// `ZSCORE`: the item's score, or `None` if it is not in the set.
+    pub fn score(&self, item: &S::Item) -> Result<impl Operation<Output = Option<f64>> + '_> {
+        let cmd = Command::new("ZSCORE").arg(self.key()).arg(self.member(item)?);
+        Ok(self.command(cmd, |d, reply| d.optional_score(reply)))
+    }
+
+    /// Whether the item is in the set (eligible or not).
+    pub fn contains(&self, item: &S::Item) -> Result<impl Operation<Output = bool> + '_> {
+        let cmd = Command::new("ZSCORE").arg(self.key()).arg(self.member(item)?);
+        Ok(self.command(cmd, |d, reply| Ok(d.optional_score(reply)?.is_some())))
+    }
+
+    /// `ZCARD`: how many items, eligible or not.
+    pub fn len(&self) -> impl Operation<Output = u64> + '_ {
+        self.command(Command::new("ZCARD").arg(self.key()), |d, reply| d.count(reply))
+    }
+
+    /// `ZCOUNT -inf now`: how many items are due at `now`.
+    pub fn available(&self, now: f64) -> impl Operation<Output = u64> + '_ {
+        let cmd = Command::new("ZCOUNT").arg(self.key()).arg("-inf").arg(now);
+        self.command(cmd, |d, reply| d.count(reply))
+    }
+
+    /// `DEL`: empties the set; true if it existed.
+    pub fn clear(&self) -> impl Operation<Output = bool> + '_ {
+        self.command(Command::new("DEL").arg(self.key()), |d, reply| d.flag(reply))
+    }
+
+    /// `ZREM`: removes the item; true if it was there.
+    pub fn discard(&self, item: &S::Item) -> Result<impl Operation<Output = bool> + '_> {
+        let cmd = Command::new("ZREM").arg(self.key()).arg(self.member(item)?);
+        Ok(self.command(cmd, |d, reply| d.flag(reply)))
+    }
+}
+
+impl<S: Serializer> fmt::Display for SetCore<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({:?})", self.kind.type_name(), self.name)
+    }
+}
+
+impl<S: Serializer> fmt::Debug for SetCore<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(self.kind.type_name())
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}

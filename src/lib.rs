@@ -1,0 +1,30 @@
+//! Redis-backed sorted sets that many processes can produce into and consume from
+//! safely: a priority work set ([`SortedSet`]), a FIFO set ([`TimeSortedSet`]) and a
+//! scheduler that hands items out only when their time has come ([`ScheduledSet`]).
+//!
+//! The logic lives in the sans-IO [`core`]; the drivers here carry its commands over
+//! the `redis` crate (sync at the top level, tokio in [`aio`]).
+//!
+//! ```no_run
+//! # fn main() -> redset::Result<()> {
+//! let client = redis::Client::open("redis://127.0.0.1/").unwrap();
+//! let mut jobs = redset::SortedSet::new(client.get_connection().unwrap(), "jobs");
+//! jobs.add_with_score(&"resize-42".to_string(), 1.0)?;
+//! assert_eq!(jobs.pop()?, Some("resize-42".to_string()));
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+pub mod core;
+
+pub use crate::core::{Bytes, Error, FnSerializer, Json, Result, Serializer, Text, Utf8};
+
+#[cfg(feature = "native")]
+mod native;
+
+#[cfg(feature = "native")]
+pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
+#[cfg(feature = "native")]
+pub use native::{RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
+#[cfg(feature = "tokio")]
+pub use native::aio;

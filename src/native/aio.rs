@@ -1,0 +1,143 @@
+//! The async driver (feature `tokio`) over any `redis::aio::ConnectionLike + Clone`,
+//! such as `MultiplexedConnection` or `ConnectionManager`.
+//!
+//! Methods take `&self`: each call clones the connection handle, which for the
+//! multiplexed connection types is cheap and lets many tasks share one set.
+//!
+//! ```no_run
+//! # async fn demo() -> redset::Result<()> {
+//! let client = redis::Client::open("redis://127.0.0.1/").unwrap();
+//! let conn = client.get_multiplexed_async_connection().await.unwrap();
+//! let jobs = redset::aio::SortedSet::new(conn, "jobs");
+//! jobs.add(&"job-1".to_string()).await?;
+//! let job = jobs.pop().await?;
+//! # Ok(()) }
+//! ```
+
+use redis::aio::ConnectionLike;
+
+use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
+use crate::core::{too_many_round_trips, Operation, Result, Serializer, Step, Utf8, MAX_ROUND_TRIPS};
+
+/// An async transport: a cloneable handle to an async connection.
+#[derive(Debug, Clone)]
+pub struct Async<C>(pub C);
+
+/// A priority set on an async connection.
+pub type SortedSet<C, S = Utf8> = RedisSet<Sorted, Async<C>, S>;
+/// A FIFO set on an async connection.
+pub type TimeSortedSet<C, S = Utf8> = RedisSet<TimeSorted, Async<C>, S>;
+/// A scheduled set on an async connection.
+pub type ScheduledSet<C, S = Utf8> = RedisSet<Scheduled, Async<C>, S>;
+
+impl<K: SetKind, C: ConnectionLike + Clone> RedisSet<K, Async<C>, Utf8> {
+    /// A set of `String`s stored at the Redis key `name`.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: redis::aio::MultiplexedConnection) {
+    /// let retries = redset::aio::ScheduledSet::new(conn, "retries");
+    /// # }
+    /// ```
+    pub fn new(conn: C, name: impl Into<String>) -> Self {
+        Self::with_transport(Async(conn), name)
+    }
+}
+
+impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
+    /// A handle to the connection, for other commands.
+    pub fn connection(&self) -> C {
+        self.transport.0.clone()
+    }
+
+    async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output> {
+        let mut conn = self.transport.0.clone();
+        let mut step = op.start()?;
+        for _ in 0..MAX_ROUND_TRIPS {
+            match step {
+                Step::Done(output) => return Ok(output),
+                Step::Send(cmd) => {
+                    let reply = conn.req_packed_command(&to_cmd(cmd)).await;
+                    step = op.feed(to_reply(reply)?)?;
+                }
+            }
+        }
+        match step {
+            Step::Done(output) => Ok(output),
+            Step::Send(_) => Err(too_many_round_trips()),
+        }
+    }
+
+    /// Adds the item (or updates its score) with the scorer's score; returns it.
+    /// See [`SortedSet::add`](crate::SortedSet::add).
+    pub async fn add(&self, item: &S::Item) -> Result<f64> {
+        self.run(self.core.add(item, None, unix_now())?).await
+    }
+
+    /// Adds the item with this score, 0 included; returns it. NaN is rejected.
+    pub async fn add_with_score(&self, item: &S::Item, score: f64) -> Result<f64> {
+        self.run(self.core.add(item, Some(score), unix_now())?).await
+    }
+
+    /// Atomically removes and returns the next eligible item; `Ok(None)` if it failed
+    /// to deserialize, [`Error::Empty`](crate::Error::Empty) if there is none.
+    pub async fn pop(&self) -> Result<Option<S::Item>> {
+        self.run(self.core.pop(unix_now())).await
+    }
+
+    /// Atomically removes and returns at most `count` eligible items in one round trip.
+    pub async fn take(&self, count: usize) -> Result<Vec<S::Item>> {
+        self.run(self.core.take(count, unix_now())).await
+    }
+
+    /// The next eligible item, without removing it.
+    pub async fn peek(&self) -> Result<Option<S::Item>> {
+        self.peek_at(0).await
+    }
+
+    /// The eligible item at `position`, without removing it.
+    pub async fn peek_at(&self, position: usize) -> Result<Option<S::Item>> {
+        self.run(self.core.peek(position, unix_now())).await
+    }
+
+    /// The score of the next eligible item, or `None`.
+    pub async fn peek_score(&self) -> Result<Option<f64>> {
+        self.run(self.core.peek_score(unix_now())).await
+    }
+
+    /// The item's score, or `None` if it is not in the set.
+    pub async fn score(&self, item: &S::Item) -> Result<Option<f64>> {
+        self.run(self.core.score(item)?).await
+    }
+
+    /// Whether the item is in the set (due or not).
+    pub async fn contains(&self, item: &S::Item) -> Result<bool> {
+        self.run(self.core.contains(item)?).await
+    }
+
+    /// How many items the set holds (due or not).
+    pub async fn len(&self) -> Result<u64> {
+        self.run(self.core.len()).await
+    }
+
+    /// Whether the set holds no item at all.
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(self.len().await? == 0)
+    }
+
+    /// Deletes the set; true if it existed.
+    pub async fn clear(&self) -> Result<bool> {
+        self.run(self.core.clear()).await
+    }
+
+    /// Removes the item; true if it was there.
+    pub async fn discard(&self, item: &S::Item) -> Result<bool> {
+        self.run(self.core.discard(item)?).await
+    }
+}
+
+impl<C: ConnectionLike + Clone, S: Serializer> ScheduledSet<C, S> {
+    /// How many items are due now (`len` counts all of them).
+    pub async fn available(&self) -> Result<u64> {
+        self.run(self.core.available(unix_now())).await
+    }
+}

@@ -1,0 +1,222 @@
+//! The synchronous driver over any `redis::ConnectionLike`.
+
+use redis::ConnectionLike;
+
+use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
+use crate::core::{too_many_round_trips, Operation, Result, Serializer, Step, Utf8, MAX_ROUND_TRIPS};
+
+/// A blocking transport: the connection a synchronous set sends its commands on.
+#[derive(Debug)]
+pub struct Blocking<C>(pub C);
+
+/// A priority set on a synchronous connection: lowest score first, default score 0.
+pub type SortedSet<C, S = Utf8> = RedisSet<Sorted, Blocking<C>, S>;
+/// A FIFO set on a synchronous connection: the default score is the time of `add`.
+pub type TimeSortedSet<C, S = Utf8> = RedisSet<TimeSorted, Blocking<C>, S>;
+/// A time-ordered set that hands out only items whose score (UNIX seconds) has come.
+pub type ScheduledSet<C, S = Utf8> = RedisSet<Scheduled, Blocking<C>, S>;
+
+impl<K: SetKind, C: ConnectionLike> RedisSet<K, Blocking<C>, Utf8> {
+    /// A set of `String`s stored at the Redis key `name`.
+    ///
+    /// ```no_run
+    /// let client = redis::Client::open("redis://127.0.0.1/").unwrap();
+    /// let jobs = redset::SortedSet::new(client.get_connection().unwrap(), "jobs");
+    /// ```
+    pub fn new(conn: C, name: impl Into<String>) -> Self {
+        Self::with_transport(Blocking(conn), name)
+    }
+}
+
+impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
+    /// The connection, for other commands.
+    pub fn connection(&mut self) -> &mut C {
+        &mut self.transport.0
+    }
+
+    /// Gives the connection back.
+    pub fn into_connection(self) -> C {
+        self.transport.0
+    }
+
+    fn run<O: Operation>(conn: &mut C, mut op: O) -> Result<O::Output> {
+        let mut step = op.start()?;
+        for _ in 0..MAX_ROUND_TRIPS {
+            match step {
+                Step::Done(output) => return Ok(output),
+                Step::Send(cmd) => step = op.feed(to_reply(conn.req_command(&to_cmd(cmd)))?)?,
+            }
+        }
+        match step {
+            Step::Done(output) => Ok(output),
+            Step::Send(_) => Err(too_many_round_trips()),
+        }
+    }
+
+    /// Adds the item (or updates its score) with the scorer's score; returns it.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// let score = jobs.add(&"job-1".to_string())?;
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn add(&mut self, item: &S::Item) -> Result<f64> {
+        Self::run(&mut self.transport.0, self.core.add(item, None, unix_now())?)
+    }
+
+    /// Adds the item (or updates its score) with this score, 0 included; returns it.
+    /// A NaN score is rejected with [`Error::InvalidInput`](crate::Error::InvalidInput).
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// assert_eq!(jobs.add_with_score(&"urgent".to_string(), -1.0)?, -1.0);
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn add_with_score(&mut self, item: &S::Item, score: f64) -> Result<f64> {
+        Self::run(&mut self.transport.0, self.core.add(item, Some(score), unix_now())?)
+    }
+
+    /// Atomically removes and returns the next eligible item.
+    ///
+    /// [`Error::Empty`](crate::Error::Empty) if there is none; `Ok(None)` if the removed
+    /// item failed to deserialize (it is logged).
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// match jobs.pop() {
+    ///     Ok(Some(job)) => println!("working on {job}"),
+    ///     Ok(None) => println!("dropped an unreadable item"),
+    ///     Err(e) if e.is_empty() => println!("nothing to do"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn pop(&mut self) -> Result<Option<S::Item>> {
+        Self::run(&mut self.transport.0, self.core.pop(unix_now()))
+    }
+
+    /// Atomically removes and returns at most `count` eligible items, in score order, in
+    /// one round trip. Items that fail to deserialize are logged and left out.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// for job in jobs.take(100)? { println!("{job}"); }
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn take(&mut self, count: usize) -> Result<Vec<S::Item>> {
+        Self::run(&mut self.transport.0, self.core.take(count, unix_now()))
+    }
+
+    /// The next eligible item, without removing it.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// let next = jobs.peek()?;
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn peek(&mut self) -> Result<Option<S::Item>> {
+        self.peek_at(0)
+    }
+
+    /// The eligible item at `position` (0 is the next), without removing it;
+    /// [`Error::Empty`](crate::Error::Empty) if there is none.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// let third = jobs.peek_at(2)?;
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn peek_at(&mut self, position: usize) -> Result<Option<S::Item>> {
+        Self::run(&mut self.transport.0, self.core.peek(position, unix_now()))
+    }
+
+    /// The score of the next eligible item, or `None`.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// if let Some(score) = jobs.peek_score()? { println!("next at {score}"); }
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn peek_score(&mut self) -> Result<Option<f64>> {
+        Self::run(&mut self.transport.0, self.core.peek_score(unix_now()))
+    }
+
+    /// The item's score, or `None` if it is not in the set.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// let score = jobs.score(&"job-1".to_string())?;
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn score(&mut self, item: &S::Item) -> Result<Option<f64>> {
+        Self::run(&mut self.transport.0, self.core.score(item)?)
+    }
+
+    /// Whether the item is in the set (due or not).
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// let queued = jobs.contains(&"job-1".to_string())?;
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn contains(&mut self, item: &S::Item) -> Result<bool> {
+        Self::run(&mut self.transport.0, self.core.contains(item)?)
+    }
+
+    /// How many items the set holds (due or not).
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// println!("{} queued", jobs.len()?);
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn len(&mut self) -> Result<u64> {
+        Self::run(&mut self.transport.0, self.core.len())
+    }
+
+    /// Whether the set holds no item at all.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// if jobs.is_empty()? { println!("idle"); }
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn is_empty(&mut self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Deletes the set; true if it existed.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// jobs.clear()?;
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn clear(&mut self) -> Result<bool> {
+        Self::run(&mut self.transport.0, self.core.clear())
+    }
+
+    /// Removes the item; true if it was there.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// let removed = jobs.discard(&"job-1".to_string())?;
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn discard(&mut self, item: &S::Item) -> Result<bool> {
+        Self::run(&mut self.transport.0, self.core.discard(item)?)
+    }
+}
+
+impl<C: ConnectionLike, S: Serializer> ScheduledSet<C, S> {
+    /// How many items are due now (`len` counts all of them).
+    ///
+    /// ```no_run
+    /// # let mut retries = redset::ScheduledSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "retries");
+    /// println!("{} of {} retries are due", retries.available()?, retries.len()?);
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn available(&mut self) -> Result<u64> {
+        Self::run(&mut self.transport.0, self.core.available(unix_now()))
+    }
+}
