@@ -22,9 +22,9 @@ pub use crate::core::{Bytes, Error, FnSerializer, Json, Result, Serializer, Text
 #[cfg(feature = "native")]
 mod native;
 
+#[cfg(feature = "tokio")]
+pub use native::aio;
 #[cfg(feature = "native")]
 pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
 #[cfg(feature = "native")]
 pub use native::{RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-#[cfg(feature = "tokio")]
-pub use native::aio;

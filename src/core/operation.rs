@@ -44,7 +44,10 @@ pub const MAX_ROUND_TRIPS: usize = 4;
 
 /// A driver's error when an operation is still not done after [`MAX_ROUND_TRIPS`].
 pub fn too_many_round_trips() -> Error {
-    Error::protocol("operation", "not finished after the maximum number of round trips")
+    Error::protocol(
+        "operation",
+        "not finished after the maximum number of round trips",
+    )
 }
 
 /// A [`Call`] and the decoder of its final reply.
@@ -64,10 +67,9 @@ impl<F> Exchange<F> {
 
 impl<T, F: FnOnce(Reply) -> Result<T>> Exchange<F> {
     fn finish(&mut self, reply: Reply) -> Result<Step<T>> {
-        let decode = self
-            .decode
-            .take()
-            .ok_or_else(|| Error::protocol(self.call.name(), "reply fed to a finished operation"))?;
+        let decode = self.decode.take().ok_or_else(|| {
+            Error::protocol(self.call.name(), "reply fed to a finished operation")
+        })?;
         decode(reply).map(Step::Done)
     }
 }

@@ -80,7 +80,10 @@ pub(crate) struct Decoder<'c> {
 
 impl Decoder<'_> {
     fn unexpected(&self, wanted: &str, got: &Reply) -> Error {
-        Error::protocol(self.command, format!("expected {wanted}, got {}", got.kind()))
+        Error::protocol(
+            self.command,
+            format!("expected {wanted}, got {}", got.kind()),
+        )
     }
 
     /// Turns an error reply into [`Error::Server`]; passes anything else on.
@@ -195,7 +198,10 @@ impl Decoder<'_> {
         } else {
             Err(Error::protocol(
                 self.command,
-                format!("odd number of items ({}) in a member/score list", items.len()),
+                format!(
+                    "odd number of items ({}) in a member/score list",
+                    items.len()
+                ),
             ))
         }
     }
@@ -218,8 +224,14 @@ mod tests {
         assert_eq!(D.score(Reply::bulk("-inf")).unwrap(), f64::NEG_INFINITY);
         assert_eq!(D.score(Reply::Double(-2.25)).unwrap(), -2.25);
         assert_eq!(D.score(Reply::Int(3)).unwrap(), 3.0);
-        assert!(matches!(D.score(Reply::bulk("nan")), Err(Error::Protocol { .. })));
-        assert!(matches!(D.score(Reply::bulk("x")), Err(Error::Protocol { .. })));
+        assert!(matches!(
+            D.score(Reply::bulk("nan")),
+            Err(Error::Protocol { .. })
+        ));
+        assert!(matches!(
+            D.score(Reply::bulk("x")),
+            Err(Error::Protocol { .. })
+        ));
         assert!(matches!(D.score(Reply::Nil), Err(Error::Protocol { .. })));
         assert_eq!(D.optional_score(Reply::Nil).unwrap(), None);
     }
@@ -251,12 +263,17 @@ mod tests {
         assert!(matches!(D.pairs(odd), Err(Error::Protocol { .. })));
         let triple = Reply::Array(vec![Reply::Array(vec![Reply::bulk("a"); 3])]);
         assert!(matches!(D.pairs(triple), Err(Error::Protocol { .. })));
-        assert!(matches!(D.pairs(Reply::Int(1)), Err(Error::Protocol { .. })));
+        assert!(matches!(
+            D.pairs(Reply::Int(1)),
+            Err(Error::Protocol { .. })
+        ));
     }
 
     #[test]
     fn error_replies_become_server_errors() {
-        let err = D.integer(Reply::error("WRONGTYPE Operation against a key")).unwrap_err();
+        let err = D
+            .integer(Reply::error("WRONGTYPE Operation against a key"))
+            .unwrap_err();
         assert_eq!(err.server_code(), Some("WRONGTYPE"));
         assert!(err.to_string().contains("Operation against a key"));
     }
@@ -267,7 +284,13 @@ mod tests {
         assert_eq!(D.integer(Reply::bulk("7")).unwrap(), 7);
         assert_eq!(D.integer(Reply::Double(7.0)).unwrap(), 7);
         assert!(D.flag(Reply::Bool(true)).unwrap());
-        assert!(matches!(D.count(Reply::Int(-1)), Err(Error::Protocol { .. })));
-        assert!(matches!(D.integer(Reply::Double(0.5)), Err(Error::Protocol { .. })));
+        assert!(matches!(
+            D.count(Reply::Int(-1)),
+            Err(Error::Protocol { .. })
+        ));
+        assert!(matches!(
+            D.integer(Reply::Double(0.5)),
+            Err(Error::Protocol { .. })
+        ));
     }
 }

@@ -103,7 +103,10 @@ impl Call {
                 let with_keys = keys
                     .iter()
                     .fold(head.arg(keys.len()), |cmd, key| cmd.arg(Arg(key.clone())));
-                Some(args.iter().fold(with_keys, |cmd, a| cmd.arg(Arg(a.clone()))))
+                Some(
+                    args.iter()
+                        .fold(with_keys, |cmd, a| cmd.arg(Arg(a.clone()))),
+                )
             }
             Call::Known(_) => None,
         }
@@ -113,7 +116,9 @@ impl Call {
     pub fn name(&self) -> &'static str {
         match self {
             Call::Command(_) | Call::Known(_) => "command",
-            Call::Script { by_source: true, .. } => "EVAL",
+            Call::Script {
+                by_source: true, ..
+            } => "EVAL",
             Call::Script { .. } => "EVALSHA",
         }
     }

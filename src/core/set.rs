@@ -255,7 +255,10 @@ impl<S: Serializer> SetCore<S> {
     pub fn take(&self, count: usize, now: f64) -> impl Operation<Output = Vec<S::Item>> + '_ {
         Exchange::new(self.pop_call(count, now), move |reply| {
             let members = Self::popped(self.kind, reply)?;
-            Ok(members.into_iter().filter_map(|raw| self.load(raw)).collect())
+            Ok(members
+                .into_iter()
+                .filter_map(|raw| self.load(raw))
+                .collect())
         })
     }
 
@@ -271,7 +274,11 @@ impl<S: Serializer> SetCore<S> {
                 .arg(position)
                 .arg(position + count - 1),
         };
-        let cmd = if with_scores { cmd.arg("WITHSCORES") } else { cmd };
+        let cmd = if with_scores {
+            cmd.arg("WITHSCORES")
+        } else {
+            cmd
+        };
         match self.kind {
             Kind::Scheduled => cmd.arg("LIMIT").arg(position).arg(count),
             _ => cmd,
@@ -297,19 +304,25 @@ impl<S: Serializer> SetCore<S> {
 
     /// `ZSCORE`: the item's score, or `None` if it is not in the set.
     pub fn score(&self, item: &S::Item) -> Result<impl Operation<Output = Option<f64>> + '_> {
-        let cmd = Command::new("ZSCORE").arg(self.key()).arg(self.member(item)?);
+        let cmd = Command::new("ZSCORE")
+            .arg(self.key())
+            .arg(self.member(item)?);
         Ok(self.command(cmd, |d, reply| d.optional_score(reply)))
     }
 
     /// Whether the item is in the set (eligible or not).
     pub fn contains(&self, item: &S::Item) -> Result<impl Operation<Output = bool> + '_> {
-        let cmd = Command::new("ZSCORE").arg(self.key()).arg(self.member(item)?);
+        let cmd = Command::new("ZSCORE")
+            .arg(self.key())
+            .arg(self.member(item)?);
         Ok(self.command(cmd, |d, reply| Ok(d.optional_score(reply)?.is_some())))
     }
 
     /// `ZCARD`: how many items, eligible or not.
     pub fn len(&self) -> impl Operation<Output = u64> + '_ {
-        self.command(Command::new("ZCARD").arg(self.key()), |d, reply| d.count(reply))
+        self.command(Command::new("ZCARD").arg(self.key()), |d, reply| {
+            d.count(reply)
+        })
     }
 
     /// `ZCOUNT -inf now`: how many items are due at `now`.
@@ -320,7 +333,9 @@ impl<S: Serializer> SetCore<S> {
 
     /// `DEL`: empties the set; true if it existed.
     pub fn clear(&self) -> impl Operation<Output = bool> + '_ {
-        self.command(Command::new("DEL").arg(self.key()), |d, reply| d.flag(reply))
+        self.command(Command::new("DEL").arg(self.key()), |d, reply| {
+            d.flag(reply)
+        })
     }
 
     /// `ZREM`: removes the item; true if it was there.

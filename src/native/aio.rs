@@ -17,7 +17,9 @@
 use redis::aio::ConnectionLike;
 
 use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{too_many_round_trips, Operation, Result, Serializer, Step, Utf8, MAX_ROUND_TRIPS};
+use crate::core::{
+    too_many_round_trips, Operation, Result, Serializer, Step, Utf8, MAX_ROUND_TRIPS,
+};
 
 /// An async transport: a cloneable handle to an async connection.
 #[derive(Debug, Clone)]
@@ -75,7 +77,8 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
 
     /// Adds the item with this score, 0 included; returns it. NaN is rejected.
     pub async fn add_with_score(&self, item: &S::Item, score: f64) -> Result<f64> {
-        self.run(self.core.add(item, Some(score), unix_now())?).await
+        self.run(self.core.add(item, Some(score), unix_now())?)
+            .await
     }
 
     /// Atomically removes and returns the next eligible item; `Ok(None)` if it failed

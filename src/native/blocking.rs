@@ -3,7 +3,9 @@
 use redis::ConnectionLike;
 
 use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{too_many_round_trips, Operation, Result, Serializer, Step, Utf8, MAX_ROUND_TRIPS};
+use crate::core::{
+    too_many_round_trips, Operation, Result, Serializer, Step, Utf8, MAX_ROUND_TRIPS,
+};
 
 /// A blocking transport: the connection a synchronous set sends its commands on.
 #[derive(Debug)]
@@ -61,7 +63,10 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
     /// # Ok::<(), redset::Error>(())
     /// ```
     pub fn add(&mut self, item: &S::Item) -> Result<f64> {
-        Self::run(&mut self.transport.0, self.core.add(item, None, unix_now())?)
+        Self::run(
+            &mut self.transport.0,
+            self.core.add(item, None, unix_now())?,
+        )
     }
 
     /// Adds the item (or updates its score) with this score, 0 included; returns it.
@@ -73,7 +78,10 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
     /// # Ok::<(), redset::Error>(())
     /// ```
     pub fn add_with_score(&mut self, item: &S::Item, score: f64) -> Result<f64> {
-        Self::run(&mut self.transport.0, self.core.add(item, Some(score), unix_now())?)
+        Self::run(
+            &mut self.transport.0,
+            self.core.add(item, Some(score), unix_now())?,
+        )
     }
 
     /// Atomically removes and returns the next eligible item.

@@ -12,9 +12,9 @@ use redis::{ErrorKind, RedisError, Value};
 
 use crate::core::{Command, Error, Kind, Reply, Serializer, SetCore, Undecodable, Utf8};
 
-pub(crate) mod blocking;
 #[cfg(feature = "tokio")]
 pub mod aio;
+pub(crate) mod blocking;
 
 /// Marks which of the three set kinds a [`RedisSet`] is.
 pub trait SetKind {
