@@ -1,0 +1,210 @@
+//! The tokio driver against a real redis-server, over RESP2 and RESP3.
+#![cfg(feature = "tokio")]
+
+mod support;
+
+use redis::aio::MultiplexedConnection;
+use redset::aio::{ScheduledSet, SortedSet, TimeSortedSet};
+use redset::{Error, Json, Text};
+use support::RedisServer;
+
+fn s(v: &str) -> String {
+    v.to_owned()
+}
+
+async fn connections(server: &RedisServer) -> Vec<MultiplexedConnection> {
+    let resp3 = redis::Client::open(format!("{}?protocol=resp3", server.url())).unwrap();
+    vec![
+        server
+            .client()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap(),
+        resp3.get_multiplexed_async_connection().await.unwrap(),
+    ]
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+#[tokio::test]
+async fn sorted_set_behaviour() {
+    let server = RedisServer::start();
+    for (i, conn) in connections(&server).await.into_iter().enumerate() {
+        let set = SortedSet::new(conn.clone(), format!("jobs-{i}"));
+        assert_eq!(set.to_string(), format!("SortedSet(\"jobs-{i}\")"));
+        assert!(set.is_empty().await.unwrap());
+        assert_eq!(set.add(&s("zero")).await.unwrap(), 0.0);
+        assert_eq!(set.add_with_score(&s("b"), 2.0).await.unwrap(), 2.0);
+        assert_eq!(set.add_with_score(&s(""), -1.0).await.unwrap(), -1.0);
+        assert_eq!(set.add_with_score(&s("0"), 1.0).await.unwrap(), 1.0);
+        assert_eq!(set.len().await.unwrap(), 4);
+        assert_eq!(set.score(&s("zero")).await.unwrap(), Some(0.0));
+        assert!(set.contains(&s("b")).await.unwrap());
+        assert!(!set.contains(&s("nope")).await.unwrap());
+        assert_eq!(set.peek().await.unwrap(), Some(s("")));
+        assert_eq!(set.peek_at(3).await.unwrap(), Some(s("b")));
+        assert!(matches!(
+            set.peek_at(4).await,
+            Err(Error::Empty { position: 4, .. })
+        ));
+        assert_eq!(set.peek_score().await.unwrap(), Some(-1.0));
+        assert_eq!(set.pop().await.unwrap(), Some(s("")));
+        assert_eq!(set.take(0).await.unwrap(), Vec::<String>::new());
+        assert_eq!(set.take(2).await.unwrap(), vec![s("zero"), s("0")]);
+        assert!(set.discard(&s("b")).await.unwrap());
+        assert!(!set.discard(&s("b")).await.unwrap());
+        let err = set.pop().await.unwrap_err();
+        assert!(err.is_empty() && err.to_string().contains(&format!("jobs-{i}")));
+        assert_eq!(set.peek_score().await.unwrap(), None);
+        set.add(&s("x")).await.unwrap();
+        assert!(set.clear().await.unwrap());
+        assert!(!set.clear().await.unwrap());
+
+        let scored =
+            SortedSet::new(conn, format!("scored-{i}")).scorer(|w: &String| w.len() as f64);
+        assert_eq!(scored.add(&s("four")).await.unwrap(), 4.0);
+        assert_eq!(scored.add_with_score(&s("kept"), 0.0).await.unwrap(), 0.0);
+        assert!(matches!(
+            scored.add_with_score(&s("n"), f64::NAN).await,
+            Err(Error::InvalidInput(_))
+        ));
+        scored
+            .add_with_score(&s("inf"), f64::INFINITY)
+            .await
+            .unwrap();
+        assert_eq!(scored.score(&s("inf")).await.unwrap(), Some(f64::INFINITY));
+    }
+}
+
+#[tokio::test]
+async fn undecodable_wrongtype_and_serializers() {
+    let server = RedisServer::start();
+    for (i, conn) in connections(&server).await.into_iter().enumerate() {
+        let mut raw = conn.clone();
+        let key = format!("nums-{i}");
+        let nums = SortedSet::new(conn.clone(), key.clone()).serializer(Text::<u32>::new());
+        redis::cmd("ZADD")
+            .arg(&key)
+            .arg(0)
+            .arg("bad")
+            .exec_async(&mut raw)
+            .await
+            .unwrap();
+        nums.add_with_score(&5, 1.0).await.unwrap();
+        assert_eq!(nums.pop().await.unwrap(), None);
+        redis::cmd("ZADD")
+            .arg(&key)
+            .arg(0)
+            .arg("bad")
+            .exec_async(&mut raw)
+            .await
+            .unwrap();
+        assert_eq!(nums.take(5).await.unwrap(), vec![5]);
+        assert!(nums.is_empty().await.unwrap());
+
+        let plain = format!("plain-{i}");
+        redis::cmd("SET")
+            .arg(&plain)
+            .arg("v")
+            .exec_async(&mut raw)
+            .await
+            .unwrap();
+        let wrong = ScheduledSet::new(conn.clone(), plain);
+        assert_eq!(
+            wrong.pop().await.unwrap_err().server_code(),
+            Some("WRONGTYPE")
+        );
+        assert_eq!(
+            wrong.add(&s("x")).await.unwrap_err().server_code(),
+            Some("WRONGTYPE")
+        );
+
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Task {
+            id: u32,
+        }
+        let tasks = SortedSet::new(conn, format!("tasks-{i}")).serializer(Json::<Task>::new());
+        tasks.add(&Task { id: 9 }).await.unwrap();
+        assert_eq!(tasks.pop().await.unwrap(), Some(Task { id: 9 }));
+    }
+}
+
+#[tokio::test]
+async fn time_sorted_and_scheduled_sets() {
+    let server = RedisServer::start();
+    for (i, conn) in connections(&server).await.into_iter().enumerate() {
+        let fifo = TimeSortedSet::new(conn.clone(), format!("fifo-{i}"));
+        let first = fifo.add(&s("first")).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        let second = fifo.add(&s("second")).await.unwrap();
+        assert!((first - now()).abs() < 5.0 && second > first);
+        assert_eq!(fifo.take(5).await.unwrap(), vec![s("first"), s("second")]);
+
+        let mut raw = conn.clone();
+        let sched = ScheduledSet::new(conn, format!("sched-{i}"));
+        let t = now();
+        sched
+            .add_with_score(&s("future"), t + 3600.0)
+            .await
+            .unwrap();
+        sched.add_with_score(&s("due"), t - 5.0).await.unwrap();
+        sched.add(&s("now")).await.unwrap();
+        assert_eq!(sched.len().await.unwrap(), 3);
+        assert_eq!(sched.available().await.unwrap(), 2);
+        assert_eq!(sched.peek().await.unwrap(), Some(s("due")));
+        assert!(sched.peek_at(2).await.unwrap_err().is_empty());
+        assert_eq!(sched.peek_score().await.unwrap(), Some(t - 5.0));
+        redis::cmd("SCRIPT")
+            .arg("FLUSH")
+            .exec_async(&mut raw)
+            .await
+            .unwrap();
+        assert_eq!(sched.pop().await.unwrap(), Some(s("due")));
+        assert_eq!(sched.take(10).await.unwrap(), vec![s("now")]);
+        assert!(sched.pop().await.unwrap_err().is_empty());
+        assert_eq!(sched.available().await.unwrap(), 0);
+        assert!(sched.contains(&s("future")).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn take_one_hundred_thousand_async() {
+    let server = RedisServer::start();
+    let conn = server
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let sched = ScheduledSet::new(conn, "big").serializer(Text::<u32>::new());
+    let mut pipe = redis::pipe();
+    for i in 0..100_000u32 {
+        pipe.zadd("big", i, i as f64).ignore();
+    }
+    pipe.exec(&mut server.conn()).unwrap();
+    assert_eq!(
+        sched.take(100_000).await.unwrap(),
+        (0..100_000).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_server_is_a_connection_error() {
+    let mut server = Some(RedisServer::start());
+    let conn = server
+        .as_ref()
+        .unwrap()
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let set = SortedSet::new(conn, "gone");
+    set.add(&s("x")).await.unwrap();
+    server.take(); // kills redis-server
+    let err = set.pop().await.unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err:?}");
+}
