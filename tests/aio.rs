@@ -175,9 +175,13 @@ async fn time_sorted_and_scheduled_sets() {
 #[tokio::test]
 async fn take_one_hundred_thousand_async() {
     let server = RedisServer::start();
+    // The multiplexed connection gives up on a reply after 500 ms by default; a
+    // 100 000-item reply parsed in a debug build on a busy machine can take longer.
+    let config = redis::AsyncConnectionConfig::new()
+        .set_response_timeout(Some(std::time::Duration::from_secs(30)));
     let conn = server
         .client()
-        .get_multiplexed_async_connection()
+        .get_multiplexed_async_connection_with_config(&config)
         .await
         .unwrap();
     let sched = ScheduledSet::new(conn, "big").serializer(Text::<u32>::new());

@@ -51,7 +51,7 @@ fn consume(url: &str, name: &str, scheduled: bool, worker: usize) -> Vec<u32> {
             started.elapsed() < DEADLINE,
             "consumer {worker} ran out of time"
         );
-        let batch = match (scheduled, (round + worker) % 2 == 0) {
+        let batch = match (scheduled, (round + worker).is_multiple_of(2)) {
             (false, true) => sorted.pop().map(|i| i.into_iter().collect()),
             (false, false) => sorted.take(7),
             (true, true) => sched.pop().map(|i| i.into_iter().collect()),
