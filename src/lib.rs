@@ -28,3 +28,6 @@ pub use native::aio;
 pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
 #[cfg(feature = "native")]
 pub use native::{RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

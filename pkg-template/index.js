@@ -1,0 +1,217 @@
+'use strict';
+// The thin JS face of redset: idiomatic classes over the wasm core, which holds all
+// set semantics. This file only picks the client adapter, reads the clock, applies
+// defaults and maps errors to classes.
+
+const wasm = require('./wasm/redset_wasm.js');
+
+/** Base class of redset's errors. */
+class RedsetError extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+/** No (eligible) item: an empty `pop()`, or `peek(position)` past the end. */
+class KeyError extends RedsetError {}
+/** Redis answered with an error reply (`WRONGTYPE …`); `code` is its first word. */
+class ReplyError extends RedsetError {}
+/** `execute` (the Redis client) threw or rejected; `cause` is what it threw. */
+class ConnectionError extends RedsetError {}
+/** A reply had a shape the operation does not expect. */
+class ProtocolError extends RedsetError {}
+/** The serializer failed (or returned neither a string nor a Uint8Array). */
+class SerializerError extends RedsetError {}
+
+const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, SerializerError, RangeError };
+const ERROR_FIELDS = ['set', 'position', 'code', 'serverMessage'];
+
+function rethrow(err) {
+  if (err instanceof WebAssembly.RuntimeError) {
+    const message = wasm.takePanicMessage() ?? err.message;
+    throw new RedsetError(`redset panicked: ${message}`, { cause: err });
+  }
+  const Class = err instanceof Error && Object.hasOwn(ERRORS, err.name) ? ERRORS[err.name] : null;
+  if (!Class) throw err;
+  const out = new Class(err.message, 'cause' in err ? { cause: err.cause } : undefined);
+  for (const field of ERROR_FIELDS) if (field in err) out[field] = err[field];
+  throw out;
+}
+
+/** Items as JSON: the counterpart of the Rust crate's `Json<T>`. */
+class JsonSerializer {
+  dumps(item) {
+    return JSON.stringify(item);
+  }
+  loads(text) {
+    return JSON.parse(text);
+  }
+}
+
+/** The default: items are strings; anything else is cast with `String()`. */
+const STRING_SERIALIZER = Object.freeze({
+  dumps: String,
+  loads(text) {
+    if (typeof text !== 'string') throw new TypeError('member is not valid UTF-8');
+    return text;
+  },
+});
+
+const toBuffer = (arg) => (typeof arg === 'string' ? arg : Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength));
+
+const REPLY_ERROR_NAMES = new Set(['ReplyError', 'ErrorReply', 'SimpleError', 'BlobError']);
+const isReplyError = (err) =>
+  err instanceof Error && (REPLY_ERROR_NAMES.has(err.name) || REPLY_ERROR_NAMES.has(err.constructor?.name));
+
+/**
+ * An `execute(args)` function for a client: ioredis (Redis or Cluster), node-redis v4+,
+ * or a function already. Replies come back as Buffers, so members are binary-safe; a
+ * Redis error reply is returned as an `Error` (the core needs NOSCRIPT to fall back to
+ * EVAL); anything else thrown is passed on as a connection failure.
+ */
+function toExecute(client) {
+  let send;
+  if (typeof client === 'function') {
+    send = (args) => client(args.map(toBuffer));
+  } else if (client && typeof client.callBuffer === 'function') {
+    send = (args) => client.callBuffer(...args.map(toBuffer));
+  } else if (client && typeof client.withTypeMapping === 'function') {
+    const buffers = client.withTypeMapping({ 36: Buffer }); // RESP_TYPES.BLOB_STRING
+    send = (args) => buffers.sendCommand(args.map(toBuffer));
+  } else if (client && typeof client.sendCommand === 'function' && typeof client.commandOptions === 'function') {
+    const options = client.commandOptions({ returnBuffers: true });
+    send = (args) => client.sendCommand(args.map(toBuffer), options);
+  } else {
+    throw new TypeError('client must be an ioredis client, a node-redis client, or an execute(args) function');
+  }
+  return async (args) => {
+    try {
+      return await send(args);
+    } catch (err) {
+      if (isReplyError(err)) return err;
+      throw err;
+    }
+  };
+}
+
+// Runs an operation on a set's wasm core; module-private, so subclasses can use it.
+const invoke = Symbol('invoke');
+
+/** "Now" in UNIX seconds, with sub-millisecond resolution so FIFO order holds. */
+const now = () => (performance.timeOrigin + performance.now()) / 1000;
+
+/**
+ * A Redis-backed sorted set safe for consumption by many processes. Lowest score first;
+ * the default score is 0. Stored at the Redis key `name`.
+ */
+class SortedSet {
+  static kind = 'sorted';
+  #core;
+
+  constructor(client, name, { scorer, serializer, logger } = {}) {
+    if (typeof name !== 'string') throw new TypeError('name must be a string');
+    if (scorer != null && typeof scorer !== 'function') throw new TypeError('scorer must be a function');
+    const log = logger ?? ((...args) => console.warn(...args));
+    this.#core = new wasm.WasmSet(new.target.kind, name, toExecute(client), serializer ?? STRING_SERIALIZER, scorer ?? undefined, log);
+  }
+
+  async [invoke](operation) {
+    try {
+      return await operation(this.#core);
+    } catch (err) {
+      return rethrow(err);
+    }
+  }
+
+  /** The set's name: the Redis key it is stored at. */
+  get name() {
+    return this.#core.name;
+  }
+
+  /** Adds the item or updates its score; resolves to the score used (an explicit 0 is kept). */
+  add(item, score) {
+    if (score != null && typeof score !== 'number') return Promise.reject(new TypeError('score must be a number'));
+    return this[invoke]((core) => core.add(item, score ?? undefined, now()));
+  }
+
+  /** Removes and resolves to the next eligible item (null if it failed to deserialize); rejects with KeyError when there is none. */
+  pop() {
+    return this[invoke]((core) => core.pop(now()));
+  }
+
+  /** Removes and resolves to at most `count` eligible items, in score order, atomically. */
+  take(count) {
+    return this[invoke]((core) => core.take(count, now()));
+  }
+
+  /** Resolves to the eligible item at `position` without removing it; rejects with KeyError when there is none. */
+  peek(position = 0) {
+    return this[invoke]((core) => core.peek(position, now()));
+  }
+
+  /** Resolves to the score of the next eligible item, or null. */
+  peekScore() {
+    return this[invoke]((core) => core.peekScore(now()));
+  }
+
+  /** Resolves to the item's score, or null if it is not in the set. */
+  score(item) {
+    return this[invoke]((core) => core.score(item));
+  }
+
+  /** Resolves to whether the item is in the set. */
+  has(item) {
+    return this[invoke]((core) => core.has(item));
+  }
+
+  /** Resolves to the number of items in the set (due or not). */
+  len() {
+    return this[invoke]((core) => core.len());
+  }
+
+  /** Deletes the set; resolves to whether it existed. */
+  clear() {
+    return this[invoke]((core) => core.clear());
+  }
+
+  /** Removes the item; resolves to whether it was there. */
+  discard(item) {
+    return this[invoke]((core) => core.discard(item));
+  }
+
+  toString() {
+    return this.#core.toString();
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return this.toString();
+  }
+}
+
+/** A FIFO set: the default score is the time of `add` (UNIX seconds). */
+class TimeSortedSet extends SortedSet {
+  static kind = 'time';
+}
+
+/** A time-ordered set that hands out only items whose score (UNIX seconds) is <= now. */
+class ScheduledSet extends TimeSortedSet {
+  static kind = 'scheduled';
+
+  /** Resolves to how many items are due now (`len()` counts all of them). */
+  available() {
+    return this[invoke]((core) => core.available(now()));
+  }
+}
+
+module.exports = {
+  SortedSet,
+  TimeSortedSet,
+  ScheduledSet,
+  JsonSerializer,
+  RedsetError,
+  KeyError,
+  ReplyError,
+  ConnectionError,
+  ProtocolError,
+  SerializerError,
+};
