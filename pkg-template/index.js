@@ -75,11 +75,15 @@ function toExecute(client) {
     send = (args) => client(args.map(toBuffer));
   } else if (client && typeof client.callBuffer === 'function') {
     send = (args) => client.callBuffer(...args.map(toBuffer));
-  } else if (client && typeof client.withTypeMapping === 'function') {
-    const buffers = client.withTypeMapping({ 36: Buffer }); // RESP_TYPES.BLOB_STRING
-    send = (args) => buffers.sendCommand(args.map(toBuffer));
   } else if (client && typeof client.sendCommand === 'function' && typeof client.commandOptions === 'function') {
+    // node-redis v4.
     const options = client.commandOptions({ returnBuffers: true });
+    send = (args) => client.sendCommand(args.map(toBuffer), options);
+  } else if (client && typeof client.sendCommand === 'function') {
+    // node-redis v5+: bulk strings as Buffers, and RESP3 doubles as their text, which
+    // the core parses exactly (v5's own double decoder is off in the last digit). Passed
+    // per call: v5 ignores a `withTypeMapping` proxy's mapping in `sendCommand`.
+    const options = { typeMapping: { 36: Buffer, 44: String } }; // RESP_TYPES BLOB_STRING, DOUBLE
     send = (args) => client.sendCommand(args.map(toBuffer), options);
   } else {
     throw new TypeError('client must be an ioredis client, a node-redis client, or an execute(args) function');

@@ -455,3 +455,6 @@ pub fn install_panic_hook() {
 pub fn take_panic_message() -> Option<String> {
     LAST_PANIC.with(|last| last.borrow_mut().take())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,72 @@
+// Test support: a real redis-server on a unix socket in a temp dir, and the matrix of
+// clients the package supports.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const require = createRequire(import.meta.url);
+
+export async function startRedis() {
+  const dir = mkdtempSync(join(tmpdir(), 'redset-js-'));
+  const socket = join(dir, 'redis.sock');
+  const log = join(dir, 'redis.log');
+  const child = spawn('redis-server', ['--port', '0', '--save', '', '--appendonly', 'no',
+    '--unixsocket', socket, '--dir', dir, '--logfile', log], { stdio: 'ignore' });
+  const Redis = require('ioredis');
+  for (let i = 0; i < 500; i++) {
+    const probe = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: null });
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      return {
+        socket,
+        url: `redis+unix://${socket}`,
+        log: () => { try { return readFileSync(log, 'utf8'); } catch { return ''; } },
+        async stop() {
+          child.kill();
+          await new Promise((resolve) => child.once('exit', resolve));
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    } catch {
+      probe.disconnect();
+      await sleep(20);
+    }
+  }
+  child.kill();
+  throw new Error(`redis-server did not start: ${readFileSync(log, 'utf8')}`);
+}
+
+const ioredis = (pkg) => async (socket) => {
+  const Redis = require(pkg);
+  const client = new Redis({ path: socket });
+  return { client, raw: (...args) => client.call(...args), close: () => client.disconnect() };
+};
+
+const nodeRedis = (pkg, options = {}) => async (socket) => {
+  const { createClient } = require(pkg);
+  const client = createClient({ socket: { path: socket }, ...options });
+  client.on('error', () => {});
+  await client.connect();
+  return {
+    client,
+    raw: (...args) => client.sendCommand(args.map(String)),
+    close: () => client.disconnect(),
+  };
+};
+
+/** Every client and protocol the package is tested with. */
+export const CLIENTS = [
+  { name: 'ioredis 6 (RESP3)', connect: ioredis('ioredis') },
+  { name: 'ioredis 5 (RESP2)', connect: ioredis('ioredis5') },
+  { name: 'node-redis 6 (RESP3)', connect: nodeRedis('redis') },
+  { name: 'node-redis 5 (RESP2)', connect: nodeRedis('redis5') },
+  { name: 'node-redis 5 (RESP3)', connect: nodeRedis('redis5', { RESP: 3 }) },
+  { name: 'node-redis 4 (RESP2)', connect: nodeRedis('redis4') },
+];
+
+export const now = () => Date.now() / 1000;

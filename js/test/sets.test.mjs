@@ -1,0 +1,262 @@
+// The package against a real redis-server, once per client of the matrix: the same
+// behaviour list as the Rust tests.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  ConnectionError, JsonSerializer, KeyError, ReplyError, ScheduledSet, SerializerError, SortedSet, TimeSortedSet,
+} from '../../pkg/index.mjs';
+import { CLIENTS, now, startRedis } from './helpers.mjs';
+
+let server;
+before(async () => { server = await startRedis(); });
+after(async () => { await server.stop(); });
+
+for (const { name: clientName, connect } of CLIENTS) {
+  describe(clientName, () => {
+    let conn;
+    let n = 0;
+    // A fresh key per test, so tests share the server without sharing state.
+    const key = (what) => `${clientName}:${what}:${++n}`;
+    before(async () => { conn = await connect(server.socket); });
+    after(async () => { await conn.close(); });
+
+    test('add: default 0, explicit scores (0 kept), scorer, re-add updates', async () => {
+      const set = new SortedSet(conn.client, key('add'));
+      assert.equal(await set.add('a'), 0);
+      assert.equal(await set.add('b', 2.5), 2.5);
+      assert.equal(await set.add('a', 7), 7);
+      assert.equal(await set.len(), 2);
+      assert.equal(await set.score('a'), 7);
+      assert.equal(await set.score('missing'), null);
+      const scored = new SortedSet(conn.client, key('scored'), { scorer: (w) => w.length });
+      assert.equal(await scored.add('four'), 4);
+      assert.equal(await scored.add('zero', 0), 0);
+      assert.equal(await scored.score('zero'), 0);
+      await assert.rejects(set.add('x', 'high'), TypeError);
+    });
+
+    test('the key is the name; members are the serialized bytes', async () => {
+      const name = key('exact');
+      const set = new SortedSet(conn.client, name, { serializer: new JsonSerializer() });
+      await set.add({ id: 1, url: 'a' }, 1);
+      assert.deepEqual((await conn.raw('ZRANGE', name, '0', '-1')).map(String), ['{"id":1,"url":"a"}']);
+      assert.equal(Number(await conn.raw('ZSCORE', name, '{"id":1,"url":"a"}')), 1);
+      assert.equal(set.name, name);
+      assert.equal(String(set), `SortedSet(${JSON.stringify(name)})`);
+    });
+
+    test('pop: lowest first; empty rejects with KeyError naming the set', async () => {
+      const name = key('pop');
+      const set = new SortedSet(conn.client, name);
+      await set.add('late', 3);
+      await set.add('early', -1);
+      await set.add('middle', 1);
+      assert.equal(await set.pop(), 'early');
+      assert.equal(await set.pop(), 'middle');
+      assert.equal(await set.pop(), 'late');
+      const err = await set.pop().catch((e) => e);
+      assert.ok(err instanceof KeyError);
+      assert.equal(err.name, 'KeyError');
+      assert.ok(err.message.includes(name), err.message);
+      await assert.rejects(set.peek(), KeyError);
+    });
+
+    test('"" and "0" are items; non-strings are cast with String()', async () => {
+      const set = new SortedSet(conn.client, key('falsy'));
+      await set.add('', 1);
+      await set.add('0', 2);
+      await set.add(42, 3);
+      assert.equal(await set.has(''), true);
+      assert.equal(await set.peek(), '');
+      assert.equal(await set.pop(), '');
+      assert.deepEqual(await set.take(5), ['0', '42']);
+    });
+
+    test('undecodable items are removed, logged, null from pop and dropped from take', async () => {
+      const name = key('bad');
+      const logged = [];
+      const set = new SortedSet(conn.client, name, {
+        serializer: new JsonSerializer(),
+        logger: (message, details) => logged.push({ message, details }),
+      });
+      await conn.raw('ZADD', name, '0', 'not json');
+      await set.add({ ok: 1 }, 1);
+      assert.equal(await set.pop(), null);
+      assert.equal(await set.len(), 1);
+      await conn.raw('ZADD', name, '0', '{broken');
+      assert.deepEqual(await set.take(10), [{ ok: 1 }]);
+      assert.equal(logged.length, 2);
+      assert.equal(logged[0].details.set, name);
+      assert.match(logged[0].message, /failed to deserialize/);
+      assert.equal(Buffer.from(logged[0].details.raw).toString(), 'not json');
+    });
+
+    test('take: ordered, bounded, take(0) takes nothing', async () => {
+      const set = new SortedSet(conn.client, key('take'));
+      for (let i = 9; i >= 0; i--) await set.add(String(i), i);
+      assert.deepEqual(await set.take(0), []);
+      assert.equal(await set.len(), 10);
+      assert.deepEqual(await set.take(3), ['0', '1', '2']);
+      assert.deepEqual(await set.take(100), ['3', '4', '5', '6', '7', '8', '9']);
+      assert.deepEqual(await set.take(5), []);
+      await assert.rejects(set.take(-1), RangeError);
+    });
+
+    test('take(100000) in one call, sorted and scheduled', async () => {
+      for (const Kind of [SortedSet, ScheduledSet]) {
+        const name = key('big');
+        for (let start = 0; start < 100000; start += 10000) {
+          const args = [];
+          for (let i = start; i < start + 10000; i++) args.push(String(i), String(i));
+          await conn.raw('ZADD', name, ...args);
+        }
+        const got = await new Kind(conn.client, name).take(100000);
+        assert.equal(got.length, 100000);
+        assert.equal(got[0], '0');
+        assert.equal(got[99999], '99999');
+      }
+    });
+
+    test('peek(position) and peekScore remove nothing', async () => {
+      const set = new SortedSet(conn.client, key('peek'));
+      assert.equal(await set.peekScore(), null);
+      await set.add('b', 2);
+      await set.add('a', 1);
+      assert.equal(await set.peek(), 'a');
+      assert.equal(await set.peek(1), 'b');
+      const err = await set.peek(2).catch((e) => e);
+      assert.ok(err instanceof KeyError);
+      assert.equal(err.position, 2);
+      assert.equal(await set.peekScore(), 1);
+      assert.equal(await set.len(), 2);
+    });
+
+    test('has, discard, clear, len', async () => {
+      const set = new SortedSet(conn.client, key('misc'));
+      assert.equal(await set.clear(), false);
+      await set.add('x');
+      await set.add('y');
+      assert.equal(await set.has('x'), true);
+      assert.equal(await set.has('z'), false);
+      assert.equal(await set.discard('x'), true);
+      assert.equal(await set.discard('x'), false);
+      assert.equal(await set.len(), 1);
+      assert.equal(await set.clear(), true);
+      assert.equal(await set.len(), 0);
+    });
+
+    test('NaN rejected before sending; ±Infinity round-trip', async () => {
+      const name = key('scores');
+      const set = new SortedSet(conn.client, name);
+      await assert.rejects(set.add('nan', NaN), RangeError);
+      await assert.rejects(new SortedSet(conn.client, name, { scorer: () => NaN }).add('x'), RangeError);
+      assert.equal(await set.len(), 0);
+      await set.add('top', Infinity);
+      await set.add('bottom', -Infinity);
+      assert.equal(await set.score('top'), Infinity);
+      assert.equal(await set.peekScore(), -Infinity);
+      for (const score of [1e-300, 0.1 + 0.2, 1732391234.123456, Number.MAX_VALUE]) {
+        await set.add('exact', score);
+        assert.equal(await set.score('exact'), score);
+      }
+    });
+
+    test('a key of another type rejects with the server\'s WRONGTYPE error', async () => {
+      const name = key('plain');
+      await conn.raw('SET', name, 'v');
+      for (const set of [new SortedSet(conn.client, name), new ScheduledSet(conn.client, name)]) {
+        const err = await set.pop().catch((e) => e);
+        assert.ok(err instanceof ReplyError && err instanceof Error);
+        assert.equal(err.code, 'WRONGTYPE');
+        assert.match(err.message, /WRONGTYPE Operation against a key/);
+      }
+    });
+
+    test('a throwing serializer rejects add and sends nothing', async () => {
+      const name = key('ser');
+      const boom = new Error('cannot serialize');
+      const set = new SortedSet(conn.client, name, { serializer: { dumps() { throw boom; }, loads: (s) => s } });
+      const err = await set.add('x').catch((e) => e);
+      assert.ok(err instanceof SerializerError);
+      assert.equal(err.cause, boom);
+      assert.equal(Number(await conn.raw('EXISTS', name)), 0);
+    });
+
+    test('TimeSortedSet is FIFO by add time', async () => {
+      const set = new TimeSortedSet(conn.client, key('fifo'));
+      const before = now();
+      const first = await set.add('first');
+      const second = await set.add('second');
+      assert.ok(Math.abs(first - before) < 5 && second > first);
+      assert.deepEqual(await set.take(5), ['first', 'second']);
+      assert.equal(await set.add('epoch', 0), 0);
+      assert.ok(set instanceof SortedSet);
+    });
+
+    test('ScheduledSet hands out only due items; survives SCRIPT FLUSH', async () => {
+      const set = new ScheduledSet(conn.client, key('sched'));
+      const t = now();
+      await set.add('future', t + 3600);
+      await set.add('due-2', t - 1);
+      await set.add('due-1', t - 2);
+      await set.add('due-now');
+      assert.equal(await set.len(), 4);
+      assert.equal(await set.available(), 3);
+      assert.equal(await set.peek(), 'due-1');
+      assert.equal(await set.peek(2), 'due-now');
+      await assert.rejects(set.peek(3), KeyError);
+      assert.equal(await set.peekScore(), t - 2);
+      await conn.raw('SCRIPT', 'FLUSH');
+      assert.equal(await set.pop(), 'due-1');
+      assert.deepEqual(await set.take(10), ['due-2', 'due-now']);
+      await assert.rejects(set.pop(), KeyError);
+      assert.equal(await set.has('future'), true);
+      assert.equal(await set.available(), 0);
+    });
+
+    test('binary members from a custom serializer are stored byte for byte', async () => {
+      const name = key('bin');
+      const bytes = { dumps: (b) => b, loads: (m) => (typeof m === 'string' ? Buffer.from(m) : m) };
+      const set = new SortedSet(conn.client, name, { serializer: bytes });
+      const item = new Uint8Array([0, 255, 13, 10, 36]);
+      await set.add(item);
+      assert.equal(await set.has(item), true);
+      assert.deepEqual([...(await set.pop())], [...item]);
+    });
+  });
+}
+
+test('an execute function that rejects rejects the operation with its error as cause', async () => {
+  const boom = new Error('socket closed');
+  const set = new SortedSet(async () => { throw boom; }, 'x');
+  const err = await set.len().catch((e) => e);
+  assert.ok(err instanceof ConnectionError);
+  assert.equal(err.cause, boom);
+});
+
+test('a plain execute function that returns values directly works', async () => {
+  const seen = [];
+  const set = new SortedSet((args) => { seen.push(args.map(String)); return 3; }, 'plain');
+  assert.equal(await set.len(), 3);
+  assert.deepEqual(seen, [['ZCARD', 'plain']]);
+});
+
+test('a dropped connection rejects with ConnectionError and loses nothing', async () => {
+  const own = await startRedis();
+  const { connect } = CLIENTS[0];
+  const conn = await connect(own.socket);
+  const set = new SortedSet(conn.client, 'gone');
+  await set.add('kept');
+  conn.close();
+  await assert.rejects(set.pop(), ConnectionError);
+  const again = await connect(own.socket);
+  assert.equal(await new SortedSet(again.client, 'gone').len(), 1);
+  again.close();
+  await own.stop();
+});
+
+test('a bad client is a TypeError', () => {
+  assert.throws(() => new SortedSet({}, 'x'), TypeError);
+  assert.throws(() => new SortedSet(() => null, 42), TypeError);
+});
