@@ -2,12 +2,12 @@
  * client, or a function that sends one command and resolves to its reply. A Redis error
  * reply should be returned (or thrown) as an `Error`. */
 export type RedisClient =
-  | { callBuffer(...args: Array<string | Buffer>): Promise<unknown> }
-  | { sendCommand(args: Array<string | Buffer>, options?: unknown): Promise<unknown> }
+  | { callBuffer(...args: Array<string | Uint8Array>): Promise<unknown> }
+  | { sendCommand(args: Array<string | Uint8Array>, options?: unknown): Promise<unknown> }
   | Execute;
 
 /** Sends one command (name first) and resolves to the reply, or returns it at once. */
-export type Execute = (args: Array<string | Buffer>) => unknown | Promise<unknown>;
+export type Execute = (args: Array<string | Uint8Array>) => unknown | Promise<unknown>;
 
 /** Turns items into the stored member and back. */
 export interface Serializer<T> {

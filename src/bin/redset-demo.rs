@@ -1,12 +1,19 @@
 //! The document's task system, end to end: producer and consumer processes share a
 //! prioritized `SortedSet` of tasks, and failed tasks come back through a
-//! `ScheduledSet` with exponential backoff. The parent checks that every task was
+//! `ScheduledSet` with exponential backoff. When the npm package is built (`pkg/`),
+//! Node processes join in on the same sets. The parent checks that every task was
 //! processed exactly once.
 //!
 //! `cargo run --release --bin redset-demo` starts its own redis-server (from PATH) on a
 //! unix socket unless `REDIS_URL` is set.
+//!
+//! Workers: `redset-demo produce URL N` adds tasks `N*2000 ..`, then counts itself done;
+//! `redset-demo consume URL N PRODUCERS` works until `PRODUCERS` producers are done
+//! and both sets are empty, printing `DONE id` / `RETRY id` lines and a summary.
+//! `js/demo-worker.mjs` speaks the same protocol.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,9 +21,11 @@ use redis::Commands;
 use redset::{Json, ScheduledSet, SortedSet};
 use serde::{Deserialize, Serialize};
 
-const PRODUCERS: u32 = 2;
-const CONSUMERS: u32 = 4;
-const TASKS_PER_PRODUCER: u32 = 500;
+const RUST_PRODUCERS: u32 = 2;
+const RUST_CONSUMERS: u32 = 4;
+const NODE_PRODUCERS: u32 = 1;
+const NODE_CONSUMERS: u32 = 2;
+const TASKS_PER_PRODUCER: u32 = 2000;
 const TASKS: &str = "demo:tasks";
 const RETRIES: &str = "demo:retries";
 const PRODUCERS_DONE: &str = "demo:producers-done";
@@ -70,11 +79,10 @@ fn produce(url: &str, producer: u32) -> redset::Result<()> {
     Ok(())
 }
 
-/// Works until the producers are done and both sets are empty; prints one `DONE id`
-/// line per task processed, then a summary line.
-fn consume(url: &str, consumer: u32) -> redset::Result<()> {
+/// Works until `producers` producers are done and both sets are empty.
+fn consume(url: &str, consumer: u32, producers: u32) -> redset::Result<()> {
     let (mut tasks, mut retries) = (tasks(url), retries(url));
-    let (mut done, mut retried) = (Vec::new(), 0);
+    let (mut done, mut retried) = (0, 0);
     let started = Instant::now();
     while started.elapsed() < DEADLINE {
         let mut batch = retries.take(10)?;
@@ -85,13 +93,8 @@ fn consume(url: &str, consumer: u32) -> redset::Result<()> {
             Err(e) => return Err(e),
         }
         if batch.is_empty() {
-            let producers: u32 = tasks
-                .connection()
-                .get::<_, Option<u32>>(PRODUCERS_DONE)
-                .ok()
-                .flatten()
-                .unwrap_or(0);
-            if producers == PRODUCERS && tasks.is_empty()? && retries.is_empty()? {
+            let finished: Option<u32> = tasks.connection().get(PRODUCERS_DONE).unwrap_or(None);
+            if finished == Some(producers) && tasks.is_empty()? && retries.is_empty()? {
                 break;
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -100,7 +103,7 @@ fn consume(url: &str, consumer: u32) -> redset::Result<()> {
         for task in batch {
             if task.succeeds() {
                 println!("DONE {}", task.id);
-                done.push(task.id);
+                done += 1;
             } else {
                 let backoff = 0.05 * 2f64.powi(task.attempts as i32);
                 let again = Task {
@@ -113,10 +116,7 @@ fn consume(url: &str, consumer: u32) -> redset::Result<()> {
             }
         }
     }
-    println!(
-        "consumer {consumer}: processed {} tasks, scheduled {retried} retries",
-        done.len()
-    );
+    println!("rust consumer {consumer}: processed {done} tasks, scheduled {retried} retries");
     Ok(())
 }
 
@@ -129,7 +129,7 @@ fn now() -> f64 {
 /// A redis-server of the demo's own, on a unix socket in a fresh temp dir.
 struct OwnServer {
     child: Child,
-    dir: std::path::PathBuf,
+    dir: PathBuf,
 }
 
 impl OwnServer {
@@ -171,12 +171,36 @@ impl Drop for OwnServer {
     }
 }
 
-fn spawn(role: &str, url: &str, n: u32) -> Child {
-    Command::new(std::env::current_exe().expect("own path"))
-        .args([role, url, &n.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn a worker process")
+/// The Node worker, when the npm package has been built and Node is on PATH.
+fn node_worker() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let worker = root.join("js/demo-worker.mjs");
+    let ready = root.join("pkg/index.js").exists()
+        && Command::new("node").arg("--version").output().is_ok();
+    ready.then_some(worker)
+}
+
+struct Worker {
+    label: String,
+    child: Child,
+}
+
+fn spawn(node: Option<&Path>, role: &str, url: &str, args: &[u32]) -> Worker {
+    let mut cmd = match node {
+        Some(worker) => {
+            let mut cmd = Command::new("node");
+            cmd.arg(worker);
+            cmd
+        }
+        None => Command::new(std::env::current_exe().expect("own path")),
+    };
+    cmd.args([role, url]).args(args.iter().map(u32::to_string));
+    let child = cmd.stdout(Stdio::piped()).spawn().expect("spawn a worker");
+    let runtime = if node.is_some() { "node" } else { "rust" };
+    Worker {
+        label: format!("{runtime} {role} {}", args[0]),
+        child,
+    }
 }
 
 fn run_demo() -> ExitCode {
@@ -191,19 +215,45 @@ fn run_demo() -> ExitCode {
         .query(&mut control)
         .unwrap();
 
+    let node = node_worker();
+    let (node_producers, node_consumers) = match node {
+        Some(_) => (NODE_PRODUCERS, NODE_CONSUMERS),
+        None => {
+            println!(
+                "(pkg/ is not built or node is missing: Rust workers only; `./run demo` builds it)"
+            );
+            (0, 0)
+        }
+    };
+    let producers = RUST_PRODUCERS + node_producers;
     let started = Instant::now();
-    let consumers: Vec<Child> = (0..CONSUMERS).map(|c| spawn("consume", &url, c)).collect();
-    let producers: Vec<Child> = (0..PRODUCERS).map(|p| spawn("produce", &url, p)).collect();
-    for p in producers {
-        assert!(
-            p.wait_with_output().expect("producer").status.success(),
-            "a producer failed"
-        );
+    let mut consumers: Vec<Worker> = (0..RUST_CONSUMERS)
+        .map(|c| spawn(None, "consume", &url, &[c, producers]))
+        .collect();
+    consumers.extend(
+        (0..node_consumers).map(|c| spawn(node.as_deref(), "consume", &url, &[c, producers])),
+    );
+    let mut producing: Vec<Worker> = (0..RUST_PRODUCERS)
+        .map(|p| spawn(None, "produce", &url, &[p]))
+        .collect();
+    producing.extend(
+        (0..node_producers).map(|p| spawn(node.as_deref(), "produce", &url, &[RUST_PRODUCERS + p])),
+    );
+    let mut failed = false;
+    for worker in producing {
+        let ok = worker
+            .child
+            .wait_with_output()
+            .is_ok_and(|out| out.status.success());
+        if !ok {
+            eprintln!("{} failed", worker.label);
+            failed = true;
+        }
     }
     let mut seen: BTreeMap<u32, u32> = BTreeMap::new();
     let mut retried = 0;
-    for (c, child) in consumers.into_iter().enumerate() {
-        let out = child.wait_with_output().expect("consumer");
+    for worker in consumers {
+        let out = worker.child.wait_with_output().expect("consumer output");
         let text = String::from_utf8_lossy(&out.stdout);
         for id in text.lines().filter_map(|l| l.strip_prefix("DONE ")) {
             *seen.entry(id.parse().expect("task id")).or_default() += 1;
@@ -212,42 +262,42 @@ fn run_demo() -> ExitCode {
         match text.lines().last() {
             Some(summary) if out.status.success() => println!("{summary}"),
             _ => {
-                eprintln!("consumer {c} failed");
-                return ExitCode::FAILURE;
+                eprintln!("{} failed", worker.label);
+                failed = true;
             }
         }
     }
-    let expected = PRODUCERS * TASKS_PER_PRODUCER;
+    let expected = producers * TASKS_PER_PRODUCER;
     let duplicated = seen.values().filter(|&&n| n > 1).count();
     let lost = (0..expected).filter(|id| !seen.contains_key(id)).count();
     println!(
-        "demo: {PRODUCERS} producers added {expected} tasks; {CONSUMERS} consumer processes processed {} distinct tasks ({} after a retry) in {:.2?}; duplicated: {duplicated}, lost: {lost}",
+        "demo: {producers} producers ({node_producers} node) added {expected} tasks; {} consumers ({node_consumers} node) processed {} distinct tasks, {retried} after a retry, in {:.2?}; duplicated: {duplicated}, lost: {lost}",
+        RUST_CONSUMERS + node_consumers,
         seen.len(),
-        retried,
         started.elapsed()
     );
-    if duplicated == 0 && lost == 0 {
-        ExitCode::SUCCESS
-    } else {
+    if failed || duplicated > 0 || lost > 0 {
         ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let worker = |f: fn(&str, u32) -> redset::Result<()>| match f(
-        &args[2],
-        args[3].parse().expect("worker number"),
-    ) {
+    let number = |i: usize| args.get(i).and_then(|a| a.parse::<u32>().ok());
+    let result = match (args.get(1).map(String::as_str), args.get(2), number(3)) {
+        (Some("produce"), Some(url), Some(n)) => produce(url, n),
+        (Some("consume"), Some(url), Some(n)) => {
+            consume(url, n, number(4).unwrap_or(RUST_PRODUCERS))
+        }
+        _ => return run_demo(),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}: {e}", args[1]);
             ExitCode::FAILURE
         }
-    };
-    match args.get(1).map(String::as_str) {
-        Some("produce") => worker(produce),
-        Some("consume") => worker(consume),
-        _ => run_demo(),
     }
 }

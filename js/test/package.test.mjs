@@ -1,0 +1,78 @@
+// The packed tarball as a user gets it: installed into a fresh project, loaded with
+// require and import, and its typings checked by tsc over a typed usage file.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const pkgDir = fileURLToPath(new URL('../../pkg/', import.meta.url));
+const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+let project;
+
+before(async () => {
+  const tarball = readdirSync(pkgDir).find((f) => f.endsWith('.tgz'));
+  assert.ok(tarball, 'pkg/*.tgz is missing: ./run build');
+  project = mkdtempSync(join(tmpdir(), 'redset-install-'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  await run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(pkgDir, tarball)], { cwd: project });
+});
+after(() => rmSync(project, { recursive: true, force: true }));
+
+test('require() gives the classes', async () => {
+  const script = `
+    const { SortedSet, TimeSortedSet, ScheduledSet, KeyError, JsonSerializer } = require('redset');
+    const set = new ScheduledSet(async () => 0, 'jobs');
+    if (!(set instanceof SortedSet) || String(set) !== 'ScheduledSet("jobs")') process.exit(1);
+    set.len().then((n) => console.log(typeof TimeSortedSet, typeof KeyError, typeof JsonSerializer, n));`;
+  const { stdout } = await run('node', ['-e', script], { cwd: project });
+  assert.equal(stdout.trim(), 'function function function 0');
+});
+
+test('import gives the same classes', async () => {
+  const script = `
+    import { SortedSet, KeyError } from 'redset';
+    import cjs from 'redset';
+    const set = new SortedSet(() => [], 'jobs');
+    set.pop().catch((e) => console.log(e instanceof KeyError, cjs.SortedSet === SortedSet, e.message));`;
+  writeFileSync(join(project, 'smoke.mjs'), script);
+  const { stdout } = await run('node', ['smoke.mjs'], { cwd: project });
+  assert.equal(stdout.trim(), 'true true set "jobs" is empty');
+});
+
+test('the typings accept typed usage and reject misuse (tsc --noEmit)', async () => {
+  writeFileSync(join(project, 'usage.ts'), `
+    import { SortedSet, ScheduledSet, JsonSerializer, KeyError, type Execute } from 'redset';
+    interface Task { id: number; url: string }
+    const execute: Execute = async (args) => (args[0] === 'ZCARD' ? 0 : null);
+    const seen: string[] = [];
+    export async function main(): Promise<unknown[]> {
+      const tasks = new SortedSet<Task>(execute, 'tasks', {
+        serializer: new JsonSerializer<Task>(),
+        scorer: (t) => t.id,
+        logger: (message, details) => { seen.push(message, details.set); },
+      });
+      const score: number = await tasks.add({ id: 1, url: 'a' });
+      const next: Task | null = await tasks.pop().catch((e: unknown) => (e instanceof KeyError ? null : null));
+      const batch: Task[] = await tasks.take(10);
+      const retries = new ScheduledSet(execute, 'retries');
+      const due: number = await retries.available();
+      const first: string | null = await retries.peek(0);
+      return [score, next, batch, due, first, tasks.name, seen];
+    }
+  `);
+  writeFileSync(join(project, 'misuse.ts'), `
+    import { SortedSet } from 'redset';
+    const set = new SortedSet<number>(async () => null, 'n');
+    void set.add('not a number');
+  `);
+  const common = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022'];
+  await run('node', [tsc, ...common, 'usage.ts'], { cwd: project }).catch((e) => assert.fail(e.stdout));
+  const misuse = await run('node', [tsc, ...common, 'misuse.ts'], { cwd: project }).then(() => null, (e) => e);
+  assert.ok(misuse, 'tsc accepted a string item in a SortedSet<number>');
+  assert.match(misuse.stdout, /TS2345/);
+});
