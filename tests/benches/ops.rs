@@ -1,0 +1,678 @@
+//! Benchmarks of the Rust crate against the raw `redis` crate doing the same Redis work,
+//! interleaved (A B, then B A) over several rounds on one redis-server; plus consumer
+//! scaling and a consumer's peak RSS. Prints Markdown; `./run bench` runs it (and
+//! `./run test` runs it with `--smoke`, tiny sizes, so it cannot rot).
+//!
+//! `cargo bench --bench ops --features tokio -- --url URL [--smoke]`
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redset::core::POP_DUE;
+use redset::{aio, ScheduledSet, SortedSet, Text};
+
+struct Config {
+    url: String,
+    /// Operations per measurement.
+    ops: usize,
+    rounds: usize,
+    /// Items drained by the consumer-scaling runs, and added meanwhile.
+    drain: u32,
+    extra: u32,
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// One table row: redset and raw, each timed `rounds` times in alternating order.
+fn compare(
+    rounds: usize,
+    calls: usize,
+    mut setup: impl FnMut(),
+    mut redset: impl FnMut() -> usize,
+    mut raw: impl FnMut() -> usize,
+) -> (f64, f64) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let mut time = |f: &mut dyn FnMut() -> usize| {
+            setup();
+            let start = Instant::now();
+            let n = f();
+            assert_eq!(n, calls, "a side did not do the same work");
+            start.elapsed() / calls as u32
+        };
+        if round % 2 == 0 {
+            a.push(time(&mut redset));
+            b.push(time(&mut raw));
+        } else {
+            b.push(time(&mut raw));
+            a.push(time(&mut redset));
+        }
+    }
+    (micros(median(a)), micros(median(b)))
+}
+
+fn row(name: &str, (redset, raw): (f64, f64)) {
+    println!("| {name} | {redset:.2} | {raw:.2} | {:.3} |", raw / redset);
+}
+
+fn fill(conn: &mut redis::Connection, key: &str, n: usize) {
+    let mut pipe = redis::pipe();
+    pipe.del(key).ignore();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(10_000) {
+        let mut cmd = redis::cmd("ZADD");
+        cmd.arg(key);
+        for &i in chunk {
+            cmd.arg(i % 1000).arg(i);
+        }
+        pipe.add_command(cmd).ignore();
+    }
+    pipe.exec(conn).unwrap();
+}
+
+fn connect(url: &str) -> redis::Connection {
+    redis::Client::open(url).unwrap().get_connection().unwrap()
+}
+
+fn sync_section(cfg: &Config) {
+    let (n, r) = (cfg.ops, cfg.rounds);
+    let key = "bench:sync";
+    let mut admin = connect(&cfg.url);
+    let mut conn = connect(&cfg.url);
+    let mut set = SortedSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
+    let mut sched = ScheduledSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
+    let script = redis::Script::new(POP_DUE.source());
+    let takes = n.div_ceil(100) + 1;
+    println!("\n### Rust, sync driver (µs per call; ratio = raw time / redset time, ≥ 0.95 is the target)\n");
+    println!("| operation | redset | raw redis crate | ratio |\n|---|---|---|---|");
+
+    let mut empty = || fill(&mut admin, key, 0);
+    row(
+        "add one at a time",
+        compare(
+            r,
+            n,
+            &mut empty,
+            || {
+                (0..n)
+                    .map(|i| set.add_with_score(&i, i as f64).unwrap())
+                    .count()
+            },
+            || {
+                (0..n)
+                    .map(|i| {
+                        redis::cmd("ZADD")
+                            .arg(key)
+                            .arg(i as f64)
+                            .arg(i)
+                            .query::<i64>(&mut conn)
+                            .unwrap()
+                    })
+                    .count()
+            },
+        ),
+    );
+    let mut admin = connect(&cfg.url);
+    let mut full = || fill(&mut admin, key, n);
+    row(
+        "pop one at a time",
+        compare(
+            r,
+            n,
+            &mut full,
+            || (0..n).map(|_| set.pop().unwrap().unwrap()).count(),
+            || {
+                (0..n)
+                    .map(|_| {
+                        let v: Vec<(usize, f64)> = redis::cmd("ZPOPMIN")
+                            .arg(key)
+                            .arg(1)
+                            .query(&mut conn)
+                            .unwrap();
+                        v[0].0
+                    })
+                    .count()
+            },
+        ),
+    );
+    row(
+        "take(100) until empty",
+        compare(
+            r,
+            takes,
+            &mut full,
+            || {
+                (0..)
+                    .take_while(|_| !set.take(100).unwrap().is_empty())
+                    .count()
+                    + 1
+            },
+            || {
+                (0..)
+                    .take_while(|_| {
+                        let v: Vec<(usize, f64)> = redis::cmd("ZPOPMIN")
+                            .arg(key)
+                            .arg(100)
+                            .query(&mut conn)
+                            .unwrap();
+                        !v.is_empty()
+                    })
+                    .count()
+                    + 1
+            },
+        ),
+    );
+    row(
+        "ScheduledSet pop (all due)",
+        compare(
+            r,
+            n,
+            &mut full,
+            || (0..n).map(|_| sched.pop().unwrap().unwrap()).count(),
+            || {
+                (0..n)
+                    .map(|_| {
+                        script
+                            .key(key)
+                            .arg(now())
+                            .arg(1)
+                            .invoke::<Vec<usize>>(&mut conn)
+                            .unwrap()[0]
+                    })
+                    .count()
+            },
+        ),
+    );
+    row(
+        "ScheduledSet take(100) until empty",
+        compare(
+            r,
+            takes,
+            &mut full,
+            || {
+                (0..)
+                    .take_while(|_| !sched.take(100).unwrap().is_empty())
+                    .count()
+                    + 1
+            },
+            || {
+                (0..)
+                    .take_while(|_| {
+                        !script
+                            .key(key)
+                            .arg(now())
+                            .arg(100)
+                            .invoke::<Vec<usize>>(&mut conn)
+                            .unwrap()
+                            .is_empty()
+                    })
+                    .count()
+                    + 1
+            },
+        ),
+    );
+    let mut admin = connect(&cfg.url);
+    fill(&mut admin, key, 1000);
+    row(
+        "peek",
+        compare(
+            r,
+            n,
+            || {},
+            || (0..n).map(|_| set.peek().unwrap().unwrap()).count(),
+            || {
+                (0..n)
+                    .map(|_| {
+                        redis::cmd("ZRANGE")
+                            .arg(key)
+                            .arg(0)
+                            .arg(0)
+                            .query::<Vec<usize>>(&mut conn)
+                            .unwrap()[0]
+                    })
+                    .count()
+            },
+        ),
+    );
+    row(
+        "len",
+        compare(
+            r,
+            n,
+            || {},
+            || (0..n).map(|_| set.len().unwrap()).count(),
+            || {
+                (0..n)
+                    .map(|_| {
+                        redis::cmd("ZCARD")
+                            .arg(key)
+                            .query::<u64>(&mut conn)
+                            .unwrap()
+                    })
+                    .count()
+            },
+        ),
+    );
+    row(
+        "contains",
+        compare(
+            r,
+            n,
+            || {},
+            || {
+                (0..n)
+                    .filter(|i| set.contains(&(i % 1000)).unwrap())
+                    .count()
+            },
+            || {
+                (0..n)
+                    .filter(|i| {
+                        redis::cmd("ZSCORE")
+                            .arg(key)
+                            .arg(i % 1000)
+                            .query::<Option<f64>>(&mut conn)
+                            .unwrap()
+                            .is_some()
+                    })
+                    .count()
+            },
+        ),
+    );
+}
+
+fn async_section(cfg: &Config) {
+    let (n, r) = (cfg.ops, cfg.rounds);
+    let key = "bench:async";
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = redis::Client::open(cfg.url.as_str()).unwrap();
+    let conn: MultiplexedConnection = rt
+        .block_on(client.get_multiplexed_async_connection())
+        .unwrap();
+    let set = aio::SortedSet::new(conn.clone(), key).serializer(Text::<usize>::new());
+    let sched = aio::ScheduledSet::new(conn.clone(), key).serializer(Text::<usize>::new());
+    let script = redis::Script::new(POP_DUE.source());
+    let takes = n.div_ceil(100) + 1;
+    let mut admin = connect(&cfg.url);
+    let raw = |cmd: redis::Cmd| {
+        let mut c = conn.clone();
+        async move { cmd.query_async::<redis::Value>(&mut c).await.unwrap() }
+    };
+    let popped = |v: redis::Value| !matches!(v, redis::Value::Array(ref a) if a.is_empty());
+    println!("\n### Rust, tokio driver over a MultiplexedConnection (µs per call; ratio = raw / redset)\n");
+    println!("| operation | redset | raw redis crate | ratio |\n|---|---|---|---|");
+    let cmd = |name: &str, args: &[&str]| {
+        let mut c = redis::cmd(name);
+        c.arg(key).arg(args);
+        c
+    };
+    row(
+        "add one at a time",
+        compare(
+            r,
+            n,
+            || fill(&mut admin, key, 0),
+            || {
+                rt.block_on(async {
+                    for i in 0..n {
+                        set.add_with_score(&i, i as f64).await.unwrap();
+                    }
+                    n
+                })
+            },
+            || {
+                rt.block_on(async {
+                    for i in 0..n {
+                        raw(cmd("ZADD", &[&(i as f64).to_string(), &i.to_string()])).await;
+                    }
+                    n
+                })
+            },
+        ),
+    );
+    let mut admin = connect(&cfg.url);
+    let mut full = || fill(&mut admin, key, n);
+    row(
+        "pop one at a time",
+        compare(
+            r,
+            n,
+            &mut full,
+            || {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        set.pop().await.unwrap().unwrap();
+                    }
+                    n
+                })
+            },
+            || {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        assert!(popped(raw(cmd("ZPOPMIN", &["1"])).await));
+                    }
+                    n
+                })
+            },
+        ),
+    );
+    row(
+        "take(100) until empty",
+        compare(
+            r,
+            takes,
+            &mut full,
+            || {
+                rt.block_on(async {
+                    let mut calls = 1;
+                    while !set.take(100).await.unwrap().is_empty() {
+                        calls += 1;
+                    }
+                    calls
+                })
+            },
+            || {
+                rt.block_on(async {
+                    let mut calls = 1;
+                    while popped(raw(cmd("ZPOPMIN", &["100"])).await) {
+                        calls += 1;
+                    }
+                    calls
+                })
+            },
+        ),
+    );
+    let invoke = |count: usize| {
+        let mut c = conn.clone();
+        let script = &script;
+        async move {
+            script
+                .key(key)
+                .arg(now())
+                .arg(count)
+                .invoke_async::<Vec<usize>>(&mut c)
+                .await
+                .unwrap()
+        }
+    };
+    row(
+        "ScheduledSet pop (all due)",
+        compare(
+            r,
+            n,
+            &mut full,
+            || {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        sched.pop().await.unwrap().unwrap();
+                    }
+                    n
+                })
+            },
+            || {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        assert_eq!(invoke(1).await.len(), 1);
+                    }
+                    n
+                })
+            },
+        ),
+    );
+    row(
+        "ScheduledSet take(100) until empty",
+        compare(
+            r,
+            takes,
+            &mut full,
+            || {
+                rt.block_on(async {
+                    let mut calls = 1;
+                    while !sched.take(100).await.unwrap().is_empty() {
+                        calls += 1;
+                    }
+                    calls
+                })
+            },
+            || {
+                rt.block_on(async {
+                    let mut calls = 1;
+                    while !invoke(100).await.is_empty() {
+                        calls += 1;
+                    }
+                    calls
+                })
+            },
+        ),
+    );
+    fill(&mut connect(&cfg.url), key, 1000);
+    row(
+        "peek",
+        compare(
+            r,
+            n,
+            || {},
+            || {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        set.peek().await.unwrap().unwrap();
+                    }
+                    n
+                })
+            },
+            || {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        raw(cmd("ZRANGE", &["0", "0"])).await;
+                    }
+                    n
+                })
+            },
+        ),
+    );
+    row(
+        "len",
+        compare(
+            r,
+            n,
+            || {},
+            || {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        set.len().await.unwrap();
+                    }
+                    n
+                })
+            },
+            || {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        raw(cmd("ZCARD", &[])).await;
+                    }
+                    n
+                })
+            },
+        ),
+    );
+    row(
+        "contains",
+        compare(
+            r,
+            n,
+            || {},
+            || {
+                rt.block_on(async {
+                    for i in 0..n {
+                        set.contains(&(i % 1000)).await.unwrap();
+                    }
+                    n
+                })
+            },
+            || {
+                rt.block_on(async {
+                    for i in 0..n {
+                        raw(cmd("ZSCORE", &[&(i % 1000).to_string()])).await;
+                    }
+                    n
+                })
+            },
+        ),
+    );
+}
+
+/// `consumers` threads, each with its own connection, pop one at a time from a set of
+/// `drain` items while a producer adds `extra` more; items/s and an exactly-once check.
+fn drain_run(cfg: &Config, scheduled: bool, consumers: usize) -> f64 {
+    let key = format!("bench:drain:{scheduled}:{consumers}");
+    fill(&mut connect(&cfg.url), &key, cfg.drain as usize);
+    let producer_done = AtomicBool::new(false);
+    let start = Instant::now();
+    let got: Vec<u32> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..consumers)
+            .map(|_| {
+                let (key, done) = (&key, &producer_done);
+                scope.spawn(move || {
+                    let mut sorted = SortedSet::new(connect(&cfg.url), key.as_str())
+                        .serializer(Text::<u32>::new());
+                    let mut sched = ScheduledSet::new(connect(&cfg.url), key.as_str())
+                        .serializer(Text::<u32>::new());
+                    let mut got = Vec::new();
+                    loop {
+                        // Read the flag before popping: an empty pop after the producer
+                        // finished means the set is drained for good.
+                        let finished = done.load(Ordering::Acquire);
+                        let popped = if scheduled { sched.pop() } else { sorted.pop() };
+                        match popped {
+                            Ok(item) => got.push(item.expect("bench items decode")),
+                            Err(e) if e.is_empty() && finished => break got,
+                            Err(e) if e.is_empty() => std::thread::yield_now(),
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut producer =
+            SortedSet::new(connect(&cfg.url), key.as_str()).serializer(Text::<u32>::new());
+        for i in cfg.drain..cfg.drain + cfg.extra {
+            producer
+                .add_with_score(&i, if scheduled { now() } else { 0.0 })
+                .unwrap();
+        }
+        producer_done.store(true, Ordering::Release);
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let elapsed = start.elapsed();
+    let total = cfg.drain + cfg.extra;
+    let unique: HashSet<u32> = got.iter().copied().collect();
+    assert_eq!(got.len(), unique.len(), "duplicates");
+    assert_eq!(unique.len(), total as usize, "lost items");
+    f64::from(total) / elapsed.as_secs_f64()
+}
+
+fn drain_section(cfg: &Config) {
+    println!(
+        "\n### Rust consumers draining {} items while a producer adds {} more (pop one at a time; each checked exactly once)\n",
+        cfg.drain, cfg.extra
+    );
+    println!("| consumers | SortedSet items/s | ScheduledSet items/s |\n|---|---|---|");
+    let mut base = (0.0, 0.0);
+    for consumers in [1, 2, 4, 8] {
+        let (sorted, sched) = (
+            drain_run(cfg, false, consumers),
+            drain_run(cfg, true, consumers),
+        );
+        if consumers == 1 {
+            base = (sorted, sched);
+        }
+        println!(
+            "| {consumers} | {sorted:.0} ({:.2}×) | {sched:.0} ({:.2}×) |",
+            sorted / base.0,
+            sched / base.1
+        );
+    }
+}
+
+/// A child process: drains `n` items with take(100) and reports its peak RSS.
+fn rss_child(url: &str, n: usize) {
+    let key = "bench:rss";
+    fill(&mut connect(url), key, n);
+    let mut set = SortedSet::new(connect(url), key).serializer(Text::<usize>::new());
+    let mut total = 0;
+    loop {
+        let got = set.take(100).unwrap();
+        if got.is_empty() {
+            break;
+        }
+        total += got.len();
+    }
+    assert_eq!(total, n);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap();
+    println!("{}", hwm.split_whitespace().nth(1).unwrap());
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .map(|i| args[i + 1].clone())
+    };
+    let url = flag("--url").expect("--url redis+unix:///path or redis://127.0.0.1:port");
+    if let Some(n) = flag("--rss-child") {
+        return rss_child(&url, n.parse().unwrap());
+    }
+    let smoke = args.iter().any(|a| a == "--smoke");
+    let cfg = if smoke {
+        Config {
+            url,
+            ops: 50,
+            rounds: 3,
+            drain: 2_000,
+            extra: 200,
+        }
+    } else {
+        Config {
+            url,
+            ops: 3_000,
+            rounds: 9,
+            drain: 100_000,
+            extra: 10_000,
+        }
+    };
+    println!(
+        "{} calls per measurement, {} rounds alternating redset/raw first, median reported.",
+        cfg.ops, cfg.rounds
+    );
+    sync_section(&cfg);
+    async_section(&cfg);
+    drain_section(&cfg);
+    let drained = if smoke { 2_000 } else { 100_000 };
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--url", &cfg.url, "--rss-child", &drained.to_string()])
+        .output()
+        .unwrap();
+    let kb = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    println!("\n### Memory\n\n| what | peak RSS |\n|---|---|\n| Rust consumer draining {drained} items (take(100)) | {kb} kB |");
+}
