@@ -27,6 +27,7 @@ const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, Serialize
 const ERROR_FIELDS = ['set', 'position', 'code', 'serverMessage'];
 
 function rethrow(err) {
+  if (err instanceof RedsetError) throw err;
   if (err instanceof WebAssembly.RuntimeError) {
     const message = wasm.takePanicMessage() ?? err.message;
     throw new RedsetError(`redset panicked: ${message}`, { cause: err });
@@ -93,12 +94,13 @@ function toExecute(client) {
       return await send(args);
     } catch (err) {
       if (isReplyError(err)) return err;
-      throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      throw new ConnectionError(`execute failed: ${message}`, { cause: err });
     }
   };
 }
 
-// Runs an operation on a set's wasm core; module-private, so subclasses can use it.
+// Runs an operation of a set's wasm core; module-private, so subclasses can use it.
 const invoke = Symbol('invoke');
 
 /** "Now" in UNIX seconds, with sub-millisecond resolution so FIFO order holds. */
@@ -111,19 +113,30 @@ const now = () => (performance.timeOrigin + performance.now()) / 1000;
 class SortedSet {
   static kind = 'sorted';
   #core;
+  #execute;
 
   constructor(client, name, { scorer, serializer, logger } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (scorer != null && typeof scorer !== 'function') throw new TypeError('scorer must be a function');
     const log = logger ?? ((...args) => console.warn(...args));
-    this.#core = new wasm.WasmSet(new.target.kind, name, toExecute(client), serializer ?? STRING_SERIALIZER, scorer ?? undefined, log);
+    this.#execute = toExecute(client);
+    this.#core = new wasm.WasmSet(new.target.kind, name, serializer ?? STRING_SERIALIZER, scorer ?? undefined, log);
   }
 
+  // The driver loop: the core's operation says what to send and reads each reply; the
+  // core bounds the number of round trips.
   async [invoke](operation) {
+    let op;
     try {
-      return await operation(this.#core);
+      op = operation(this.#core);
+      for (let args = op.start(); args !== null; ) {
+        args = op.feed(await this.#execute(args));
+      }
+      return op.output();
     } catch (err) {
       return rethrow(err);
+    } finally {
+      op?.free();
     }
   }
 

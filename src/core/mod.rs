@@ -21,7 +21,7 @@ mod set;
 
 pub use command::{Arg, Command};
 pub use error::{BoxError, Error, Result};
-pub use operation::{too_many_round_trips, Operation, Step, MAX_ROUND_TRIPS};
+pub use operation::{too_many_round_trips, Map, Operation, Step, MAX_ROUND_TRIPS};
 pub use reply::Reply;
 pub use script::{Script, POP_DUE};
 pub use serializer::{Bytes, FnSerializer, Json, Serializer, Text, Utf8};

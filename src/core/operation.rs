@@ -36,6 +36,52 @@ pub trait Operation {
     fn start(&mut self) -> Result<Step<Self::Output>>;
     /// Hands over the reply to the last command sent.
     fn feed(&mut self, reply: Reply) -> Result<Step<Self::Output>>;
+
+    /// Converts the result when the operation is done (e.g. into a JS value).
+    ///
+    /// ```
+    /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let mut len = set.len().map(|n| n * 2);
+    /// len.start().unwrap();
+    /// assert!(matches!(len.feed(Reply::Int(3)).unwrap(), Step::Done(6)));
+    /// ```
+    fn map<U, F: FnMut(Self::Output) -> U>(self, f: F) -> Map<Self, F>
+    where
+        Self: Sized,
+    {
+        Map { op: self, f }
+    }
+}
+
+/// An operation whose result is converted by a function: see [`Operation::map`].
+#[derive(Debug)]
+pub struct Map<O, F> {
+    op: O,
+    f: F,
+}
+
+impl<O: Operation, U, F: FnMut(O::Output) -> U> Map<O, F> {
+    fn convert(&mut self, step: Step<O::Output>) -> Step<U> {
+        match step {
+            Step::Send(cmd) => Step::Send(cmd),
+            Step::Done(output) => Step::Done((self.f)(output)),
+        }
+    }
+}
+
+impl<O: Operation, U, F: FnMut(O::Output) -> U> Operation for Map<O, F> {
+    type Output = U;
+
+    fn start(&mut self) -> Result<Step<U>> {
+        let step = self.op.start()?;
+        Ok(self.convert(step))
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<U>> {
+        let step = self.op.feed(reply)?;
+        Ok(self.convert(step))
+    }
 }
 
 /// The most round trips any operation takes (a script call that falls back to `EVAL`

@@ -86,67 +86,30 @@ fn log_undecodable(failure: &Undecodable<'_>) {
 /// assert!(matches!(add.feed(Reply::Int(1)).unwrap(), Step::Done(s) if s == 2.0));
 /// ```
 pub struct SetCore<S: Serializer> {
-    name: String,
     kind: Kind,
-    serializer: S,
+    reader: Reader<S>,
     scorer: Option<Scorer<S::Item>>,
+}
+
+/// What turns popped members into items: shared (cheaply cloned) with each operation,
+/// so operations own their state and can outlive a borrow of the set.
+struct Reader<S> {
+    name: Arc<str>,
+    serializer: Arc<S>,
     on_undecodable: UndecodableHook,
 }
 
-impl<S: Serializer> SetCore<S> {
-    /// A set of the given kind, stored at the Redis key `name`.
-    pub fn new(name: impl Into<String>, kind: Kind, serializer: S) -> Self {
-        SetCore {
-            name: name.into(),
-            kind,
-            serializer,
-            scorer: None,
-            on_undecodable: Arc::new(log_undecodable),
+impl<S> Clone for Reader<S> {
+    fn clone(&self) -> Self {
+        Reader {
+            name: self.name.clone(),
+            serializer: self.serializer.clone(),
+            on_undecodable: self.on_undecodable.clone(),
         }
     }
+}
 
-    /// The set's name, which is also its Redis key.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The set's kind.
-    pub fn kind(&self) -> Kind {
-        self.kind
-    }
-
-    /// Replaces the scorer used by `add` without an explicit score.
-    pub fn with_scorer(mut self, scorer: Scorer<S::Item>) -> Self {
-        self.scorer = Some(scorer);
-        self
-    }
-
-    /// Replaces what happens to members that fail to deserialize (default: a
-    /// `tracing` warning naming the set and showing the raw bytes).
-    pub fn with_undecodable_hook(mut self, hook: UndecodableHook) -> Self {
-        self.on_undecodable = hook;
-        self
-    }
-
-    /// Swaps the serializer. The scorer, typed for the old items, is dropped.
-    pub fn with_serializer<S2: Serializer>(self, serializer: S2) -> SetCore<S2> {
-        SetCore {
-            name: self.name,
-            kind: self.kind,
-            serializer,
-            scorer: None,
-            on_undecodable: self.on_undecodable,
-        }
-    }
-
-    fn key(&self) -> Arg {
-        Arg::from(self.name.as_str())
-    }
-
-    fn member(&self, item: &S::Item) -> Result<Vec<u8>> {
-        self.serializer.dumps(item).map_err(Error::Serializer)
-    }
-
+impl<S: Serializer> Reader<S> {
     fn load(&self, raw: Vec<u8>) -> Option<S::Item> {
         match self.serializer.loads(&raw) {
             Ok(item) => Some(item),
@@ -163,9 +126,71 @@ impl<S: Serializer> SetCore<S> {
 
     fn empty(&self, position: usize) -> Error {
         Error::Empty {
-            set: self.name.clone(),
+            set: self.name.to_string(),
             position,
         }
+    }
+}
+
+impl<S: Serializer> SetCore<S> {
+    /// A set of the given kind, stored at the Redis key `name`.
+    pub fn new(name: impl Into<String>, kind: Kind, serializer: S) -> Self {
+        SetCore {
+            kind,
+            reader: Reader {
+                name: Arc::from(name.into()),
+                serializer: Arc::new(serializer),
+                on_undecodable: Arc::new(log_undecodable),
+            },
+            scorer: None,
+        }
+    }
+
+    /// The set's name, which is also its Redis key.
+    pub fn name(&self) -> &str {
+        &self.reader.name
+    }
+
+    /// The set's kind.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Replaces the scorer used by `add` without an explicit score.
+    pub fn with_scorer(mut self, scorer: Scorer<S::Item>) -> Self {
+        self.scorer = Some(scorer);
+        self
+    }
+
+    /// Replaces what happens to members that fail to deserialize (default: a
+    /// `tracing` warning naming the set and showing the raw bytes).
+    pub fn with_undecodable_hook(mut self, hook: UndecodableHook) -> Self {
+        self.reader.on_undecodable = hook;
+        self
+    }
+
+    /// Swaps the serializer. The scorer, typed for the old items, is dropped.
+    pub fn with_serializer<S2: Serializer>(self, serializer: S2) -> SetCore<S2> {
+        SetCore {
+            kind: self.kind,
+            reader: Reader {
+                name: self.reader.name,
+                serializer: Arc::new(serializer),
+                on_undecodable: self.reader.on_undecodable,
+            },
+            scorer: None,
+        }
+    }
+
+    fn key(&self) -> Arg {
+        Arg::from(self.name())
+    }
+
+    fn member(&self, item: &S::Item) -> Result<Vec<u8>> {
+        self.reader
+            .serializer
+            .dumps(item)
+            .map_err(Error::Serializer)
     }
 
     fn command<T>(
@@ -191,7 +216,7 @@ impl<S: Serializer> SetCore<S> {
         if score.is_nan() {
             return Err(Error::InvalidInput(format!(
                 "the {source} for an item of {:?} is NaN",
-                self.name
+                self.name()
             )));
         }
         Ok(score)
@@ -204,7 +229,7 @@ impl<S: Serializer> SetCore<S> {
         item: &S::Item,
         score: Option<f64>,
         now: f64,
-    ) -> Result<impl Operation<Output = f64> + '_> {
+    ) -> Result<impl Operation<Output = f64>> {
         let score = self.resolve_score(item, score, now)?;
         let cmd = Command::new("ZADD")
             .arg(self.key())
@@ -220,7 +245,7 @@ impl<S: Serializer> SetCore<S> {
             (0, _) => Call::Known(Reply::Array(Vec::new())),
             (_, Kind::Scheduled) => Call::script(
                 &POP_DUE,
-                vec![self.name.as_bytes().to_vec()],
+                vec![self.name().as_bytes().to_vec()],
                 vec![Arg::from(now).0, Arg::from(count).0],
             ),
             _ => Call::Command(Command::new("ZPOPMIN").arg(self.key()).arg(count)),
@@ -243,21 +268,23 @@ impl<S: Serializer> SetCore<S> {
     ///
     /// [`Error::Empty`] when there is none; `Ok(None)` when the removed member failed to
     /// deserialize (it is reported to the undecodable hook).
-    pub fn pop(&self, now: f64) -> impl Operation<Output = Option<S::Item>> + '_ {
+    pub fn pop(&self, now: f64) -> impl Operation<Output = Option<S::Item>> {
+        let (kind, reader) = (self.kind, self.reader.clone());
         Exchange::new(self.pop_call(1, now), move |reply| {
-            let raw = Self::popped(self.kind, reply)?.into_iter().next();
-            Ok(self.load(raw.ok_or_else(|| self.empty(0))?))
+            let raw = Self::popped(kind, reply)?.into_iter().next();
+            Ok(reader.load(raw.ok_or_else(|| reader.empty(0))?))
         })
     }
 
     /// Atomically removes and returns at most `count` eligible items in score order;
     /// members that fail to deserialize are reported and left out.
-    pub fn take(&self, count: usize, now: f64) -> impl Operation<Output = Vec<S::Item>> + '_ {
+    pub fn take(&self, count: usize, now: f64) -> impl Operation<Output = Vec<S::Item>> {
+        let (kind, reader) = (self.kind, self.reader.clone());
         Exchange::new(self.pop_call(count, now), move |reply| {
-            let members = Self::popped(self.kind, reply)?;
+            let members = Self::popped(kind, reply)?;
             Ok(members
                 .into_iter()
-                .filter_map(|raw| self.load(raw))
+                .filter_map(|raw| reader.load(raw))
                 .collect())
         })
     }
@@ -288,22 +315,23 @@ impl<S: Serializer> SetCore<S> {
     /// The eligible item at `position` (0 = next), without removing it.
     ///
     /// [`Error::Empty`] when there is none; `Ok(None)` when it fails to deserialize.
-    pub fn peek(&self, position: usize, now: f64) -> impl Operation<Output = Option<S::Item>> + '_ {
+    pub fn peek(&self, position: usize, now: f64) -> impl Operation<Output = Option<S::Item>> {
+        let reader = self.reader.clone();
         self.command(self.range(position, 1, false, now), move |d, reply| {
             let raw = d.members(reply)?.into_iter().next();
-            Ok(self.load(raw.ok_or_else(|| self.empty(position))?))
+            Ok(reader.load(raw.ok_or_else(|| reader.empty(position))?))
         })
     }
 
     /// The score of the next eligible item, if any.
-    pub fn peek_score(&self, now: f64) -> impl Operation<Output = Option<f64>> + '_ {
+    pub fn peek_score(&self, now: f64) -> impl Operation<Output = Option<f64>> {
         self.command(self.range(0, 1, true, now), |d, reply| {
             Ok(d.pairs(reply)?.into_iter().next().map(|(_, score)| score))
         })
     }
 
     /// `ZSCORE`: the item's score, or `None` if it is not in the set.
-    pub fn score(&self, item: &S::Item) -> Result<impl Operation<Output = Option<f64>> + '_> {
+    pub fn score(&self, item: &S::Item) -> Result<impl Operation<Output = Option<f64>>> {
         let cmd = Command::new("ZSCORE")
             .arg(self.key())
             .arg(self.member(item)?);
@@ -311,7 +339,7 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// Whether the item is in the set (eligible or not).
-    pub fn contains(&self, item: &S::Item) -> Result<impl Operation<Output = bool> + '_> {
+    pub fn contains(&self, item: &S::Item) -> Result<impl Operation<Output = bool>> {
         let cmd = Command::new("ZSCORE")
             .arg(self.key())
             .arg(self.member(item)?);
@@ -319,27 +347,27 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// `ZCARD`: how many items, eligible or not.
-    pub fn len(&self) -> impl Operation<Output = u64> + '_ {
+    pub fn len(&self) -> impl Operation<Output = u64> {
         self.command(Command::new("ZCARD").arg(self.key()), |d, reply| {
             d.count(reply)
         })
     }
 
     /// `ZCOUNT -inf now`: how many items are due at `now`.
-    pub fn available(&self, now: f64) -> impl Operation<Output = u64> + '_ {
+    pub fn available(&self, now: f64) -> impl Operation<Output = u64> {
         let cmd = Command::new("ZCOUNT").arg(self.key()).arg("-inf").arg(now);
         self.command(cmd, |d, reply| d.count(reply))
     }
 
     /// `DEL`: empties the set; true if it existed.
-    pub fn clear(&self) -> impl Operation<Output = bool> + '_ {
+    pub fn clear(&self) -> impl Operation<Output = bool> {
         self.command(Command::new("DEL").arg(self.key()), |d, reply| {
             d.flag(reply)
         })
     }
 
     /// `ZREM`: removes the item; true if it was there.
-    pub fn discard(&self, item: &S::Item) -> Result<impl Operation<Output = bool> + '_> {
+    pub fn discard(&self, item: &S::Item) -> Result<impl Operation<Output = bool>> {
         let cmd = Command::new("ZREM").arg(self.key()).arg(self.member(item)?);
         Ok(self.command(cmd, |d, reply| d.flag(reply)))
     }
@@ -347,14 +375,14 @@ impl<S: Serializer> SetCore<S> {
 
 impl<S: Serializer> fmt::Display for SetCore<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({:?})", self.kind.type_name(), self.name)
+        write!(f, "{}({:?})", self.kind.type_name(), self.name())
     }
 }
 
 impl<S: Serializer> fmt::Debug for SetCore<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct(self.kind.type_name())
-            .field("name", &self.name)
+            .field("name", &self.name())
             .finish_non_exhaustive()
     }
 }

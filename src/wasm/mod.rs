@@ -1,18 +1,17 @@
-//! The wasm binding: the core's sets for JavaScript, with a JS `execute(args)`
-//! function as the transport and JS objects as serializer, scorer and logger.
+//! The wasm binding: the core's sets and operations for JavaScript, with JS objects as
+//! serializer, scorer and logger.
 //!
-//! Like the native driver it carries commands and replies and nothing more; the JS
-//! wrapper in `js/` gives it the idiomatic API, chooses the client adapter and reads
-//! the clock.
+//! It stays sans-IO: each method returns a [`WasmOp`], and the JS wrapper
+//! (`pkg-template/index.js`) drives it over the user's client — `start()`, send,
+//! `feed(reply)` — which keeps Promise machinery out of the wasm boundary.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::core::{
     too_many_round_trips, BoxError, Command, Error, Kind, Operation, Reply, Serializer, SetCore,
@@ -102,17 +101,13 @@ fn error_message(value: &JsValue) -> String {
     }
 }
 
-struct Inner {
-    core: SetCore<JsSerializer>,
-    execute: Function,
-    thrown: Thrown,
-}
-
-/// One set of any kind, driven from JS. Used by the `SortedSet`, `TimeSortedSet` and
-/// `ScheduledSet` classes of the JS wrapper.
+/// One set of any kind, for JS. Each method returns a [`WasmOp`] that the JS wrapper
+/// drives over the user's Redis client; nothing here awaits or does I/O. Used by the
+/// `SortedSet`, `TimeSortedSet` and `ScheduledSet` classes of the wrapper.
 #[wasm_bindgen]
 pub struct WasmSet {
-    inner: Rc<Inner>,
+    core: SetCore<JsSerializer>,
+    thrown: Thrown,
 }
 
 #[wasm_bindgen]
@@ -124,7 +119,6 @@ impl WasmSet {
     pub fn new(
         kind: &str,
         name: String,
-        execute: Function,
         serializer: JsValue,
         scorer: Option<Function>,
         logger: Function,
@@ -175,127 +169,175 @@ impl WasmSet {
                 }
             }));
         }
-        Ok(WasmSet {
-            inner: Rc::new(Inner {
-                core,
-                execute,
-                thrown,
-            }),
-        })
+        Ok(WasmSet { core, thrown })
     }
 
     /// The set's name.
     #[wasm_bindgen(getter)]
     pub fn name(&self) -> String {
-        self.inner.core.name().to_owned()
+        self.core.name().to_owned()
     }
 
     /// `SortedSet("name")`, without I/O.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_js_string(&self) -> String {
-        self.inner.core.to_string()
+        self.core.to_string()
     }
 
-    /// Resolves to the score used.
-    pub fn add(&self, item: JsValue, score: Option<f64>, now: f64) -> Promise {
-        self.spawn(move |inner| async move {
-            let op = inner.core.add(&item, score, now);
-            inner.run(op).await.map(JsValue::from)
-        })
+    /// Adds or re-scores the item; outputs the score used. Throws (sending nothing) if
+    /// the serializer or scorer throws or the score is NaN.
+    pub fn add(&self, item: JsValue, score: Option<f64>, now: f64) -> Result<WasmOp, JsValue> {
+        let op = self
+            .core
+            .add(&item, score, now)
+            .map_err(|e| self.to_js(e))?;
+        Ok(WasmOp::new(op.map(JsValue::from)))
     }
 
-    /// Resolves to the item (null if it failed to deserialize); rejects with a KeyError
-    /// when there is none.
-    pub fn pop(&self, now: f64) -> Promise {
-        self.spawn(move |inner| async move {
-            let item = inner.run(Ok(inner.core.pop(now))).await?;
-            Ok(item.unwrap_or(JsValue::NULL))
-        })
+    /// Pops the next eligible item (null if it failed to deserialize; KeyError if none).
+    pub fn pop(&self, now: f64) -> WasmOp {
+        WasmOp::new(self.core.pop(now).map(|item| item.unwrap_or(JsValue::NULL)))
     }
 
-    /// Resolves to an array of at most `count` items.
-    pub fn take(&self, count: f64, now: f64) -> Promise {
-        self.spawn(move |inner| async move {
-            let count = whole_number(count, "take(count)")?;
-            let items = inner.run(Ok(inner.core.take(count, now))).await?;
-            Ok(items.into_iter().collect::<Array>().into())
-        })
+    /// Pops at most `count` eligible items; outputs an array.
+    pub fn take(&self, count: f64, now: f64) -> Result<WasmOp, JsValue> {
+        let count = whole_number(count, "take(count)")?;
+        Ok(WasmOp::new(
+            self.core
+                .take(count, now)
+                .map(|items| Array::from_iter(items).into()),
+        ))
     }
 
-    /// Resolves to the item at `position` (null if it failed to deserialize).
-    pub fn peek(&self, position: f64, now: f64) -> Promise {
-        self.spawn(move |inner| async move {
-            let position = whole_number(position, "peek(position)")?;
-            let item = inner.run(Ok(inner.core.peek(position, now))).await?;
-            Ok(item.unwrap_or(JsValue::NULL))
-        })
+    /// The eligible item at `position`, not removed (KeyError if none).
+    pub fn peek(&self, position: f64, now: f64) -> Result<WasmOp, JsValue> {
+        let position = whole_number(position, "peek(position)")?;
+        Ok(WasmOp::new(
+            self.core
+                .peek(position, now)
+                .map(|item| item.unwrap_or(JsValue::NULL)),
+        ))
     }
 
-    /// Resolves to the next eligible score or null.
+    /// The next eligible score or null.
     #[wasm_bindgen(js_name = peekScore)]
-    pub fn peek_score(&self, now: f64) -> Promise {
-        self.spawn(move |inner| async move {
-            let score = inner.run(Ok(inner.core.peek_score(now))).await?;
-            Ok(score.map_or(JsValue::NULL, JsValue::from))
-        })
+    pub fn peek_score(&self, now: f64) -> WasmOp {
+        WasmOp::new(self.core.peek_score(now).map(optional_number))
     }
 
-    /// Resolves to the item's score or null.
-    pub fn score(&self, item: JsValue) -> Promise {
-        self.spawn(move |inner| async move {
-            let score = inner.run(inner.core.score(&item)).await?;
-            Ok(score.map_or(JsValue::NULL, JsValue::from))
-        })
+    /// The item's score or null.
+    pub fn score(&self, item: JsValue) -> Result<WasmOp, JsValue> {
+        let op = self.core.score(&item).map_err(|e| self.to_js(e))?;
+        Ok(WasmOp::new(op.map(optional_number)))
     }
 
-    /// Resolves to whether the item is in the set.
-    pub fn has(&self, item: JsValue) -> Promise {
-        self.spawn(move |inner| async move {
-            inner
-                .run(inner.core.contains(&item))
-                .await
-                .map(JsValue::from)
-        })
+    /// Whether the item is in the set.
+    pub fn has(&self, item: JsValue) -> Result<WasmOp, JsValue> {
+        let op = self.core.contains(&item).map_err(|e| self.to_js(e))?;
+        Ok(WasmOp::new(op.map(JsValue::from)))
     }
 
-    /// Resolves to the number of items.
-    pub fn len(&self) -> Promise {
-        self.spawn(move |inner| async move { Ok(count(inner.run(Ok(inner.core.len())).await?)) })
+    /// The number of items.
+    pub fn len(&self) -> WasmOp {
+        WasmOp::new(self.core.len().map(count))
     }
 
-    /// Resolves to the number of items due at `now`.
-    pub fn available(&self, now: f64) -> Promise {
-        self.spawn(move |inner| async move {
-            Ok(count(inner.run(Ok(inner.core.available(now))).await?))
-        })
+    /// The number of items due at `now`.
+    pub fn available(&self, now: f64) -> WasmOp {
+        WasmOp::new(self.core.available(now).map(count))
     }
 
-    /// Resolves to whether the key existed.
-    pub fn clear(&self) -> Promise {
-        self.spawn(move |inner| async move {
-            inner.run(Ok(inner.core.clear())).await.map(JsValue::from)
-        })
+    /// Deletes the set; outputs whether it existed.
+    pub fn clear(&self) -> WasmOp {
+        WasmOp::new(self.core.clear().map(JsValue::from))
     }
 
-    /// Resolves to whether the item was there.
-    pub fn discard(&self, item: JsValue) -> Promise {
-        self.spawn(move |inner| async move {
-            inner
-                .run(inner.core.discard(&item))
-                .await
-                .map(JsValue::from)
-        })
+    /// Removes the item; outputs whether it was there.
+    pub fn discard(&self, item: JsValue) -> Result<WasmOp, JsValue> {
+        let op = self.core.discard(&item).map_err(|e| self.to_js(e))?;
+        Ok(WasmOp::new(op.map(JsValue::from)))
     }
 }
 
 impl WasmSet {
-    fn spawn<F, Fut>(&self, body: F) -> Promise
-    where
-        F: FnOnce(Rc<Inner>) -> Fut,
-        Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
-    {
-        future_to_promise(body(self.inner.clone()))
+    fn to_js(&self, error: Error) -> JsValue {
+        let cause = match error {
+            Error::InvalidInput(_) | Error::Serializer(_) => self.thrown.take(),
+            _ => None,
+        };
+        to_js(error, cause)
     }
+}
+
+/// One operation in flight, driven by the JS wrapper: `start()` and `feed(reply)` give
+/// the next command's arguments, or null when the operation is done and `output()`
+/// holds its result. Errors are thrown as `Error`s whose `name` the wrapper maps to its
+/// classes.
+#[wasm_bindgen]
+pub struct WasmOp {
+    op: Box<dyn Operation<Output = JsValue>>,
+    output: JsValue,
+    round_trips: usize,
+}
+
+#[wasm_bindgen]
+impl WasmOp {
+    /// The first command's arguments (strings, or Uint8Arrays where not UTF-8), or null.
+    pub fn start(&mut self) -> Result<JsValue, JsValue> {
+        let step = self.op.start();
+        self.advance(step)
+    }
+
+    /// Takes the reply to the last command: strings and Buffers are bulk strings, whole
+    /// numbers integers, other numbers doubles, arrays arrays, `Map`s maps, an `Error`
+    /// an error reply. Gives the next command's arguments, or null when done.
+    pub fn feed(&mut self, reply: JsValue) -> Result<JsValue, JsValue> {
+        self.round_trips += 1;
+        if self.round_trips > MAX_ROUND_TRIPS {
+            return Err(to_js(too_many_round_trips(), None));
+        }
+        let step = self.op.feed(to_reply(&reply));
+        self.advance(step)
+    }
+
+    /// The result, once `start`/`feed` gave null.
+    pub fn output(&mut self) -> JsValue {
+        std::mem::replace(&mut self.output, JsValue::UNDEFINED)
+    }
+}
+
+impl WasmOp {
+    fn new(op: impl Operation<Output = JsValue> + 'static) -> WasmOp {
+        WasmOp {
+            op: Box::new(op),
+            output: JsValue::UNDEFINED,
+            round_trips: 0,
+        }
+    }
+
+    fn advance(&mut self, step: Result<Step<JsValue>, Error>) -> Result<JsValue, JsValue> {
+        match step.map_err(|e| to_js(e, None))? {
+            Step::Send(cmd) => Ok(command_args(cmd).into()),
+            Step::Done(output) => {
+                self.output = output;
+                Ok(JsValue::NULL)
+            }
+        }
+    }
+}
+
+fn command_args(cmd: Command) -> Array {
+    cmd.into_args()
+        .into_iter()
+        .map(|arg| match String::from_utf8(arg) {
+            Ok(text) => JsValue::from(text),
+            Err(bytes) => Uint8Array::from(bytes.as_bytes()).into(),
+        })
+        .collect()
+}
+
+fn optional_number(value: Option<f64>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from)
 }
 
 fn count(n: u64) -> JsValue {
@@ -314,88 +356,38 @@ fn whole_number(value: f64, what: &str) -> Result<usize, JsValue> {
     }
 }
 
-impl Inner {
-    /// Runs an operation: sends each command through `execute`, feeds replies back.
-    async fn run<O: Operation>(&self, op: Result<O, Error>) -> Result<O::Output, JsValue> {
-        let mut op = op.map_err(|e| self.to_js(e))?;
-        let mut step = op.start().map_err(|e| self.to_js(e))?;
-        for _ in 0..MAX_ROUND_TRIPS {
-            match step {
-                Step::Done(output) => return Ok(output),
-                Step::Send(cmd) => {
-                    let reply = self.send(cmd).await?;
-                    step = op.feed(reply).map_err(|e| self.to_js(e))?;
-                }
-            }
-        }
-        match step {
-            Step::Done(output) => Ok(output),
-            Step::Send(_) => Err(self.to_js(too_many_round_trips())),
-        }
+/// A core error as a JS `Error` whose `name` the wrapper maps to its classes.
+fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
+    let name = match &error {
+        Error::Empty { .. } => "KeyError",
+        Error::InvalidInput(_) => "RangeError",
+        Error::Server { .. } => "ReplyError",
+        Error::Connection(_) => "ConnectionError",
+        Error::Protocol { .. } => "ProtocolError",
+        Error::Serializer(_) => "SerializerError",
+    };
+    let err = named_error(name, &error.to_string());
+    if let Some(cause) = cause {
+        err.set_cause(&cause);
     }
-
-    /// Calls `execute(args)`; awaits it if it returns a Promise. A returned `Error` is a
-    /// Redis error reply; a throw or rejection is a transport failure.
-    async fn send(&self, cmd: Command) -> Result<Reply, JsValue> {
-        let args: Array = cmd
-            .into_args()
-            .into_iter()
-            .map(|arg| match String::from_utf8(arg) {
-                Ok(text) => JsValue::from(text),
-                Err(bytes) => Uint8Array::from(bytes.as_bytes()).into(),
-            })
-            .collect();
-        let transport = |cause: JsValue| {
-            let err = named_error(
-                "ConnectionError",
-                &format!("execute failed: {}", error_message(&cause)),
-            );
-            err.set_cause(&cause);
-            JsValue::from(err)
-        };
-        let mut value = self
-            .execute
-            .call1(&JsValue::NULL, &args)
-            .map_err(transport)?;
-        if let Some(promise) = value.dyn_ref::<Promise>() {
-            value = JsFuture::from(promise.clone()).await.map_err(transport)?;
+    let set = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&err, &key.into(), &value);
+    };
+    match error {
+        Error::Empty {
+            set: name,
+            position,
+        } => {
+            set("set", name.into());
+            set("position", (position as f64).into());
         }
-        Ok(to_reply(&value))
+        Error::Server { code, message } => {
+            set("code", code.into());
+            set("serverMessage", message.into());
+        }
+        _ => {}
     }
-
-    /// A core error as a JS `Error` whose `name` the wrapper maps to its classes.
-    fn to_js(&self, error: Error) -> JsValue {
-        let (name, cause) = match &error {
-            Error::Empty { .. } => ("KeyError", None),
-            Error::InvalidInput(_) => ("RangeError", self.thrown.take()),
-            Error::Server { .. } => ("ReplyError", None),
-            Error::Connection(_) => ("ConnectionError", None),
-            Error::Protocol { .. } => ("ProtocolError", None),
-            Error::Serializer(_) => ("SerializerError", self.thrown.take()),
-        };
-        let err = named_error(name, &error.to_string());
-        if let Some(cause) = cause {
-            err.set_cause(&cause);
-        }
-        let set = |key: &str, value: JsValue| {
-            let _ = Reflect::set(&err, &key.into(), &value);
-        };
-        match error {
-            Error::Empty {
-                set: name,
-                position,
-            } => {
-                set("set", name.into());
-                set("position", (position as f64).into());
-            }
-            Error::Server { code, message } => {
-                set("code", code.into());
-                set("serverMessage", message.into());
-            }
-            _ => {}
-        }
-        err.into()
-    }
+    err.into()
 }
 
 fn named_error(name: &str, message: &str) -> js_sys::Error {

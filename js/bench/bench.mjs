@@ -1,0 +1,192 @@
+// Node benchmarks: the npm package against raw ioredis and raw node-redis sending the
+// same commands, interleaved over rounds (median µs per call); the wasm boundary's
+// cost; consumer processes draining a set; a consumer's peak RSS. Prints Markdown.
+//   node js/bench/bench.mjs SOCKET [--smoke]
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { ScheduledSet, SortedSet } from '../../pkg/index.mjs';
+
+const require = createRequire(import.meta.url);
+const run = promisify(execFile);
+const [socket, mode] = process.argv.slice(2);
+const smoke = mode === '--smoke';
+const OPS = smoke ? 50 : 3000;
+const ROUNDS = smoke ? 3 : 9;
+const DRAIN = smoke ? 2000 : 100_000;
+const EXTRA = smoke ? 200 : 10_000;
+const POP_DUE = `local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for i = 1, #due, 1000 do
+  redis.call('ZREM', KEYS[1], unpack(due, i, math.min(i + 999, #due)))
+end
+return due`;
+
+const Redis = require('ioredis');
+const io = new Redis({ path: socket });
+const { createClient } = require('redis');
+const nr = await createClient({ socket: { path: socket } }).connect();
+const key = 'bench:node';
+const sha = await io.script('LOAD', POP_DUE);
+const now = () => Date.now() / 1000;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function fill(n) {
+  await io.del(key);
+  for (let start = 0; start < n; start += 10000) {
+    const args = [];
+    for (let i = start; i < Math.min(n, start + 10000); i++) args.push(i % 1000, String(i));
+    await io.zadd(key, ...args);
+  }
+}
+
+/** Times each side `ROUNDS` times, alternating which goes first; µs per call. */
+async function compare(setup, sides) {
+  const samples = sides.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = sides.map((_, i) => i);
+    if (round % 2) order.reverse();
+    for (const i of order) {
+      await setup();
+      const start = process.hrtime.bigint();
+      const calls = await sides[i]();
+      samples[i].push(Number(process.hrtime.bigint() - start) / 1000 / calls);
+    }
+  }
+  return samples.map(median);
+}
+
+async function times(n, f) {
+  for (let i = 0; i < n; i++) await f(i);
+  return n;
+}
+
+async function untilEmpty(f) {
+  let calls = 1;
+  while (await f()) calls++;
+  return calls;
+}
+
+const set = new SortedSet(io, key);
+const sched = new ScheduledSet(io, key);
+const nrSet = new SortedSet(nr, key);
+const none = async () => {};
+const full = () => fill(OPS);
+const rows = [
+  ['add one at a time', () => io.del(key),
+    () => times(OPS, (i) => set.add(String(i), i)),
+    () => times(OPS, (i) => io.zadd(key, i, String(i))),
+    () => times(OPS, (i) => nr.zAdd(key, { score: i, value: String(i) }))],
+  ['pop one at a time', full,
+    () => times(OPS, () => set.pop()),
+    () => times(OPS, () => io.zpopmin(key)),
+    () => times(OPS, () => nr.zPopMin(key))],
+  ['take(100) until empty', full,
+    () => untilEmpty(async () => (await set.take(100)).length > 0),
+    () => untilEmpty(async () => (await io.zpopmin(key, 100)).length > 0),
+    () => untilEmpty(async () => (await nr.zPopMinCount(key, 100)).length > 0)],
+  ['ScheduledSet pop (all due)', full,
+    () => times(OPS, () => sched.pop()),
+    () => times(OPS, () => io.evalsha(sha, 1, key, now(), 1)),
+    () => times(OPS, () => nr.evalSha(sha, { keys: [key], arguments: [String(now()), '1'] }))],
+  ['ScheduledSet take(100) until empty', full,
+    () => untilEmpty(async () => (await sched.take(100)).length > 0),
+    () => untilEmpty(async () => (await io.evalsha(sha, 1, key, now(), 100)).length > 0),
+    () => untilEmpty(async () => (await nr.evalSha(sha, { keys: [key], arguments: [String(now()), '100'] })).length > 0)],
+  ['peek', none,
+    () => times(OPS, () => set.peek()),
+    () => times(OPS, () => io.zrange(key, 0, 0)),
+    () => times(OPS, () => nr.zRange(key, 0, 0))],
+  ['len', none,
+    () => times(OPS, () => set.len()),
+    () => times(OPS, () => io.zcard(key)),
+    () => times(OPS, () => nr.zCard(key))],
+  ['has', none,
+    () => times(OPS, (i) => set.has(String(i % 1000))),
+    () => times(OPS, (i) => io.zscore(key, String(i % 1000))),
+    () => times(OPS, (i) => nr.zScore(key, String(i % 1000)))],
+];
+
+console.log(`${OPS} calls per measurement, ${ROUNDS} rounds alternating the order, median reported.\n`);
+console.log('### Node: the npm package vs raw clients (µs per call; ratio = raw ioredis time / redset time, ≥ 0.90 is the target)\n');
+console.log('| operation | redset (ioredis) | raw ioredis | ratio | redset (node-redis) | raw node-redis | ratio |');
+console.log('|---|---|---|---|---|---|---|');
+for (const [name, setup, ours, rawIo, rawNr] of rows) {
+  const before = name === 'peek' ? () => fill(1000) : setup;
+  if (name === 'peek') await fill(1000);
+  const [a, b] = await compare(name === 'peek' ? none : before, [ours, rawIo]);
+  const oursNr = async () => {
+    const map = { 'add one at a time': () => times(OPS, (i) => nrSet.add(String(i), i)),
+      'pop one at a time': () => times(OPS, () => nrSet.pop()),
+      'take(100) until empty': () => untilEmpty(async () => (await nrSet.take(100)).length > 0),
+      'ScheduledSet pop (all due)': () => times(OPS, () => new ScheduledSet(nr, key).pop()),
+      'ScheduledSet take(100) until empty': () => untilEmpty(async () => (await new ScheduledSet(nr, key).take(100)).length > 0),
+      peek: () => times(OPS, () => nrSet.peek()),
+      len: () => times(OPS, () => nrSet.len()),
+      has: () => times(OPS, (i) => nrSet.has(String(i % 1000))) };
+    return map[name]();
+  };
+  const [c, d] = await compare(name === 'peek' ? none : before, [oursNr, rawNr]);
+  console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(3)} | ${c.toFixed(2)} | ${d.toFixed(2)} | ${(d / c).toFixed(3)} |`);
+}
+
+// The wasm boundary: a set whose execute answers at once, against the same call in
+// plain JS (an async function awaiting the same execute and converting its reply).
+const BOUNDARY = smoke ? 1000 : 200_000;
+const instant = () => 3;
+const viaWasm = new SortedSet(instant, 'x');
+async function plainLen(execute) {
+  return Number(await execute(['ZCARD', 'x']));
+}
+const [wasmCall, jsCall] = await compare(none, [
+  () => times(BOUNDARY, () => viaWasm.len()),
+  () => times(BOUNDARY, () => plainLen(instant)),
+]);
+console.log('\n### Node: one call through the wasm boundary (execute answers at once)\n');
+console.log('| call | µs per call |\n|---|---|');
+console.log(`| \`set.len()\` through wasm | ${wasmCall.toFixed(3)} |`);
+console.log(`| the same in plain JS | ${jsCall.toFixed(3)} |`);
+console.log(`| wasm boundary overhead | ${(wasmCall - jsCall).toFixed(3)} |`);
+
+// Consumer processes draining a set while this process adds more.
+const drainer = fileURLToPath(new URL('./drain.mjs', import.meta.url));
+async function drain(kind, processes) {
+  const name = `bench:drain:${kind}:${processes}`;
+  await io.del(name, `${name}:done`);
+  for (let start = 0; start < DRAIN; start += 10000) {
+    const args = [];
+    for (let i = start; i < Math.min(DRAIN, start + 10000); i++) args.push(0, String(i));
+    await io.zadd(name, ...args);
+  }
+  const children = Array.from({ length: processes }, () =>
+    run('node', [drainer, socket, name, kind], { maxBuffer: 256 << 20 }));
+  const producer = new SortedSet(io, name);
+  for (let i = DRAIN; i < DRAIN + EXTRA; i++) await producer.add(String(i), kind === 'scheduled' ? now() : 0);
+  await io.set(`${name}:done`, '1');
+  const results = (await Promise.all(children)).map(({ stdout }) => JSON.parse(stdout));
+  const all = results.flatMap((r) => r.items);
+  if (new Set(all).size !== all.length || all.length !== DRAIN + EXTRA) {
+    throw new Error(`${kind} x${processes}: ${all.length} items, ${new Set(all).size} distinct, ${DRAIN + EXTRA} expected`);
+  }
+  const start = Math.min(...results.filter((r) => r.start).map((r) => r.start));
+  const end = Math.max(...results.map((r) => r.end));
+  return all.length / ((end - start) / 1000);
+}
+console.log(`\n### Node consumer processes draining ${DRAIN} items while a producer adds ${EXTRA} more (pop one at a time; exactly-once checked)\n`);
+console.log('| processes | SortedSet items/s | ScheduledSet items/s |\n|---|---|---|');
+let base;
+for (const processes of [1, 2, 4, 8]) {
+  const sorted = await drain('sorted', processes);
+  const scheduled = await drain('scheduled', processes);
+  base ??= [sorted, scheduled];
+  console.log(`| ${processes} | ${sorted.toFixed(0)} (${(sorted / base[0]).toFixed(2)}×) | ${scheduled.toFixed(0)} (${(scheduled / base[1]).toFixed(2)}×) |`);
+}
+
+const rss = fileURLToPath(new URL('./rss.mjs', import.meta.url));
+const { stdout: kb } = await run('node', [rss, socket, String(DRAIN)]);
+console.log(`\n### Node memory\n\n| what | peak RSS |\n|---|---|\n| Node consumer draining ${DRAIN} items (take(100)) | ${kb.trim()} kB |`);
+
+io.disconnect();
+await nr.quit();
