@@ -17,11 +17,8 @@ const OPS = smoke ? 50 : 3000;
 const ROUNDS = smoke ? 3 : 9;
 const DRAIN = smoke ? 2000 : 100_000;
 const EXTRA = smoke ? 200 : 10_000;
-const POP_DUE = `local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-for i = 1, #due, 1000 do
-  redis.call('ZREM', KEYS[1], unpack(due, i, math.min(i + 999, #due)))
-end
-return due`;
+// The same script the package runs, from the package itself.
+const POP_DUE = require('../../pkg/wasm/redset_wasm.js').popDueScript();
 
 const Redis = require('ioredis');
 const io = new Redis({ path: socket });

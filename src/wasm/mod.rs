@@ -429,6 +429,12 @@ fn to_reply(value: &JsValue) -> Reply {
     }
 }
 
+/// The Lua source of the scheduled pop, for benchmarks that run it raw.
+#[wasm_bindgen(js_name = popDueScript)]
+pub fn pop_due_script() -> String {
+    crate::core::POP_DUE.source().to_owned()
+}
+
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
