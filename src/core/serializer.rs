@@ -26,6 +26,37 @@ pub trait Serializer {
     fn loads(&self, bytes: &[u8]) -> Result<Self::Item, BoxError>;
 }
 
+/// `new`, `Default`, `Clone` and `Debug` for a serializer that is only a type marker
+/// (derives would wrongly require `T: Default + Clone + Debug`).
+macro_rules! marker_serializer {
+    ($name:ident, $doc:literal) => {
+        impl<T> $name<T> {
+            #[doc = $doc]
+            pub fn new() -> Self {
+                $name(PhantomData)
+            }
+        }
+
+        impl<T> Default for $name<T> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl<T> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                Self::new()
+            }
+        }
+
+        impl<T> std::fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}<{}>", stringify!($name), std::any::type_name::<T>())
+            }
+        }
+    };
+}
+
 /// The default: items are UTF-8 `String`s, stored as their bytes (as the original stores `str`).
 ///
 /// ```
@@ -80,30 +111,7 @@ impl Serializer for Bytes {
 /// ```
 pub struct Json<T>(PhantomData<fn() -> T>);
 
-impl<T> Json<T> {
-    /// A JSON serializer for `T`.
-    pub fn new() -> Self {
-        Json(PhantomData)
-    }
-}
-
-impl<T> Default for Json<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T> Clone for Json<T> {
-    fn clone(&self) -> Self {
-        Self::new()
-    }
-}
-
-impl<T> std::fmt::Debug for Json<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Json<{}>", std::any::type_name::<T>())
-    }
-}
+marker_serializer!(Json, "A JSON serializer for `T`.");
 
 impl<T: serde::Serialize + serde::de::DeserializeOwned> Serializer for Json<T> {
     type Item = T;
@@ -126,30 +134,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Serializer for Json<T> {
 /// ```
 pub struct Text<T>(PhantomData<fn() -> T>);
 
-impl<T> Text<T> {
-    /// A text serializer for `T`.
-    pub fn new() -> Self {
-        Text(PhantomData)
-    }
-}
-
-impl<T> Default for Text<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T> Clone for Text<T> {
-    fn clone(&self) -> Self {
-        Self::new()
-    }
-}
-
-impl<T> std::fmt::Debug for Text<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Text<{}>", std::any::type_name::<T>())
-    }
-}
+marker_serializer!(Text, "A text serializer for `T`.");
 
 impl<T> Serializer for Text<T>
 where

@@ -295,6 +295,27 @@ fn sync_section(cfg: &Config) {
     );
 }
 
+/// Awaits `f(i)` for i in 0..n on the runtime; returns n.
+fn block_times(rt: &tokio::runtime::Runtime, n: usize, mut f: impl AsyncFnMut(usize)) -> usize {
+    rt.block_on(async {
+        for i in 0..n {
+            f(i).await;
+        }
+        n
+    })
+}
+
+/// Awaits `f()` until it reports an empty batch; returns the number of calls.
+fn block_until_empty(rt: &tokio::runtime::Runtime, mut f: impl AsyncFnMut() -> bool) -> usize {
+    rt.block_on(async {
+        let mut calls = 1;
+        while f().await {
+            calls += 1;
+        }
+        calls
+    })
+}
+
 fn async_section(cfg: &Config) {
     let (n, r) = (cfg.ops, cfg.rounds);
     let key = "bench:async";
@@ -310,39 +331,40 @@ fn async_section(cfg: &Config) {
     let sched = aio::ScheduledSet::new(conn.clone(), key).serializer(Text::<usize>::new());
     let script = redis::Script::new(POP_DUE.source());
     let takes = n.div_ceil(100) + 1;
-    let mut admin = connect(&cfg.url);
-    let raw = |cmd: redis::Cmd| {
-        let mut c = conn.clone();
-        async move { cmd.query_async::<redis::Value>(&mut c).await.unwrap() }
+    let raw = async |name: &str, args: &[&str]| {
+        let mut cmd = redis::cmd(name);
+        cmd.arg(key).arg(args);
+        cmd.query_async::<redis::Value>(&mut conn.clone())
+            .await
+            .unwrap()
     };
     let popped = |v: redis::Value| !matches!(v, redis::Value::Array(ref a) if a.is_empty());
+    let invoke = async |count: usize| {
+        let mut invocation = script.prepare_invoke();
+        invocation.key(key).arg(now()).arg(count);
+        invocation
+            .invoke_async::<Vec<usize>>(&mut conn.clone())
+            .await
+            .unwrap()
+    };
     println!("\n### Rust, tokio driver over a MultiplexedConnection (µs per call; ratio = raw / redset)\n");
     println!("| operation | redset | raw redis crate | ratio |\n|---|---|---|---|");
-    let cmd = |name: &str, args: &[&str]| {
-        let mut c = redis::cmd(name);
-        c.arg(key).arg(args);
-        c
-    };
+    let mut admin = connect(&cfg.url);
+    let mut empty = || fill(&mut admin, key, 0);
     row(
         "add one at a time",
         compare(
             r,
             n,
-            || fill(&mut admin, key, 0),
+            &mut empty,
             || {
-                rt.block_on(async {
-                    for i in 0..n {
-                        set.add_with_score(&i, i as f64).await.unwrap();
-                    }
-                    n
+                block_times(&rt, n, async |i| {
+                    set.add_with_score(&i, i as f64).await.unwrap();
                 })
             },
             || {
-                rt.block_on(async {
-                    for i in 0..n {
-                        raw(cmd("ZADD", &[&(i as f64).to_string(), &i.to_string()])).await;
-                    }
-                    n
+                block_times(&rt, n, async |i| {
+                    raw("ZADD", &[&(i as f64).to_string(), &i.to_string()]).await;
                 })
             },
         ),
@@ -356,19 +378,13 @@ fn async_section(cfg: &Config) {
             n,
             &mut full,
             || {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        set.pop().await.unwrap().unwrap();
-                    }
-                    n
+                block_times(&rt, n, async |_| {
+                    set.pop().await.unwrap().unwrap();
                 })
             },
             || {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        assert!(popped(raw(cmd("ZPOPMIN", &["1"])).await));
-                    }
-                    n
+                block_times(&rt, n, async |_| {
+                    assert!(popped(raw("ZPOPMIN", &["1"]).await))
                 })
             },
         ),
@@ -379,39 +395,10 @@ fn async_section(cfg: &Config) {
             r,
             takes,
             &mut full,
-            || {
-                rt.block_on(async {
-                    let mut calls = 1;
-                    while !set.take(100).await.unwrap().is_empty() {
-                        calls += 1;
-                    }
-                    calls
-                })
-            },
-            || {
-                rt.block_on(async {
-                    let mut calls = 1;
-                    while popped(raw(cmd("ZPOPMIN", &["100"])).await) {
-                        calls += 1;
-                    }
-                    calls
-                })
-            },
+            || block_until_empty(&rt, async || !set.take(100).await.unwrap().is_empty()),
+            || block_until_empty(&rt, async || popped(raw("ZPOPMIN", &["100"]).await)),
         ),
     );
-    let invoke = |count: usize| {
-        let mut c = conn.clone();
-        let script = &script;
-        async move {
-            script
-                .key(key)
-                .arg(now())
-                .arg(count)
-                .invoke_async::<Vec<usize>>(&mut c)
-                .await
-                .unwrap()
-        }
-    };
     row(
         "ScheduledSet pop (all due)",
         compare(
@@ -419,21 +406,11 @@ fn async_section(cfg: &Config) {
             n,
             &mut full,
             || {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        sched.pop().await.unwrap().unwrap();
-                    }
-                    n
+                block_times(&rt, n, async |_| {
+                    sched.pop().await.unwrap().unwrap();
                 })
             },
-            || {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        assert_eq!(invoke(1).await.len(), 1);
-                    }
-                    n
-                })
-            },
+            || block_times(&rt, n, async |_| assert_eq!(invoke(1).await.len(), 1)),
         ),
     );
     row(
@@ -442,24 +419,8 @@ fn async_section(cfg: &Config) {
             r,
             takes,
             &mut full,
-            || {
-                rt.block_on(async {
-                    let mut calls = 1;
-                    while !sched.take(100).await.unwrap().is_empty() {
-                        calls += 1;
-                    }
-                    calls
-                })
-            },
-            || {
-                rt.block_on(async {
-                    let mut calls = 1;
-                    while !invoke(100).await.is_empty() {
-                        calls += 1;
-                    }
-                    calls
-                })
-            },
+            || block_until_empty(&rt, async || !sched.take(100).await.unwrap().is_empty()),
+            || block_until_empty(&rt, async || !invoke(100).await.is_empty()),
         ),
     );
     fill(&mut connect(&cfg.url), key, 1000);
@@ -470,19 +431,13 @@ fn async_section(cfg: &Config) {
             n,
             || {},
             || {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        set.peek().await.unwrap().unwrap();
-                    }
-                    n
+                block_times(&rt, n, async |_| {
+                    set.peek().await.unwrap().unwrap();
                 })
             },
             || {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        raw(cmd("ZRANGE", &["0", "0"])).await;
-                    }
-                    n
+                block_times(&rt, n, async |_| {
+                    raw("ZRANGE", &["0", "0"]).await;
                 })
             },
         ),
@@ -494,19 +449,13 @@ fn async_section(cfg: &Config) {
             n,
             || {},
             || {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        set.len().await.unwrap();
-                    }
-                    n
+                block_times(&rt, n, async |_| {
+                    set.len().await.unwrap();
                 })
             },
             || {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        raw(cmd("ZCARD", &[])).await;
-                    }
-                    n
+                block_times(&rt, n, async |_| {
+                    raw("ZCARD", &[]).await;
                 })
             },
         ),
@@ -518,19 +467,13 @@ fn async_section(cfg: &Config) {
             n,
             || {},
             || {
-                rt.block_on(async {
-                    for i in 0..n {
-                        set.contains(&(i % 1000)).await.unwrap();
-                    }
-                    n
+                block_times(&rt, n, async |i| {
+                    set.contains(&(i % 1000)).await.unwrap();
                 })
             },
             || {
-                rt.block_on(async {
-                    for i in 0..n {
-                        raw(cmd("ZSCORE", &[&(i % 1000).to_string()])).await;
-                    }
-                    n
+                block_times(&rt, n, async |i| {
+                    raw("ZSCORE", &[&(i % 1000).to_string()]).await;
                 })
             },
         ),
