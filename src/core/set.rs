@@ -340,10 +340,7 @@ impl<S: Serializer> SetCore<S> {
 
     /// Whether the item is in the set (eligible or not).
     pub fn contains(&self, item: &S::Item) -> Result<impl Operation<Output = bool>> {
-        let cmd = Command::new("ZSCORE")
-            .arg(self.key())
-            .arg(self.member(item)?);
-        Ok(self.command(cmd, |d, reply| Ok(d.optional_score(reply)?.is_some())))
+        Ok(self.score(item)?.map(|score| score.is_some()))
     }
 
     /// `ZCARD`: how many items, eligible or not.
