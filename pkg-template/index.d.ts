@@ -26,6 +26,14 @@ export interface SetOptions<T> {
   scorer?: Scorer<T>;
   serializer?: Serializer<T>;
   logger?: Logger;
+  /**
+   * ScheduledSet: honour the original Python redset's lock (`name__lock`) so that its
+   * consumers can share the set without an item being handed out twice. Default true,
+   * false on a Cluster client (the lock key lives in another hash slot).
+   */
+  originalLock?: boolean;
+  /** ScheduledSet: seconds a pop waits for that lock before rejecting with LockTimeout (default 10; 0 = one try). */
+  lockTimeout?: number;
 }
 
 /** A Redis-backed sorted set safe for consumption by many processes. */
@@ -37,7 +45,7 @@ export class SortedSet<T = string> {
   add(item: T, score?: number | null): Promise<number>;
   /** Removes the next eligible item; null if it failed to deserialize; rejects with KeyError if none. */
   pop(): Promise<T | null>;
-  /** Removes at most `count` eligible items, in score order. */
+  /** Removes at most `count` eligible items, in score order; `[]` for a count below 1. */
   take(count: number): Promise<T[]>;
   /** The eligible item at `position` (default 0), not removed; rejects with KeyError if none. */
   peek(position?: number): Promise<T | null>;
@@ -89,3 +97,9 @@ export class ConnectionError extends RedsetError {}
 export class ProtocolError extends RedsetError {}
 /** The serializer failed. */
 export class SerializerError extends RedsetError {}
+/** A scheduled pop waited `lockTimeout` for the original redset's lock and gave up; nothing was taken. */
+export class LockTimeout extends RedsetError {
+  set: string;
+  /** The lock's key: `name + "__lock"`. */
+  lock: string;
+}

@@ -22,9 +22,14 @@ class ConnectionError extends RedsetError {}
 class ProtocolError extends RedsetError {}
 /** The serializer failed (or returned neither a string nor a Uint8Array). */
 class SerializerError extends RedsetError {}
+/**
+ * A scheduled pop waited `lockTimeout` seconds for the original Python redset's lock
+ * (`name__lock`) and gave up: the original's `LockTimeout`. Nothing was taken.
+ */
+class LockTimeout extends RedsetError {}
 
-const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, SerializerError, RangeError };
-const ERROR_FIELDS = ['set', 'position', 'code', 'serverMessage'];
+const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, SerializerError, LockTimeout, RangeError };
+const ERROR_FIELDS = ['set', 'position', 'code', 'serverMessage', 'lock'];
 
 function rethrow(err) {
   if (err instanceof RedsetError) throw err;
@@ -103,6 +108,13 @@ function toExecute(client) {
 // Runs an operation of a set's wasm core; module-private, so subclasses can use it.
 const invoke = Symbol('invoke');
 
+// ioredis `Cluster` and node-redis `createCluster` clients: a set's keys must then share
+// one hash slot, which the original's lock key does not.
+const isCluster = (client) =>
+  client != null && typeof client === 'object' && (client.isCluster === true || typeof client.getSlotMaster === 'function');
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** "Now" in UNIX seconds, with sub-millisecond resolution so FIFO order holds. */
 const now = () => (performance.timeOrigin + performance.now()) / 1000;
 
@@ -115,22 +127,33 @@ class SortedSet {
   #core;
   #execute;
 
-  constructor(client, name, { scorer, serializer, logger } = {}) {
+  /**
+   * `options`: `scorer`, `serializer`, `logger`; for a ScheduledSet also `originalLock`
+   * (honour the original Python redset's lock; default true, false on a Cluster client)
+   * and `lockTimeout` (seconds to wait for it, default 10).
+   */
+  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (scorer != null && typeof scorer !== 'function') throw new TypeError('scorer must be a function');
     const log = logger ?? ((...args) => console.warn(...args));
     this.#execute = toExecute(client);
-    this.#core = new wasm.WasmSet(new.target.kind, name, serializer ?? STRING_SERIALIZER, scorer ?? undefined, log);
+    const options = { originalLock: originalLock ?? !isCluster(client), lockTimeout: lockTimeout ?? undefined };
+    this.#core = new wasm.WasmSet(new.target.kind, name, serializer ?? STRING_SERIALIZER, scorer ?? undefined, log, options);
   }
 
-  // The driver loop: the core's operation says what to send and reads each reply; the
-  // core bounds the number of round trips.
+  // The driver loop: the core's operation says what to send (an argument list), how long
+  // to sleep (a number of ms) or that it is done (null); the core bounds the steps.
   async [invoke](operation) {
     let op;
     try {
       op = operation(this.#core);
-      for (let args = op.start(); args !== null; ) {
-        args = op.feed(await this.#execute(args));
+      for (let next = op.start(); next !== null; ) {
+        if (typeof next === 'number') {
+          await sleep(next);
+          next = op.resume(now());
+        } else {
+          next = op.feed(await this.#execute(next));
+        }
       }
       return op.output();
     } catch (err) {
@@ -156,8 +179,12 @@ class SortedSet {
     return this[invoke]((core) => core.pop(now()));
   }
 
-  /** Removes and resolves to at most `count` eligible items, in score order, atomically. */
+  /**
+   * Removes and resolves to at most `count` eligible items, in score order, atomically.
+   * A count below 1 gives `[]`, as in the original; a fraction is truncated.
+   */
   take(count) {
+    if (typeof count !== 'number') return Promise.reject(new TypeError('count must be a number'));
     return this[invoke]((core) => core.take(count, now()));
   }
 
@@ -231,4 +258,5 @@ module.exports = {
   ConnectionError,
   ProtocolError,
   SerializerError,
+  LockTimeout,
 };

@@ -12,5 +12,6 @@ export const {
   ConnectionError,
   ProtocolError,
   SerializerError,
+  LockTimeout,
 } = redset;
 export default redset;

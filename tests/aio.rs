@@ -212,3 +212,31 @@ async fn a_dropped_server_is_a_connection_error() {
     let err = set.pop().await.unwrap_err();
     assert!(matches!(err, Error::Connection(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn scheduled_pop_waits_out_the_original_redsets_lock() {
+    use std::time::{Duration, Instant};
+    let server = RedisServer::start();
+    let mut admin = server.conn();
+    for conn in connections(&server).await {
+        let set = ScheduledSet::new(conn, "retries").lock_timeout(Duration::from_millis(100));
+        set.add_with_score(&s("due"), now() - 1.0).await.unwrap();
+        redis::cmd("SET")
+            .arg("retries__lock")
+            .arg(now() + 0.2)
+            .exec(&mut admin)
+            .unwrap();
+        let err = set.pop().await.unwrap_err();
+        assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
+        assert_eq!(set.len().await.unwrap(), 1);
+        // The same lock expires (by the original's rule) while a longer pop waits.
+        let set = set.lock_timeout(Duration::from_secs(2));
+        let started = Instant::now();
+        assert_eq!(set.pop().await.unwrap(), Some(s("due")));
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        redis::cmd("DEL")
+            .arg("retries__lock")
+            .exec(&mut admin)
+            .unwrap();
+    }
+}

@@ -96,3 +96,113 @@ fn rust_writes_python_reads() {
         r#"[1.5, "y", ["x"], [2, "z"], ["first", "second"], 0]"#
     );
 }
+
+/// The original's consumer (`tests/support/python_consumer.py`), started and waiting
+/// for the go signal on its stdin.
+fn python_consumer(server: &RedisServer, kind: &str, name: &str) -> std::process::Child {
+    use std::io::BufRead;
+    let python = std::env::var("REDSET_PYTHON")
+        .expect("REDSET_PYTHON: a Python with redset 0.5.1 and redis 2.10");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/python_consumer.py"
+    );
+    let mut child = Command::new(python)
+        .arg(script)
+        .arg(server.socket())
+        .args([kind, name])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the python consumer");
+    let mut ready = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "ready");
+    child
+}
+
+/// 20 000 due items drained by 2 consumers of the original and 2 of this crate at once;
+/// returns (items popped by Python, duplicated, lost).
+fn mixed_fleet(kind: &str) -> (usize, usize, usize) {
+    use std::collections::HashSet;
+    use std::io::{Read, Write};
+
+    const ITEMS: usize = 20_000;
+    let server = RedisServer::start();
+    let name = format!("fleet:{kind}");
+    let mut admin = server.conn();
+    for chunk in (0..ITEMS).collect::<Vec<_>>().chunks(5_000) {
+        let mut zadd = redis::cmd("ZADD");
+        zadd.arg(&name);
+        for i in chunk {
+            zadd.arg(*i as f64).arg(i.to_string()); // every score long past: all due
+        }
+        zadd.exec(&mut admin).unwrap();
+    }
+    let mut pythons: Vec<_> = (0..2)
+        .map(|_| python_consumer(&server, kind, &name))
+        .collect();
+    for python in &mut pythons {
+        python.stdin.as_mut().unwrap().write_all(b"go\n").unwrap();
+    }
+    let rust: Vec<Vec<String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let (server, name) = (&server, &name);
+                scope.spawn(move || {
+                    let mut got = Vec::new();
+                    let mut sorted = SortedSet::new(server.conn(), name.as_str());
+                    let mut scheduled = ScheduledSet::new(server.conn(), name.as_str());
+                    loop {
+                        let popped = if kind == "scheduled" {
+                            scheduled.pop()
+                        } else {
+                            sorted.pop()
+                        };
+                        match popped {
+                            Ok(item) => got.push(item.unwrap()),
+                            Err(e) if e.is_empty() => return got,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let mut from_python = Vec::new();
+    for mut python in pythons {
+        let mut out = String::new();
+        python
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert!(python.wait().unwrap().success());
+        let items: Vec<String> = serde_json::from_str(out.trim()).unwrap();
+        from_python.extend(items);
+    }
+    let all: Vec<&String> = rust.iter().flatten().chain(&from_python).collect();
+    let unique: HashSet<&String> = all.iter().copied().collect();
+    let left: u64 = redis::cmd("ZCARD").arg(&name).query(&mut admin).unwrap();
+    assert_eq!(left, 0);
+    (
+        from_python.len(),
+        all.len() - unique.len(),
+        ITEMS - unique.len(),
+    )
+}
+
+#[test]
+#[ignore = "needs REDSET_PYTHON (a Python with redset 0.5.1); ./run test runs it"]
+fn mixed_fleet_of_python_and_rust_consumers_delivers_each_item_once() {
+    for kind in ["scheduled", "sorted"] {
+        let (python, duplicated, lost) = mixed_fleet(kind);
+        println!("{kind}: 2 Python + 2 Rust consumers, 20000 items: Python popped {python}, duplicated {duplicated}, lost {lost}");
+        assert_eq!((duplicated, lost), (0, 0), "{kind}");
+        assert!(python > 0, "{kind}: the Python consumers popped nothing");
+    }
+}

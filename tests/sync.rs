@@ -411,3 +411,53 @@ fn a_failing_serializer_sends_nothing() {
     let exists: bool = server.conn().exists("ser").unwrap();
     assert!(!exists);
 }
+
+#[test]
+fn scheduled_pop_honours_the_original_redsets_lock() {
+    use std::time::{Duration, Instant};
+    each_protocol(|server, conn| {
+        let mut admin = server.conn();
+        let mut set = ScheduledSet::new(conn, "retries").lock_timeout(Duration::from_millis(150));
+        set.add_with_score(&s("due"), now() - 1.0).unwrap();
+
+        // A lock whose expiry has passed is ignored, as the original ignores it.
+        let _: () = admin.set("retries__lock", now() - 5.0).unwrap();
+        assert_eq!(set.peek().unwrap(), Some(s("due")));
+        set.add_with_score(&s("due"), now() - 1.0).unwrap();
+        assert_eq!(set.pop().unwrap(), Some(s("due")));
+
+        // A held lock: nothing is taken until its holder lets go (or it expires), and the
+        // caller only sees the item come out a little later.
+        set.add_with_score(&s("due"), now() - 1.0).unwrap();
+        let _: () = admin.set("retries__lock", now() + 20.0).unwrap();
+        let started = Instant::now();
+        let err = set.take(10).unwrap_err();
+        assert!(
+            matches!(&err, Error::LockTimeout { set, lock, .. } if set == "retries" && lock == "retries__lock"),
+            "{err}"
+        );
+        assert!(started.elapsed() >= Duration::from_millis(150));
+        assert_eq!(set.len().unwrap(), 1, "nothing was taken");
+        let held: f64 = admin.get("retries__lock").unwrap();
+        assert!(held > now(), "redset never writes the lock");
+
+        let releaser = std::thread::spawn({
+            let mut admin = server.conn();
+            move || {
+                std::thread::sleep(Duration::from_millis(60));
+                let _: () = admin.del("retries__lock").unwrap();
+            }
+        });
+        let started = Instant::now();
+        assert_eq!(set.pop().unwrap(), Some(s("due")));
+        assert!(started.elapsed() >= Duration::from_millis(60));
+        releaser.join().unwrap();
+
+        // Off (for Redis Cluster), the lock is not looked at.
+        let _: () = admin.set("retries__lock", now() + 20.0).unwrap();
+        set.add_with_score(&s("due"), now() - 1.0).unwrap();
+        let mut unlocked = ScheduledSet::new(server.conn(), "retries").original_lock(false);
+        assert_eq!(unlocked.pop().unwrap(), Some(s("due")));
+        let _: () = admin.del("retries__lock").unwrap();
+    });
+}

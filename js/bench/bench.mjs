@@ -68,6 +68,9 @@ async function untilEmpty(f) {
 
 const set = new SortedSet(io, key);
 const sched = new ScheduledSet(io, key);
+// Without the check of the original Python redset's lock: the two rows give its cost.
+const unlocked = new ScheduledSet(io, key, { originalLock: false });
+const unlockedNr = new ScheduledSet(nr, key, { originalLock: false });
 const nrSet = new SortedSet(nr, key);
 const none = async () => {};
 const full = () => fill(OPS);
@@ -86,6 +89,10 @@ const rows = [
     () => untilEmpty(async () => (await nr.zPopMinCount(key, 100)).length > 0)],
   ['ScheduledSet pop (all due)', full,
     () => times(OPS, () => sched.pop()),
+    () => times(OPS, () => io.evalsha(sha, 1, key, now(), 1)),
+    () => times(OPS, () => nr.evalSha(sha, { keys: [key], arguments: [String(now()), '1'] }))],
+  ["ScheduledSet pop, original's lock not checked", full,
+    () => times(OPS, () => unlocked.pop()),
     () => times(OPS, () => io.evalsha(sha, 1, key, now(), 1)),
     () => times(OPS, () => nr.evalSha(sha, { keys: [key], arguments: [String(now()), '1'] }))],
   ['ScheduledSet take(100) until empty', full,
@@ -119,6 +126,7 @@ for (const [name, setup, ours, rawIo, rawNr] of rows) {
       'pop one at a time': () => times(OPS, () => nrSet.pop()),
       'take(100) until empty': () => untilEmpty(async () => (await nrSet.take(100)).length > 0),
       'ScheduledSet pop (all due)': () => times(OPS, () => new ScheduledSet(nr, key).pop()),
+      "ScheduledSet pop, original's lock not checked": () => times(OPS, () => unlockedNr.pop()),
       'ScheduledSet take(100) until empty': () => untilEmpty(async () => (await new ScheduledSet(nr, key).take(100)).length > 0),
       peek: () => times(OPS, () => nrSet.peek()),
       len: () => times(OPS, () => nrSet.len()),

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  ConnectionError, JsonSerializer, KeyError, ReplyError, ScheduledSet, SerializerError, SortedSet, TimeSortedSet,
+  ConnectionError, JsonSerializer, KeyError, LockTimeout, ReplyError, ScheduledSet, SerializerError, SortedSet, TimeSortedSet,
 } from '../../pkg/index.mjs';
 import { CLIENTS, now, startRedis } from './helpers.mjs';
 
@@ -100,7 +100,9 @@ for (const { name: clientName, connect } of CLIENTS) {
       assert.deepEqual(await set.take(3), ['0', '1', '2']);
       assert.deepEqual(await set.take(100), ['3', '4', '5', '6', '7', '8', '9']);
       assert.deepEqual(await set.take(5), []);
-      await assert.rejects(set.take(-1), RangeError);
+      assert.deepEqual(await set.take(-1), []); // as in the original: num < 1 gives []
+      await assert.rejects(set.take(NaN), RangeError);
+      await assert.rejects(set.take('3'), TypeError);
     });
 
     test('take(100000) in one call, sorted and scheduled', async () => {
@@ -213,6 +215,32 @@ for (const { name: clientName, connect } of CLIENTS) {
       await assert.rejects(set.pop(), KeyError);
       assert.equal(await set.has('future'), true);
       assert.equal(await set.available(), 0);
+    });
+
+    test("ScheduledSet honours the original redset's lock: waits, times out, ignores an expired one", async () => {
+      const name = key('locked');
+      const lock = `${name}__lock`;
+      const set = new ScheduledSet(conn.client, name, { lockTimeout: 0.15 });
+      await set.add('due', now() - 1);
+      await conn.raw('SET', lock, String(now() - 5)); // expired: ignored
+      assert.equal(await set.pop(), 'due');
+      await set.add('due', now() - 1);
+      await conn.raw('SET', lock, String(now() + 20)); // held
+      let started = Date.now();
+      const err = await set.take(5).catch((e) => e);
+      assert.ok(err instanceof LockTimeout, String(err));
+      assert.equal(err.lock, lock);
+      assert.ok(Date.now() - started >= 140);
+      assert.equal(await set.len(), 1, 'nothing was taken');
+      setTimeout(() => conn.raw('DEL', lock), 60);
+      started = Date.now();
+      assert.equal(await set.pop(), 'due');
+      assert.ok(Date.now() - started >= 50);
+      await conn.raw('SET', lock, String(now() + 20));
+      await set.add('due', now() - 1);
+      assert.equal(await new ScheduledSet(conn.client, name, { originalLock: false }).pop(), 'due');
+      assert.equal(Number(await conn.raw('EXISTS', lock)), 1, 'redset never writes the lock');
+      await conn.raw('DEL', lock);
     });
 
     test('binary members from a custom serializer are stored byte for byte', async () => {

@@ -46,6 +46,20 @@ pub enum Error {
         /// What was wrong with it.
         detail: String,
     },
+    /// A scheduled pop waited its whole lock timeout for the original Python redset's
+    /// lock (`name__lock`) to be released or to expire: the original's `LockTimeout`.
+    /// Nothing was taken.
+    #[error(
+        "gave up after {waited:?} waiting for the original redset's lock {lock:?} on set {set:?}"
+    )]
+    LockTimeout {
+        /// The set's name.
+        set: String,
+        /// The lock's key.
+        lock: String,
+        /// How long the pop waited.
+        waited: std::time::Duration,
+    },
     /// The serializer failed to turn an item into bytes.
     #[error("serializer error: {0}")]
     Serializer(#[source] BoxError),

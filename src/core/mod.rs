@@ -6,7 +6,7 @@
 //! binding for Node) only carry [`Command`]s to Redis and [`Reply`]s back.
 //!
 //! Room left for what comes next, all of it within this shape: a blocking pop is a
-//! `BZPOPMIN` [`Call`](script) whose empty reply means "timed out"; batch adds with
+//! `BZPOPMIN` call whose empty reply means "timed out"; batch adds with
 //! `NX`/`XX`/`GT`/`LT` are one `ZADD` built from many members; leases are a two-key
 //! script (the set and an in-flight set sharing a `{hash tag}` for Redis Cluster); and a
 //! server clock is a script variant that reads `TIME` instead of taking "now".
@@ -14,6 +14,7 @@
 mod command;
 mod error;
 mod operation;
+mod original_lock;
 mod reply;
 mod script;
 mod serializer;
@@ -21,7 +22,8 @@ mod set;
 
 pub use command::{Arg, Command};
 pub use error::{BoxError, Error, Result};
-pub use operation::{too_many_round_trips, Map, Operation, Step, MAX_ROUND_TRIPS};
+pub use operation::{too_many_steps, Map, Operation, Step, MAX_STEPS};
+pub use original_lock::{original_lock_key, DEFAULT_LOCK_TIMEOUT};
 pub use reply::Reply;
 pub use script::{Script, POP_DUE};
 pub use serializer::{Bytes, FnSerializer, Json, Serializer, Text, Utf8};

@@ -1,5 +1,7 @@
 //! The contract between the core and a driver.
 
+use std::time::Duration;
+
 use super::command::Command;
 use super::error::{Error, Result};
 use super::reply::Reply;
@@ -10,6 +12,10 @@ use super::script::{Call, Outcome};
 pub enum Step<T> {
     /// Send this command and [`feed`](Operation::feed) its reply back.
     Send(Command),
+    /// Wait this long, then call [`resume`](Operation::resume) with the clock's time.
+    /// Only an operation that must let another client finish first asks for it (a
+    /// scheduled pop while the original Python redset holds its lock).
+    Sleep(Duration),
     /// The operation is finished with this result.
     Done(T),
 }
@@ -17,8 +23,9 @@ pub enum Step<T> {
 /// One redset operation as a state machine: commands out, replies in, no I/O.
 ///
 /// A driver calls [`start`](Operation::start), sends each [`Step::Send`] command and
-/// feeds the reply back until [`Step::Done`]. No operation takes more than
-/// [`MAX_ROUND_TRIPS`] round trips.
+/// feeds the reply back, sleeps on [`Step::Sleep`] and then calls
+/// [`resume`](Operation::resume), until [`Step::Done`]. No operation takes more than
+/// [`MAX_STEPS`] steps.
 ///
 /// ```
 /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
@@ -36,6 +43,12 @@ pub trait Operation {
     fn start(&mut self) -> Result<Step<Self::Output>>;
     /// Hands over the reply to the last command sent.
     fn feed(&mut self, reply: Reply) -> Result<Step<Self::Output>>;
+    /// Continues after a [`Step::Sleep`]; `now` is the clock's time (UNIX seconds).
+    /// Operations that never sleep refuse it.
+    fn resume(&mut self, now: f64) -> Result<Step<Self::Output>> {
+        let _ = now;
+        Err(Error::protocol("operation", "resumed without having slept"))
+    }
 
     /// Converts the result when the operation is done (e.g. into a JS value).
     ///
@@ -65,6 +78,7 @@ impl<O: Operation, U, F: FnMut(O::Output) -> U> Map<O, F> {
     fn convert(&mut self, step: Step<O::Output>) -> Step<U> {
         match step {
             Step::Send(cmd) => Step::Send(cmd),
+            Step::Sleep(wait) => Step::Sleep(wait),
             Step::Done(output) => Step::Done((self.f)(output)),
         }
     }
@@ -82,17 +96,24 @@ impl<O: Operation, U, F: FnMut(O::Output) -> U> Operation for Map<O, F> {
         let step = self.op.feed(reply)?;
         Ok(self.convert(step))
     }
+
+    fn resume(&mut self, now: f64) -> Result<Step<U>> {
+        let step = self.op.resume(now)?;
+        Ok(self.convert(step))
+    }
 }
 
-/// The most round trips any operation takes (a script call that falls back to `EVAL`
-/// takes two). Drivers bound their loops with it.
-pub const MAX_ROUND_TRIPS: usize = 4;
+/// The most steps (commands sent plus sleeps) any operation takes. Most take one or
+/// two (a script call that falls back to `EVAL`); a scheduled pop waiting out the
+/// original's lock takes more, and gives up well within this bound. Drivers bound
+/// their loops with it.
+pub const MAX_STEPS: usize = 4096;
 
-/// A driver's error when an operation is still not done after [`MAX_ROUND_TRIPS`].
-pub fn too_many_round_trips() -> Error {
+/// A driver's error when an operation is still not done after [`MAX_STEPS`].
+pub fn too_many_steps() -> Error {
     Error::protocol(
         "operation",
-        "not finished after the maximum number of round trips",
+        "not finished after the maximum number of steps",
     )
 }
 
@@ -138,6 +159,38 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for Exchange<F> {
         match self.call.on_reply(reply) {
             Outcome::Resend => self.start(),
             Outcome::Reply(reply) => self.finish(reply),
+        }
+    }
+}
+
+/// One of two operations with the same output, so that a method can pick its
+/// operation at run time without boxing (a scheduled pop or a `ZPOPMIN`).
+pub(crate) enum Either<A, B> {
+    Left(A),
+    Right(B),
+}
+
+impl<T, A: Operation<Output = T>, B: Operation<Output = T>> Operation for Either<A, B> {
+    type Output = T;
+
+    fn start(&mut self) -> Result<Step<T>> {
+        match self {
+            Either::Left(op) => op.start(),
+            Either::Right(op) => op.start(),
+        }
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<T>> {
+        match self {
+            Either::Left(op) => op.feed(reply),
+            Either::Right(op) => op.feed(reply),
+        }
+    }
+
+    fn resume(&mut self, now: f64) -> Result<Step<T>> {
+        match self {
+            Either::Left(op) => op.resume(now),
+            Either::Right(op) => op.resume(now),
         }
     }
 }

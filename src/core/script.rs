@@ -38,18 +38,11 @@ impl Script {
     }
 }
 
-/// Atomically removes and returns up to `ARGV[2]` members whose score is at most
-/// `ARGV[1]`, lowest score first. `ZREM` goes in chunks because Lua's `unpack` is
-/// limited by the C stack (about 8000 values).
-pub static POP_DUE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r#"local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-for i = 1, #due, 1000 do
-  redis.call('ZREM', KEYS[1], unpack(due, i, math.min(i + 999, #due)))
-end
-return due"#,
-    )
-});
+/// Atomically removes and returns up to `ARGV[2]` members of `KEYS[1]` whose score is
+/// at most `ARGV[1]`, lowest score first; with `KEYS[2]`, only while the original
+/// Python redset's lock there is not held (else it returns the lock's expiry).
+pub static POP_DUE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("scripts/pop_due.lua")));
 
 /// One logical request: a plain command, or a script call that is first sent as
 /// `EVALSHA` and, if the server answers `NOSCRIPT` (restarted, flushed, failed over),

@@ -2,12 +2,14 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::command::{Arg, Command};
 use super::error::{BoxError, Error, Result};
-use super::operation::{Exchange, Operation};
+use super::operation::{Either, Exchange, Operation};
+use super::original_lock::{original_lock_key, DuePop, OriginalLock, DEFAULT_LOCK_TIMEOUT};
 use super::reply::{Decoder, Reply};
-use super::script::{Call, POP_DUE};
+use super::script::Call;
 use super::serializer::Serializer;
 
 /// The three kinds of set, which differ only in scoring and eligibility.
@@ -89,6 +91,7 @@ pub struct SetCore<S: Serializer> {
     kind: Kind,
     reader: Reader<S>,
     scorer: Option<Scorer<S::Item>>,
+    original_lock: Option<OriginalLock>,
 }
 
 /// What turns popped members into items: shared (cheaply cloned) with each operation,
@@ -134,11 +137,19 @@ impl<S: Serializer> Reader<S> {
 
 impl<S: Serializer> SetCore<S> {
     /// A set of the given kind, stored at the Redis key `name`.
+    ///
+    /// A scheduled set honours the original Python redset's lock by default (see
+    /// [`with_original_lock`](Self::with_original_lock)).
     pub fn new(name: impl Into<String>, kind: Kind, serializer: S) -> Self {
+        let name: Arc<str> = Arc::from(name.into());
         SetCore {
             kind,
+            original_lock: (kind == Kind::Scheduled).then(|| OriginalLock {
+                key: original_lock_key(&name).into_bytes(),
+                timeout: DEFAULT_LOCK_TIMEOUT,
+            }),
             reader: Reader {
-                name: Arc::from(name.into()),
+                name,
                 serializer: Arc::new(serializer),
                 on_undecodable: Arc::new(log_undecodable),
             },
@@ -169,9 +180,64 @@ impl<S: Serializer> SetCore<S> {
         self
     }
 
+    /// Whether a scheduled set's pop and take honour the original Python redset's lock
+    /// (`name__lock`): on by default, so that consumers of the original can share the
+    /// set without an item being handed out twice. Turn it off on Redis Cluster, where
+    /// that key lives in another hash slot (the original does not support Cluster).
+    /// Other kinds pop with one atomic `ZPOPMIN`, as the original does with `MULTI`,
+    /// and never need it.
+    ///
+    /// ```
+    /// use redset::core::{Kind, SetCore};
+    /// let set = SetCore::new("retries", Kind::Scheduled, redset::Utf8);
+    /// assert!(set.honours_original_lock());
+    /// assert!(!set.with_original_lock(false).honours_original_lock());
+    /// ```
+    pub fn with_original_lock(mut self, honoured: bool) -> Self {
+        let timeout = self
+            .original_lock
+            .as_ref()
+            .map_or(DEFAULT_LOCK_TIMEOUT, |lock| lock.timeout);
+        self.original_lock = (honoured && self.kind == Kind::Scheduled).then(|| OriginalLock {
+            key: original_lock_key(self.name()).into_bytes(),
+            timeout,
+        });
+        self
+    }
+
+    /// How long a scheduled pop waits for the original's lock before it fails with
+    /// [`Error::LockTimeout`] (the original's `lock_timeout`; default 10 s). Zero
+    /// means one try.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use redset::core::{Kind, SetCore};
+    /// let set = SetCore::new("retries", Kind::Scheduled, redset::Utf8)
+    ///     .with_lock_timeout(Duration::from_millis(250));
+    /// assert_eq!(set.lock_timeout(), Some(Duration::from_millis(250)));
+    /// ```
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        if let Some(lock) = &mut self.original_lock {
+            lock.timeout = timeout;
+        }
+        self
+    }
+
+    /// Whether pops honour the original's lock (see
+    /// [`with_original_lock`](Self::with_original_lock)).
+    pub fn honours_original_lock(&self) -> bool {
+        self.original_lock.is_some()
+    }
+
+    /// How long pops wait for the original's lock, when they honour it.
+    pub fn lock_timeout(&self) -> Option<Duration> {
+        self.original_lock.as_ref().map(|lock| lock.timeout)
+    }
+
     /// Swaps the serializer. The scorer, typed for the old items, is dropped.
     pub fn with_serializer<S2: Serializer>(self, serializer: S2) -> SetCore<S2> {
         SetCore {
+            original_lock: self.original_lock,
             kind: self.kind,
             reader: Reader {
                 name: self.reader.name,
@@ -238,21 +304,32 @@ impl<S: Serializer> SetCore<S> {
         Ok(self.command(cmd, move |d, reply| d.integer(reply).map(|_| score)))
     }
 
-    /// Removes up to `count` eligible members, lowest score first, in one atomic
-    /// command: `ZPOPMIN`, or for a scheduled set the [`POP_DUE`] script.
-    fn pop_call(&self, count: usize, now: f64) -> Call {
+    /// Removes up to `count` eligible members, lowest score first, atomically:
+    /// `ZPOPMIN`, or for a scheduled set the [`POP_DUE`](super::POP_DUE) script (which
+    /// waits out the original's lock when it honours it). `decode` reads the reply.
+    fn removal<T, F: FnOnce(Reply) -> Result<T>>(
+        &self,
+        count: usize,
+        now: f64,
+        decode: F,
+    ) -> impl Operation<Output = T> {
         match (count, self.kind) {
-            (0, _) => Call::Known(Reply::Array(Vec::new())),
-            (_, Kind::Scheduled) => Call::script(
-                &POP_DUE,
-                vec![self.name().as_bytes().to_vec()],
-                vec![Arg::from(now).0, Arg::from(count).0],
-            ),
-            _ => Call::Command(Command::new("ZPOPMIN").arg(self.key()).arg(count)),
+            (0, _) => Either::Left(Exchange::new(Call::Known(Reply::Array(Vec::new())), decode)),
+            (_, Kind::Scheduled) => Either::Right(DuePop::new(
+                self.reader.name.clone(),
+                self.original_lock.as_ref(),
+                count,
+                now,
+                decode,
+            )),
+            _ => Either::Left(Exchange::new(
+                Call::Command(Command::new("ZPOPMIN").arg(self.key()).arg(count)),
+                decode,
+            )),
         }
     }
 
-    /// The members in the reply to [`pop_call`](Self::pop_call).
+    /// The members in the reply to a [`removal`](Self::removal).
     fn popped(kind: Kind, reply: Reply) -> Result<Vec<Vec<u8>>> {
         match kind {
             Kind::Scheduled => Decoder { command: "EVALSHA" }.members(reply),
@@ -270,7 +347,7 @@ impl<S: Serializer> SetCore<S> {
     /// deserialize (it is reported to the undecodable hook).
     pub fn pop(&self, now: f64) -> impl Operation<Output = Option<S::Item>> {
         let (kind, reader) = (self.kind, self.reader.clone());
-        Exchange::new(self.pop_call(1, now), move |reply| {
+        self.removal(1, now, move |reply| {
             let raw = Self::popped(kind, reply)?.into_iter().next();
             Ok(reader.load(raw.ok_or_else(|| reader.empty(0))?))
         })
@@ -280,7 +357,7 @@ impl<S: Serializer> SetCore<S> {
     /// members that fail to deserialize are reported and left out.
     pub fn take(&self, count: usize, now: f64) -> impl Operation<Output = Vec<S::Item>> {
         let (kind, reader) = (self.kind, self.reader.clone());
-        Exchange::new(self.pop_call(count, now), move |reply| {
+        self.removal(count, now, move |reply| {
             let members = Self::popped(kind, reply)?;
             Ok(members
                 .into_iter()

@@ -2,21 +2,40 @@
 //! shape, every error path.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::*;
 
 /// Runs `op`, answering its commands with `replies` in order; returns what it sent
 /// and how it ended.
-fn script<O: Operation>(mut op: O, replies: Vec<Reply>) -> (Vec<String>, Result<O::Output>) {
+fn script<O: Operation>(op: O, replies: Vec<Reply>) -> (Vec<String>, Result<O::Output>) {
+    script_from(op, replies, 0.0)
+}
+
+/// [`script`] with a clock that starts at `now` and moves only when the operation
+/// sleeps; each sleep shows in the list of what was sent as `sleep <seconds>`.
+fn script_from<O: Operation>(
+    mut op: O,
+    replies: Vec<Reply>,
+    mut now: f64,
+) -> (Vec<String>, Result<O::Output>) {
     let mut sent = Vec::new();
     let mut replies = replies.into_iter();
     let mut step = match op.start() {
         Ok(step) => step,
         Err(e) => return (sent, Err(e)),
     };
-    for _ in 0..MAX_ROUND_TRIPS {
+    for _ in 0..MAX_STEPS {
         match step {
             Step::Done(out) => return (sent, Ok(out)),
+            Step::Sleep(wait) => {
+                sent.push(format!("sleep {:.6}", wait.as_secs_f64()));
+                now += wait.as_secs_f64();
+                step = match op.resume(now) {
+                    Ok(step) => step,
+                    Err(e) => return (sent, Err(e)),
+                };
+            }
             Step::Send(cmd) => {
                 sent.push(String::from_utf8_lossy(&cmd.to_resp()).into_owned());
                 let reply = replies
@@ -105,15 +124,23 @@ fn golden_commands() {
     for (sent, expected) in cases {
         assert_eq!(sent, vec![resp(&expected)]);
     }
-    let set = scheduled();
     let sha = POP_DUE.sha1().to_owned();
+    let set = scheduled();
     let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
         (
             script(set.pop(100.5), vec![Reply::Nil]).0,
-            vec!["EVALSHA", &sha, "1", "jobs", "100.5", "1"],
+            vec!["EVALSHA", &sha, "2", "jobs", "jobs__lock", "100.5", "1"],
         ),
         (
             script(set.take(7, 100.5), vec![Reply::Nil]).0,
+            vec!["EVALSHA", &sha, "2", "jobs", "jobs__lock", "100.5", "7"],
+        ),
+        (
+            script(
+                scheduled().with_original_lock(false).take(7, 100.5),
+                vec![Reply::Nil],
+            )
+            .0,
             vec!["EVALSHA", &sha, "1", "jobs", "100.5", "7"],
         ),
         (
@@ -214,13 +241,113 @@ fn noscript_falls_back_to_eval_once() {
     assert!(sent[0].contains("EVALSHA"));
     assert_eq!(
         sent[1],
-        resp(&["EVAL", POP_DUE.source(), "1", "jobs", "5", "1"])
+        resp(&[
+            "EVAL",
+            POP_DUE.source(),
+            "2",
+            "jobs",
+            "jobs__lock",
+            "5",
+            "1"
+        ])
     );
     // A second NOSCRIPT (it cannot happen after EVAL, but a reply can lie) is an error,
     // not a loop.
     let (sent, result) = script(set.pop(5.0), vec![noscript(), noscript()]);
     assert_eq!(sent.len(), 2);
     assert_eq!(result.unwrap_err().server_code(), Some("NOSCRIPT"));
+}
+
+#[test]
+fn a_held_original_lock_is_waited_out_with_growing_jittered_sleeps() {
+    let (sent, result) = script_from(
+        scheduled().pop(1000.0),
+        vec![
+            Reply::bulk("1000.5"),
+            Reply::bulk("1000.5"),
+            Reply::Status("1000.5".into()),
+            bulks(&["due"]),
+        ],
+        1000.0,
+    );
+    assert_eq!(result.unwrap(), Some("due".to_string()));
+    let sleeps: Vec<f64> = sent
+        .iter()
+        .filter_map(|s| s.strip_prefix("sleep ")?.parse().ok())
+        .collect();
+    assert_eq!(sleeps.len(), 3, "{sent:?}");
+    for (i, sleep) in sleeps.iter().enumerate() {
+        let ceiling = 0.001 * f64::from(1u32 << i);
+        assert!(*sleep >= ceiling / 2.0 && *sleep <= ceiling, "{sleeps:?}");
+    }
+    // Each retry is the script again, with the clock's new time.
+    let retries: Vec<&String> = sent.iter().filter(|s| s.contains("EVALSHA")).collect();
+    assert_eq!(retries.len(), 4);
+    assert_ne!(retries[0], retries[3]);
+}
+
+#[test]
+fn a_held_lock_gives_lock_timeout_after_the_timeout_and_nothing_is_taken() {
+    let set = scheduled().with_lock_timeout(Duration::from_millis(50));
+    let held = vec![Reply::bulk("5000"); 200];
+    let (sent, result) = script_from(set.take(10, 1000.0), held, 1000.0);
+    let err = result.unwrap_err();
+    assert!(
+        matches!(&err, Error::LockTimeout { set, lock, waited }
+            if set == "jobs" && lock == "jobs__lock" && *waited >= Duration::from_millis(50)
+                && *waited < Duration::from_millis(100)),
+        "{err}"
+    );
+    let slept: f64 = sent
+        .iter()
+        .filter_map(|s| s.strip_prefix("sleep ")?.parse::<f64>().ok())
+        .sum();
+    assert!((0.049..0.051).contains(&slept), "{slept}");
+    // Zero means a single try.
+    let set = scheduled().with_lock_timeout(Duration::ZERO);
+    let (sent, result) = script_from(set.pop(1000.0), vec![Reply::bulk("5000")], 1000.0);
+    assert_eq!(sent.len(), 1);
+    assert!(matches!(result.unwrap_err(), Error::LockTimeout { .. }));
+}
+
+#[test]
+fn a_sleep_never_outlasts_the_locks_expiry() {
+    // The lock expires 2 ms from now: the one sleep ends just after that, not later.
+    let set = scheduled();
+    for attempt_replies in [1usize, 6] {
+        let mut replies = vec![Reply::bulk("1000.002"); attempt_replies];
+        replies.push(bulks(&[]));
+        let (sent, result) = script_from(set.take(1, 1000.0), replies, 1000.0);
+        assert!(result.unwrap().is_empty());
+        let last: f64 = sent
+            .iter()
+            .filter_map(|s| s.strip_prefix("sleep ")?.parse().ok())
+            .next_back()
+            .unwrap();
+        assert!(last <= 0.0131, "{sent:?}");
+    }
+}
+
+#[test]
+fn a_lock_reply_that_is_not_a_number_is_a_protocol_error() {
+    let (_, result) = script(scheduled().pop(1.0), vec![Reply::bulk("soon")]);
+    assert!(matches!(result.unwrap_err(), Error::Protocol { .. }));
+    // Without the lock, a bulk string is no lock reply at all.
+    let (_, result) = script(
+        scheduled().with_original_lock(false).pop(1.0),
+        vec![Reply::bulk("1.0")],
+    );
+    assert!(matches!(result.unwrap_err(), Error::Protocol { .. }));
+}
+
+#[test]
+fn only_scheduled_sets_know_the_original_lock() {
+    assert!(scheduled().honours_original_lock());
+    assert_eq!(scheduled().lock_timeout(), Some(DEFAULT_LOCK_TIMEOUT));
+    assert!(!sorted().with_original_lock(true).honours_original_lock());
+    let (_, result) = script(sorted().pop(1.0), vec![pair("a", 0.0)]);
+    assert!(result.is_ok());
+    assert!(sorted().len().resume(1.0).is_err());
 }
 
 #[test]

@@ -17,9 +17,7 @@
 use redis::aio::ConnectionLike;
 
 use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{
-    too_many_round_trips, Operation, Result, Serializer, Step, Utf8, MAX_ROUND_TRIPS,
-};
+use crate::core::{too_many_steps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
 
 /// An async transport: a cloneable handle to an async connection.
 #[derive(Debug, Clone)]
@@ -56,18 +54,22 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
     async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output> {
         let mut conn = self.transport.0.clone();
         let mut step = op.start()?;
-        for _ in 0..MAX_ROUND_TRIPS {
-            match step {
+        for _ in 0..MAX_STEPS {
+            step = match step {
                 Step::Done(output) => return Ok(output),
                 Step::Send(cmd) => {
                     let reply = conn.req_packed_command(&to_cmd(cmd)).await;
-                    step = op.feed(to_reply(reply)?)?;
+                    op.feed(to_reply(reply)?)?
+                }
+                Step::Sleep(wait) => {
+                    tokio::time::sleep(wait).await;
+                    op.resume(unix_now())?
                 }
             }
         }
         match step {
             Step::Done(output) => Ok(output),
-            Step::Send(_) => Err(too_many_round_trips()),
+            _ => Err(too_many_steps()),
         }
     }
 

@@ -3,9 +3,7 @@
 use redis::ConnectionLike;
 
 use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{
-    too_many_round_trips, Operation, Result, Serializer, Step, Utf8, MAX_ROUND_TRIPS,
-};
+use crate::core::{too_many_steps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
 
 /// A blocking transport: the connection a synchronous set sends its commands on.
 #[derive(Debug)]
@@ -45,15 +43,19 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
 
     fn run<O: Operation>(conn: &mut C, mut op: O) -> Result<O::Output> {
         let mut step = op.start()?;
-        for _ in 0..MAX_ROUND_TRIPS {
-            match step {
+        for _ in 0..MAX_STEPS {
+            step = match step {
                 Step::Done(output) => return Ok(output),
-                Step::Send(cmd) => step = op.feed(to_reply(conn.req_command(&to_cmd(cmd)))?)?,
+                Step::Send(cmd) => op.feed(to_reply(conn.req_command(&to_cmd(cmd)))?)?,
+                Step::Sleep(wait) => {
+                    std::thread::sleep(wait);
+                    op.resume(unix_now())?
+                }
             }
         }
         match step {
             Step::Done(output) => Ok(output),
-            Step::Send(_) => Err(too_many_round_trips()),
+            _ => Err(too_many_steps()),
         }
     }
 

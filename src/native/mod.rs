@@ -109,6 +109,34 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
         self
     }
 
+    /// Whether this scheduled set's `pop` and `take` honour the original Python
+    /// redset's lock (`name__lock`), so that consumers of the original can share the
+    /// set without an item being handed out twice. On by default; turn it off on Redis
+    /// Cluster, where that key lives in another hash slot. No effect on other kinds.
+    ///
+    /// ```no_run
+    /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
+    /// let retries = redset::ScheduledSet::new(conn, "retries").original_lock(false);
+    /// ```
+    pub fn original_lock(mut self, honoured: bool) -> Self {
+        self.core = self.core.with_original_lock(honoured);
+        self
+    }
+
+    /// How long a scheduled `pop`/`take` waits for the original's lock before failing
+    /// with [`Error::LockTimeout`](crate::Error::LockTimeout) (the original's
+    /// `lock_timeout`; default 10 s). Zero means one try.
+    ///
+    /// ```no_run
+    /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
+    /// let retries = redset::ScheduledSet::new(conn, "retries")
+    ///     .lock_timeout(std::time::Duration::from_secs(1));
+    /// ```
+    pub fn lock_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.core = self.core.with_lock_timeout(timeout);
+        self
+    }
+
     /// The set's name: the Redis key where it is stored.
     ///
     /// ```no_run

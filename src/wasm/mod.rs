@@ -13,9 +13,11 @@ use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use serde::Deserialize;
+
 use crate::core::{
-    too_many_round_trips, BoxError, Command, Error, Kind, Operation, Reply, Serializer, SetCore,
-    Step, Undecodable, MAX_ROUND_TRIPS,
+    too_many_steps, BoxError, Command, Error, Kind, Operation, Reply, Serializer, SetCore, Step,
+    Undecodable, MAX_STEPS,
 };
 
 /// A value thrown by user JS (a serializer, scorer or `execute`), kept so the
@@ -101,6 +103,33 @@ fn error_message(value: &JsValue) -> String {
     }
 }
 
+/// A set's options beyond serializer, scorer and logger, as the JS wrapper passes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SetOptions {
+    /// Honour the original Python redset's lock (scheduled sets; default true).
+    original_lock: Option<bool>,
+    /// Seconds a scheduled pop waits for that lock (default 10).
+    lock_timeout: Option<f64>,
+}
+
+impl SetOptions {
+    fn apply<S: Serializer>(self, mut core: SetCore<S>) -> Result<SetCore<S>, JsValue> {
+        if let Some(honoured) = self.original_lock {
+            core = core.with_original_lock(honoured);
+        }
+        if let Some(seconds) = self.lock_timeout {
+            let timeout = std::time::Duration::try_from_secs_f64(seconds).map_err(|_| {
+                js_sys::RangeError::new(&format!(
+                    "lockTimeout must be a number of seconds >= 0, got {seconds}"
+                ))
+            })?;
+            core = core.with_lock_timeout(timeout);
+        }
+        Ok(core)
+    }
+}
+
 /// One set of any kind, for JS. Each method returns a [`WasmOp`] that the JS wrapper
 /// drives over the user's Redis client; nothing here awaits or does I/O. Used by the
 /// `SortedSet`, `TimeSortedSet` and `ScheduledSet` classes of the wrapper.
@@ -114,7 +143,8 @@ pub struct WasmSet {
 impl WasmSet {
     /// `kind`: "sorted" | "time" | "scheduled". `serializer`: `{ dumps, loads }`.
     /// `scorer`: `item => number` or undefined. `logger`: called with a message and
-    /// `{ set, raw, error }` for each item that fails to deserialize.
+    /// `{ set, raw, error }` for each item that fails to deserialize. `options`:
+    /// `{ originalLock?: boolean, lockTimeout?: seconds }` or undefined.
     #[wasm_bindgen(constructor)]
     pub fn new(
         kind: &str,
@@ -122,7 +152,14 @@ impl WasmSet {
         serializer: JsValue,
         scorer: Option<Function>,
         logger: Function,
+        options: JsValue,
     ) -> Result<WasmSet, JsValue> {
+        let options: SetOptions = if options.is_undefined() || options.is_null() {
+            SetOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options)
+                .map_err(|e| js_sys::TypeError::new(&format!("invalid set options: {e}")))?
+        };
         let kind = match kind {
             "sorted" => Kind::Sorted,
             "time" => Kind::TimeSorted,
@@ -169,6 +206,7 @@ impl WasmSet {
                 }
             }));
         }
+        let core = options.apply(core)?;
         Ok(WasmSet { core, thrown })
     }
 
@@ -199,9 +237,14 @@ impl WasmSet {
         WasmOp::new(self.core.pop(now).map(|item| item.unwrap_or(JsValue::NULL)))
     }
 
-    /// Pops at most `count` eligible items; outputs an array.
+    /// Pops at most `count` eligible items; outputs an array. As in the original, a
+    /// count below 1 takes nothing and a fraction is truncated (`int(num)`).
     pub fn take(&self, count: f64, now: f64) -> Result<WasmOp, JsValue> {
-        let count = whole_number(count, "take(count)")?;
+        let count = if count < 1.0 {
+            0
+        } else {
+            whole_number(count.trunc(), "take(count)")?
+        };
         Ok(WasmOp::new(
             self.core
                 .take(count, now)
@@ -269,15 +312,16 @@ impl WasmSet {
     }
 }
 
-/// One operation in flight, driven by the JS wrapper: `start()` and `feed(reply)` give
-/// the next command's arguments, or null when the operation is done and `output()`
+/// One operation in flight, driven by the JS wrapper: `start()`, `feed(reply)` and
+/// `resume(now)` give the next command's arguments, a number of milliseconds to sleep
+/// before calling `resume(now)`, or null when the operation is done and `output()`
 /// holds its result. Errors are thrown as `Error`s whose `name` the wrapper maps to its
 /// classes.
 #[wasm_bindgen]
 pub struct WasmOp {
     op: Box<dyn Operation<Output = JsValue>>,
     output: JsValue,
-    round_trips: usize,
+    steps: usize,
 }
 
 #[wasm_bindgen]
@@ -292,11 +336,15 @@ impl WasmOp {
     /// numbers integers, other numbers doubles, arrays arrays, `Map`s maps, an `Error`
     /// an error reply. Gives the next command's arguments, or null when done.
     pub fn feed(&mut self, reply: JsValue) -> Result<JsValue, JsValue> {
-        self.round_trips += 1;
-        if self.round_trips > MAX_ROUND_TRIPS {
-            return Err(to_js(too_many_round_trips(), None));
-        }
+        self.count_step()?;
         let step = self.op.feed(to_reply(&reply));
+        self.advance(step)
+    }
+
+    /// Continues after a sleep; `now` is the clock's time in UNIX seconds.
+    pub fn resume(&mut self, now: f64) -> Result<JsValue, JsValue> {
+        self.count_step()?;
+        let step = self.op.resume(now);
         self.advance(step)
     }
 
@@ -311,13 +359,22 @@ impl WasmOp {
         WasmOp {
             op: Box::new(op),
             output: JsValue::UNDEFINED,
-            round_trips: 0,
+            steps: 0,
         }
+    }
+
+    fn count_step(&mut self) -> Result<(), JsValue> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(to_js(too_many_steps(), None));
+        }
+        Ok(())
     }
 
     fn advance(&mut self, step: Result<Step<JsValue>, Error>) -> Result<JsValue, JsValue> {
         match step.map_err(|e| to_js(e, None))? {
             Step::Send(cmd) => Ok(command_args(cmd).into()),
+            Step::Sleep(wait) => Ok(JsValue::from(wait.as_secs_f64() * 1000.0)),
             Step::Done(output) => {
                 self.output = output;
                 Ok(JsValue::NULL)
@@ -344,15 +401,17 @@ fn count(n: u64) -> JsValue {
     JsValue::from(n as f64)
 }
 
+/// A count or position from JS: a whole number that fits the core's `usize` (32 bits
+/// in wasm), else a `RangeError` (never a silent clamp).
 fn whole_number(value: f64, what: &str) -> Result<usize, JsValue> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0
-    {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= usize::MAX as f64 {
         Ok(value as usize)
     } else {
-        Err(
-            js_sys::RangeError::new(&format!("{what} must be a whole number >= 0, got {value}"))
-                .into(),
-        )
+        Err(js_sys::RangeError::new(&format!(
+            "{what} must be a whole number from 0 to {}, got {value}",
+            usize::MAX
+        ))
+        .into())
     }
 }
 
@@ -365,6 +424,7 @@ fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
         Error::Connection(_) => "ConnectionError",
         Error::Protocol { .. } => "ProtocolError",
         Error::Serializer(_) => "SerializerError",
+        Error::LockTimeout { .. } => "LockTimeout",
     };
     let err = named_error(name, &error.to_string());
     if let Some(cause) = cause {
@@ -384,6 +444,12 @@ fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
         Error::Server { code, message } => {
             set("code", code.into());
             set("serverMessage", message.into());
+        }
+        Error::LockTimeout {
+            set: name, lock, ..
+        } => {
+            set("set", name.into());
+            set("lock", lock.into());
         }
         _ => {}
     }

@@ -20,6 +20,10 @@ fn drive(mut op: WasmOp, replies: Vec<JsValue>) -> (Vec<Vec<String>>, Result<JsV
     loop {
         match next {
             Ok(args) if args.is_null() => return (sent, Ok(op.output())),
+            Ok(wait) if wait.as_f64().is_some() => {
+                sent.push(vec![format!("sleep {}", wait.as_f64().unwrap())]);
+                next = op.resume(1.0e9);
+            }
             Ok(args) => {
                 let args: Array = args.into();
                 sent.push(
@@ -62,6 +66,7 @@ fn set(kind: &str) -> WasmSet {
         string_serializer(),
         None,
         Function::new_no_args(""),
+        JsValue::UNDEFINED,
     )
     .unwrap()
 }
@@ -114,8 +119,22 @@ fn take_and_peek_score_in_both_protocols() {
         drive(s.take(0.0, 0.0).unwrap(), vec![]).0.is_empty(),
         "take(0) sends nothing"
     );
+    // As in the original (`if num < 1: return []`), and its int(num) truncation.
+    for below_one in [-1.0, 0.5, f64::NEG_INFINITY] {
+        let (sent, out) = drive(s.take(below_one, 0.0).unwrap(), vec![]);
+        assert!(sent.is_empty() && Array::from(&out.unwrap()).length() == 0);
+    }
+    let (sent, _) = drive(s.take(2.9, 0.0).unwrap(), vec![Array::new().into()]);
+    assert_eq!(sent[0], ["ZPOPMIN", "jobs", "2"]);
+    for refused in [f64::NAN, f64::INFINITY, 4_294_967_296.0] {
+        assert_eq!(
+            prop(&s.take(refused, 0.0).err().unwrap(), "name"),
+            js("RangeError"),
+            "{refused}"
+        );
+    }
     assert_eq!(
-        prop(&s.take(-1.0, 0.0).err().unwrap(), "name"),
+        prop(&s.peek(4_294_967_296.0, 0.0).err().unwrap(), "name"),
         js("RangeError")
     );
 }
@@ -131,7 +150,7 @@ fn scheduled_pop_falls_back_from_evalsha_to_eval() {
     assert_eq!(out.unwrap(), js("due"));
     assert_eq!(sent[0][0], "EVALSHA");
     assert_eq!(sent[1][0], "EVAL");
-    assert_eq!(&sent[1][2..], ["1", "jobs", "100", "1"]);
+    assert_eq!(&sent[1][2..], ["2", "jobs", "jobs__lock", "100", "1"]);
 }
 
 #[wasm_bindgen_test]
@@ -183,6 +202,7 @@ fn a_throwing_serializer_throws_before_any_command() {
         serializer,
         None,
         Function::new_no_args(""),
+        JsValue::UNDEFINED,
     )
     .unwrap();
     let err = s.add(js("x"), Some(1.0), 0.0).err().unwrap();
@@ -195,6 +215,7 @@ fn a_throwing_serializer_throws_before_any_command() {
         bad,
         None,
         Function::new_no_args(""),
+        JsValue::UNDEFINED,
     )
     .unwrap();
     assert_eq!(
@@ -212,6 +233,7 @@ fn nan_scores_are_rejected_and_explicit_zero_is_kept() {
         string_serializer(),
         Some(scorer),
         Function::new_no_args(""),
+        JsValue::UNDEFINED,
     )
     .unwrap();
     assert_eq!(
@@ -235,6 +257,7 @@ fn nan_scores_are_rejected_and_explicit_zero_is_kept() {
         string_serializer(),
         Some(throwing),
         Function::new_no_args(""),
+        JsValue::UNDEFINED,
     )
     .unwrap();
     let err = s.add(js("x"), None, 0.0).err().unwrap();
@@ -257,6 +280,7 @@ fn undecodable_items_are_logged_and_become_null() {
             string_serializer(),
             None,
             logger.clone(),
+            JsValue::UNDEFINED,
         )
         .unwrap()
     };
@@ -288,4 +312,62 @@ fn noscript_after_eval_is_an_error_not_a_loop() {
     let (sent, out) = drive(s.pop(0.0), vec![noscript(), noscript(), noscript()]);
     assert_eq!(sent.len(), 2, "EVALSHA, then EVAL once");
     assert_eq!(prop(&out.unwrap_err(), "code"), js("NOSCRIPT"));
+}
+
+#[wasm_bindgen_test]
+fn a_scheduled_pop_sleeps_while_the_originals_lock_is_held() {
+    let s = set("scheduled");
+    let (sent, out) = drive(
+        s.pop(100.0),
+        vec![js("200.5"), Array::of1(&js("due")).into()],
+    );
+    assert_eq!(out.unwrap(), js("due"));
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!(&sent[0][2..5], ["2", "jobs", "jobs__lock"]);
+    assert!(sent[1][0].starts_with("sleep "), "{sent:?}");
+    let options = js_sys::eval("({ originalLock: false })").unwrap();
+    let s = WasmSet::new(
+        "scheduled",
+        "jobs".into(),
+        string_serializer(),
+        None,
+        Function::new_no_args(""),
+        options,
+    )
+    .unwrap();
+    let (sent, _) = drive(s.pop(100.0), vec![Array::new().into()]);
+    assert_eq!(&sent[0][2..4], ["1", "jobs"]);
+}
+
+#[wasm_bindgen_test]
+fn a_lock_timeout_is_a_lock_timeout_error_and_bad_options_are_refused() {
+    let options = js_sys::eval("({ lockTimeout: 0 })").unwrap();
+    let s = WasmSet::new(
+        "scheduled",
+        "jobs".into(),
+        string_serializer(),
+        None,
+        Function::new_no_args(""),
+        options,
+    )
+    .unwrap();
+    let (_, out) = drive(s.take(5.0, 100.0).unwrap(), vec![js("200.5")]);
+    let err = out.unwrap_err();
+    assert_eq!(prop(&err, "name"), js("LockTimeout"));
+    assert_eq!(prop(&err, "lock"), js("jobs__lock"));
+    for bad in [
+        "({ lockTimeout: -1 })",
+        "({ lockTimeout: 'x' })",
+        "({ originalLock: 3 })",
+    ] {
+        let result = WasmSet::new(
+            "scheduled",
+            "jobs".into(),
+            string_serializer(),
+            None,
+            Function::new_no_args(""),
+            js_sys::eval(bad).unwrap(),
+        );
+        assert!(result.is_err(), "{bad}");
+    }
 }

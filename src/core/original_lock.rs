@@ -1,0 +1,201 @@
+//! Living beside the original Python redset: the lock its `ScheduledSet` pops under.
+//!
+//! The original pops from a scheduled set in three commands under a client-side lock
+//! (the key `name + "__lock"`, holding an expiry timestamp): a `ZRANGEBYSCORE`, a
+//! separate `ZREM`, then `DEL` of the lock; it returns what it read whether or not its
+//! `ZREM` removed anything. A pop that runs between its read and its remove would hand
+//! out the same items twice. So redset's scheduled pop checks that lock inside its
+//! script, atomically: while it holds an expiry that has not passed, nothing is taken
+//! and the operation sleeps a short, jittered, growing while and tries again, for at
+//! most the lock timeout. redset never takes the lock itself.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::command::Arg;
+use super::error::{Error, Result};
+use super::operation::{Operation, Step};
+use super::reply::Reply;
+use super::script::{Call, Outcome, POP_DUE};
+
+/// How long a scheduled pop waits for the original's lock before giving up with
+/// [`Error::LockTimeout`]: the original's own default `lock_timeout`.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most times one pop sleeps on the lock, whatever the timeout, so that every
+/// operation stays within [`MAX_STEPS`](super::MAX_STEPS).
+const MAX_LOCK_WAITS: u32 = 1000;
+
+/// The key of the original's lock for the set `name`: `name + "__lock"`.
+///
+/// It is not in the set's Cluster hash slot (the original does not support Cluster),
+/// so the lock is honoured only on a single Redis.
+///
+/// ```
+/// assert_eq!(redset::core::original_lock_key("jobs"), "jobs__lock");
+/// ```
+pub fn original_lock_key(name: &str) -> String {
+    format!("{name}__lock")
+}
+
+/// Whether and how long a scheduled set's pops wait for the original's lock.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OriginalLock {
+    pub key: Vec<u8>,
+    pub timeout: Duration,
+}
+
+/// A scheduled pop or take: the [`POP_DUE`] script, called again after a sleep for as
+/// long as the original's lock is held.
+pub(crate) struct DuePop<F> {
+    set: Arc<str>,
+    keys: Vec<Vec<u8>>,
+    lock_timeout: Duration,
+    count: usize,
+    started: f64,
+    now: f64,
+    waits: u32,
+    waited: Duration,
+    call: Call,
+    decode: Option<F>,
+}
+
+impl<F> DuePop<F> {
+    pub fn new(
+        set: Arc<str>,
+        lock: Option<&OriginalLock>,
+        count: usize,
+        now: f64,
+        decode: F,
+    ) -> Self {
+        let mut keys = vec![set.as_bytes().to_vec()];
+        keys.extend(lock.map(|lock| lock.key.clone()));
+        DuePop {
+            call: Self::call(&keys, count, now),
+            set,
+            keys,
+            lock_timeout: lock.map_or(Duration::ZERO, |lock| lock.timeout),
+            count,
+            started: now,
+            now,
+            waits: 0,
+            waited: Duration::ZERO,
+            decode: Some(decode),
+        }
+    }
+
+    fn call(keys: &[Vec<u8>], count: usize, now: f64) -> Call {
+        Call::script(
+            &POP_DUE,
+            keys.to_vec(),
+            vec![Arg::from(now).0, Arg::from(count).0],
+        )
+    }
+
+    /// The lock is held until `expiry`: sleep, or give up when the timeout is spent.
+    fn wait_for_lock(&mut self, expiry: &[u8]) -> Result<Duration> {
+        let expiry: f64 = std::str::from_utf8(expiry)
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .ok_or_else(|| {
+                Error::protocol(self.call.name(), "the lock's expiry is not a number")
+            })?;
+        // The clock may step back; the sleeps taken are a lower bound of the time spent.
+        let spent = Duration::try_from_secs_f64(self.now - self.started)
+            .unwrap_or_default()
+            .max(self.waited);
+        let left = self.lock_timeout.saturating_sub(spent);
+        if left.is_zero() || self.waits >= MAX_LOCK_WAITS {
+            return Err(Error::LockTimeout {
+                set: self.set.to_string(),
+                lock: String::from_utf8_lossy(&self.keys[1]).into_owned(),
+                waited: spent,
+            });
+        }
+        // Never past the moment the lock expires by the original's rule, nor past the
+        // timeout: then one last try.
+        let until_expiry =
+            Duration::try_from_secs_f64(expiry + 0.011 - self.now).unwrap_or_default();
+        let sleep = backoff(self.waits, self.now)
+            .min(until_expiry.max(Duration::from_millis(1)))
+            .min(left);
+        self.waits += 1;
+        self.waited += sleep;
+        Ok(sleep)
+    }
+}
+
+/// The sleep before the `attempt`-th retry: 1 ms doubling to a cap of 32 ms, each drawn
+/// uniformly from its upper half so that waiting consumers spread out. The core has no
+/// random source; the clock's sub-microsecond digits are a fine seed for jitter.
+fn backoff(attempt: u32, now: f64) -> Duration {
+    let ceiling = 1000u64 << attempt.min(5); // µs
+    let jitter = splitmix64(now.to_bits() ^ u64::from(attempt)) % (ceiling / 2 + 1);
+    Duration::from_micros(ceiling / 2 + jitter)
+}
+
+fn splitmix64(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl<T, F: FnOnce(Reply) -> Result<T>> Operation for DuePop<F> {
+    type Output = T;
+
+    fn start(&mut self) -> Result<Step<T>> {
+        self.call
+            .command()
+            .map(Step::Send)
+            .ok_or_else(|| Error::protocol(self.call.name(), "nothing to send"))
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<T>> {
+        match self.call.on_reply(reply) {
+            Outcome::Resend => self.start(),
+            // The script answers a held lock with its expiry, a bulk string.
+            Outcome::Reply(Reply::Bulk(expiry)) if self.keys.len() > 1 => {
+                Ok(Step::Sleep(self.wait_for_lock(&expiry)?))
+            }
+            Outcome::Reply(Reply::Status(expiry)) if self.keys.len() > 1 => {
+                Ok(Step::Sleep(self.wait_for_lock(expiry.as_bytes())?))
+            }
+            Outcome::Reply(reply) => {
+                let decode = self.decode.take().ok_or_else(|| {
+                    Error::protocol(self.call.name(), "reply fed to a finished operation")
+                })?;
+                decode(reply).map(Step::Done)
+            }
+        }
+    }
+
+    fn resume(&mut self, now: f64) -> Result<Step<T>> {
+        if self.waits == 0 {
+            return Err(Error::protocol("EVALSHA", "resumed without having slept"));
+        }
+        self.now = now;
+        self.call = Self::call(&self.keys, self.count, now);
+        self.start()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_a_cap_with_jitter_in_the_upper_half() {
+        for attempt in 0..12 {
+            let ceiling = Duration::from_micros(1000 << attempt.min(5));
+            for now in [0.0, 1.5, 1_700_000_000.123_456, 1_700_000_000.123_457] {
+                let sleep = backoff(attempt, now);
+                assert!(sleep >= ceiling / 2 && sleep <= ceiling, "{attempt} {now}");
+            }
+        }
+        assert_ne!(
+            backoff(3, 1_700_000_000.123_456),
+            backoff(3, 1_700_000_000.123_457)
+        );
+    }
+}
