@@ -24,7 +24,8 @@ export type Logger = (message: string, details: { set: string; raw: Uint8Array; 
 
 export interface SetOptions<T> {
   scorer?: Scorer<T>;
-  serializer?: Serializer<T>;
+  /** As in the original, a serializer without `dumps` or `loads` falls back to strings for that side. */
+  serializer?: Serializer<T> | Partial<Serializer<T>>;
   logger?: Logger;
   /**
    * ScheduledSet: honour the original Python redset's lock (`name__lock`) so that its

@@ -63,6 +63,20 @@ const STRING_SERIALIZER = Object.freeze({
   },
 });
 
+/**
+ * The serializer to use: as in the original, a serializer object without `dumps` or
+ * `loads` falls back to strings for that side (`serializer=object()` stores `str(item)`).
+ */
+function serializerOf(serializer) {
+  if (serializer == null) return STRING_SERIALIZER;
+  const { dumps, loads } = serializer;
+  if (dumps != null && loads != null) return serializer;
+  return {
+    dumps: dumps == null ? String : (item) => serializer.dumps(item),
+    loads: loads == null ? STRING_SERIALIZER.loads : (text) => serializer.loads(text),
+  };
+}
+
 const toBuffer = (arg) => (typeof arg === 'string' ? arg : Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength));
 
 const REPLY_ERROR_NAMES = new Set(['ReplyError', 'ErrorReply', 'SimpleError', 'BlobError']);
@@ -138,7 +152,7 @@ class SortedSet {
     const log = logger ?? ((...args) => console.warn(...args));
     this.#execute = toExecute(client);
     const options = { originalLock: originalLock ?? !isCluster(client), lockTimeout: lockTimeout ?? undefined };
-    this.#core = new wasm.WasmSet(new.target.kind, name, serializer ?? STRING_SERIALIZER, scorer ?? undefined, log, options);
+    this.#core = new wasm.WasmSet(new.target.kind, name, serializerOf(serializer), scorer ?? undefined, log, options);
   }
 
   // The driver loop: the core's operation says what to send (an argument list), how long
