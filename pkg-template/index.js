@@ -64,11 +64,16 @@ const STRING_SERIALIZER = Object.freeze({
 });
 
 /**
- * The serializer to use: as in the original, a serializer object without `dumps` or
- * `loads` falls back to strings for that side (`serializer=object()` stores `str(item)`).
+ * The serializer as the core takes it: "strings" (the default) and "json" (a plain
+ * `JsonSerializer`) run inside wasm without a JS call per item; as in the original, a
+ * serializer object without `dumps` or `loads` falls back to strings for that side
+ * (`serializer=object()` stores `str(item)`).
  */
-function serializerOf(serializer) {
-  if (serializer == null) return STRING_SERIALIZER;
+function serializerSpec(serializer) {
+  if (serializer == null || serializer === STRING_SERIALIZER) return 'strings';
+  if (serializer.dumps === JsonSerializer.prototype.dumps && serializer.loads === JsonSerializer.prototype.loads) {
+    return 'json';
+  }
   const { dumps, loads } = serializer;
   if (dumps != null && loads != null) return serializer;
   return {
@@ -84,39 +89,78 @@ const isReplyError = (err) =>
   err instanceof Error && (REPLY_ERROR_NAMES.has(err.name) || REPLY_ERROR_NAMES.has(err.constructor?.name));
 
 /**
- * An `execute(args)` function for a client: ioredis (Redis or Cluster), node-redis v4+,
- * or a function already. Replies come back as Buffers, so members are binary-safe; a
- * Redis error reply is returned as an `Error` (the core needs NOSCRIPT to fall back to
- * EVAL); anything else thrown is passed on as a connection failure.
+ * A `send(args)` function for a client: ioredis (Redis or Cluster), node-redis v4+, or a
+ * function already. Replies come back as Buffers, so members are binary-safe. What it
+ * throws is sorted out by the driver loop: a Redis error reply is handed to the core as
+ * an `Error` (it needs NOSCRIPT to fall back to EVAL), anything else is a connection
+ * failure.
  */
-function toExecute(client) {
-  let send;
+function toSend(client) {
   if (typeof client === 'function') {
-    send = (args) => client(args.map(toBuffer));
-  } else if (client && typeof client.callBuffer === 'function') {
-    send = (args) => client.callBuffer(...args.map(toBuffer));
-  } else if (client && typeof client.sendCommand === 'function' && typeof client.commandOptions === 'function') {
+    // A copy: the user's function may keep or change what it is given.
+    return (args) => client(buffers(args).slice());
+  }
+  if (client && typeof client.callBuffer === 'function') {
+    return (args) => client.callBuffer(...buffers(args));
+  }
+  if (client && typeof client.sendCommand === 'function' && typeof client.commandOptions === 'function') {
     // node-redis v4.
     const options = client.commandOptions({ returnBuffers: true });
-    send = (args) => client.sendCommand(args.map(toBuffer), options);
-  } else if (client && typeof client.sendCommand === 'function') {
+    return (args) => client.sendCommand(buffers(args), options);
+  }
+  if (client && typeof client.sendCommand === 'function') {
     // node-redis v5+: bulk strings as Buffers, and RESP3 doubles as their text, which
     // the core parses exactly (v5's own double decoder is off in the last digit). Passed
     // per call: v5 ignores a `withTypeMapping` proxy's mapping in `sendCommand`.
     const options = { typeMapping: { 36: Buffer, 44: String } }; // RESP_TYPES BLOB_STRING, DOUBLE
-    send = (args) => client.sendCommand(args.map(toBuffer), options);
-  } else {
-    throw new TypeError('client must be an ioredis client, a node-redis client, or an execute(args) function');
+    return (args) => client.sendCommand(buffers(args), options);
   }
-  return async (args) => {
-    try {
-      return await send(args);
-    } catch (err) {
-      if (isReplyError(err)) return err;
-      const message = err instanceof Error ? err.message : String(err);
-      throw new ConnectionError(`execute failed: ${message}`, { cause: err });
+  throw new TypeError('client must be an ioredis client, a node-redis client, or an execute(args) function');
+}
+
+// Arguments are strings, or Uint8Arrays (views of a copy) where not UTF-8.
+function buffers(args) {
+  for (let i = 0; i < args.length; i++) {
+    if (typeof args[i] !== 'string') return args.map(toBuffer);
+  }
+  return args;
+}
+
+/**
+ * Hands a reply to the core by the cheapest path for its shape: numbers and Buffers
+ * without type probing; an array of Buffers, or of equal rows of Buffers (RESP3 pairs),
+ * as one concatenation with the length of each; anything else as it is.
+ */
+function feed(core, id, reply) {
+  if (typeof reply === 'number') return core.feedNumber(id, reply);
+  if (reply instanceof Uint8Array) return core.feedBytes(id, reply);
+  if (!Array.isArray(reply) || reply.length === 0) return core.feed(id, reply);
+  const width = Array.isArray(reply[0]) ? reply[0].length : 1;
+  const parts = width === 1 ? reply : [];
+  for (let i = 0; i < reply.length; i++) {
+    const row = reply[i];
+    if (width === 1) {
+      if (!(row instanceof Uint8Array)) return core.feed(id, reply);
+    } else {
+      if (!Array.isArray(row) || row.length !== width) return core.feed(id, reply);
+      for (let j = 0; j < width; j++) {
+        if (!(row[j] instanceof Uint8Array)) return core.feed(id, reply);
+        parts.push(row[j]);
+      }
     }
-  };
+  }
+  const lengths = new Uint32Array(parts.length);
+  let total = 0;
+  for (let i = 0; i < parts.length; i++) {
+    lengths[i] = parts[i].length;
+    total += parts[i].length;
+  }
+  return core.feedBulks(id, Buffer.concat(parts, total), lengths, width);
+}
+
+function connectionError(err) {
+  const message = err instanceof Error ? err.message : String(err);
+  return new ConnectionError(`execute failed: ${message}`, { cause: err });
 }
 
 // Runs an operation of a set's wasm core; module-private, so subclasses can use it.
@@ -126,6 +170,16 @@ const invoke = Symbol('invoke');
 // one hash slot, which the original's lock key does not.
 const isCluster = (client) =>
   client != null && typeof client === 'object' && (client.isCluster === true || typeof client.getSlotMaster === 'function');
+
+// Marks the core's steps (command arguments, sleeps) apart from results.
+const STEP = Symbol('redset step');
+
+// The operations that take no argument, made once rather than a closure per call.
+const POP = (core, id) => core.pop(id, now());
+const LEN = (core, id) => core.len(id);
+const PEEK_SCORE = (core, id) => core.peekScore(id, now());
+const CLEAR = (core, id) => core.clear(id);
+const AVAILABLE = (core, id) => core.available(id, now());
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -139,7 +193,10 @@ const now = () => (performance.timeOrigin + performance.now()) / 1000;
 class SortedSet {
   static kind = 'sorted';
   #core;
-  #execute;
+  #send;
+  // Slots of the core's operations: ids free for reuse, and the next new one.
+  #freeIds = [];
+  #nextId = 0;
 
   /**
    * `options`: `scorer`, `serializer`, `logger`; for a ScheduledSet also `originalLock`
@@ -150,30 +207,42 @@ class SortedSet {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (scorer != null && typeof scorer !== 'function') throw new TypeError('scorer must be a function');
     const log = logger ?? ((...args) => console.warn(...args));
-    this.#execute = toExecute(client);
+    this.#send = toSend(client);
     const options = { originalLock: originalLock ?? !isCluster(client), lockTimeout: lockTimeout ?? undefined };
-    this.#core = new wasm.WasmSet(new.target.kind, name, serializerOf(serializer), scorer ?? undefined, log, options);
+    this.#core = new wasm.WasmSet(new.target.kind, name, serializerSpec(serializer), scorer ?? undefined, log, options, STEP);
   }
 
-  // The driver loop: the core's operation says what to send (an argument list), how long
-  // to sleep (a number of ms) or that it is done (null); the core bounds the steps.
-  async [invoke](operation) {
-    let op;
+  // The driver loop. `start(core, id)` starts an operation in slot `id` of the core. A
+  // step marked with STEP is either command arguments to send (STEP is true) or a sleep
+  // (STEP is the milliseconds); anything else is the result, and the slot is free again.
+  // The core bounds the steps; abandon() frees the slot when the client fails.
+  async [invoke](start) {
+    const core = this.#core;
+    const id = this.#freeIds.length > 0 ? this.#freeIds.pop() : this.#nextId++;
     try {
-      op = operation(this.#core);
-      for (let next = op.start(); next !== null; ) {
-        if (typeof next === 'number') {
-          await sleep(next);
-          next = op.resume(now());
-        } else {
-          next = op.feed(await this.#execute(next));
+      let next = start(core, id);
+      for (;;) {
+        const step = next !== null && typeof next === 'object' ? next[STEP] : undefined;
+        if (step === undefined) return next;
+        if (step !== true) {
+          await sleep(step);
+          next = core.resume(id, now());
+          continue;
         }
+        let reply;
+        try {
+          reply = await this.#send(next);
+        } catch (err) {
+          if (!isReplyError(err)) throw connectionError(err);
+          reply = err;
+        }
+        next = feed(core, id, reply);
       }
-      return op.output();
     } catch (err) {
+      core.abandon(id);
       return rethrow(err);
     } finally {
-      op?.free();
+      this.#freeIds.push(id);
     }
   }
 
@@ -185,12 +254,12 @@ class SortedSet {
   /** Adds the item or updates its score; resolves to the score used (an explicit 0 is kept). */
   add(item, score) {
     if (score != null && typeof score !== 'number') return Promise.reject(new TypeError('score must be a number'));
-    return this[invoke]((core) => core.add(item, score ?? undefined, now()));
+    return this[invoke]((core, id) => core.add(id, item, score ?? undefined, now()));
   }
 
   /** Removes and resolves to the next eligible item (null if it failed to deserialize); rejects with KeyError when there is none. */
   pop() {
-    return this[invoke]((core) => core.pop(now()));
+    return this[invoke](POP);
   }
 
   /**
@@ -199,42 +268,42 @@ class SortedSet {
    */
   take(count) {
     if (typeof count !== 'number') return Promise.reject(new TypeError('count must be a number'));
-    return this[invoke]((core) => core.take(count, now()));
+    return this[invoke]((core, id) => core.take(id, count, now()));
   }
 
   /** Resolves to the eligible item at `position` without removing it; rejects with KeyError when there is none. */
   peek(position = 0) {
-    return this[invoke]((core) => core.peek(position, now()));
+    return this[invoke]((core, id) => core.peek(id, position, now()));
   }
 
   /** Resolves to the score of the next eligible item, or null. */
   peekScore() {
-    return this[invoke]((core) => core.peekScore(now()));
+    return this[invoke](PEEK_SCORE);
   }
 
   /** Resolves to the item's score, or null if it is not in the set. */
   score(item) {
-    return this[invoke]((core) => core.score(item));
+    return this[invoke]((core, id) => core.score(id, item));
   }
 
   /** Resolves to whether the item is in the set. */
   has(item) {
-    return this[invoke]((core) => core.has(item));
+    return this[invoke]((core, id) => core.has(id, item));
   }
 
   /** Resolves to the number of items in the set (due or not). */
   len() {
-    return this[invoke]((core) => core.len());
+    return this[invoke](LEN);
   }
 
   /** Deletes the set; resolves to whether it existed. */
   clear() {
-    return this[invoke]((core) => core.clear());
+    return this[invoke](CLEAR);
   }
 
   /** Removes the item; resolves to whether it was there. */
   discard(item) {
-    return this[invoke]((core) => core.discard(item));
+    return this[invoke]((core, id) => core.discard(id, item));
   }
 
   toString() {
@@ -257,7 +326,7 @@ class ScheduledSet extends TimeSortedSet {
 
   /** Resolves to how many items are due now (`len()` counts all of them). */
   available() {
-    return this[invoke]((core) => core.available(now()));
+    return this[invoke](AVAILABLE);
   }
 }
 

@@ -1,41 +1,32 @@
 //! The wasm binding: the core's sets and operations for JavaScript, with JS objects as
 //! serializer, scorer and logger.
 //!
-//! It stays sans-IO: each method returns a [`WasmOp`], and the JS wrapper
-//! (`pkg-template/index.js`) drives it over the user's client — `start()`, send,
-//! `feed(reply)` — which keeps Promise machinery out of the wasm boundary.
+//! It stays sans-IO, and keeps the boundary cheap. Each operation runs in a slot of its
+//! set, addressed by a small integer the JS wrapper (`pkg-template/index.js`) picks: a
+//! method such as `len(id)` starts it and gives the first step, `feed(id, reply)` and
+//! `resume(id, now)` the next ones, until a step is the result. No JS object is made per
+//! operation (so nothing is registered with a `FinalizationRegistry` or freed), no
+//! Promise is made inside wasm, and strings that recur (the key, command names) are
+//! made once per set.
 
 use std::cell::RefCell;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-
 use serde::Deserialize;
+use wasm_bindgen::prelude::*;
 
 use crate::core::{
-    too_many_steps, BoxError, Command, Error, Kind, Operation, Reply, Serializer, SetCore, Step,
-    Undecodable, MAX_STEPS,
+    too_many_steps, Error, Kind, Operation, Serializer, SetCore, Step, Undecodable, MAX_STEPS,
 };
 
-/// A value thrown by user JS (a serializer, scorer or `execute`), kept so the
-/// operation can reject with it as its `cause`.
-#[derive(Clone, Default)]
-struct Thrown(Rc<RefCell<Option<JsValue>>>);
+mod convert;
+mod serializer;
 
-impl Thrown {
-    fn keep(&self, value: JsValue) -> BoxError {
-        let message = error_message(&value);
-        *self.0.borrow_mut() = Some(value);
-        message.into()
-    }
-
-    fn take(&self) -> Option<JsValue> {
-        self.0.borrow_mut().take()
-    }
-}
+use convert::{
+    bulks_reply, count, number_reply, optional_number, to_js, to_reply, whole_number, Args,
+};
+use serializer::{JsSerializer, Thrown};
 
 /// Makes single-threaded JS handles fit the core's `Send + Sync` hooks.
 struct JsOnly<T>(T);
@@ -48,58 +39,6 @@ impl<T> JsOnly<T> {
     // A method, not `.0`: closures then capture the wrapper, not the field inside it.
     fn get(&self) -> &T {
         &self.0
-    }
-}
-
-/// The JS serializer: `dumps(item)` → string | Uint8Array, `loads(string)` → item.
-/// Members that are not UTF-8 are handed to `loads` as a Uint8Array.
-struct JsSerializer {
-    object: JsValue,
-    dumps: Function,
-    loads: Function,
-    thrown: Thrown,
-}
-
-impl Serializer for JsSerializer {
-    type Item = JsValue;
-
-    fn dumps(&self, item: &JsValue) -> Result<Vec<u8>, BoxError> {
-        let out = self
-            .dumps
-            .call1(&self.object, item)
-            .map_err(|e| self.thrown.keep(e))?;
-        if let Some(text) = out.as_string() {
-            Ok(text.into_bytes())
-        } else if let Some(bytes) = out.dyn_ref::<Uint8Array>() {
-            Ok(bytes.to_vec())
-        } else {
-            Err("serializer.dumps must return a string or a Uint8Array".into())
-        }
-    }
-
-    fn loads(&self, bytes: &[u8]) -> Result<JsValue, BoxError> {
-        let arg = match std::str::from_utf8(bytes) {
-            Ok(text) => JsValue::from_str(text),
-            Err(_) => Uint8Array::from(bytes).into(),
-        };
-        self.loads
-            .call1(&self.object, &arg)
-            .map_err(|e| error_message(&e).into())
-    }
-}
-
-fn method(object: &JsValue, name: &str) -> Result<Function, JsValue> {
-    Reflect::get(object, &JsValue::from_str(name))?
-        .dyn_into::<Function>()
-        .map_err(|_| {
-            js_sys::TypeError::new(&format!("serializer.{name} must be a function")).into()
-        })
-}
-
-fn error_message(value: &JsValue) -> String {
-    match value.dyn_ref::<js_sys::Error>() {
-        Some(err) => String::from(err.message()),
-        None => value.as_string().unwrap_or_else(|| format!("{value:?}")),
     }
 }
 
@@ -133,18 +72,44 @@ impl SetOptions {
 /// One set of any kind, for JS. Each method returns a [`WasmOp`] that the JS wrapper
 /// drives over the user's Redis client; nothing here awaits or does I/O. Used by the
 /// `SortedSet`, `TimeSortedSet` and `ScheduledSet` classes of the wrapper.
+/// An operation in its slot.
+enum Slot {
+    Free,
+    Running {
+        op: Box<dyn Operation<Output = JsValue>>,
+        steps: usize,
+    },
+}
+
+/// The most operations of one set in flight at once: far more than any client could
+/// have outstanding, and a guard against a runaway id.
+const MAX_SLOTS: usize = 1 << 20;
+
+/// One set of any kind, for JS. Its methods start an operation in the slot `id` and
+/// give its first step. A step is one of: an array of command arguments to send, whose
+/// `marker` property (the symbol given to the constructor) is `true`; an object whose
+/// `marker` property is a number of milliseconds to sleep before `resume`; or else the
+/// operation's result, its slot freed. Errors are thrown as `Error`s whose `name` the
+/// wrapper maps to its classes, and free the slot. Used by the `SortedSet`, `TimeSortedSet` and `ScheduledSet` classes
+/// of the wrapper.
 #[wasm_bindgen]
 pub struct WasmSet {
     core: SetCore<JsSerializer>,
     thrown: Thrown,
+    args: Args,
+    marker: JsValue,
+    // Borrowed only between calls into user JS (serializer, scorer, logger), so that
+    // such code may use the set again without a borrow error.
+    slots: RefCell<Vec<Slot>>,
 }
 
 #[wasm_bindgen]
 impl WasmSet {
-    /// `kind`: "sorted" | "time" | "scheduled". `serializer`: `{ dumps, loads }`.
-    /// `scorer`: `item => number` or undefined. `logger`: called with a message and
-    /// `{ set, raw, error }` for each item that fails to deserialize. `options`:
-    /// `{ originalLock?: boolean, lockTimeout?: seconds }` or undefined.
+    /// `kind`: "sorted" | "time" | "scheduled". `serializer`: "strings", "json" or a
+    /// `{ dumps, loads }` object. `scorer`: `item => number` or undefined. `logger`:
+    /// called with a message and `{ set, raw, error }` for each item that fails to
+    /// deserialize. `options`: `{ originalLock?: boolean, lockTimeout?: seconds }` or
+    /// undefined. `marker`: a symbol that marks steps apart from results.
     #[wasm_bindgen(constructor)]
     pub fn new(
         kind: &str,
@@ -153,6 +118,7 @@ impl WasmSet {
         scorer: Option<Function>,
         logger: Function,
         options: JsValue,
+        marker: JsValue,
     ) -> Result<WasmSet, JsValue> {
         let options: SetOptions = if options.is_undefined() || options.is_null() {
             SetOptions::default()
@@ -169,12 +135,7 @@ impl WasmSet {
             }
         };
         let thrown = Thrown::default();
-        let serializer = JsSerializer {
-            dumps: method(&serializer, "dumps")?,
-            loads: method(&serializer, "loads")?,
-            object: serializer,
-            thrown: thrown.clone(),
-        };
+        let serializer = JsSerializer::new(serializer, thrown.clone())?;
         let logger = JsOnly(logger);
         let mut core = SetCore::new(name, kind, serializer).with_undecodable_hook(Arc::new(
             move |bad: &Undecodable<'_>| {
@@ -207,7 +168,13 @@ impl WasmSet {
             }));
         }
         let core = options.apply(core)?;
-        Ok(WasmSet { core, thrown })
+        Ok(WasmSet {
+            args: Args::new(core.name(), marker.clone()),
+            marker,
+            core,
+            thrown,
+            slots: RefCell::new(Vec::new()),
+        })
     }
 
     /// The set's name.
@@ -224,81 +191,146 @@ impl WasmSet {
 
     /// Adds or re-scores the item; outputs the score used. Throws (sending nothing) if
     /// the serializer or scorer throws or the score is NaN.
-    pub fn add(&self, item: JsValue, score: Option<f64>, now: f64) -> Result<WasmOp, JsValue> {
+    pub fn add(
+        &self,
+        id: u32,
+        item: JsValue,
+        score: Option<f64>,
+        now: f64,
+    ) -> Result<JsValue, JsValue> {
         let op = self
             .core
             .add(&item, score, now)
             .map_err(|e| self.to_js(e))?;
-        Ok(WasmOp::new(op.map(JsValue::from)))
+        self.begin(id, op.map(JsValue::from))
     }
 
     /// Pops the next eligible item (null if it failed to deserialize; KeyError if none).
-    pub fn pop(&self, now: f64) -> WasmOp {
-        WasmOp::new(self.core.pop(now).map(|item| item.unwrap_or(JsValue::NULL)))
+    pub fn pop(&self, id: u32, now: f64) -> Result<JsValue, JsValue> {
+        self.begin(
+            id,
+            self.core.pop(now).map(|item| item.unwrap_or(JsValue::NULL)),
+        )
     }
 
     /// Pops at most `count` eligible items; outputs an array. As in the original, a
     /// count below 1 takes nothing and a fraction is truncated (`int(num)`).
-    pub fn take(&self, count: f64, now: f64) -> Result<WasmOp, JsValue> {
+    pub fn take(&self, id: u32, count: f64, now: f64) -> Result<JsValue, JsValue> {
         let count = if count < 1.0 {
             0
         } else {
             whole_number(count.trunc(), "take(count)")?
         };
-        Ok(WasmOp::new(
+        self.begin(
+            id,
             self.core
                 .take(count, now)
                 .map(|items| Array::from_iter(items).into()),
-        ))
+        )
     }
 
     /// The eligible item at `position`, not removed (KeyError if none).
-    pub fn peek(&self, position: f64, now: f64) -> Result<WasmOp, JsValue> {
+    pub fn peek(&self, id: u32, position: f64, now: f64) -> Result<JsValue, JsValue> {
         let position = whole_number(position, "peek(position)")?;
-        Ok(WasmOp::new(
+        self.begin(
+            id,
             self.core
                 .peek(position, now)
                 .map(|item| item.unwrap_or(JsValue::NULL)),
-        ))
+        )
     }
 
     /// The next eligible score or null.
     #[wasm_bindgen(js_name = peekScore)]
-    pub fn peek_score(&self, now: f64) -> WasmOp {
-        WasmOp::new(self.core.peek_score(now).map(optional_number))
+    pub fn peek_score(&self, id: u32, now: f64) -> Result<JsValue, JsValue> {
+        self.begin(id, self.core.peek_score(now).map(optional_number))
     }
 
     /// The item's score or null.
-    pub fn score(&self, item: JsValue) -> Result<WasmOp, JsValue> {
+    pub fn score(&self, id: u32, item: JsValue) -> Result<JsValue, JsValue> {
         let op = self.core.score(&item).map_err(|e| self.to_js(e))?;
-        Ok(WasmOp::new(op.map(optional_number)))
+        self.begin(id, op.map(optional_number))
     }
 
     /// Whether the item is in the set.
-    pub fn has(&self, item: JsValue) -> Result<WasmOp, JsValue> {
+    pub fn has(&self, id: u32, item: JsValue) -> Result<JsValue, JsValue> {
         let op = self.core.contains(&item).map_err(|e| self.to_js(e))?;
-        Ok(WasmOp::new(op.map(JsValue::from)))
+        self.begin(id, op.map(JsValue::from))
     }
 
     /// The number of items.
-    pub fn len(&self) -> WasmOp {
-        WasmOp::new(self.core.len().map(count))
+    pub fn len(&self, id: u32) -> Result<JsValue, JsValue> {
+        self.begin(id, self.core.len().map(count))
     }
 
     /// The number of items due at `now`.
-    pub fn available(&self, now: f64) -> WasmOp {
-        WasmOp::new(self.core.available(now).map(count))
+    pub fn available(&self, id: u32, now: f64) -> Result<JsValue, JsValue> {
+        self.begin(id, self.core.available(now).map(count))
     }
 
     /// Deletes the set; outputs whether it existed.
-    pub fn clear(&self) -> WasmOp {
-        WasmOp::new(self.core.clear().map(JsValue::from))
+    pub fn clear(&self, id: u32) -> Result<JsValue, JsValue> {
+        self.begin(id, self.core.clear().map(JsValue::from))
     }
 
     /// Removes the item; outputs whether it was there.
-    pub fn discard(&self, item: JsValue) -> Result<WasmOp, JsValue> {
+    pub fn discard(&self, id: u32, item: JsValue) -> Result<JsValue, JsValue> {
         let op = self.core.discard(&item).map_err(|e| self.to_js(e))?;
-        Ok(WasmOp::new(op.map(JsValue::from)))
+        self.begin(id, op.map(JsValue::from))
+    }
+
+    /// Takes the reply to the last command of operation `id`: strings and Buffers are
+    /// bulk strings, whole numbers integers, other numbers doubles, arrays arrays,
+    /// `Map`s maps, an `Error` an error reply. Gives the next step.
+    pub fn feed(&self, id: u32, reply: JsValue) -> Result<JsValue, JsValue> {
+        let (mut op, steps) = self.running(id)?;
+        let step = op.feed(to_reply(&reply));
+        self.settle(id, op, steps, step)
+    }
+
+    /// [`feed`](Self::feed) for a reply that is a number, without probing its type.
+    #[wasm_bindgen(js_name = feedNumber)]
+    pub fn feed_number(&self, id: u32, reply: f64) -> Result<JsValue, JsValue> {
+        let (mut op, steps) = self.running(id)?;
+        let step = op.feed(number_reply(reply));
+        self.settle(id, op, steps, step)
+    }
+
+    /// [`feed`](Self::feed) for a reply that is a bulk string (a Buffer).
+    #[wasm_bindgen(js_name = feedBytes)]
+    pub fn feed_bytes(&self, id: u32, reply: &[u8]) -> Result<JsValue, JsValue> {
+        let (mut op, steps) = self.running(id)?;
+        let step = op.feed(crate::core::Reply::Bulk(reply.to_vec()));
+        self.settle(id, op, steps, step)
+    }
+
+    /// [`feed`](Self::feed) for a reply that is an array of bulk strings (or, with
+    /// `width` > 1, of rows of `width` bulk strings), in one piece: their concatenation
+    /// and the length of each (one copy, not a crossing per item).
+    #[wasm_bindgen(js_name = feedBulks)]
+    pub fn feed_bulks(
+        &self,
+        id: u32,
+        bytes: &[u8],
+        lengths: &[u32],
+        width: u32,
+    ) -> Result<JsValue, JsValue> {
+        let (mut op, steps) = self.running(id)?;
+        let step = op.feed(bulks_reply(bytes, lengths, width));
+        self.settle(id, op, steps, step)
+    }
+
+    /// Continues operation `id` after its sleep; `now` is the clock's time in UNIX
+    /// seconds. Gives the next step.
+    pub fn resume(&self, id: u32, now: f64) -> Result<JsValue, JsValue> {
+        let (mut op, steps) = self.running(id)?;
+        let step = op.resume(now);
+        self.settle(id, op, steps, step)
+    }
+
+    /// Frees the slot of an operation given up on (its client failed); no-op if free.
+    pub fn abandon(&self, id: u32) {
+        self.replace(id, Slot::Free);
     }
 }
 
@@ -310,188 +342,71 @@ impl WasmSet {
         };
         to_js(error, cause)
     }
-}
 
-/// One operation in flight, driven by the JS wrapper: `start()`, `feed(reply)` and
-/// `resume(now)` give the next command's arguments, a number of milliseconds to sleep
-/// before calling `resume(now)`, or null when the operation is done and `output()`
-/// holds its result. Errors are thrown as `Error`s whose `name` the wrapper maps to its
-/// classes.
-#[wasm_bindgen]
-pub struct WasmOp {
-    op: Box<dyn Operation<Output = JsValue>>,
-    output: JsValue,
-    steps: usize,
-}
-
-#[wasm_bindgen]
-impl WasmOp {
-    /// The first command's arguments (strings, or Uint8Arrays where not UTF-8), or null.
-    pub fn start(&mut self) -> Result<JsValue, JsValue> {
-        let step = self.op.start();
-        self.advance(step)
-    }
-
-    /// Takes the reply to the last command: strings and Buffers are bulk strings, whole
-    /// numbers integers, other numbers doubles, arrays arrays, `Map`s maps, an `Error`
-    /// an error reply. Gives the next command's arguments, or null when done.
-    pub fn feed(&mut self, reply: JsValue) -> Result<JsValue, JsValue> {
-        self.count_step()?;
-        let step = self.op.feed(to_reply(&reply));
-        self.advance(step)
-    }
-
-    /// Continues after a sleep; `now` is the clock's time in UNIX seconds.
-    pub fn resume(&mut self, now: f64) -> Result<JsValue, JsValue> {
-        self.count_step()?;
-        let step = self.op.resume(now);
-        self.advance(step)
-    }
-
-    /// The result, once `start`/`feed` gave null.
-    pub fn output(&mut self) -> JsValue {
-        std::mem::replace(&mut self.output, JsValue::UNDEFINED)
-    }
-}
-
-impl WasmOp {
-    fn new(op: impl Operation<Output = JsValue> + 'static) -> WasmOp {
-        WasmOp {
-            op: Box::new(op),
-            output: JsValue::UNDEFINED,
-            steps: 0,
+    fn replace(&self, id: u32, slot: Slot) -> Slot {
+        let mut slots = self.slots.borrow_mut();
+        match slots.get_mut(id as usize) {
+            Some(old) => std::mem::replace(old, slot),
+            None => Slot::Free,
         }
     }
 
-    fn count_step(&mut self) -> Result<(), JsValue> {
-        self.steps += 1;
-        if self.steps > MAX_STEPS {
-            return Err(to_js(too_many_steps(), None));
+    fn begin(
+        &self,
+        id: u32,
+        op: impl Operation<Output = JsValue> + 'static,
+    ) -> Result<JsValue, JsValue> {
+        let index = id as usize;
+        if index >= MAX_SLOTS {
+            return Err(js_sys::RangeError::new("operation id out of range").into());
         }
-        Ok(())
+        {
+            let mut slots = self.slots.borrow_mut();
+            if slots.len() <= index {
+                slots.resize_with(index + 1, || Slot::Free);
+            }
+        }
+        let mut op: Box<dyn Operation<Output = JsValue>> = Box::new(op);
+        let step = op.start();
+        self.settle(id, op, 0, step)
     }
 
-    fn advance(&mut self, step: Result<Step<JsValue>, Error>) -> Result<JsValue, JsValue> {
-        match step.map_err(|e| to_js(e, None))? {
-            Step::Send(cmd) => Ok(command_args(cmd).into()),
-            Step::Sleep(wait) => Ok(JsValue::from(wait.as_secs_f64() * 1000.0)),
-            Step::Done(output) => {
-                self.output = output;
-                Ok(JsValue::NULL)
+    /// Takes operation `id` out of its slot to run a step, counting it.
+    fn running(&self, id: u32) -> Result<(Box<dyn Operation<Output = JsValue>>, usize), JsValue> {
+        match self.replace(id, Slot::Free) {
+            Slot::Running { steps, .. } if steps >= MAX_STEPS => Err(to_js(too_many_steps(), None)),
+            Slot::Running { op, steps } => Ok((op, steps + 1)),
+            other => {
+                self.replace(id, other);
+                Err(to_js(
+                    Error::protocol("operation", "no operation in flight with this id"),
+                    None,
+                ))
             }
         }
     }
-}
 
-fn command_args(cmd: Command) -> Array {
-    cmd.into_args()
-        .into_iter()
-        .map(|arg| match String::from_utf8(arg) {
-            Ok(text) => JsValue::from(text),
-            Err(bytes) => Uint8Array::from(bytes.as_bytes()).into(),
-        })
-        .collect()
-}
-
-fn optional_number(value: Option<f64>) -> JsValue {
-    value.map_or(JsValue::NULL, JsValue::from)
-}
-
-fn count(n: u64) -> JsValue {
-    JsValue::from(n as f64)
-}
-
-/// A count or position from JS: a whole number that fits the core's `usize` (32 bits
-/// in wasm), else a `RangeError` (never a silent clamp).
-fn whole_number(value: f64, what: &str) -> Result<usize, JsValue> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= usize::MAX as f64 {
-        Ok(value as usize)
-    } else {
-        Err(js_sys::RangeError::new(&format!(
-            "{what} must be a whole number from 0 to {}, got {value}",
-            usize::MAX
-        ))
-        .into())
-    }
-}
-
-/// A core error as a JS `Error` whose `name` the wrapper maps to its classes.
-fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
-    let name = match &error {
-        Error::Empty { .. } => "KeyError",
-        Error::InvalidInput(_) => "RangeError",
-        Error::Server { .. } => "ReplyError",
-        Error::Connection(_) => "ConnectionError",
-        Error::Protocol { .. } => "ProtocolError",
-        Error::Serializer(_) => "SerializerError",
-        Error::LockTimeout { .. } => "LockTimeout",
-    };
-    let err = named_error(name, &error.to_string());
-    if let Some(cause) = cause {
-        err.set_cause(&cause);
-    }
-    let set = |key: &str, value: JsValue| {
-        let _ = Reflect::set(&err, &key.into(), &value);
-    };
-    match error {
-        Error::Empty {
-            set: name,
-            position,
-        } => {
-            set("set", name.into());
-            set("position", (position as f64).into());
-        }
-        Error::Server { code, message } => {
-            set("code", code.into());
-            set("serverMessage", message.into());
-        }
-        Error::LockTimeout {
-            set: name, lock, ..
-        } => {
-            set("set", name.into());
-            set("lock", lock.into());
-        }
-        _ => {}
-    }
-    err.into()
-}
-
-fn named_error(name: &str, message: &str) -> js_sys::Error {
-    let err = js_sys::Error::new(message);
-    err.set_name(name);
-    err
-}
-
-/// A JS client's reply as a [`Reply`]: strings and Buffers are bulk strings, whole
-/// numbers integers, other numbers doubles (RESP3), arrays arrays, `Map`s maps, and an
-/// `Error` an error reply.
-fn to_reply(value: &JsValue) -> Reply {
-    if value.is_null() || value.is_undefined() {
-        Reply::Nil
-    } else if let Some(text) = value.as_string() {
-        Reply::Bulk(text.into_bytes())
-    } else if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
-        Reply::Bulk(bytes.to_vec())
-    } else if let Some(n) = value.as_f64() {
-        if js_sys::Number::is_safe_integer(value) {
-            Reply::Int(n as i64)
-        } else {
-            Reply::Double(n)
-        }
-    } else if let Some(b) = value.as_bool() {
-        Reply::Bool(b)
-    } else if value.is_bigint() {
-        i64::try_from(value.clone()).map_or_else(|_| Reply::Other(format!("{value:?}")), Reply::Int)
-    } else if let Some(err) = value.dyn_ref::<js_sys::Error>() {
-        Reply::error(&String::from(err.message()))
-    } else if let Some(items) = value.dyn_ref::<Array>() {
-        Reply::Array(items.iter().map(|item| to_reply(&item)).collect())
-    } else if let Some(map) = value.dyn_ref::<js_sys::Map>() {
-        let mut pairs = Vec::new();
-        map.for_each(&mut |v, k| pairs.push((to_reply(&k), to_reply(&v))));
-        Reply::Map(pairs)
-    } else {
-        Reply::Other(format!("{value:?}"))
+    /// Puts the operation back after a step and gives that step to JS.
+    fn settle(
+        &self,
+        id: u32,
+        op: Box<dyn Operation<Output = JsValue>>,
+        steps: usize,
+        step: crate::core::Result<Step<JsValue>>,
+    ) -> Result<JsValue, JsValue> {
+        let (slot, next) = match step {
+            Err(error) => (Slot::Free, Err(self.to_js(error))),
+            Ok(Step::Send(cmd)) => (Slot::Running { op, steps }, Ok(self.args.of(cmd))),
+            Ok(Step::Sleep(wait)) => {
+                let sleep = Object::new();
+                let ms = JsValue::from(wait.as_secs_f64() * 1000.0);
+                let _ = Reflect::set(&sleep, &self.marker, &ms);
+                (Slot::Running { op, steps }, Ok(sleep.into()))
+            }
+            Ok(Step::Done(output)) => (Slot::Free, Ok(output)),
+        };
+        self.replace(id, slot);
+        next
     }
 }
 

@@ -9,20 +9,32 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
-use super::{WasmOp, WasmSet};
+use super::WasmSet;
 
-/// Drives `op` as the JS wrapper does, answering with `replies` in order; returns the
-/// commands sent and the output (or what was thrown).
-fn drive(mut op: WasmOp, replies: Vec<JsValue>) -> (Vec<Vec<String>>, Result<JsValue, JsValue>) {
+/// The slot the tests run their operations in.
+const ID: u32 = 7;
+
+/// Drives the operation in slot [`ID`] of `set` as the JS wrapper does, from its first
+/// step, answering with `replies` in order; returns the commands sent and the output
+/// (or what was thrown).
+fn drive(
+    set: &WasmSet,
+    first: Result<JsValue, JsValue>,
+    replies: Vec<JsValue>,
+) -> (Vec<Vec<String>>, Result<JsValue, JsValue>) {
     let mut sent = Vec::new();
     let mut replies = replies.into_iter();
-    let mut next = op.start();
+    let mut next = first;
     loop {
+        let mark = match &next {
+            Ok(step) if step.is_object() => Reflect::get(step, &marker()).unwrap(),
+            _ => JsValue::UNDEFINED,
+        };
         match next {
-            Ok(args) if args.is_null() => return (sent, Ok(op.output())),
-            Ok(wait) if wait.as_f64().is_some() => {
-                sent.push(vec![format!("sleep {}", wait.as_f64().unwrap())]);
-                next = op.resume(1.0e9);
+            Ok(output) if mark.is_undefined() => return (sent, Ok(output)),
+            Ok(_) if mark.as_f64().is_some() => {
+                sent.push(vec![format!("sleep {}", mark.as_f64().unwrap())]);
+                next = set.resume(ID, 1.0e9);
             }
             Ok(args) => {
                 let args: Array = args.into();
@@ -31,11 +43,16 @@ fn drive(mut op: WasmOp, replies: Vec<JsValue>) -> (Vec<Vec<String>>, Result<JsV
                         .map(|a| a.as_string().unwrap_or_else(|| "<bytes>".into()))
                         .collect(),
                 );
-                next = op.feed(replies.next().unwrap_or(JsValue::NULL));
+                next = set.feed(ID, replies.next().unwrap_or(JsValue::NULL));
             }
             Err(thrown) => return (sent, Err(thrown)),
         }
     }
+}
+
+/// The symbol that marks steps apart from results, as the wrapper passes it.
+fn marker() -> JsValue {
+    js_sys::Symbol::for_("redset test step").into()
 }
 
 fn js(value: &str) -> JsValue {
@@ -67,6 +84,7 @@ fn set(kind: &str) -> WasmSet {
         None,
         Function::new_no_args(""),
         JsValue::UNDEFINED,
+        marker(),
     )
     .unwrap()
 }
@@ -78,11 +96,12 @@ fn prop(value: &JsValue, key: &str) -> JsValue {
 #[wasm_bindgen_test]
 fn pop_reads_resp2_flat_and_resp3_nested_replies() {
     let s = set("sorted");
-    let (sent, out) = drive(s.pop(0.0), vec![arr(&[bytes("a"), bytes("1")])]);
+    let (sent, out) = drive(&s, s.pop(ID, 0.0), vec![arr(&[bytes("a"), bytes("1")])]);
     assert_eq!(out.unwrap(), js("a"));
     assert_eq!(sent, vec![vec!["ZPOPMIN", "jobs", "1"]]);
     let (_, out) = drive(
-        s.pop(0.0),
+        &s,
+        s.pop(ID, 0.0),
         vec![arr(&[arr(&[js("b"), JsValue::from(1.5)])])],
     );
     assert_eq!(out.unwrap(), js("b"));
@@ -96,45 +115,50 @@ fn take_and_peek_score_in_both_protocols() {
         arr(&[js("c"), JsValue::from(2)]),
         arr(&[js("d"), JsValue::from(f64::INFINITY)]),
     ]);
-    let taken: Array = drive(s.take(2.0, 0.0).unwrap(), vec![resp2])
+    let taken: Array = drive(&s, s.take(ID, 2.0, 0.0), vec![resp2])
         .1
         .unwrap()
         .into();
     assert_eq!(taken.to_vec(), vec![js("a"), js("b")]);
-    let taken: Array = drive(s.take(2.0, 0.0).unwrap(), vec![resp3])
+    let taken: Array = drive(&s, s.take(ID, 2.0, 0.0), vec![resp3])
         .1
         .unwrap()
         .into();
     assert_eq!(taken.to_vec(), vec![js("c"), js("d")]);
-    let (sent, out) = drive(s.peek_score(0.0), vec![arr(&[bytes("a"), bytes("2.5")])]);
+    let (sent, out) = drive(
+        &s,
+        s.peek_score(ID, 0.0),
+        vec![arr(&[bytes("a"), bytes("2.5")])],
+    );
     assert_eq!(out.unwrap(), JsValue::from(2.5));
     assert_eq!(sent, vec![vec!["ZRANGE", "jobs", "0", "0", "WITHSCORES"]]);
     // node-redis asked for RESP3 doubles as text.
     let (_, out) = drive(
-        s.peek_score(0.0),
+        &s,
+        s.peek_score(ID, 0.0),
         vec![arr(&[arr(&[js("a"), js("0.30000000000000004")])])],
     );
     assert_eq!(out.unwrap(), JsValue::from(0.1 + 0.2));
     assert!(
-        drive(s.take(0.0, 0.0).unwrap(), vec![]).0.is_empty(),
+        drive(&s, s.take(ID, 0.0, 0.0), vec![]).0.is_empty(),
         "take(0) sends nothing"
     );
     // As in the original (`if num < 1: return []`), and its int(num) truncation.
     for below_one in [-1.0, 0.5, f64::NEG_INFINITY] {
-        let (sent, out) = drive(s.take(below_one, 0.0).unwrap(), vec![]);
+        let (sent, out) = drive(&s, s.take(ID, below_one, 0.0), vec![]);
         assert!(sent.is_empty() && Array::from(&out.unwrap()).length() == 0);
     }
-    let (sent, _) = drive(s.take(2.9, 0.0).unwrap(), vec![Array::new().into()]);
+    let (sent, _) = drive(&s, s.take(ID, 2.9, 0.0), vec![Array::new().into()]);
     assert_eq!(sent[0], ["ZPOPMIN", "jobs", "2"]);
     for refused in [f64::NAN, f64::INFINITY, 4_294_967_296.0] {
         assert_eq!(
-            prop(&s.take(refused, 0.0).err().unwrap(), "name"),
+            prop(&s.take(ID, refused, 0.0).err().unwrap(), "name"),
             js("RangeError"),
             "{refused}"
         );
     }
     assert_eq!(
-        prop(&s.peek(4_294_967_296.0, 0.0).err().unwrap(), "name"),
+        prop(&s.peek(ID, 4_294_967_296.0, 0.0).err().unwrap(), "name"),
         js("RangeError")
     );
 }
@@ -146,7 +170,7 @@ fn scheduled_pop_falls_back_from_evalsha_to_eval() {
         error("NOSCRIPT No matching script. Please use EVAL."),
         arr(&[bytes("due")]),
     ];
-    let (sent, out) = drive(s.pop(100.0), replies);
+    let (sent, out) = drive(&s, s.pop(ID, 100.0), replies);
     assert_eq!(out.unwrap(), js("due"));
     assert_eq!(sent[0][0], "EVALSHA");
     assert_eq!(sent[1][0], "EVAL");
@@ -157,7 +181,7 @@ fn scheduled_pop_falls_back_from_evalsha_to_eval() {
 fn empty_pop_throws_a_key_error_naming_the_set() {
     let s = set("sorted");
     for empty in [arr(&[]), JsValue::NULL, JsValue::UNDEFINED] {
-        let err = drive(s.pop(0.0), vec![empty]).1.unwrap_err();
+        let err = drive(&s, s.pop(ID, 0.0), vec![empty]).1.unwrap_err();
         assert_eq!(prop(&err, "name"), js("KeyError"));
         assert_eq!(prop(&err, "set"), js("jobs"));
         assert!(prop(&err, "message").as_string().unwrap().contains("jobs"));
@@ -168,7 +192,7 @@ fn empty_pop_throws_a_key_error_naming_the_set() {
 fn error_replies_throw_with_the_servers_message() {
     let s = set("sorted");
     let wrongtype = error("WRONGTYPE Operation against a key holding the wrong kind of value");
-    let err = drive(s.len(), vec![wrongtype]).1.unwrap_err();
+    let err = drive(&s, s.len(ID), vec![wrongtype]).1.unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(prop(&err, "name"), js("ReplyError"));
     assert_eq!(prop(&err, "code"), js("WRONGTYPE"));
@@ -187,7 +211,7 @@ fn unexpected_replies_throw_protocol_errors() {
         Object::new().into(),
         arr(&[bytes("a")]),
     ] {
-        let err = drive(s.pop(0.0), vec![weird]).1.unwrap_err();
+        let err = drive(&s, s.pop(ID, 0.0), vec![weird]).1.unwrap_err();
         assert_eq!(prop(&err, "name"), js("ProtocolError"));
     }
 }
@@ -203,9 +227,10 @@ fn a_throwing_serializer_throws_before_any_command() {
         None,
         Function::new_no_args(""),
         JsValue::UNDEFINED,
+        marker(),
     )
     .unwrap();
-    let err = s.add(js("x"), Some(1.0), 0.0).err().unwrap();
+    let err = s.add(ID, js("x"), Some(1.0), 0.0).err().unwrap();
     assert_eq!(prop(&err, "name"), js("SerializerError"));
     assert_eq!(prop(&prop(&err, "cause"), "message"), js("nope"));
     let bad = js_sys::eval("({ dumps: () => 42, loads: (s) => s })").unwrap();
@@ -216,10 +241,11 @@ fn a_throwing_serializer_throws_before_any_command() {
         None,
         Function::new_no_args(""),
         JsValue::UNDEFINED,
+        marker(),
     )
     .unwrap();
     assert_eq!(
-        prop(&s.has(js("x")).err().unwrap(), "name"),
+        prop(&s.has(ID, js("x")).err().unwrap(), "name"),
         js("SerializerError")
     );
 }
@@ -234,19 +260,24 @@ fn nan_scores_are_rejected_and_explicit_zero_is_kept() {
         Some(scorer),
         Function::new_no_args(""),
         JsValue::UNDEFINED,
+        marker(),
     )
     .unwrap();
     assert_eq!(
-        prop(&s.add(js("x"), Some(f64::NAN), 0.0).err().unwrap(), "name"),
+        prop(
+            &s.add(ID, js("x"), Some(f64::NAN), 0.0).err().unwrap(),
+            "name"
+        ),
         js("RangeError")
     );
     let (sent, out) = drive(
-        s.add(js("abc"), Some(0.0), 0.0).unwrap(),
+        &s,
+        s.add(ID, js("abc"), Some(0.0), 0.0),
         vec![JsValue::from(1)],
     );
     assert_eq!(out.unwrap(), JsValue::from(0));
     assert_eq!(sent, vec![vec!["ZADD", "jobs", "0", "abc"]]);
-    let (sent, _) = drive(s.add(js("abc"), None, 0.0).unwrap(), vec![JsValue::from(0)]);
+    let (sent, _) = drive(&s, s.add(ID, js("abc"), None, 0.0), vec![JsValue::from(0)]);
     assert_eq!(sent, vec![vec!["ZADD", "jobs", "3", "abc"]]);
     let throwing: Function = js_sys::eval("() => { throw new Error('scorer broke') }")
         .unwrap()
@@ -258,9 +289,10 @@ fn nan_scores_are_rejected_and_explicit_zero_is_kept() {
         Some(throwing),
         Function::new_no_args(""),
         JsValue::UNDEFINED,
+        marker(),
     )
     .unwrap();
-    let err = s.add(js("x"), None, 0.0).err().unwrap();
+    let err = s.add(ID, js("x"), None, 0.0).err().unwrap();
     assert_eq!(prop(&prop(&err, "cause"), "message"), js("scorer broke"));
 }
 
@@ -281,17 +313,22 @@ fn undecodable_items_are_logged_and_become_null() {
             None,
             logger.clone(),
             JsValue::UNDEFINED,
+            marker(),
         )
         .unwrap()
     };
     let binary: JsValue = js_sys::Uint8Array::from(&[0xffu8, 0xfe][..]).into();
+    let sorted = make("sorted");
     let (_, out) = drive(
-        make("sorted").pop(0.0),
+        &sorted,
+        sorted.pop(ID, 0.0),
         vec![arr(&[binary.clone(), bytes("0")])],
     );
     assert_eq!(out.unwrap(), JsValue::NULL);
+    let scheduled = make("scheduled");
     let taken = drive(
-        make("scheduled").take(5.0, 0.0).unwrap(),
+        &scheduled,
+        scheduled.take(ID, 5.0, 0.0),
         vec![arr(&[binary, bytes("ok")])],
     )
     .1;
@@ -309,7 +346,7 @@ fn undecodable_items_are_logged_and_become_null() {
 fn noscript_after_eval_is_an_error_not_a_loop() {
     let s = set("scheduled");
     let noscript = || error("NOSCRIPT No matching script.");
-    let (sent, out) = drive(s.pop(0.0), vec![noscript(), noscript(), noscript()]);
+    let (sent, out) = drive(&s, s.pop(ID, 0.0), vec![noscript(), noscript(), noscript()]);
     assert_eq!(sent.len(), 2, "EVALSHA, then EVAL once");
     assert_eq!(prop(&out.unwrap_err(), "code"), js("NOSCRIPT"));
 }
@@ -318,7 +355,8 @@ fn noscript_after_eval_is_an_error_not_a_loop() {
 fn a_scheduled_pop_sleeps_while_the_originals_lock_is_held() {
     let s = set("scheduled");
     let (sent, out) = drive(
-        s.pop(100.0),
+        &s,
+        s.pop(ID, 100.0),
         vec![js("200.5"), Array::of1(&js("due")).into()],
     );
     assert_eq!(out.unwrap(), js("due"));
@@ -333,9 +371,10 @@ fn a_scheduled_pop_sleeps_while_the_originals_lock_is_held() {
         None,
         Function::new_no_args(""),
         options,
+        marker(),
     )
     .unwrap();
-    let (sent, _) = drive(s.pop(100.0), vec![Array::new().into()]);
+    let (sent, _) = drive(&s, s.pop(ID, 100.0), vec![Array::new().into()]);
     assert_eq!(&sent[0][2..4], ["1", "jobs"]);
 }
 
@@ -349,9 +388,10 @@ fn a_lock_timeout_is_a_lock_timeout_error_and_bad_options_are_refused() {
         None,
         Function::new_no_args(""),
         options,
+        marker(),
     )
     .unwrap();
-    let (_, out) = drive(s.take(5.0, 100.0).unwrap(), vec![js("200.5")]);
+    let (_, out) = drive(&s, s.take(ID, 5.0, 100.0), vec![js("200.5")]);
     let err = out.unwrap_err();
     assert_eq!(prop(&err, "name"), js("LockTimeout"));
     assert_eq!(prop(&err, "lock"), js("jobs__lock"));
@@ -367,7 +407,52 @@ fn a_lock_timeout_is_a_lock_timeout_error_and_bad_options_are_refused() {
             None,
             Function::new_no_args(""),
             js_sys::eval(bad).unwrap(),
+            marker(),
         );
         assert!(result.is_err(), "{bad}");
     }
+}
+
+#[wasm_bindgen_test]
+fn typed_feeds_give_the_same_results_as_feed() {
+    let s = set("sorted");
+    let _ = s.len(ID).unwrap(); // ZCARD
+    assert_eq!(s.feed_number(ID, 3.0).unwrap(), JsValue::from(3.0));
+    // A double where an integer is wanted is a protocol error, not a truncation.
+    let _ = s.len(ID).unwrap();
+    let err = s.feed_number(ID, 2.5).unwrap_err();
+    assert_eq!(prop(&err, "name"), js("ProtocolError"));
+    // Bulks in one piece: a RESP2 ZPOPMIN reply [member, score].
+    let _ = s.pop(ID, 0.0).unwrap();
+    assert_eq!(
+        s.feed_bulks(ID, b"job-11", &[5, 1], 1).unwrap(),
+        js("job-1")
+    );
+    // RESP3's nested pairs, in rows of two.
+    let _ = s.take(ID, 5.0, 0.0).unwrap();
+    let taken = s.feed_bulks(ID, b"a1b2", &[1, 1, 1, 1], 2).unwrap();
+    assert_eq!(Array::from(&taken).to_vec(), vec![js("a"), js("b")]);
+    let _ = s.take(ID, 5.0, 0.0).unwrap();
+    let err = s.feed_bulks(ID, b"a1b", &[1, 1, 1], 2).unwrap_err();
+    assert_eq!(prop(&err, "name"), js("ProtocolError"));
+    // Lengths that run past the bytes are refused, not read out of bounds.
+    let _ = s.take(ID, 5.0, 0.0).unwrap();
+    let err = s.feed_bulks(ID, b"ab", &[1, 5], 1).unwrap_err();
+    assert_eq!(prop(&err, "name"), js("ProtocolError"));
+    let _ = s.score(ID, js("x")).unwrap();
+    assert_eq!(s.feed_bytes(ID, b"1.5").unwrap(), JsValue::from(1.5));
+    // Feeding a slot with nothing in flight is an error, and frees nothing else.
+    let err = s.feed_number(ID + 1, 1.0).unwrap_err();
+    assert_eq!(prop(&err, "name"), js("ProtocolError"));
+}
+
+#[wasm_bindgen_test]
+fn a_whole_command_sent_again_is_the_same_array() {
+    let s = set("sorted");
+    let first = s.len(ID).unwrap();
+    s.abandon(ID);
+    let again = s.len(ID).unwrap();
+    assert!(js_sys::Object::is(&first, &again));
+    let (sent, _) = drive(&s, s.pop(ID + 1, 0.0), vec![Array::new().into()]);
+    assert_eq!(sent[0], ["ZPOPMIN", "jobs", "1"]);
 }

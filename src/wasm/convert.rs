@@ -1,0 +1,241 @@
+//! Values across the boundary: commands out as argument arrays, replies in as
+//! [`Reply`]s, errors out as named JS `Error`s. No set semantics here.
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::core::{Command, Error, Reply, POP_DUE};
+
+/// Command arguments as JS values. Arguments that recur on every call — the set's key
+/// and the command names — are JS strings made once and reused, so that a call decodes
+/// from wasm memory only what changes (scores, members); and a whole command sent again
+/// as it was (`ZCARD key`, `ZPOPMIN key 1`) is the same JS array again. Drivers do not
+/// modify the arrays they are given.
+pub(crate) struct Args {
+    /// `(bytes, JS string)`: the set's key first, then the names redset sends.
+    known: Vec<(Vec<u8>, JsValue)>,
+    /// The last few commands sent and their arrays, newest last.
+    recent: RefCell<Vec<(Vec<Vec<u8>>, JsValue)>>,
+    /// The property that marks an array as command arguments (see `WasmSet`).
+    marker: JsValue,
+}
+
+/// How many whole commands [`Args`] remembers.
+const RECENT: usize = 8;
+
+const COMMAND_NAMES: &[&str] = &[
+    "ZADD",
+    "ZPOPMIN",
+    "ZRANGE",
+    "ZRANGEBYSCORE",
+    "ZCARD",
+    "ZCOUNT",
+    "ZSCORE",
+    "ZREM",
+    "DEL",
+    "EVALSHA",
+    "EVAL",
+    "-inf",
+    "WITHSCORES",
+    "LIMIT",
+    "0",
+    "1",
+    "2",
+];
+
+impl Args {
+    pub fn new(key: &str, marker: JsValue) -> Self {
+        let mut known = vec![(key.as_bytes().to_vec(), JsValue::from_str(key))];
+        let sha = POP_DUE.sha1();
+        for name in COMMAND_NAMES.iter().copied().chain([sha]) {
+            known.push((name.as_bytes().to_vec(), JsValue::from_str(name)));
+        }
+        Args {
+            known,
+            recent: RefCell::new(Vec::new()),
+            marker,
+        }
+    }
+
+    /// The command as an array of strings (Uint8Arrays where not UTF-8).
+    pub fn of(&self, cmd: Command) -> JsValue {
+        let args = cmd.into_args();
+        let mut recent = self.recent.borrow_mut();
+        if let Some(at) = recent.iter().position(|(sent, _)| *sent == args) {
+            let hit = recent.remove(at);
+            let array = hit.1.clone();
+            recent.push(hit);
+            return array;
+        }
+        // Only short commands are worth remembering: long ones carry members.
+        if args.iter().map(Vec::len).sum::<usize>() > 256 {
+            return self.build(args);
+        }
+        let array = self.build(args.clone());
+        if recent.len() == RECENT {
+            recent.remove(0);
+        }
+        recent.push((args, array.clone()));
+        array
+    }
+
+    fn build(&self, args: Vec<Vec<u8>>) -> JsValue {
+        let out = Array::new();
+        for arg in args {
+            let value = match self.known.iter().find(|(bytes, _)| *bytes == arg) {
+                Some((_, cached)) => cached.clone(),
+                None => match String::from_utf8(arg) {
+                    Ok(text) => JsValue::from(text),
+                    Err(bytes) => Uint8Array::from(bytes.as_bytes()).into(),
+                },
+            };
+            out.push(&value);
+        }
+        let _ = Reflect::set(&out, &self.marker, &JsValue::TRUE);
+        out.into()
+    }
+}
+
+pub(crate) fn optional_number(value: Option<f64>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from)
+}
+
+pub(crate) fn count(n: u64) -> JsValue {
+    JsValue::from(n as f64)
+}
+
+/// A count or position from JS: a whole number that fits the core's `usize` (32 bits
+/// in wasm), else a `RangeError` (never a silent clamp).
+pub(crate) fn whole_number(value: f64, what: &str) -> Result<usize, JsValue> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= usize::MAX as f64 {
+        Ok(value as usize)
+    } else {
+        Err(js_sys::RangeError::new(&format!(
+            "{what} must be a whole number from 0 to {}, got {value}",
+            usize::MAX
+        ))
+        .into())
+    }
+}
+
+/// A core error as a JS `Error` whose `name` the wrapper maps to its classes.
+pub(crate) fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
+    let name = match &error {
+        Error::Empty { .. } => "KeyError",
+        Error::InvalidInput(_) => "RangeError",
+        Error::Server { .. } => "ReplyError",
+        Error::Connection(_) => "ConnectionError",
+        Error::Protocol { .. } => "ProtocolError",
+        Error::Serializer(_) => "SerializerError",
+        Error::LockTimeout { .. } => "LockTimeout",
+    };
+    let err = named_error(name, &error.to_string());
+    if let Some(cause) = cause {
+        err.set_cause(&cause);
+    }
+    let set = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&err, &key.into(), &value);
+    };
+    match error {
+        Error::Empty {
+            set: name,
+            position,
+        } => {
+            set("set", name.into());
+            set("position", (position as f64).into());
+        }
+        Error::Server { code, message } => {
+            set("code", code.into());
+            set("serverMessage", message.into());
+        }
+        Error::LockTimeout {
+            set: name, lock, ..
+        } => {
+            set("set", name.into());
+            set("lock", lock.into());
+        }
+        _ => {}
+    }
+    err.into()
+}
+
+pub(crate) fn named_error(name: &str, message: &str) -> js_sys::Error {
+    let err = js_sys::Error::new(message);
+    err.set_name(name);
+    err
+}
+
+/// A number reply: whole numbers (as JS holds them exactly) are integers, others
+/// RESP3 doubles.
+pub(crate) fn number_reply(n: f64) -> Reply {
+    if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
+        Reply::Int(n as i64)
+    } else {
+        Reply::Double(n)
+    }
+}
+
+/// An array of bulk strings handed over in one piece: `bytes` is their concatenation
+/// and `lengths` the length of each. With `width` > 1 the array was made of rows of
+/// that many bulk strings (RESP3 `ZPOPMIN` pairs), and is rebuilt so.
+pub(crate) fn bulks_reply(bytes: &[u8], lengths: &[u32], width: u32) -> Reply {
+    let mut items = Vec::with_capacity(lengths.len());
+    let mut at = 0usize;
+    for &len in lengths {
+        let end = at.saturating_add(len as usize);
+        match bytes.get(at..end) {
+            Some(item) => items.push(Reply::Bulk(item.to_vec())),
+            None => return Reply::Other("bulk lengths past the bytes given".into()),
+        }
+        at = end;
+    }
+    match width as usize {
+        0 | 1 => Reply::Array(items),
+        width if items.len() % width == 0 => Reply::Array(
+            items
+                .chunks(width)
+                .map(|row| Reply::Array(row.to_vec()))
+                .collect(),
+        ),
+        _ => Reply::Other("bulk rows of uneven width".into()),
+    }
+}
+
+/// A JS client's reply as a [`Reply`]: strings and Buffers are bulk strings, whole
+/// numbers integers, other numbers doubles (RESP3), arrays arrays, `Map`s maps, and an
+/// `Error` an error reply. Anything else becomes [`Reply::Other`], which the core
+/// refuses as a protocol error: this never throws.
+pub(crate) fn to_reply(value: &JsValue) -> Reply {
+    if value.is_null() || value.is_undefined() {
+        Reply::Nil
+    } else if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        Reply::Bulk(bytes.to_vec())
+    } else if let Some(text) = value.as_string() {
+        Reply::Bulk(text.into_bytes())
+    } else if let Some(n) = value.as_f64() {
+        number_reply(n)
+    } else if let Some(items) = value.dyn_ref::<Array>() {
+        Reply::Array(items.iter().map(|item| to_reply(&item)).collect())
+    } else if let Some(b) = value.as_bool() {
+        Reply::Bool(b)
+    } else if value.is_bigint() {
+        i64::try_from(value.clone())
+            .map_or_else(|_| Reply::Other("a big integer".into()), Reply::Int)
+    } else if value.is_instance_of::<js_sys::Error>() {
+        // A message that is not a string (or a getter that throws) is still an error.
+        let message = Reflect::get(value, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| "ERR an error reply without a readable message".into());
+        Reply::error(&message)
+    } else if let Some(map) = value.dyn_ref::<js_sys::Map>() {
+        let mut pairs = Vec::new();
+        map.for_each(&mut |v, k| pairs.push((to_reply(&k), to_reply(&v))));
+        Reply::Map(pairs)
+    } else {
+        Reply::Other("a value of no reply type".into())
+    }
+}
