@@ -35,7 +35,52 @@ export interface SetOptions<T> {
   originalLock?: boolean;
   /** ScheduledSet: seconds a pop waits for that lock before rejecting with LockTimeout (default 10; 0 = one try). */
   lockTimeout?: number;
+  /** Leases: after this many deliveries a failed or expired item goes to the dead letters (default 5). */
+  maxDeliveries?: number;
+  /** Leases: the delay of `retry` without one, exponential with jitter: `min(cap, base × 2^(n−1))`, drawn from its upper half (ms; default 1000 and 300000). */
+  backoff?: { base?: number; cap?: number };
 }
+
+/** A claimed item, yours until `deadline`. Hand it back with ack, retry, release or extend. */
+export interface Lease<T> {
+  item: T;
+  /** The fencing token: greater for every later claim of the set. */
+  token: number;
+  /** How many times the item has been claimed, this time included. */
+  deliveries: number;
+  /** When the lease expires, ms since the epoch by the server's clock. */
+  deadline: number;
+  /** The score the item had (it goes back with it). */
+  score: number;
+  /** The stored member. */
+  readonly member: Uint8Array;
+}
+
+/** An item in the dead letters. */
+export interface DeadLetter<T> {
+  /** null if the item does not deserialize (see `member`). */
+  item: T | null;
+  reason: string;
+  deliveries: number;
+  /** When it was buried, ms since the epoch (server clock). */
+  time: number;
+  score: number;
+  readonly member: Uint8Array;
+}
+
+export interface Stats {
+  /** Items in the set (`len()`). */
+  waiting: number;
+  /** Items eligible now. */
+  due: number;
+  /** Leased items, including retries waiting out their delay. */
+  inFlight: number;
+  dead: number;
+  /** ms the oldest due item has waited (time-ordered sets), else null. */
+  oldestDueAge: number | null;
+}
+
+export type RetryOutcome = { outcome: 'requeued'; at: number } | { outcome: 'dead'; at: null };
 
 /** A Redis-backed sorted set safe for consumption by many processes. */
 export class SortedSet<T = string> {
@@ -62,6 +107,27 @@ export class SortedSet<T = string> {
   clear(): Promise<boolean>;
   /** Removes the item; whether it was there. */
   discard(item: T): Promise<boolean>;
+  /** Claims up to `count` eligible items, each leased for `leaseMs` (at-least-once). */
+  claim(count: number, leaseMs: number): Promise<Array<Lease<T>>>;
+  /** Done: removes the item for good; rejects with LeaseLost if the lease is not held. */
+  ack(lease: Lease<T>): Promise<void>;
+  /** Acks many in one round trip; LeaseLost names the tokens not held. */
+  ackMany(leases: Array<Lease<T>>): Promise<void>;
+  /** Keeps a held lease for `byMs` from now; resolves to (and sets) its new deadline. */
+  extend(lease: Lease<T>, byMs: number): Promise<number>;
+  /** Back to the set after `delay` ms (default: the backoff), or to the dead letters. */
+  retry(lease: Lease<T>, options?: { delay?: number; reason?: string }): Promise<RetryOutcome>;
+  /** Gives the item back at once, the delivery not counted. */
+  release(lease: Lease<T>): Promise<void>;
+  /** The expired-lease sweep now. */
+  recover(): Promise<{ requeued: number; dead: number }>;
+  /** How many items are leased. */
+  inFlight(): Promise<number>;
+  deadLetters(): Promise<Array<DeadLetter<T>>>;
+  requeueDead(letters: Array<DeadLetter<T>>): Promise<number>;
+  purgeDead(): Promise<number>;
+  /** Waiting, due, in flight, dead and the oldest due item's age, in one round trip. */
+  stats(): Promise<Stats>;
   toString(): string;
 }
 
@@ -98,6 +164,12 @@ export class ConnectionError extends RedsetError {}
 export class ProtocolError extends RedsetError {}
 /** The serializer failed. */
 export class SerializerError extends RedsetError {}
+/** A lease is no longer held (expired and claimed again, or settled already); nothing changed for it. */
+export class LeaseLost extends RedsetError {
+  set: string;
+  /** The fencing tokens of the leases not held. */
+  tokens: number[];
+}
 /** A scheduled pop waited `lockTimeout` for the original redset's lock and gave up; nothing was taken. */
 export class LockTimeout extends RedsetError {
   set: string;

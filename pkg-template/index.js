@@ -27,9 +27,15 @@ class SerializerError extends RedsetError {}
  * (`name__lock`) and gave up: the original's `LockTimeout`. Nothing was taken.
  */
 class LockTimeout extends RedsetError {}
+/**
+ * A lease is no longer held: it expired and the item was claimed again (by a greater
+ * fencing token), or it was acked, retried or released already. `tokens` names the
+ * leases concerned; nothing was changed for them.
+ */
+class LeaseLost extends RedsetError {}
 
-const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, SerializerError, LockTimeout, RangeError };
-const ERROR_FIELDS = ['set', 'position', 'code', 'serverMessage', 'lock'];
+const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, SerializerError, LockTimeout, LeaseLost, RangeError, TypeError };
+const ERROR_FIELDS = ['set', 'position', 'code', 'serverMessage', 'lock', 'tokens'];
 
 function rethrow(err) {
   if (err instanceof RedsetError) throw err;
@@ -180,6 +186,11 @@ const LEN = (core, id) => core.len(id);
 const PEEK_SCORE = (core, id) => core.peekScore(id, now());
 const CLEAR = (core, id) => core.clear(id);
 const AVAILABLE = (core, id) => core.available(id, now());
+const RECOVER = (core, id) => core.recover(id);
+const IN_FLIGHT = (core, id) => core.inFlight(id);
+const DEAD_LETTERS = (core, id) => core.deadLetters(id);
+const PURGE_DEAD = (core, id) => core.purgeDead(id);
+const STATS = (core, id) => core.stats(id, now());
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -203,12 +214,17 @@ class SortedSet {
    * (honour the original Python redset's lock; default true, false on a Cluster client)
    * and `lockTimeout` (seconds to wait for it, default 10).
    */
-  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout } = {}) {
+  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (scorer != null && typeof scorer !== 'function') throw new TypeError('scorer must be a function');
     const log = logger ?? ((...args) => console.warn(...args));
     this.#send = toSend(client);
-    const options = { originalLock: originalLock ?? !isCluster(client), lockTimeout: lockTimeout ?? undefined };
+    const options = {
+      originalLock: originalLock ?? !isCluster(client),
+      lockTimeout: lockTimeout ?? undefined,
+      maxDeliveries: maxDeliveries ?? undefined,
+      backoff: backoff ?? undefined,
+    };
     this.#core = new wasm.WasmSet(new.target.kind, name, serializerSpec(serializer), scorer ?? undefined, log, options, STEP);
   }
 
@@ -306,6 +322,80 @@ class SortedSet {
     return this[invoke]((core, id) => core.discard(id, item));
   }
 
+  // ---- at-least-once: leases ------------------------------------------------------
+
+  /**
+   * Claims up to `count` eligible items, each leased for `leaseMs` (server clock):
+   * resolves to leases `{ item, token, deliveries, deadline, score }`. Ack each when
+   * done; one not acked, retried or extended by its deadline goes back to the set.
+   */
+  claim(count, leaseMs) {
+    if (typeof count !== 'number' || typeof leaseMs !== 'number') {
+      return Promise.reject(new TypeError('claim(count, leaseMs) takes two numbers'));
+    }
+    return this[invoke]((core, id) => core.claim(id, count, leaseMs, now()));
+  }
+
+  /** Done with a lease's item: removed for good; rejects with LeaseLost if the lease is not held. */
+  ack(lease) {
+    return this[invoke]((core, id) => core.ack(id, [lease]));
+  }
+
+  /** Acks many leases in one round trip; those not held are named by the LeaseLost it rejects with. */
+  ackMany(leases) {
+    return this[invoke]((core, id) => core.ack(id, leases));
+  }
+
+  /** Keeps a held lease for `byMs` from now; updates and resolves to `lease.deadline`. */
+  async extend(lease, byMs) {
+    lease.deadline = await this[invoke]((core, id) => core.extend(id, lease, byMs));
+    return lease.deadline;
+  }
+
+  /**
+   * The work failed: back to the set after `delay` ms (default: the backoff's delay), or
+   * to the dead letters (recording `reason`) once deliveries reached `maxDeliveries`.
+   * Resolves to `{ outcome: 'requeued', at } | { outcome: 'dead', at: null }`.
+   */
+  retry(lease, { delay, reason } = {}) {
+    return this[invoke]((core, id) => core.retry(id, lease, delay ?? undefined, reason ?? undefined));
+  }
+
+  /** Gives a lease's item back at once, the delivery not counted (for a consumer shutting down). */
+  release(lease) {
+    return this[invoke]((core, id) => core.release(id, lease));
+  }
+
+  /** The expired-lease sweep now; resolves to `{ requeued, dead }`. */
+  recover() {
+    return this[invoke](RECOVER);
+  }
+
+  /** Resolves to how many items are leased (or waiting out a retry's delay). */
+  inFlight() {
+    return this[invoke](IN_FLIGHT);
+  }
+
+  /** Resolves to the dead letters, oldest first: `{ item, reason, deliveries, time, score }`. */
+  deadLetters() {
+    return this[invoke](DEAD_LETTERS);
+  }
+
+  /** Puts dead letters (from `deadLetters()`) back into the set; resolves to how many were still dead. */
+  requeueDead(letters) {
+    return this[invoke]((core, id) => core.requeueDead(id, letters));
+  }
+
+  /** Deletes every dead letter; resolves to how many there were. */
+  purgeDead() {
+    return this[invoke](PURGE_DEAD);
+  }
+
+  /** Resolves to `{ waiting, due, inFlight, dead, oldestDueAge }` (ms, or null) in one round trip. */
+  stats() {
+    return this[invoke](STATS);
+  }
+
   toString() {
     return this.#core.toString();
   }
@@ -342,4 +432,5 @@ module.exports = {
   ProtocolError,
   SerializerError,
   LockTimeout,
+  LeaseLost,
 };

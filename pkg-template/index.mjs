@@ -13,5 +13,6 @@ export const {
   ProtocolError,
   SerializerError,
   LockTimeout,
+  LeaseLost,
 } = redset;
 export default redset;

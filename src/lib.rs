@@ -17,7 +17,10 @@
 
 pub mod core;
 
-pub use crate::core::{Bytes, Error, FnSerializer, Json, Result, Serializer, Text, Utf8};
+pub use crate::core::{
+    Backoff, Bytes, DeadLetter, Error, FnSerializer, Json, Lease, Recovered, Result, Retried,
+    Serializer, Stats, Text, Utf8,
+};
 
 #[cfg(feature = "native")]
 mod native;

@@ -60,6 +60,16 @@ pub enum Error {
         /// How long the pop waited.
         waited: std::time::Duration,
     },
+    /// A lease is no longer held: it expired and the item was claimed again (a greater
+    /// fencing token holds it now), or it was acked, retried or released already.
+    /// Nothing was changed for these leases.
+    #[error("lease(s) {tokens:?} on set {set:?} no longer held: expired and claimed again, or already settled")]
+    LeaseLost {
+        /// The set's name.
+        set: String,
+        /// The fencing tokens of the leases that were not held.
+        tokens: Vec<u64>,
+    },
     /// The serializer failed to turn an item into bytes.
     #[error("serializer error: {0}")]
     Serializer(#[source] BoxError),
@@ -77,6 +87,11 @@ impl Error {
     /// Whether this is the [`Error::Empty`] error (the original's `KeyError`).
     pub fn is_empty(&self) -> bool {
         matches!(self, Error::Empty { .. })
+    }
+
+    /// Whether this is [`Error::LeaseLost`].
+    pub fn is_lease_lost(&self) -> bool {
+        matches!(self, Error::LeaseLost { .. })
     }
 
     /// The server's error code, for [`Error::Server`].

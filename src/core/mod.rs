@@ -13,6 +13,8 @@
 
 mod command;
 mod error;
+mod keys;
+mod lease;
 mod operation;
 mod original_lock;
 mod reply;
@@ -22,6 +24,10 @@ mod set;
 
 pub use command::{Arg, Command};
 pub use error::{BoxError, Error, Result};
+pub use keys::{companion_key, hash_slot};
+pub use lease::{
+    Backoff, DeadLetter, Lease, LeasePolicy, Recovered, Retried, Stats, MAX_DEAD_LISTED,
+};
 pub use operation::{too_many_steps, Map, Operation, Step, MAX_STEPS};
 pub use original_lock::{original_lock_key, DEFAULT_LOCK_TIMEOUT};
 pub use reply::Reply;

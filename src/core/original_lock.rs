@@ -16,7 +16,7 @@ use super::command::Arg;
 use super::error::{Error, Result};
 use super::operation::{Operation, Step};
 use super::reply::Reply;
-use super::script::{Call, Outcome, POP_DUE};
+use super::script::{Call, Outcome, Script, POP_DUE};
 
 /// How long a scheduled pop waits for the original's lock before giving up with
 /// [`Error::LockTimeout`]: the original's own default `lock_timeout`.
@@ -45,13 +45,29 @@ pub(crate) struct OriginalLock {
     pub timeout: Duration,
 }
 
-/// A scheduled pop or take: the [`POP_DUE`] script, called again after a sleep for as
-/// long as the original's lock is held.
-pub(crate) struct DuePop<F> {
+/// A script call whose argument `args[now_arg]`, if any, is "now", renewed on every
+/// call.
+pub(crate) struct TimedCall {
+    pub script: &'static Script,
+    pub keys: Vec<Vec<u8>>,
+    pub args: Vec<Vec<u8>>,
+    pub now_arg: Option<usize>,
+}
+
+/// A script call that honours the original's lock: [`POP_DUE`] for a scheduled pop or
+/// take, the lease claim for a scheduled set. While the script answers that the lock is
+/// held (with its expiry, a bulk string), it sleeps and calls it again with the clock's
+/// new time in its `now` argument.
+pub(crate) struct LockAware<F> {
     set: Arc<str>,
+    script: &'static Script,
     keys: Vec<Vec<u8>>,
+    /// The lock's key, when it is honoured (also the last of `keys`).
+    lock: Option<Vec<u8>>,
+    args: Vec<Vec<u8>>,
+    /// Which of `args` is "now", if any.
+    now_arg: Option<usize>,
     lock_timeout: Duration,
-    count: usize,
     started: f64,
     now: f64,
     waits: u32,
@@ -60,36 +76,63 @@ pub(crate) struct DuePop<F> {
     decode: Option<F>,
 }
 
-impl<F> DuePop<F> {
+impl<F> LockAware<F> {
+    /// The lock's key, when given, is passed as the script's last key.
     pub fn new(
+        set: Arc<str>,
+        call: TimedCall,
+        lock: Option<&OriginalLock>,
+        now: f64,
+        decode: F,
+    ) -> Self {
+        let TimedCall {
+            script,
+            mut keys,
+            args,
+            now_arg,
+        } = call;
+        keys.extend(lock.map(|lock| lock.key.clone()));
+        let mut call = LockAware {
+            set,
+            script,
+            keys,
+            lock: lock.map(|lock| lock.key.clone()),
+            args,
+            now_arg,
+            lock_timeout: lock.map_or(Duration::ZERO, |lock| lock.timeout),
+            started: now,
+            now,
+            waits: 0,
+            waited: Duration::ZERO,
+            call: Call::Known(Reply::Nil),
+            decode: Some(decode),
+        };
+        call.call = call.call_at(now);
+        call
+    }
+
+    /// A scheduled pop or take of up to `count` items.
+    pub fn pop_due(
         set: Arc<str>,
         lock: Option<&OriginalLock>,
         count: usize,
         now: f64,
         decode: F,
     ) -> Self {
-        let mut keys = vec![set.as_bytes().to_vec()];
-        keys.extend(lock.map(|lock| lock.key.clone()));
-        DuePop {
-            call: Self::call(&keys, count, now),
-            set,
-            keys,
-            lock_timeout: lock.map_or(Duration::ZERO, |lock| lock.timeout),
-            count,
-            started: now,
-            now,
-            waits: 0,
-            waited: Duration::ZERO,
-            decode: Some(decode),
-        }
+        let call = TimedCall {
+            script: &POP_DUE,
+            keys: vec![set.as_bytes().to_vec()],
+            args: vec![Arg::from(now).0, Arg::from(count).0],
+            now_arg: Some(0),
+        };
+        Self::new(set, call, lock, now, decode)
     }
 
-    fn call(keys: &[Vec<u8>], count: usize, now: f64) -> Call {
-        Call::script(
-            &POP_DUE,
-            keys.to_vec(),
-            vec![Arg::from(now).0, Arg::from(count).0],
-        )
+    fn call_at(&mut self, now: f64) -> Call {
+        if let Some(arg) = self.now_arg.and_then(|i| self.args.get_mut(i)) {
+            *arg = Arg::from(now).0;
+        }
+        Call::script(self.script, self.keys.clone(), self.args.clone())
     }
 
     /// The lock is held until `expiry`: sleep, or give up when the timeout is spent.
@@ -108,7 +151,8 @@ impl<F> DuePop<F> {
         if left.is_zero() || self.waits >= MAX_LOCK_WAITS {
             return Err(Error::LockTimeout {
                 set: self.set.to_string(),
-                lock: String::from_utf8_lossy(&self.keys[1]).into_owned(),
+                lock: String::from_utf8_lossy(self.lock.as_deref().unwrap_or_default())
+                    .into_owned(),
                 waited: spent,
             });
         }
@@ -141,7 +185,7 @@ fn splitmix64(seed: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-impl<T, F: FnOnce(Reply) -> Result<T>> Operation for DuePop<F> {
+impl<T, F: FnOnce(Reply) -> Result<T>> Operation for LockAware<F> {
     type Output = T;
 
     fn start(&mut self) -> Result<Step<T>> {
@@ -155,10 +199,10 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for DuePop<F> {
         match self.call.on_reply(reply) {
             Outcome::Resend => self.start(),
             // The script answers a held lock with its expiry, a bulk string.
-            Outcome::Reply(Reply::Bulk(expiry)) if self.keys.len() > 1 => {
+            Outcome::Reply(Reply::Bulk(expiry)) if self.lock.is_some() => {
                 Ok(Step::Sleep(self.wait_for_lock(&expiry)?))
             }
-            Outcome::Reply(Reply::Status(expiry)) if self.keys.len() > 1 => {
+            Outcome::Reply(Reply::Status(expiry)) if self.lock.is_some() => {
                 Ok(Step::Sleep(self.wait_for_lock(expiry.as_bytes())?))
             }
             Outcome::Reply(reply) => {
@@ -175,7 +219,7 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for DuePop<F> {
             return Err(Error::protocol("EVALSHA", "resumed without having slept"));
         }
         self.now = now;
-        self.call = Self::call(&self.keys, self.count, now);
+        self.call = self.call_at(now);
         self.start()
     }
 }

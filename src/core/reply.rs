@@ -106,6 +106,14 @@ impl Decoder<'_> {
         }
     }
 
+    /// An array of integers.
+    pub fn integers(&self, reply: Reply) -> Result<Vec<i64>> {
+        match self.ok(reply)? {
+            Reply::Array(items) => items.into_iter().map(|i| self.integer(i)).collect(),
+            other => Err(self.unexpected("an array of integers", &other)),
+        }
+    }
+
     pub fn count(&self, reply: Reply) -> Result<u64> {
         let n = self.integer(reply)?;
         u64::try_from(n).map_err(|_| Error::protocol(self.command, format!("negative count {n}")))

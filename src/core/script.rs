@@ -1,5 +1,6 @@
 //! The Lua scripts redset runs server-side, and the EVALSHA → EVAL fallback.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use super::command::{Arg, Command};
@@ -14,22 +15,25 @@ use super::reply::Reply;
 /// ```
 #[derive(Debug)]
 pub struct Script {
-    source: &'static str,
+    source: Cow<'static, str>,
     sha1: String,
 }
 
 impl Script {
     /// Wraps a script's source and computes its SHA1.
-    pub fn new(source: &'static str) -> Self {
+    pub fn new(source: impl Into<Cow<'static, str>>) -> Self {
+        let source = source.into();
         Script {
+            sha1: sha1_smol::Sha1::from(source.as_bytes())
+                .digest()
+                .to_string(),
             source,
-            sha1: sha1_smol::Sha1::from(source).digest().to_string(),
         }
     }
 
     /// The Lua source.
-    pub fn source(&self) -> &'static str {
-        self.source
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// The hex SHA1 of the source.

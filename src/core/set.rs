@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use super::command::{Arg, Command};
 use super::error::{BoxError, Error, Result};
+use super::lease::LeasePolicy;
 use super::operation::{Either, Exchange, Operation};
-use super::original_lock::{original_lock_key, DuePop, OriginalLock, DEFAULT_LOCK_TIMEOUT};
+use super::original_lock::{original_lock_key, LockAware, OriginalLock, DEFAULT_LOCK_TIMEOUT};
 use super::reply::{Decoder, Reply};
 use super::script::Call;
 use super::serializer::Serializer;
@@ -92,11 +93,12 @@ pub struct SetCore<S: Serializer> {
     reader: Reader<S>,
     scorer: Option<Scorer<S::Item>>,
     original_lock: Option<OriginalLock>,
+    lease_policy: LeasePolicy,
 }
 
 /// What turns popped members into items: shared (cheaply cloned) with each operation,
 /// so operations own their state and can outlive a borrow of the set.
-struct Reader<S> {
+pub(crate) struct Reader<S> {
     name: Arc<str>,
     serializer: Arc<S>,
     on_undecodable: UndecodableHook,
@@ -113,6 +115,11 @@ impl<S> Clone for Reader<S> {
 }
 
 impl<S: Serializer> Reader<S> {
+    /// The item, or what the serializer said (no report: the caller decides).
+    pub(crate) fn loads(&self, raw: &[u8]) -> std::result::Result<S::Item, BoxError> {
+        self.serializer.loads(raw)
+    }
+
     fn load(&self, raw: Vec<u8>) -> Option<S::Item> {
         match self.serializer.loads(&raw) {
             Ok(item) => Some(item),
@@ -154,6 +161,7 @@ impl<S: Serializer> SetCore<S> {
                 on_undecodable: Arc::new(log_undecodable),
             },
             scorer: None,
+            lease_policy: LeasePolicy::default(),
         }
     }
 
@@ -223,6 +231,36 @@ impl<S: Serializer> SetCore<S> {
         self
     }
 
+    /// Sets the maximum deliveries and the retry backoff of this set's leases.
+    ///
+    /// ```
+    /// use redset::core::{Kind, LeasePolicy, SetCore};
+    /// let policy = LeasePolicy { max_deliveries: 3, ..LeasePolicy::default() };
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_lease_policy(policy);
+    /// assert_eq!(set.lease_policy().max_deliveries, 3);
+    /// ```
+    pub fn with_lease_policy(mut self, policy: LeasePolicy) -> Self {
+        self.lease_policy = policy;
+        self
+    }
+
+    /// The lease settings: maximum deliveries and retry backoff.
+    pub fn lease_policy(&self) -> LeasePolicy {
+        self.lease_policy
+    }
+
+    pub(crate) fn reader(&self) -> Reader<S> {
+        self.reader.clone()
+    }
+
+    pub(crate) fn shared_name(&self) -> Arc<str> {
+        self.reader.name.clone()
+    }
+
+    pub(crate) fn original_lock(&self) -> Option<&OriginalLock> {
+        self.original_lock.as_ref()
+    }
+
     /// Whether pops honour the original's lock (see
     /// [`with_original_lock`](Self::with_original_lock)).
     pub fn honours_original_lock(&self) -> bool {
@@ -238,6 +276,7 @@ impl<S: Serializer> SetCore<S> {
     pub fn with_serializer<S2: Serializer>(self, serializer: S2) -> SetCore<S2> {
         SetCore {
             original_lock: self.original_lock,
+            lease_policy: self.lease_policy,
             kind: self.kind,
             reader: Reader {
                 name: self.reader.name,
@@ -315,7 +354,7 @@ impl<S: Serializer> SetCore<S> {
     ) -> impl Operation<Output = T> {
         match (count, self.kind) {
             (0, _) => Either::Left(Exchange::new(Call::Known(Reply::Array(Vec::new())), decode)),
-            (_, Kind::Scheduled) => Either::Right(DuePop::new(
+            (_, Kind::Scheduled) => Either::Right(LockAware::pop_due(
                 self.reader.name.clone(),
                 self.original_lock.as_ref(),
                 count,

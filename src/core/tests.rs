@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::*;
+use crate::Text;
 
 /// Runs `op`, answering its commands with `replies` in order; returns what it sent
 /// and how it ended.
@@ -572,4 +573,229 @@ fn script_sha_matches_redis() {
         Script::new("return 1").sha1(),
         "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
     );
+}
+
+// ---- leases -------------------------------------------------------------------------
+
+fn lease_keys() -> Vec<&'static str> {
+    vec![
+        "jobs",
+        "{jobs}:leases",
+        "{jobs}:lease-records",
+        "{jobs}:deliveries",
+        "{jobs}:fence",
+        "{jobs}:dead",
+        "{jobs}:dead-records",
+    ]
+}
+
+/// A claim reply as RESP2 gives it (integers, bulk scores) or RESP3 (the same: scripts
+/// answer in RESP2 types unless they ask otherwise), for (member, token) pairs.
+fn claim_reply(items: &[(&str, i64)]) -> Reply {
+    let mut parts = vec![Reply::Int(0), Reply::Int(0)];
+    for (member, token) in items {
+        parts.extend([
+            Reply::bulk(member),
+            Reply::Int(*token),
+            Reply::Int(1),
+            Reply::Int(1_700_000_030_000),
+            Reply::bulk("2.5"),
+        ]);
+    }
+    Reply::Array(parts)
+}
+
+#[test]
+fn claim_sends_every_key_of_the_slot_and_reads_leases() {
+    let (sent, out) = script(
+        sorted().claim(2, Duration::from_secs(30), 5.0),
+        vec![claim_reply(&[("a", 7), ("b", 8)])],
+    );
+    let leases = out.unwrap();
+    assert_eq!(sent.len(), 1);
+    // The RESP array's bulk strings, the SHA left out.
+    let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
+    let mut expected = vec!["EVALSHA", args[1], "7"];
+    expected.extend(lease_keys());
+    expected.extend(["2", "30000", "5", "100", "+inf"]);
+    assert_eq!(args, expected);
+    assert_eq!(leases.len(), 2);
+    assert_eq!((leases[0].item.as_str(), leases[0].token), ("a", 7));
+    assert_eq!(leases[1].deadline_ms(), 1_700_000_030_000);
+    assert_eq!(leases[1].score, 2.5);
+    assert_eq!(leases[1].member(), b"b");
+    // A scheduled set claims what is due by "now", and passes the original's lock.
+    let (sent, _) = script(
+        scheduled().claim(1, Duration::from_secs(1), 12.5),
+        vec![claim_reply(&[])],
+    );
+    assert!(sent[0].contains("$4\r\n12.5\r\n") && sent[0].contains("jobs__lock"));
+}
+
+#[test]
+fn claim_replies_of_the_wrong_shape_are_protocol_errors() {
+    for bad in [
+        Reply::Array(vec![Reply::Int(0)]),
+        Reply::Array(vec![Reply::Int(0), Reply::Int(0), Reply::bulk("a")]),
+        Reply::Int(3),
+        Reply::Array(vec![
+            Reply::Int(0),
+            Reply::Int(0),
+            Reply::bulk("a"),
+            Reply::Int(-1),
+            Reply::Int(1),
+            Reply::Int(1),
+            Reply::bulk("1"),
+        ]),
+    ] {
+        let (_, out) = script(sorted().claim(1, Duration::from_secs(1), 0.0), vec![bad]);
+        assert!(matches!(out.unwrap_err(), Error::Protocol { .. }));
+    }
+    let (_, out) = script(
+        sorted().claim(1, Duration::from_secs(1), 0.0),
+        vec![Reply::error(
+            "WRONGTYPE Operation against a key holding the wrong kind of value",
+        )],
+    );
+    assert_eq!(out.unwrap_err().server_code(), Some("WRONGTYPE"));
+}
+
+#[test]
+fn an_undecodable_claimed_item_is_buried_before_the_leases_are_handed_out() {
+    let set = SetCore::new("jobs", Kind::Sorted, Text::<u32>::new());
+    let (sent, out) = script(
+        set.claim(2, Duration::from_secs(1), 0.0),
+        vec![claim_reply(&[("12", 3), ("twelve", 4)]), Reply::Int(1)],
+    );
+    let leases = out.unwrap();
+    assert_eq!(leases.iter().map(|l| l.item).collect::<Vec<_>>(), [12]);
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent[1].contains("$6\r\ntwelve\r\n$1\r\n4\r\n"),
+        "{}",
+        sent[1]
+    );
+    assert!(sent[1].contains("undecodable"));
+}
+
+#[test]
+fn ack_extend_retry_read_their_replies_and_name_lost_leases() {
+    let set = sorted();
+    let (_, out) = script(
+        set.claim(2, Duration::from_secs(1), 0.0),
+        vec![claim_reply(&[("a", 7), ("b", 8)])],
+    );
+    let leases = out.unwrap();
+    let (sent, out) = script(set.ack(&leases), vec![Reply::Array(vec![Reply::Int(2)])]);
+    out.unwrap();
+    assert!(sent[0].ends_with("$1\r\na\r\n$1\r\n7\r\n$1\r\nb\r\n$1\r\n8\r\n"));
+    let (_, out) = script(
+        set.ack(&leases),
+        vec![Reply::Array(vec![Reply::Int(1), Reply::Int(2)])],
+    );
+    assert!(matches!(out.unwrap_err(), Error::LeaseLost { tokens, .. } if tokens == [8]));
+    let (sent, out) = script(set.ack(&leases[..0]), vec![]);
+    assert!(sent.is_empty() && out.is_ok());
+    let (_, out) = script(
+        set.extend(&leases[0], Duration::from_secs(9)),
+        vec![Reply::Int(0)],
+    );
+    assert!(out.unwrap_err().is_lease_lost());
+    let (sent, out) = script(
+        set.extend(&leases[0], Duration::from_secs(9)),
+        vec![Reply::Int(1_700_000_009_000)],
+    );
+    assert_eq!(out.unwrap(), 1_700_000_009_000);
+    assert!(sent[0].ends_with("$4\r\n9000\r\n"));
+    let retry = |reply: Vec<i64>| {
+        script(
+            set.retry(&leases[0], Some(Duration::ZERO), ""),
+            vec![Reply::Array(reply.into_iter().map(Reply::Int).collect())],
+        )
+        .1
+    };
+    assert!(retry(vec![0, 0]).unwrap_err().is_lease_lost());
+    assert_eq!(retry(vec![1, 5]).unwrap(), Retried::Requeued { at_ms: 5 });
+    assert_eq!(retry(vec![2, 6]).unwrap(), Retried::Requeued { at_ms: 6 });
+    assert_eq!(retry(vec![3, 6]).unwrap(), Retried::Dead);
+    assert!(matches!(
+        retry(vec![9]).unwrap_err(),
+        Error::Protocol { .. }
+    ));
+}
+
+#[test]
+fn stats_read_resp2_and_resp3_shapes() {
+    let reply = |oldest: Reply| {
+        Reply::Array(vec![
+            Reply::Int(5),
+            Reply::Int(3),
+            Reply::Int(2),
+            Reply::Int(1),
+            oldest,
+            Reply::Int(100_000),
+        ])
+    };
+    let time_sorted = SetCore::new("jobs", Kind::TimeSorted, Utf8);
+    for none in [Reply::Nil, Reply::Bool(false)] {
+        let (_, out) = script(time_sorted.stats(0.0), vec![reply(none)]);
+        let stats = out.unwrap();
+        assert_eq!(
+            (stats.waiting, stats.due, stats.in_flight, stats.dead),
+            (5, 3, 2, 1)
+        );
+        assert_eq!(stats.oldest_due_age, None);
+    }
+    for oldest in [Reply::bulk("90"), Reply::Double(90.0)] {
+        let (_, out) = script(time_sorted.stats(0.0), vec![reply(oldest)]);
+        assert_eq!(out.unwrap().oldest_due_age, Some(Duration::from_secs(10)));
+    }
+    // A priority set's scores are no times.
+    let (_, out) = script(sorted().stats(0.0), vec![reply(Reply::bulk("90"))]);
+    assert_eq!(out.unwrap().oldest_due_age, None);
+    let (_, out) = script(sorted().stats(0.0), vec![Reply::Array(vec![Reply::Int(1)])]);
+    assert!(matches!(out.unwrap_err(), Error::Protocol { .. }));
+}
+
+#[test]
+fn recover_sweeps_again_while_a_round_trip_filled_its_limit() {
+    let (sent, out) = script(
+        sorted().recover(),
+        vec![
+            Reply::Array(vec![Reply::Int(600), Reply::Int(400)]),
+            Reply::Array(vec![Reply::Int(3), Reply::Int(0)]),
+        ],
+    );
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        out.unwrap(),
+        Recovered {
+            requeued: 603,
+            dead: 400
+        }
+    );
+}
+
+#[test]
+fn dead_letters_read_their_records_even_malformed_ones() {
+    let (_, out) = script(
+        sorted().dead_letters(),
+        vec![bulks(&[
+            "a",
+            "3 1700000000000 2.5 boom: with spaces",
+            "b",
+            "garbled",
+        ])],
+    );
+    let dead = out.unwrap();
+    assert_eq!(dead.len(), 2);
+    assert_eq!(
+        (dead[0].item.as_deref(), dead[0].reason.as_str()),
+        (Some("a"), "boom: with spaces")
+    );
+    assert_eq!(
+        (dead[0].deliveries, dead[0].score, dead[0].died_ms),
+        (3, 2.5, 1_700_000_000_000)
+    );
+    assert_eq!(dead[1].reason, "");
 }

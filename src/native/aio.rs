@@ -51,7 +51,7 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
         self.transport.0.clone()
     }
 
-    async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output> {
+    pub(super) async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output> {
         let mut conn = self.transport.0.clone();
         let mut step = op.start()?;
         for _ in 0..MAX_STEPS {

@@ -41,7 +41,7 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
         self.transport.0
     }
 
-    fn run<O: Operation>(conn: &mut C, mut op: O) -> Result<O::Output> {
+    pub(super) fn run<O: Operation>(conn: &mut C, mut op: O) -> Result<O::Output> {
         let mut step = op.start()?;
         for _ in 0..MAX_STEPS {
             step = match step {

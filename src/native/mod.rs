@@ -15,6 +15,7 @@ use crate::core::{Command, Error, Kind, Reply, Serializer, SetCore, Undecodable,
 #[cfg(feature = "tokio")]
 pub mod aio;
 pub(crate) mod blocking;
+mod leases;
 
 /// Marks which of the three set kinds a [`RedisSet`] is.
 pub trait SetKind {

@@ -131,6 +131,7 @@ pub(crate) fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
         Error::Protocol { .. } => "ProtocolError",
         Error::Serializer(_) => "SerializerError",
         Error::LockTimeout { .. } => "LockTimeout",
+        Error::LeaseLost { .. } => "LeaseLost",
     };
     let err = named_error(name, &error.to_string());
     if let Some(cause) = cause {
@@ -156,6 +157,11 @@ pub(crate) fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
         } => {
             set("set", name.into());
             set("lock", lock.into());
+        }
+        Error::LeaseLost { set: name, tokens } => {
+            set("set", name.into());
+            let tokens: Array = tokens.iter().map(|&t| JsValue::from(t as f64)).collect();
+            set("tokens", tokens.into());
         }
         _ => {}
     }

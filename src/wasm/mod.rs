@@ -13,19 +13,19 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use crate::core::{
-    too_many_steps, Error, Kind, Operation, Serializer, SetCore, Step, Undecodable, MAX_STEPS,
-};
+use crate::core::{too_many_steps, Error, Kind, Operation, SetCore, Step, Undecodable, MAX_STEPS};
 
 mod convert;
+mod leases;
+mod options;
 mod serializer;
 
 use convert::{
     bulks_reply, count, number_reply, optional_number, to_js, to_reply, whole_number, Args,
 };
+use options::SetOptions;
 use serializer::{JsSerializer, Thrown};
 
 /// Makes single-threaded JS handles fit the core's `Send + Sync` hooks.
@@ -42,36 +42,6 @@ impl<T> JsOnly<T> {
     }
 }
 
-/// A set's options beyond serializer, scorer and logger, as the JS wrapper passes them.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SetOptions {
-    /// Honour the original Python redset's lock (scheduled sets; default true).
-    original_lock: Option<bool>,
-    /// Seconds a scheduled pop waits for that lock (default 10).
-    lock_timeout: Option<f64>,
-}
-
-impl SetOptions {
-    fn apply<S: Serializer>(self, mut core: SetCore<S>) -> Result<SetCore<S>, JsValue> {
-        if let Some(honoured) = self.original_lock {
-            core = core.with_original_lock(honoured);
-        }
-        if let Some(seconds) = self.lock_timeout {
-            let timeout = std::time::Duration::try_from_secs_f64(seconds).map_err(|_| {
-                js_sys::RangeError::new(&format!(
-                    "lockTimeout must be a number of seconds >= 0, got {seconds}"
-                ))
-            })?;
-            core = core.with_lock_timeout(timeout);
-        }
-        Ok(core)
-    }
-}
-
-/// One set of any kind, for JS. Each method returns a [`WasmOp`] that the JS wrapper
-/// drives over the user's Redis client; nothing here awaits or does I/O. Used by the
-/// `SortedSet`, `TimeSortedSet` and `ScheduledSet` classes of the wrapper.
 /// An operation in its slot.
 enum Slot {
     Free,
@@ -335,7 +305,7 @@ impl WasmSet {
 }
 
 impl WasmSet {
-    fn to_js(&self, error: Error) -> JsValue {
+    pub(crate) fn to_js(&self, error: Error) -> JsValue {
         let cause = match error {
             Error::InvalidInput(_) | Error::Serializer(_) => self.thrown.take(),
             _ => None,
@@ -351,7 +321,7 @@ impl WasmSet {
         }
     }
 
-    fn begin(
+    pub(crate) fn begin(
         &self,
         id: u32,
         op: impl Operation<Output = JsValue> + 'static,

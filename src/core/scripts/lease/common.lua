@@ -1,0 +1,67 @@
+-- Shared by every lease script (the core prepends it). Every key arrives in KEYS, all
+-- in the set's hash slot (the core's companion-key rule):
+--   1 the set            zset: member -> score, the waiting items (the original's key)
+--   2 leases             zset: member -> lease deadline, ms by the server's clock
+--   3 records            hash: member -> "token deliveries score" of its lease
+--   4 deliveries         hash: member -> how many times it was claimed
+--   5 fence              the counter that fencing tokens come from
+--   6 dead               zset: member -> when it was buried, ms
+--   7 dead records       hash: member -> "deliveries time score reason"
+-- The clock is always the server's (TIME): a client's clock never decides expiry.
+local set, leases, records, deliveries, fence, dead, dead_records =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+
+local function server_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- token, deliveries, score (as the set stored it) of a lease record.
+local function parse(record)
+  local token, count, score = string.match(record, '^(%d+) (%d+) (.*)$')
+  return tonumber(token), tonumber(count), score
+end
+
+-- The record of `member`'s lease if `token` is still its current one.
+local function current(member, token)
+  local record = redis.call('HGET', records, member)
+  if not record then return nil end
+  local held, count, score = parse(record)
+  if held == 0 or held ~= tonumber(token) then return nil end
+  return held, count, score
+end
+
+local function drop_lease(member)
+  redis.call('ZREM', leases, member)
+  redis.call('HDEL', records, member)
+end
+
+local function bury(member, reason, count, score, now)
+  drop_lease(member)
+  redis.call('HDEL', deliveries, member)
+  redis.call('ZADD', dead, now, member)
+  redis.call('HSET', dead_records, member, count .. ' ' .. now .. ' ' .. score .. ' ' .. reason)
+end
+
+-- Expired leases, at most `limit`: back to the set with the score they had, or to the
+-- dead letters once their deliveries reached `max`. Returns (requeued, buried).
+local function recover(now, limit, max)
+  local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, limit)
+  local requeued, buried = 0, 0
+  for _, member in ipairs(expired) do
+    local record = redis.call('HGET', records, member)
+    local _, count, score = parse(record or '0 0 0')
+    if record and count >= max then
+      bury(member, 'lease expired after ' .. count .. ' deliveries', count, score, now)
+      buried = buried + 1
+    else
+      drop_lease(member)
+      if record then
+        redis.call('ZADD', set, score, member)
+        requeued = requeued + 1
+      end
+    end
+  end
+  return requeued, buried
+end
+

@@ -1,0 +1,9 @@
+-- The dead letters, oldest first: ARGV[1] at most how many.
+-- Returns {member, record, ...}.
+local members = redis.call('ZRANGE', dead, 0, tonumber(ARGV[1]) - 1)
+local out = {}
+for _, member in ipairs(members) do
+  out[#out + 1] = member
+  out[#out + 1] = redis.call('HGET', dead_records, member) or ''
+end
+return out

@@ -1,0 +1,13 @@
+-- requeue: ARGV holds members; each dead letter goes back into the set with the score
+-- it had, its deliveries counted afresh. Returns how many were requeued.
+local requeued = 0
+for _, member in ipairs(ARGV) do
+  if redis.call('ZREM', dead, member) == 1 then
+    local record = redis.call('HGET', dead_records, member) or ''
+    local score = string.match(record, '^%d+ %d+ (%S+)') or '0'
+    redis.call('HDEL', dead_records, member)
+    redis.call('ZADD', set, score, member)
+    requeued = requeued + 1
+  end
+end
+return requeued

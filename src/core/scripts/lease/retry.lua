@@ -1,0 +1,34 @@
+-- retry(lease, delay) and release(lease): ARGV member, token, delay ms, max deliveries,
+-- mode, reason. mode "release": back into the set at its score at once, the delivery
+-- not counted. mode "retry": to the dead letters (with the reason) once its deliveries
+-- reached the maximum; else back at its score after the delay — at once, or held as a
+-- lease nobody holds (token 0) until the expiry sweep returns it. mode "retry-at": a
+-- scheduled set, where the score is the time: back with the score now + delay.
+-- Returns {outcome, at}: outcome 0 lost, 1 back in the set, 2 held until `at`, 3 dead.
+local held, count, score = current(ARGV[1], ARGV[2])
+if not held then return {0, 0} end
+local member, mode, now = ARGV[1], ARGV[5], server_ms()
+local delay = tonumber(ARGV[3])
+if mode == 'release' then
+  drop_lease(member)
+  redis.call('HINCRBY', deliveries, member, -1)
+  redis.call('ZADD', set, score, member)
+  return {1, now}
+end
+if count >= tonumber(ARGV[4]) then
+  bury(member, ARGV[6], count, score, now)
+  return {3, now}
+end
+if mode == 'retry-at' then
+  drop_lease(member)
+  redis.call('ZADD', set, string.format('%.3f', (now + delay) / 1000), member)
+  return {1, now + delay}
+end
+if delay <= 0 then
+  drop_lease(member)
+  redis.call('ZADD', set, score, member)
+  return {1, now}
+end
+redis.call('ZADD', leases, now + delay, member)
+redis.call('HSET', records, member, '0 ' .. count .. ' ' .. score)
+return {2, now + delay}

@@ -1,0 +1,67 @@
+//! A set's options beyond serializer, scorer and logger, as the JS wrapper passes them
+//! (through serde-wasm-bindgen).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use crate::core::{Backoff, LeasePolicy, Serializer, SetCore};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SetOptions {
+    /// Honour the original Python redset's lock (scheduled sets; default true).
+    original_lock: Option<bool>,
+    /// Seconds a scheduled pop waits for that lock (default 10).
+    lock_timeout: Option<f64>,
+    /// Deliveries after which an item goes to the dead letters (default 5).
+    max_deliveries: Option<u32>,
+    /// The retry backoff, in ms.
+    backoff: Option<BackoffOptions>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BackoffOptions {
+    base: Option<f64>,
+    cap: Option<f64>,
+}
+
+fn duration(value: f64, unit: f64, what: &str) -> Result<Duration, JsValue> {
+    Duration::try_from_secs_f64(value / unit).map_err(|_| {
+        js_sys::RangeError::new(&format!("{what} must be a number >= 0, got {value}")).into()
+    })
+}
+
+impl SetOptions {
+    pub fn apply<S: Serializer>(self, mut core: SetCore<S>) -> Result<SetCore<S>, JsValue> {
+        if let Some(honoured) = self.original_lock {
+            core = core.with_original_lock(honoured);
+        }
+        if let Some(seconds) = self.lock_timeout {
+            core = core.with_lock_timeout(duration(seconds, 1.0, "lockTimeout (seconds)")?);
+        }
+        let mut policy = core.lease_policy();
+        if let Some(max) = self.max_deliveries {
+            if max == 0 {
+                return Err(js_sys::RangeError::new("maxDeliveries must be at least 1").into());
+            }
+            policy.max_deliveries = max;
+        }
+        if let Some(backoff) = self.backoff {
+            let defaults = Backoff::default();
+            policy.backoff = Backoff {
+                base: match backoff.base {
+                    Some(ms) => duration(ms, 1000.0, "backoff.base (ms)")?,
+                    None => defaults.base,
+                },
+                cap: match backoff.cap {
+                    Some(ms) => duration(ms, 1000.0, "backoff.cap (ms)")?,
+                    None => defaults.cap,
+                },
+            };
+        }
+        Ok(core.with_lease_policy(LeasePolicy { ..policy }))
+    }
+}

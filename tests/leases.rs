@@ -1,0 +1,356 @@
+//! Leases on a real redis-server: claim, ack, fencing, extend, retry, dead letters,
+//! recovery, stats, and a consumer whose clock is an hour off.
+
+mod support;
+
+use std::thread::sleep;
+use std::time::Duration;
+
+use redis::Commands;
+use redset::core::{Kind, Operation, SetCore, Step};
+use redset::{Error, FnSerializer, Retried, ScheduledSet, SortedSet, Text};
+use support::RedisServer;
+
+fn s(v: &str) -> String {
+    v.to_owned()
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+fn server_ms(conn: &mut redis::Connection) -> u64 {
+    let (secs, micros): (u64, u64) = redis::cmd("TIME").query(conn).unwrap();
+    secs * 1000 + micros / 1000
+}
+
+const MS: Duration = Duration::from_millis(1);
+
+#[test]
+fn claim_hands_out_leases_with_growing_tokens_and_ack_settles_them() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    for (i, item) in ["a", "b", "c"].iter().enumerate() {
+        set.add_with_score(&s(item), i as f64).unwrap();
+    }
+    let before = server_ms(&mut server.conn());
+    let leases = set.claim(2, Duration::from_secs(30)).unwrap();
+    assert_eq!(
+        leases.iter().map(|l| l.item.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert!(leases[0].token < leases[1].token);
+    assert_eq!(leases[0].deliveries, 1);
+    assert_eq!(leases[1].score, 1.0);
+    let deadline = leases[0].deadline_ms();
+    assert!(deadline >= before + 30_000 && deadline < before + 31_000);
+    assert_eq!(set.len().unwrap(), 1, "len counts waiting items");
+    assert_eq!(set.in_flight().unwrap(), 2);
+    set.ack(&leases[0]).unwrap();
+    set.ack_many(&leases[1..]).unwrap();
+    assert_eq!(set.in_flight().unwrap(), 0);
+    // Acking twice: the lease is no longer held.
+    let err = set.ack(&leases[0]).unwrap_err();
+    assert!(
+        matches!(&err, Error::LeaseLost { tokens, .. } if tokens == &[leases[0].token]),
+        "{err}"
+    );
+    assert!(set.claim(0, Duration::from_secs(1)).unwrap().is_empty());
+    let last = set.claim(5, Duration::from_secs(1)).unwrap();
+    assert_eq!(last.len(), 1);
+    assert!(last[0].token > leases[1].token);
+    // The companion keys share the set's slot (hash tag `{jobs}`).
+    let keys: Vec<String> = server.conn().keys("*").unwrap();
+    assert!(
+        keys.iter().all(|k| k == "jobs" || k.starts_with("{jobs}:")),
+        "{keys:?}"
+    );
+}
+
+#[test]
+fn a_lease_that_expired_and_was_claimed_again_is_fenced_off() {
+    let server = RedisServer::start();
+    let mut first = SortedSet::new(server.conn(), "jobs");
+    let mut second = SortedSet::new(server.conn(), "jobs");
+    first.add(&s("x")).unwrap();
+    let mut stale = first.claim(1, 50 * MS).unwrap().remove(0);
+    sleep(80 * MS);
+    let fresh = second.claim(1, Duration::from_secs(30)).unwrap().remove(0);
+    assert_eq!(fresh.item, "x");
+    assert_eq!(fresh.deliveries, 2);
+    assert!(fresh.token > stale.token);
+    // The first consumer can change nothing any more.
+    assert!(first.ack(&stale).unwrap_err().is_lease_lost());
+    assert!(first
+        .extend(&mut stale, Duration::from_secs(60))
+        .unwrap_err()
+        .is_lease_lost());
+    assert!(first.retry(&stale).unwrap_err().is_lease_lost());
+    assert!(first.release(&stale).unwrap_err().is_lease_lost());
+    assert_eq!(first.in_flight().unwrap(), 1);
+    assert_eq!(first.len().unwrap(), 0);
+    // ack_many acks what is still held and names what is not.
+    let err = second
+        .ack_many(&[fresh.clone(), stale.clone()])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::LeaseLost { tokens, .. } if tokens == &[stale.token]),
+        "{err}"
+    );
+    assert_eq!(second.in_flight().unwrap(), 0);
+}
+
+#[test]
+fn extend_keeps_a_lease_past_its_first_deadline() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    let mut other = SortedSet::new(server.conn(), "jobs");
+    set.add(&s("slow")).unwrap();
+    let mut lease = set.claim(1, 100 * MS).unwrap().remove(0);
+    let first_deadline = lease.deadline_ms();
+    for _ in 0..4 {
+        sleep(50 * MS);
+        set.extend(&mut lease, 100 * MS).unwrap();
+        assert!(other.claim(1, Duration::from_secs(1)).unwrap().is_empty());
+    }
+    assert!(lease.deadline_ms() > first_deadline + 150);
+    set.ack(&lease).unwrap();
+    assert_eq!(set.stats().unwrap().in_flight, 0);
+}
+
+#[test]
+fn retries_back_off_then_dead_letters_keep_the_reason_and_can_be_requeued() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs")
+        .max_deliveries(3)
+        .backoff(redset::Backoff {
+            base: 40 * MS,
+            cap: Duration::from_secs(1),
+        });
+    set.add_with_score(&s("flaky"), 7.0).unwrap();
+    for delivery in 1..=3u32 {
+        let lease = loop {
+            if let Some(lease) = set.claim(1, Duration::from_secs(5)).unwrap().pop() {
+                break lease;
+            }
+            sleep(10 * MS);
+        };
+        assert_eq!(lease.deliveries, delivery);
+        assert_eq!(lease.score, 7.0, "it comes back with its score");
+        let outcome = set
+            .retry_with(&lease, None, &format!("boom {delivery}"))
+            .unwrap();
+        if delivery < 3 {
+            // Held for the backoff (20-40 ms, then 40-80 ms), then back in the set.
+            assert!(matches!(outcome, Retried::Requeued { .. }), "{outcome:?}");
+            assert!(set.claim(1, Duration::from_secs(5)).unwrap().is_empty());
+        } else {
+            assert_eq!(outcome, Retried::Dead);
+        }
+    }
+    let dead = set.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].item.as_deref(), Some("flaky"));
+    assert_eq!(dead[0].reason, "boom 3");
+    assert_eq!(dead[0].deliveries, 3);
+    assert!(dead[0].died_ms > 0);
+    let stats = set.stats().unwrap();
+    assert_eq!((stats.waiting, stats.in_flight, stats.dead), (0, 0, 1));
+    assert_eq!(set.requeue_dead(&dead).unwrap(), 1);
+    let again = set.claim(1, Duration::from_secs(5)).unwrap().remove(0);
+    assert_eq!(
+        (again.item.as_str(), again.deliveries, again.score),
+        ("flaky", 1, 7.0)
+    );
+    set.retry_with(&again, Some(Duration::ZERO), "").unwrap();
+    assert_eq!(set.len().unwrap(), 1, "no delay: back at once");
+    assert_eq!(set.purge_dead().unwrap(), 0);
+}
+
+#[test]
+fn expired_leases_come_back_or_die_after_the_maximum_deliveries() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs").max_deliveries(2);
+    set.add_with_score(&s("a"), 1.0).unwrap();
+    set.add_with_score(&s("b"), 2.0).unwrap();
+    set.claim(2, 30 * MS).unwrap();
+    sleep(60 * MS);
+    let swept = set.recover().unwrap();
+    assert_eq!((swept.requeued, swept.dead), (2, 0));
+    assert_eq!(set.len().unwrap(), 2);
+    let leases = set.claim(2, 30 * MS).unwrap();
+    assert!(leases.iter().all(|l| l.deliveries == 2));
+    sleep(60 * MS);
+    // The next claim sweeps first: both reached the maximum, so both are dead.
+    assert!(set.claim(2, 30 * MS).unwrap().is_empty());
+    let dead = set.dead_letters().unwrap();
+    assert_eq!(dead.len(), 2);
+    assert!(
+        dead[0].reason.contains("expired after 2 deliveries"),
+        "{}",
+        dead[0].reason
+    );
+    // release gives an item back without counting the delivery.
+    set.requeue_dead(&dead).unwrap();
+    let lease = set.claim(1, Duration::from_secs(5)).unwrap().remove(0);
+    set.release(&lease).unwrap();
+    assert_eq!(
+        set.claim(1, Duration::from_secs(5)).unwrap()[0].deliveries,
+        1
+    );
+    assert_eq!(set.purge_dead().unwrap(), 0);
+}
+
+#[test]
+fn an_item_that_fails_to_deserialize_on_claim_goes_to_the_dead_letters() {
+    let server = RedisServer::start();
+    let mut raw = server.conn();
+    let _: () = raw.zadd("nums", "12", 1).unwrap();
+    let _: () = raw.zadd("nums", "not a number", 2).unwrap();
+    let _: () = raw.zadd("nums", "13", 3).unwrap();
+    let mut set = SortedSet::new(server.conn(), "nums").serializer(Text::<u32>::new());
+    let leases = set.claim(10, Duration::from_secs(5)).unwrap();
+    assert_eq!(leases.iter().map(|l| l.item).collect::<Vec<_>>(), [12, 13]);
+    let dead = set.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].item, None);
+    assert_eq!(dead[0].member(), b"not a number");
+    assert!(
+        dead[0].reason.starts_with("undecodable"),
+        "{}",
+        dead[0].reason
+    );
+    assert_eq!(
+        set.in_flight().unwrap(),
+        2,
+        "nothing lost, nothing left leased"
+    );
+    // A serializer that fails on one item only.
+    let picky = FnSerializer::new(
+        |s: &String| Ok(s.clone().into_bytes()),
+        |b: &[u8]| match b {
+            b"bad" => Err("no".into()),
+            _ => Ok(String::from_utf8(b.to_vec())?),
+        },
+    );
+    let mut set = SortedSet::new(server.conn(), "words").serializer(picky);
+    set.add(&s("bad")).unwrap();
+    assert!(set.claim(1, Duration::from_secs(5)).unwrap().is_empty());
+    assert_eq!(set.stats().unwrap().dead, 1);
+}
+
+#[test]
+fn scheduled_sets_lease_only_due_items_and_retry_to_a_later_score() {
+    let server = RedisServer::start();
+    let mut set = ScheduledSet::new(server.conn(), "retries");
+    set.add_with_score(&s("due"), now() - 1.0).unwrap();
+    set.add_with_score(&s("later"), now() + 3600.0).unwrap();
+    let leases = set.claim(10, Duration::from_secs(5)).unwrap();
+    assert_eq!(leases.len(), 1);
+    assert_eq!(leases[0].item, "due");
+    let stats = set.stats().unwrap();
+    assert_eq!((stats.waiting, stats.due, stats.in_flight), (1, 0, 1));
+    assert_eq!(stats.oldest_due_age, None);
+    let before = now();
+    let Retried::Requeued { at_ms } = set
+        .retry_with(&leases[0], Some(Duration::from_secs(60)), "")
+        .unwrap()
+    else {
+        panic!("requeued expected")
+    };
+    let score = set.score(&s("due")).unwrap().unwrap();
+    assert!((score - at_ms as f64 / 1000.0).abs() < 0.01);
+    assert!(score > before + 59.0 && score < before + 61.0);
+    assert!(set.claim(10, Duration::from_secs(5)).unwrap().is_empty());
+    // The original's lock is honoured by claims too.
+    let _: () = server.conn().set("retries__lock", now() + 20.0).unwrap();
+    set.add_with_score(&s("now"), now() - 1.0).unwrap();
+    let mut locked = ScheduledSet::new(server.conn(), "retries").lock_timeout(50 * MS);
+    assert!(matches!(
+        locked.claim(1, Duration::from_secs(5)).unwrap_err(),
+        Error::LockTimeout { .. }
+    ));
+    let stats = set.stats().unwrap();
+    assert!(stats.oldest_due_age.unwrap() >= Duration::from_millis(900));
+}
+
+/// Runs a core operation over a connection, with the caller's idea of "now".
+fn run<O: Operation>(conn: &mut redis::Connection, mut op: O) -> O::Output {
+    let mut step = op.start().unwrap();
+    loop {
+        step = match step {
+            Step::Done(out) => return out,
+            Step::Send(cmd) => {
+                let mut redis_cmd = redis::cmd(cmd.name());
+                for arg in &cmd.args()[1..] {
+                    redis_cmd.arg(&arg[..]);
+                }
+                let reply = match redis_cmd.query::<redis::Value>(conn) {
+                    Ok(value) => to_reply(value),
+                    // An error reply (NOSCRIPT the first time) goes to the core.
+                    Err(e) => redset::core::Reply::error(&format!(
+                        "{} {}",
+                        e.code().expect("an error reply"),
+                        e.detail().unwrap_or_default()
+                    )),
+                };
+                op.feed(reply).unwrap()
+            }
+            Step::Sleep(_) => panic!("no sleep expected"),
+        }
+    }
+}
+
+fn to_reply(value: redis::Value) -> redset::core::Reply {
+    use redset::core::Reply;
+    match value {
+        redis::Value::Nil => Reply::Nil,
+        redis::Value::Int(n) => Reply::Int(n),
+        redis::Value::BulkString(b) => Reply::Bulk(b),
+        redis::Value::Array(items) => Reply::Array(items.into_iter().map(to_reply).collect()),
+        redis::Value::Okay => Reply::Status("OK".into()),
+        redis::Value::SimpleString(s) => Reply::Status(s),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn a_consumer_whose_clock_is_an_hour_off_claims_and_acks_correctly() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    run(&mut conn, set.add(&s("x"), Some(1.0), 0.0).unwrap());
+    let ahead = now() + 3600.0;
+    let behind = now() - 3600.0;
+    // An hour ahead: the lease still lasts 200 ms by the server's clock.
+    let lease = run(&mut conn, set.claim(1, 200 * MS, ahead)).remove(0);
+    let server_now = server_ms(&mut conn);
+    assert!(lease.deadline_ms() <= server_now + 200);
+    // An hour behind: sees the lease as live, not expired long ago, and claims nothing.
+    assert!(run(&mut conn, set.claim(1, 200 * MS, behind)).is_empty());
+    run(&mut conn, set.ack(std::slice::from_ref(&lease)));
+    assert_eq!(run(&mut conn, set.in_flight()), 0);
+    // And it expires on time for the clock that is behind, too.
+    run(&mut conn, set.add(&s("y"), Some(1.0), 0.0).unwrap());
+    run(&mut conn, set.claim(1, 100 * MS, ahead));
+    sleep(150 * MS);
+    let again = run(&mut conn, set.claim(1, 100 * MS, behind));
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].deliveries, 2);
+}
+
+#[test]
+fn a_priority_set_leases_items_of_any_score() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    set.add_with_score(&s("far"), 1e12).unwrap();
+    set.add_with_score(&s("inf"), f64::INFINITY).unwrap();
+    let leases = set.claim(5, Duration::from_secs(5)).unwrap();
+    assert_eq!(leases.len(), 2);
+    assert_eq!(leases[1].score, f64::INFINITY);
+    set.release(&leases[1]).unwrap();
+    assert_eq!(set.score(&s("inf")).unwrap(), Some(f64::INFINITY));
+}
