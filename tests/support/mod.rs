@@ -9,26 +9,59 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     child: Child,
     dir: tempfile::TempDir,
+    durable: bool,
 }
 
 impl RedisServer {
     pub fn start() -> RedisServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let child = Command::new("redis-server")
-            .args(["--port", "0", "--save", "", "--appendonly", "no"])
+        Self::launch(tempfile::tempdir().expect("temp dir"), false)
+    }
+
+    /// A server that writes every command to its append-only file before answering
+    /// (`appendfsync always`), so that what it acknowledged survives a SIGKILL.
+    pub fn start_durable() -> RedisServer {
+        Self::launch(tempfile::tempdir().expect("temp dir"), true)
+    }
+
+    fn spawn(dir: &std::path::Path, durable: bool) -> Child {
+        let persistence: &[&str] = if durable {
+            &["--appendonly", "yes", "--appendfsync", "always"]
+        } else {
+            &["--appendonly", "no"]
+        };
+        Command::new("redis-server")
+            .args(["--port", "0", "--save", ""])
+            .args(persistence)
             .arg("--unixsocket")
-            .arg(dir.path().join("redis.sock"))
+            .arg(dir.join("redis.sock"))
             .arg("--dir")
-            .arg(dir.path())
+            .arg(dir)
             .arg("--logfile")
-            .arg(dir.path().join("redis.log"))
+            .arg(dir.join("redis.log"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("redis-server must be on PATH (the README's test command installs it)");
-        let server = RedisServer { child, dir };
+            .expect("redis-server must be on PATH (the README's test command installs it)")
+    }
+
+    fn launch(dir: tempfile::TempDir, durable: bool) -> RedisServer {
+        let child = Self::spawn(dir.path(), durable);
+        let server = RedisServer {
+            child,
+            dir,
+            durable,
+        };
         server.wait_until_ready();
         server
+    }
+
+    /// SIGKILLs the server and starts it again on the same socket and files.
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(self.socket());
+        self.child = Self::spawn(self.dir.path(), self.durable);
+        self.wait_until_ready();
     }
 
     fn wait_until_ready(&self) {

@@ -1,0 +1,196 @@
+//! Leases under real faults: consumer processes SIGKILLed mid-work, and a redis-server
+//! (appendfsync always) SIGKILLed and restarted mid-run. Counts what was lost and what
+//! was delivered twice, and prints the counts.
+
+mod support;
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use redis::Commands;
+use redset::{SortedSet, Text};
+use support::RedisServer;
+
+const ITEMS: u32 = 20_000;
+const BATCH: usize = 5;
+const LEASE: Duration = Duration::from_millis(500);
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn connect(url: &str) -> Option<redis::Connection> {
+    redis::Client::open(url).ok()?.get_connection().ok()
+}
+
+/// Claims, works (a millisecond), logs "p item" in `{name}:log`, acks, logs "a item";
+/// until `{name}:done` is set and nothing is waiting or in flight. Reconnects after a
+/// connection error (the server may be restarting).
+fn consume(url: &str, name: &str) {
+    let started = Instant::now();
+    let log_key = format!("{name}:log");
+    'connect: while started.elapsed() < DEADLINE {
+        let (Some(conn), Some(mut log)) = (connect(url), connect(url)) else {
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        };
+        let mut set = SortedSet::new(conn, name).serializer(Text::<u32>::new());
+        while started.elapsed() < DEADLINE {
+            let leases = match set.claim(BATCH, LEASE) {
+                Ok(leases) => leases,
+                Err(_) => continue 'connect,
+            };
+            if leases.is_empty() {
+                let done: bool = match log.exists(format!("{name}:done")) {
+                    Ok(done) => done,
+                    Err(_) => continue 'connect,
+                };
+                match set.stats() {
+                    Ok(s) if done && s.waiting == 0 && s.in_flight == 0 => break 'connect,
+                    Ok(_) => std::thread::sleep(Duration::from_millis(5)),
+                    Err(_) => continue 'connect,
+                }
+                continue;
+            }
+            for lease in leases {
+                std::thread::sleep(Duration::from_millis(1));
+                let logged: redis::RedisResult<()> =
+                    log.rpush(&log_key, format!("p {}", lease.item));
+                if logged.is_err() {
+                    continue 'connect;
+                }
+                match set.ack(&lease) {
+                    Ok(()) => {
+                        let logged: redis::RedisResult<()> =
+                            log.rpush(&log_key, format!("a {}", lease.item));
+                        if logged.is_err() {
+                            continue 'connect;
+                        }
+                    }
+                    Err(e) if e.is_lease_lost() => {}
+                    Err(_) => continue 'connect,
+                }
+            }
+        }
+    }
+}
+
+/// The consumer process of the tests below: run by them, skipped otherwise.
+#[test]
+#[ignore = "a child process of the lease fault tests"]
+fn lease_consumer() {
+    let spec = std::env::var("REDSET_CHILD").expect("run by the lease fault tests");
+    let (url, name) = spec.split_once('|').unwrap();
+    consume(url, name);
+}
+
+fn spawn_consumer(url: &str, name: &str) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["lease_consumer", "--exact", "--ignored", "--nocapture"])
+        .env("REDSET_CHILD", format!("{url}|{name}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+}
+
+fn produce(url: &str, name: &str, items: std::ops::Range<u32>) {
+    let mut set = SortedSet::new(connect(url).unwrap(), name).serializer(Text::<u32>::new());
+    for i in items {
+        set.add_with_score(&i, f64::from(i % 100)).unwrap();
+    }
+}
+
+fn finish(child: Child) {
+    let status = child.wait_with_output().unwrap().status;
+    assert!(status.success(), "a consumer failed");
+}
+
+/// What the log says: how many times each item was processed, and how many times an
+/// item was processed again after it had been acked.
+fn read_log(conn: &mut redis::Connection, name: &str) -> (HashMap<u32, usize>, usize) {
+    let log: Vec<String> = conn.lrange(format!("{name}:log"), 0, -1).unwrap();
+    let mut counts = HashMap::new();
+    let mut acked = std::collections::HashSet::new();
+    let mut after_ack = 0;
+    for entry in log {
+        let (what, item) = entry.split_once(' ').unwrap();
+        let item: u32 = item.parse().unwrap();
+        match what {
+            "p" => {
+                *counts.entry(item).or_insert(0) += 1;
+                after_ack += usize::from(acked.contains(&item));
+            }
+            _ => {
+                acked.insert(item);
+            }
+        }
+    }
+    (counts, after_ack)
+}
+
+#[test]
+fn consumers_killed_mid_work_lose_nothing_and_duplicate_only_what_they_held() {
+    const KILLS: usize = 20;
+    let server = RedisServer::start();
+    let (url, name) = (server.url(), "crash");
+    produce(&url, name, 0..ITEMS / 2);
+    let mut consumers: Vec<Child> = (0..4).map(|_| spawn_consumer(&url, name)).collect();
+    let producer = std::thread::spawn({
+        let url = url.clone();
+        move || produce(&url, name, ITEMS / 2..ITEMS)
+    });
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..KILLS {
+        std::thread::sleep(Duration::from_millis(150));
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let victim = (seed % consumers.len() as u64) as usize;
+        let mut killed = consumers.swap_remove(victim);
+        killed.kill().unwrap(); // SIGKILL
+        killed.wait().unwrap();
+        consumers.push(spawn_consumer(&url, name));
+    }
+    producer.join().unwrap();
+    let mut conn = server.conn();
+    let _: () = conn.set(format!("{name}:done"), 1).unwrap();
+    consumers.into_iter().for_each(finish);
+    let (counts, after_ack) = read_log(&mut conn, name);
+    let lost = (0..ITEMS).filter(|i| !counts.contains_key(i)).count();
+    let duplicated: usize = counts.values().map(|&n| n - 1).sum();
+    let mut set = SortedSet::new(server.conn(), name);
+    let stats = set.stats().unwrap();
+    println!(
+        "lease crash test: {ITEMS} items, 4 consumers, {KILLS} SIGKILLs: lost {lost}, \
+         processed twice {duplicated} (at most {} possible: {BATCH} per kill), dead {}",
+        KILLS * BATCH,
+        stats.dead
+    );
+    assert_eq!(lost, 0);
+    assert_eq!(after_ack, 0, "an acked item was delivered again");
+    assert!(duplicated <= KILLS * BATCH, "{duplicated} duplicates");
+    assert_eq!((stats.waiting, stats.in_flight, stats.dead), (0, 0, 0));
+}
+
+#[test]
+fn a_redis_restart_loses_no_unacked_item_and_brings_back_no_acked_one() {
+    let mut server = RedisServer::start_durable();
+    let (url, name) = (server.url(), "restart");
+    produce(&url, name, 0..ITEMS / 4);
+    let consumers: Vec<Child> = (0..2).map(|_| spawn_consumer(&url, name)).collect();
+    std::thread::sleep(Duration::from_millis(400));
+    server.kill_and_restart();
+    let mut conn = server.conn();
+    let _: () = conn.set(format!("{name}:done"), 1).unwrap();
+    consumers.into_iter().for_each(finish);
+    let (counts, came_back) = read_log(&mut conn, name);
+    let lost = (0..ITEMS / 4).filter(|i| !counts.contains_key(i)).count();
+    let duplicated: usize = counts.values().map(|&n| n - 1).sum();
+    println!(
+        "lease restart test: {} items, 2 consumers, redis-server SIGKILLed and restarted \
+         (appendfsync always): lost {lost}, acked and delivered again {came_back}, \
+         processed twice {duplicated}",
+        ITEMS / 4
+    );
+    assert_eq!(lost, 0);
+    assert_eq!(came_back, 0);
+}
