@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { JsonSerializer, KeyError, ScheduledSet, SortedSet } from '../pkg/index.mjs';
+import { JsonSerializer, LeaseLost, SortedSet } from '../pkg/index.mjs';
 
 const require = createRequire(import.meta.url);
 const TASKS_PER_PRODUCER = 2000;
@@ -25,16 +25,21 @@ async function connect(url, n) {
   return { client, close: () => client.quit() };
 }
 
+const LEASE_MS = 1000;
+
 const sets = (client) => ({
-  tasks: new SortedSet(client, 'demo:tasks', { serializer: new JsonSerializer(), scorer: (t) => t.priority }),
-  retries: new ScheduledSet(client, 'demo:retries', { serializer: new JsonSerializer() }),
+  tasks: new SortedSet(client, 'demo:tasks', {
+    serializer: new JsonSerializer(),
+    scorer: (t) => t.priority,
+    backoff: { base: 50, cap: 1000 },
+  }),
 });
 
 async function produce(client, producer) {
   const { tasks } = sets(client.client);
   for (let n = 0; n < TASKS_PER_PRODUCER; n++) {
     const id = producer * TASKS_PER_PRODUCER + n;
-    await tasks.add({ id, priority: id % 10, attempts: 0 });
+    await tasks.add({ id, priority: id % 10 });
   }
   await client.client.incr('demo:producers-done');
 }
@@ -43,36 +48,38 @@ async function produce(client, producer) {
 const producersDone = async (client) => Number((await client.get('demo:producers-done')) ?? 0);
 
 async function consume(client, consumer, producers) {
-  const { tasks, retries } = sets(client.client);
+  const { tasks } = sets(client.client);
   let done = 0;
   let retried = 0;
   const started = Date.now();
   while (Date.now() - started < DEADLINE_MS) {
-    const batch = await retries.take(10);
-    try {
-      const task = await tasks.pop();
-      if (task !== null) batch.push(task);
-    } catch (err) {
-      if (!(err instanceof KeyError)) throw err;
-    }
-    if (batch.length === 0) {
-      if ((await producersDone(client.client)) === producers && (await tasks.len()) === 0 && (await retries.len()) === 0) break;
+    const leases = await tasks.claim(10, LEASE_MS);
+    if (leases.length === 0) {
+      const stats = await tasks.stats();
+      if ((await producersDone(client.client)) === producers && stats.waiting === 0 && stats.inFlight === 0) break;
       await sleep(5);
       continue;
     }
-    for (const task of batch) {
-      if (task.id % 5 !== 0 || task.attempts > 0) {
-        console.log(`DONE ${task.id}`);
-        done++;
-      } else {
-        const again = { ...task, attempts: task.attempts + 1 };
-        await retries.add(again, Date.now() / 1000 + 0.05 * 2 ** task.attempts);
-        console.log(`RETRY ${again.id}`);
+    for (const lease of leases) {
+      const task = lease.item;
+      // Every fifth task fails on its first delivery, to exercise retries.
+      if (task.id % 5 === 0 && lease.deliveries === 1) {
+        await tasks.retry(lease);
+        console.log(`RETRY ${task.id}`);
         retried++;
+        continue;
+      }
+      console.log(`WORKED ${task.id}`);
+      try {
+        await tasks.ack(lease);
+        console.log(`ACKED ${task.id}`);
+        done++;
+      } catch (err) {
+        if (!(err instanceof LeaseLost)) throw err; // another consumer has it now
       }
     }
   }
-  console.log(`node consumer ${consumer}: processed ${done} tasks, scheduled ${retried} retries`);
+  console.log(`node consumer ${consumer}: acked ${done} tasks, retried ${retried}`);
 }
 
 const [role, url, n, producers] = process.argv.slice(2);

@@ -1,15 +1,17 @@
-//! The document's task system, end to end: producer and consumer processes share a
-//! prioritized `SortedSet` of tasks, and failed tasks come back through a
-//! `ScheduledSet` with exponential backoff. When the npm package is built (`pkg/`),
-//! Node processes join in on the same sets. The parent checks that every task was
-//! processed exactly once.
+//! The document's task system, end to end, made crash-safe: producer and consumer
+//! processes share a prioritized `SortedSet` of tasks; consumers claim tasks on leases
+//! and ack them when done, a failed task comes back after an exponential backoff
+//! through its lease, and the parent SIGKILLs one consumer mid-run. When the npm
+//! package is built (`pkg/`), Node processes join in on the same set. The parent checks
+//! that every task was acked, none twice, and none lost.
 //!
 //! `cargo run --release --bin redset-demo` starts its own redis-server (from PATH) on a
 //! unix socket unless `REDIS_URL` is set.
 //!
 //! Workers: `redset-demo produce URL N` adds tasks `N*2000 ..`, then counts itself done;
 //! `redset-demo consume URL N PRODUCERS` works until `PRODUCERS` producers are done
-//! and both sets are empty, printing `DONE id` / `RETRY id` lines and a summary.
+//! and nothing is waiting or in flight, printing `WORKED id` when it did a task's work,
+//! `ACKED id` once the ack succeeded, `RETRY id` for a failure, and a summary.
 //! `js/demo-worker.mjs` speaks the same protocol.
 
 use std::collections::BTreeMap;
@@ -18,7 +20,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
-use redset::{Json, ScheduledSet, SortedSet};
+use redset::{Json, SortedSet};
 use serde::{Deserialize, Serialize};
 
 const RUST_PRODUCERS: u32 = 2;
@@ -27,8 +29,9 @@ const NODE_PRODUCERS: u32 = 1;
 const NODE_CONSUMERS: u32 = 2;
 const TASKS_PER_PRODUCER: u32 = 2000;
 const TASKS: &str = "demo:tasks";
-const RETRIES: &str = "demo:retries";
 const PRODUCERS_DONE: &str = "demo:producers-done";
+/// How long a consumer may hold a task before it goes back to the set.
+const LEASE: Duration = Duration::from_secs(1);
 const DEADLINE: Duration = Duration::from_secs(120);
 
 /// A unit of work. Its priority is its score: lower runs sooner.
@@ -36,13 +39,12 @@ const DEADLINE: Duration = Duration::from_secs(120);
 struct Task {
     id: u32,
     priority: u32,
-    attempts: u32,
 }
 
 impl Task {
-    /// Every fifth task fails on its first attempt, to exercise retries.
-    fn succeeds(&self) -> bool {
-        !self.id.is_multiple_of(5) || self.attempts > 0
+    /// Every fifth task fails on its first delivery, to exercise retries.
+    fn succeeds(&self, deliveries: u32) -> bool {
+        !self.id.is_multiple_of(5) || deliveries > 1
     }
 }
 
@@ -50,10 +52,10 @@ fn tasks(url: &str) -> SortedSet<redis::Connection, Json<Task>> {
     SortedSet::new(connect(url), TASKS)
         .serializer(Json::new())
         .scorer(|task: &Task| f64::from(task.priority))
-}
-
-fn retries(url: &str) -> ScheduledSet<redis::Connection, Json<Task>> {
-    ScheduledSet::new(connect(url), RETRIES).serializer(Json::new())
+        .backoff(redset::Backoff {
+            base: Duration::from_millis(50),
+            cap: Duration::from_secs(1),
+        })
 }
 
 fn connect(url: &str) -> redis::Connection {
@@ -69,7 +71,6 @@ fn produce(url: &str, producer: u32) -> redset::Result<()> {
         tasks.add(&Task {
             id,
             priority: id % 10,
-            attempts: 0,
         })?;
     }
     let _: u32 = tasks
@@ -79,51 +80,43 @@ fn produce(url: &str, producer: u32) -> redset::Result<()> {
     Ok(())
 }
 
-/// Works until `producers` producers are done and both sets are empty.
+/// Works until `producers` producers are done and nothing is waiting or in flight.
 fn consume(url: &str, consumer: u32, producers: u32) -> redset::Result<()> {
-    let (mut tasks, mut retries) = (tasks(url), retries(url));
+    let mut tasks = tasks(url);
     let (mut done, mut retried) = (0, 0);
     let started = Instant::now();
     while started.elapsed() < DEADLINE {
-        let mut batch = retries.take(10)?;
-        match tasks.pop() {
-            Ok(Some(task)) => batch.push(task),
-            Ok(None) => {}
-            Err(e) if e.is_empty() => {}
-            Err(e) => return Err(e),
-        }
-        if batch.is_empty() {
+        let leases = tasks.claim(10, LEASE)?;
+        if leases.is_empty() {
             let finished: Option<u32> = tasks.connection().get(PRODUCERS_DONE).unwrap_or(None);
-            if finished == Some(producers) && tasks.is_empty()? && retries.is_empty()? {
+            let stats = tasks.stats()?;
+            if finished == Some(producers) && stats.waiting == 0 && stats.in_flight == 0 {
                 break;
             }
             std::thread::sleep(Duration::from_millis(5));
             continue;
         }
-        for task in batch {
-            if task.succeeds() {
-                println!("DONE {}", task.id);
-                done += 1;
-            } else {
-                let backoff = 0.05 * 2f64.powi(task.attempts as i32);
-                let again = Task {
-                    attempts: task.attempts + 1,
-                    ..task
-                };
-                retries.add_with_score(&again, now() + backoff)?;
-                println!("RETRY {}", again.id);
+        for lease in leases {
+            if !lease.item.succeeds(lease.deliveries) {
+                tasks.retry(&lease)?; // back after the backoff
+                println!("RETRY {}", lease.item.id);
                 retried += 1;
+                continue;
+            }
+            println!("WORKED {}", lease.item.id);
+            match tasks.ack(&lease) {
+                Ok(()) => {
+                    println!("ACKED {}", lease.item.id);
+                    done += 1;
+                }
+                // Held too long: another consumer has it now, and will ack it.
+                Err(e) if e.is_lease_lost() => {}
+                Err(e) => return Err(e),
             }
         }
     }
-    println!("rust consumer {consumer}: processed {done} tasks, scheduled {retried} retries");
+    println!("rust consumer {consumer}: acked {done} tasks, retried {retried}");
     Ok(())
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// A redis-server of the demo's own, on a unix socket in a fresh temp dir.
@@ -208,12 +201,12 @@ fn run_demo() -> ExitCode {
     let url = std::env::var("REDIS_URL")
         .unwrap_or_else(|_| own.as_ref().map(OwnServer::url).unwrap_or_default());
     let mut control = connect(&url);
-    let _: () = redis::cmd("DEL")
-        .arg(TASKS)
-        .arg(RETRIES)
-        .arg(PRODUCERS_DONE)
-        .query(&mut control)
-        .unwrap();
+    let mut del = redis::cmd("DEL");
+    del.arg(TASKS).arg(PRODUCERS_DONE);
+    for (_, key) in tasks(&url).core().companion_keys() {
+        del.arg(key);
+    }
+    let _: () = del.query(&mut control).unwrap();
 
     let node = node_worker();
     let (node_producers, node_consumers) = match node {
@@ -239,6 +232,11 @@ fn run_demo() -> ExitCode {
     producing.extend(
         (0..node_producers).map(|p| spawn(node.as_deref(), "produce", &url, &[RUST_PRODUCERS + p])),
     );
+    // A consumer dies mid-run; what it held comes back when its leases expire.
+    std::thread::sleep(Duration::from_millis(300));
+    let victim = &mut consumers[0];
+    victim.child.kill().expect("SIGKILL a consumer");
+    victim.label += " (killed)";
     let mut failed = false;
     for worker in producing {
         let ok = worker
@@ -250,16 +248,22 @@ fn run_demo() -> ExitCode {
             failed = true;
         }
     }
-    let mut seen: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut acked: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut worked: BTreeMap<u32, u32> = BTreeMap::new();
     let mut retried = 0;
     for worker in consumers {
+        let killed = worker.label.ends_with("(killed)");
         let out = worker.child.wait_with_output().expect("consumer output");
         let text = String::from_utf8_lossy(&out.stdout);
-        for id in text.lines().filter_map(|l| l.strip_prefix("DONE ")) {
-            *seen.entry(id.parse().expect("task id")).or_default() += 1;
+        for id in text.lines().filter_map(|l| l.strip_prefix("ACKED ")) {
+            *acked.entry(id.parse().expect("task id")).or_default() += 1;
+        }
+        for id in text.lines().filter_map(|l| l.strip_prefix("WORKED ")) {
+            *worked.entry(id.parse().expect("task id")).or_default() += 1;
         }
         retried += text.lines().filter(|l| l.starts_with("RETRY ")).count();
         match text.lines().last() {
+            _ if killed => println!("{}: SIGKILLed mid-run", worker.label),
             Some(summary) if out.status.success() => println!("{summary}"),
             _ => {
                 eprintln!("{} failed", worker.label);
@@ -268,15 +272,21 @@ fn run_demo() -> ExitCode {
         }
     }
     let expected = producers * TASKS_PER_PRODUCER;
-    let duplicated = seen.values().filter(|&&n| n > 1).count();
-    let lost = (0..expected).filter(|id| !seen.contains_key(id)).count();
+    // A task acked twice would have been handed out again after its ack. A task nobody
+    // worked on is lost. (The killed consumer may have acked a task and died before
+    // printing so: it still worked on it, and the set below shows it settled.)
+    let duplicated = acked.values().filter(|&&n| n > 1).count();
+    let lost = (0..expected).filter(|id| !worked.contains_key(id)).count();
+    let twice = worked.values().filter(|&&n| n > 1).count();
+    let left = tasks(&url).stats().expect("stats");
+    let unsettled = left.waiting + left.in_flight + left.dead;
     println!(
-        "demo: {producers} producers ({node_producers} node) added {expected} tasks; {} consumers ({node_consumers} node) processed {} distinct tasks, {retried} after a retry, in {:.2?}; duplicated: {duplicated}, lost: {lost}",
+        "demo: {producers} producers ({node_producers} node) added {expected} tasks; {} consumers ({node_consumers} node, 1 killed mid-run) worked on {} distinct tasks ({twice} twice: held by the killed one), {retried} retries, in {:.2?}; left unsettled: {unsettled}; duplicated after ack: {duplicated}, lost: {lost}",
         RUST_CONSUMERS + node_consumers,
-        seen.len(),
+        worked.len(),
         started.elapsed()
     );
-    if failed || duplicated > 0 || lost > 0 {
+    if failed || duplicated > 0 || lost > 0 || unsettled > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
