@@ -155,6 +155,66 @@ console.log(`| \`set.len()\` through wasm | ${wasmCall.toFixed(3)} |`);
 console.log(`| the same in plain JS | ${jsCall.toFixed(3)} |`);
 console.log(`| wasm boundary overhead | ${(wasmCall - jsCall).toFixed(3)} |`);
 
+// At-most-once against leases on the same items, and BullMQ's worker (concurrency 1,
+// a no-op job) beside the package's claim + ack one at a time.
+const leased = new SortedSet(io, key);
+const perSecond = (micros, calls) => (OPS / (micros * calls)) * 1e6;
+const [popUs, claimUs] = await compare(full, [
+  () => times(OPS, () => set.pop()),
+  () => times(OPS, async () => { const [lease] = await leased.claim(1, 60000); await leased.ack(lease); }),
+]);
+const batches = Math.ceil(OPS / 100) + 1;
+const [takeUs, claimManyUs] = await compare(full, [
+  () => untilEmpty(async () => (await set.take(100)).length > 0),
+  () => untilEmpty(async () => { const got = await leased.claim(100, 60000); await leased.ackMany(got); return got.length > 0; }),
+]);
+console.log('\n### Node: at-most-once vs leases (items/s; ratio = leases / pop or take, ≥ 0.7 is the target for batches)\n');
+console.log('| mode | pop / take | claim + ack | ratio |\n|---|---|---|---|');
+const [pop1, claim1] = [perSecond(popUs, OPS), perSecond(claimUs, OPS)];
+const [take100, claim100] = [perSecond(takeUs, batches), perSecond(claimManyUs, batches)];
+console.log(`| one at a time | ${pop1.toFixed(0)} | ${claim1.toFixed(0)} | ${(claim1 / pop1).toFixed(2)} |`);
+console.log(`| batches of 100 | ${take100.toFixed(0)} | ${claim100.toFixed(0)} | ${(claim100 / take100).toFixed(2)} |`);
+
+const { Queue, Worker } = require('bullmq');
+async function bullmqJobsPerSecond(jobs) {
+  const connection = { path: socket, maxRetriesPerRequest: null };
+  const queue = new Queue('bench-bullmq', { connection });
+  await queue.obliterate({ force: true });
+  await queue.addBulk(Array.from({ length: jobs }, (_, i) => ({ name: 'job', data: { i }, opts: { removeOnComplete: true, removeOnFail: true } })));
+  const started = process.hrtime.bigint();
+  let worker;
+  await new Promise((resolve) => {
+    let done = 0;
+    worker = new Worker('bench-bullmq', async () => {}, { connection, concurrency: 1 });
+    worker.on('completed', () => { if (++done === jobs) resolve(); });
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return jobs / seconds;
+}
+async function redsetJobsPerSecond(jobs) {
+  await fill(jobs);
+  const started = process.hrtime.bigint();
+  for (let done = 0; done < jobs; done++) {
+    const [lease] = await leased.claim(1, 30000);
+    await (async () => {})(); // the same no-op job
+    await leased.ack(lease);
+  }
+  return jobs / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+const bull = [];
+const ours = [];
+for (let round = 0; round < Math.max(3, Math.floor(ROUNDS / 3)); round++) {
+  bull.push(await bullmqJobsPerSecond(OPS));
+  ours.push(await redsetJobsPerSecond(OPS));
+}
+const [bullRate, ourRate] = [median(bull), median(ours)];
+console.log(`\n### Node: BullMQ ${require('bullmq/package.json').version} worker (concurrency 1) vs claim(1) + ack (jobs/s, ${OPS} no-op jobs, median of ${bull.length} alternating runs; ≥ 2.5× is the target)\n`);
+console.log('| BullMQ Worker | redset claim + ack | ratio |\n|---|---|---|');
+console.log(`| ${bullRate.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / bullRate).toFixed(2)} |`);
+
 // Consumer processes draining a set while this process adds more.
 const drainer = fileURLToPath(new URL('./drain.mjs', import.meta.url));
 async function drain(kind, processes) {

@@ -591,6 +591,68 @@ fn rss_child(url: &str, n: usize) {
     println!("{}", hwm.split_whitespace().nth(1).unwrap());
 }
 
+/// At-most-once against at-least-once on the same items: `pop` vs `claim(1)` + `ack`,
+/// and `take(100)` vs `claim(100)` + `ack_many`, interleaved.
+fn lease_section(cfg: &Config) {
+    let (n, r) = (cfg.ops, cfg.rounds);
+    let key = "bench:lease";
+    let mut admin = connect(&cfg.url);
+    let mut set = SortedSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
+    let mut leased = SortedSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
+    let lease = Duration::from_secs(60);
+    println!("\n### Rust, sync driver: at-most-once vs leases (items/s; ratio = leases / pop or take, ≥ 0.7 is the target for batches)\n");
+    println!("| mode | pop / take | claim + ack | ratio |\n|---|---|---|---|");
+    let items_per_s =
+        |micros_per_call: f64, calls: usize| n as f64 / (micros_per_call * calls as f64) * 1e6;
+    let (a, b) = compare(
+        r,
+        n,
+        || fill(&mut admin, key, n),
+        || (0..n).map(|_| set.pop().unwrap().unwrap()).count(),
+        || {
+            (0..n)
+                .map(|_| {
+                    let got = leased.claim(1, lease).unwrap();
+                    leased.ack(&got[0]).unwrap();
+                })
+                .count()
+        },
+    );
+    let (pop, claim) = (items_per_s(a, n), items_per_s(b, n));
+    println!(
+        "| one at a time | {pop:.0} | {claim:.0} | {:.2} |",
+        claim / pop
+    );
+    let batches = n.div_ceil(100) + 1;
+    let mut admin = connect(&cfg.url);
+    let (a, b) = compare(
+        r,
+        batches,
+        || fill(&mut admin, key, n),
+        || {
+            (0..)
+                .take_while(|_| !set.take(100).unwrap().is_empty())
+                .count()
+                + 1
+        },
+        || {
+            (0..)
+                .take_while(|_| {
+                    let got = leased.claim(100, lease).unwrap();
+                    leased.ack_many(&got).unwrap();
+                    !got.is_empty()
+                })
+                .count()
+                + 1
+        },
+    );
+    let (take, claim) = (items_per_s(a, batches), items_per_s(b, batches));
+    println!(
+        "| batches of 100 | {take:.0} | {claim:.0} | {:.2} |",
+        claim / take
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| {
@@ -626,6 +688,7 @@ fn main() {
     );
     sync_section(&cfg);
     async_section(&cfg);
+    lease_section(&cfg);
     drain_section(&cfg);
     let drained = if smoke { 2_000 } else { 100_000 };
     let out = std::process::Command::new(std::env::current_exe().unwrap())

@@ -4,6 +4,7 @@
 -- counted and a fresh fencing token. ARGV[3]: the maximum deliveries.
 -- KEYS[8], when given: the original Python redset's lock, honoured as the scheduled
 -- pop honours it (its expiry is returned, and nothing taken, while it is held).
+-- Each step is one command for all the items (in chunks), not one per item.
 -- Returns {requeued, buried, member, token, deliveries, deadline, score, ...}.
 local now = server_ms()
 local requeued, buried = recover(now, tonumber(ARGV[4]), tonumber(ARGV[3]))
@@ -14,19 +15,33 @@ if KEYS[8] then
   end
 end
 local picked = redis.call('ZRANGEBYSCORE', set, '-inf', ARGV[5], 'WITHSCORES', 'LIMIT', 0, ARGV[1])
-local deadline = now + tonumber(ARGV[2])
 local out = {requeued, buried}
-for i = 1, #picked, 2 do
-  local member, score = picked[i], picked[i + 1]
-  redis.call('ZREM', set, member)
-  local token = redis.call('INCR', fence)
-  local count = redis.call('HINCRBY', deliveries, member, 1)
-  redis.call('ZADD', leases, deadline, member)
-  redis.call('HSET', records, member, token .. ' ' .. count .. ' ' .. score)
-  out[#out + 1] = member
-  out[#out + 1] = token
-  out[#out + 1] = count
-  out[#out + 1] = deadline
-  out[#out + 1] = score
+if #picked == 0 then return out end
+local members, scores, n = {}, {}, #picked / 2
+for i = 1, n do
+  members[i] = picked[2 * i - 1]
+  scores[i] = picked[2 * i]
 end
+chunked('ZREM', set, members, 1000)
+local first = redis.call('INCRBY', fence, n) - n
+local counts = chunked('HMGET', deliveries, members, 1000)
+local deadline = now + tonumber(ARGV[2])
+-- Numbers as strings once: Redis would format each Lua number it is given.
+local deadline_text = string.format('%d', deadline)
+local counted, deadlines, records_args = {}, {}, {}
+local at = 2
+for i = 1, n do
+  local member, token = members[i], string.format('%d', first + i)
+  local count = (tonumber(counts[i]) or 0) + 1
+  counted[2 * i - 1], counted[2 * i] = member, count
+  deadlines[2 * i - 1], deadlines[2 * i] = deadline_text, member
+  records_args[2 * i - 1] = member
+  records_args[2 * i] = token .. ' ' .. count .. ' ' .. scores[i]
+  out[at + 1], out[at + 2], out[at + 3], out[at + 4], out[at + 5] =
+    member, token, count, deadline, scores[i]
+  at = at + 5
+end
+chunked('HSET', deliveries, counted, 2000)
+chunked('ZADD', leases, deadlines, 2000)
+chunked('HSET', records, records_args, 2000)
 return out

@@ -31,6 +31,19 @@ local function current(member, token)
   return held, count, score
 end
 
+-- `command key ...list` in chunks of `per` list entries (Lua's unpack is limited by
+-- the C stack), the replies of array commands joined.
+local function chunked(command, key, list, per)
+  local out = {}
+  for i = 1, #list, per do
+    local part = redis.call(command, key, unpack(list, i, math.min(i + per - 1, #list)))
+    if type(part) == 'table' then
+      for _, value in ipairs(part) do out[#out + 1] = value end
+    end
+  end
+  return out
+end
+
 local function drop_lease(member)
   redis.call('ZREM', leases, member)
   redis.call('HDEL', records, member)
