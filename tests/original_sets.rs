@@ -7,7 +7,10 @@
 
 mod support;
 
-use redset::{Error, FnSerializer, Json, ScheduledSet, Serializer, SortedSet, Text, TimeSortedSet};
+use redset::{
+    Blocking, Error, FnSerializer, Json, RedisSet, ScheduledSet, Serializer, SortedSet, Text,
+    TimeSortedSet, Utf8,
+};
 use support::RedisServer;
 
 fn s(v: impl ToString) -> String {
@@ -33,6 +36,61 @@ fn scheduled(server: &RedisServer) -> ScheduledSet<redis::Connection> {
     ScheduledSet::new(server.conn(), "scheduled_set_test")
 }
 
+/// A set of any kind on a blocking connection, with the default serializer.
+type AnySet<K> = RedisSet<K, Blocking<redis::Connection>, Utf8>;
+
+// The cases the original repeats for each of its classes, written once.
+
+fn length_case<K>(mut ss: AnySet<K>) {
+    for i in 0..5 {
+        ss.add(&s(i)).unwrap();
+    }
+    assert_eq!(ss.len().unwrap(), 5);
+}
+
+fn contains_case<K>(mut ss: AnySet<K>) {
+    for i in 0..5 {
+        ss.add(&s(i)).unwrap();
+    }
+    assert!(ss.contains(&s(0)).unwrap());
+    assert!(!ss.contains(&s(-1)).unwrap());
+}
+
+fn add_dup_case<K>(mut ss: AnySet<K>, dup_added_at: f64) {
+    for i in 0..5 {
+        ss.add(&s(i)).unwrap();
+    }
+    ss.add_with_score(&s(0), dup_added_at).unwrap();
+    assert_eq!(ss.len().unwrap(), 5);
+    assert_eq!(
+        ss.score(&s(0)).unwrap().unwrap() as i64,
+        dup_added_at as i64
+    );
+}
+
+fn clear_case<K>(mut ss: AnySet<K>) {
+    assert!(!ss.clear().unwrap());
+    for i in 0..5 {
+        ss.add(&s(i)).unwrap();
+    }
+    assert!(ss.clear().unwrap());
+    assert_eq!(ss.len().unwrap(), 0);
+}
+
+fn discard_case<K>(ss: &mut AnySet<K>) {
+    ss.add(&s(0)).unwrap();
+    assert!(ss.discard(&s(0)).unwrap());
+    assert!(!ss.discard(&s(0)).unwrap());
+}
+
+fn peek_case<K>(mut ss: AnySet<K>) {
+    assert!(matches!(ss.peek(), Err(Error::Empty { .. }))); // the original's KeyError
+    ss.add(&s(0)).unwrap();
+    for _ in 0..2 {
+        assert_eq!(ss.peek().unwrap(), Some(s(0)));
+    }
+}
+
 // ---- SortedSetTest -------------------------------------------------------------------
 
 #[test]
@@ -45,22 +103,13 @@ fn sorted_set_test_repr() {
 #[test]
 fn sorted_set_test_length() {
     let server = RedisServer::start();
-    let mut ss = sorted(&server);
-    for i in 0..5 {
-        ss.add(&s(i)).unwrap();
-    }
-    assert_eq!(ss.len().unwrap(), 5);
+    length_case(sorted(&server));
 }
 
 #[test]
 fn sorted_set_test_contains() {
     let server = RedisServer::start();
-    let mut ss = sorted(&server);
-    for i in 0..5 {
-        ss.add(&s(i)).unwrap();
-    }
-    assert!(ss.contains(&s(0)).unwrap());
-    assert!(!ss.contains(&s(-1)).unwrap());
+    contains_case(sorted(&server));
 }
 
 #[test]
@@ -77,45 +126,25 @@ fn sorted_set_test_ordering() {
 #[test]
 fn sorted_set_test_add_dup() {
     let server = RedisServer::start();
-    let mut ss = sorted(&server);
-    for i in 0..5 {
-        ss.add(&s(i)).unwrap();
-    }
-    ss.add_with_score(&s(0), 10.0).unwrap();
-    assert_eq!(ss.len().unwrap(), 5);
-    assert_eq!(ss.score(&s(0)).unwrap(), Some(10.0));
+    add_dup_case(sorted(&server), 10.0);
 }
 
 #[test]
 fn sorted_set_test_clear() {
     let server = RedisServer::start();
-    let mut ss = sorted(&server);
-    assert!(!ss.clear().unwrap());
-    for i in 0..5 {
-        ss.add(&s(i)).unwrap();
-    }
-    assert!(ss.clear().unwrap());
-    assert_eq!(ss.len().unwrap(), 0);
+    clear_case(sorted(&server));
 }
 
 #[test]
 fn sorted_set_test_discard() {
     let server = RedisServer::start();
-    let mut ss = sorted(&server);
-    ss.add(&s(0)).unwrap();
-    assert!(ss.discard(&s(0)).unwrap());
-    assert!(!ss.discard(&s(0)).unwrap());
+    discard_case(&mut sorted(&server));
 }
 
 #[test]
 fn sorted_set_test_peek() {
     let server = RedisServer::start();
-    let mut ss = sorted(&server);
-    assert!(matches!(ss.peek(), Err(Error::Empty { .. }))); // the original's KeyError
-    ss.add(&s(0)).unwrap();
-    for _ in 0..2 {
-        assert_eq!(ss.peek().unwrap(), Some(s(0)));
-    }
+    peek_case(sorted(&server));
 }
 
 #[test]
@@ -222,22 +251,13 @@ fn scorer_test_scorer() {
 #[test]
 fn time_sorted_set_test_length() {
     let server = RedisServer::start();
-    let mut tss = time_sorted(&server);
-    for i in 0..5 {
-        tss.add(&s(i)).unwrap();
-    }
-    assert_eq!(tss.len().unwrap(), 5);
+    length_case(time_sorted(&server));
 }
 
 #[test]
 fn time_sorted_set_test_contains() {
     let server = RedisServer::start();
-    let mut tss = time_sorted(&server);
-    for i in 0..5 {
-        tss.add(&s(i)).unwrap();
-    }
-    assert!(tss.contains(&s(0)).unwrap());
-    assert!(!tss.contains(&s(-1)).unwrap());
+    contains_case(time_sorted(&server));
 }
 
 #[test]
@@ -255,49 +275,25 @@ fn time_sorted_set_test_add_at() {
 #[test]
 fn time_sorted_set_test_add_dup() {
     let server = RedisServer::start();
-    let mut tss = time_sorted(&server);
-    for i in 0..5 {
-        tss.add(&s(i)).unwrap();
-    }
-    let dup_added_at = now() + 10.0;
-    tss.add_with_score(&s(0), dup_added_at).unwrap();
-    assert_eq!(tss.len().unwrap(), 5);
-    assert_eq!(
-        tss.score(&s(0)).unwrap().unwrap() as i64,
-        dup_added_at as i64
-    );
+    add_dup_case(time_sorted(&server), now() + 10.0);
 }
 
 #[test]
 fn time_sorted_set_test_clear() {
     let server = RedisServer::start();
-    let mut tss = time_sorted(&server);
-    assert!(!tss.clear().unwrap());
-    for i in 0..5 {
-        tss.add(&s(i)).unwrap();
-    }
-    assert!(tss.clear().unwrap());
-    assert_eq!(tss.len().unwrap(), 0);
+    clear_case(time_sorted(&server));
 }
 
 #[test]
 fn time_sorted_set_test_discard() {
     let server = RedisServer::start();
-    let mut tss = time_sorted(&server);
-    tss.add(&s(0)).unwrap();
-    assert!(tss.discard(&s(0)).unwrap());
-    assert!(!tss.discard(&s(0)).unwrap());
+    discard_case(&mut time_sorted(&server));
 }
 
 #[test]
 fn time_sorted_set_test_peek() {
     let server = RedisServer::start();
-    let mut tss = time_sorted(&server);
-    assert!(tss.peek().unwrap_err().is_empty());
-    tss.add(&s(0)).unwrap();
-    for _ in 0..2 {
-        assert_eq!(tss.peek().unwrap(), Some(s(0)));
-    }
+    peek_case(time_sorted(&server));
 }
 
 #[test]
@@ -398,46 +394,27 @@ fn scheduled_set_test_length() {
 #[test]
 fn scheduled_set_test_contains() {
     let server = RedisServer::start();
-    let mut ss = scheduled(&server);
-    for i in 0..5 {
-        ss.add(&s(i)).unwrap();
-    }
-    assert!(ss.contains(&s(0)).unwrap());
-    assert!(!ss.contains(&s(-1)).unwrap());
+    contains_case(scheduled(&server));
 }
 
 #[test]
 fn scheduled_set_test_add_dup() {
     let server = RedisServer::start();
-    let mut ss = scheduled(&server);
-    for i in 0..5 {
-        ss.add(&s(i)).unwrap();
-    }
-    ss.add_with_score(&s(0), 10.0).unwrap();
-    assert_eq!(ss.len().unwrap(), 5);
-    assert_eq!(ss.score(&s(0)).unwrap(), Some(10.0));
+    add_dup_case(scheduled(&server), 10.0);
 }
 
 #[test]
 fn scheduled_set_test_clear() {
     let server = RedisServer::start();
-    let mut ss = scheduled(&server);
-    assert!(!ss.clear().unwrap());
-    for i in 0..5 {
-        ss.add(&s(i)).unwrap();
-    }
-    assert!(ss.clear().unwrap());
-    assert_eq!(ss.len().unwrap(), 0);
+    clear_case(scheduled(&server));
 }
 
 #[test]
 fn scheduled_set_test_discard() {
     let server = RedisServer::start();
     let mut ss = scheduled(&server);
-    ss.add(&s(0)).unwrap();
     ss.add_with_score(&s(1), a_second_ago() + 50.0).unwrap();
-    assert!(ss.discard(&s(0)).unwrap());
-    assert!(!ss.discard(&s(0)).unwrap());
+    discard_case(&mut ss);
     assert!(ss.discard(&s(1)).unwrap());
     assert!(!ss.discard(&s(1)).unwrap());
 }

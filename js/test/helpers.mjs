@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const require = createRequire(import.meta.url);
@@ -70,3 +71,30 @@ export const CLIENTS = [
 ];
 
 export const now = () => Date.now() / 1000;
+
+/**
+ * Starts one redis-server for the file and runs `suite(t)` once per client of the
+ * matrix, in a describe named after it. `t.conn` is that client's connection (set
+ * before the tests run), `t.key(what)` a fresh key, `t.server` the server,
+ * `t.clientName` and `t.clientIndex` the client's.
+ */
+export function eachClient(suite) {
+  let server;
+  before(async () => { server = await startRedis(); });
+  after(async () => { await server.stop(); });
+  CLIENTS.forEach(({ name, connect }, index) => {
+    describe(name, () => {
+      let n = 0;
+      const t = {
+        conn: null,
+        clientName: name,
+        clientIndex: index,
+        get server() { return server; },
+        key: (what) => `${name}:${what}:${++n}`,
+      };
+      before(async () => { t.conn = await connect(server.socket); });
+      after(async () => { await t.conn.close(); });
+      suite(t);
+    });
+  });
+}

@@ -76,17 +76,26 @@ fn string_serializer() -> JsValue {
         .unwrap()
 }
 
-fn set(kind: &str) -> WasmSet {
+/// A set named "jobs", with a logger that ignores what it is told.
+fn build(
+    kind: &str,
+    serializer: JsValue,
+    scorer: Option<Function>,
+    options: JsValue,
+) -> Result<WasmSet, JsValue> {
     WasmSet::new(
         kind,
         "jobs".into(),
-        string_serializer(),
-        None,
+        serializer,
+        scorer,
         Function::new_no_args(""),
-        JsValue::UNDEFINED,
+        options,
         marker(),
     )
-    .unwrap()
+}
+
+fn set(kind: &str) -> WasmSet {
+    build(kind, string_serializer(), None, JsValue::UNDEFINED).unwrap()
 }
 
 fn prop(value: &JsValue, key: &str) -> JsValue {
@@ -220,30 +229,12 @@ fn unexpected_replies_throw_protocol_errors() {
 fn a_throwing_serializer_throws_before_any_command() {
     let serializer =
         js_sys::eval("({ dumps() { throw new TypeError('nope') }, loads: (s) => s })").unwrap();
-    let s = WasmSet::new(
-        "sorted",
-        "jobs".into(),
-        serializer,
-        None,
-        Function::new_no_args(""),
-        JsValue::UNDEFINED,
-        marker(),
-    )
-    .unwrap();
+    let s = build("sorted", serializer, None, JsValue::UNDEFINED).unwrap();
     let err = s.add(ID, js("x"), Some(1.0), 0.0).err().unwrap();
     assert_eq!(prop(&err, "name"), js("SerializerError"));
     assert_eq!(prop(&prop(&err, "cause"), "message"), js("nope"));
     let bad = js_sys::eval("({ dumps: () => 42, loads: (s) => s })").unwrap();
-    let s = WasmSet::new(
-        "sorted",
-        "jobs".into(),
-        bad,
-        None,
-        Function::new_no_args(""),
-        JsValue::UNDEFINED,
-        marker(),
-    )
-    .unwrap();
+    let s = build("sorted", bad, None, JsValue::UNDEFINED).unwrap();
     assert_eq!(
         prop(&s.has(ID, js("x")).err().unwrap(), "name"),
         js("SerializerError")
@@ -253,14 +244,11 @@ fn a_throwing_serializer_throws_before_any_command() {
 #[wasm_bindgen_test]
 fn nan_scores_are_rejected_and_explicit_zero_is_kept() {
     let scorer: Function = js_sys::eval("(item) => item.length").unwrap().into();
-    let s = WasmSet::new(
+    let s = build(
         "sorted",
-        "jobs".into(),
         string_serializer(),
         Some(scorer),
-        Function::new_no_args(""),
         JsValue::UNDEFINED,
-        marker(),
     )
     .unwrap();
     assert_eq!(
@@ -282,14 +270,11 @@ fn nan_scores_are_rejected_and_explicit_zero_is_kept() {
     let throwing: Function = js_sys::eval("() => { throw new Error('scorer broke') }")
         .unwrap()
         .into();
-    let s = WasmSet::new(
+    let s = build(
         "sorted",
-        "jobs".into(),
         string_serializer(),
         Some(throwing),
-        Function::new_no_args(""),
         JsValue::UNDEFINED,
-        marker(),
     )
     .unwrap();
     let err = s.add(ID, js("x"), None, 0.0).err().unwrap();
@@ -364,16 +349,7 @@ fn a_scheduled_pop_sleeps_while_the_originals_lock_is_held() {
     assert_eq!(&sent[0][2..5], ["2", "jobs", "jobs__lock"]);
     assert!(sent[1][0].starts_with("sleep "), "{sent:?}");
     let options = js_sys::eval("({ originalLock: false })").unwrap();
-    let s = WasmSet::new(
-        "scheduled",
-        "jobs".into(),
-        string_serializer(),
-        None,
-        Function::new_no_args(""),
-        options,
-        marker(),
-    )
-    .unwrap();
+    let s = build("scheduled", string_serializer(), None, options).unwrap();
     let (sent, _) = drive(&s, s.pop(ID, 100.0), vec![Array::new().into()]);
     assert_eq!(&sent[0][2..4], ["1", "jobs"]);
 }
@@ -381,16 +357,7 @@ fn a_scheduled_pop_sleeps_while_the_originals_lock_is_held() {
 #[wasm_bindgen_test]
 fn a_lock_timeout_is_a_lock_timeout_error_and_bad_options_are_refused() {
     let options = js_sys::eval("({ lockTimeout: 0 })").unwrap();
-    let s = WasmSet::new(
-        "scheduled",
-        "jobs".into(),
-        string_serializer(),
-        None,
-        Function::new_no_args(""),
-        options,
-        marker(),
-    )
-    .unwrap();
+    let s = build("scheduled", string_serializer(), None, options).unwrap();
     let (_, out) = drive(&s, s.take(ID, 5.0, 100.0), vec![js("200.5")]);
     let err = out.unwrap_err();
     assert_eq!(prop(&err, "name"), js("LockTimeout"));
@@ -400,14 +367,11 @@ fn a_lock_timeout_is_a_lock_timeout_error_and_bad_options_are_refused() {
         "({ lockTimeout: 'x' })",
         "({ originalLock: 3 })",
     ] {
-        let result = WasmSet::new(
+        let result = build(
             "scheduled",
-            "jobs".into(),
             string_serializer(),
             None,
-            Function::new_no_args(""),
             js_sys::eval(bad).unwrap(),
-            marker(),
         );
         assert!(result.is_err(), "{bad}");
     }
