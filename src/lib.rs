@@ -9,7 +9,7 @@
 //! # fn main() -> redset::Result<()> {
 //! let client = redis::Client::open("redis://127.0.0.1/").unwrap();
 //! let mut jobs = redset::SortedSet::new(client.get_connection().unwrap(), "jobs");
-//! jobs.add_with_score(&"resize-42".to_string(), 1.0)?;
+//! jobs.add_with_score("resize-42", 1.0)?;
 //! assert_eq!(jobs.pop()?, Some("resize-42".to_string()));
 //! # Ok(()) }
 //! ```
@@ -18,8 +18,8 @@
 pub mod core;
 
 pub use crate::core::{
-    Backoff, Bytes, DeadLetter, Error, FnSerializer, Json, Lease, Recovered, Result, Retried,
-    Serializer, Stats, Text, Utf8,
+    Backoff, Bytes, DeadLetter, Dumps, Error, FnSerializer, Json, Lease, Recovered, Result,
+    Retried, Serializer, Stats, Text, Utf8,
 };
 
 #[cfg(feature = "native")]

@@ -461,3 +461,22 @@ fn scheduled_pop_honours_the_original_redsets_lock() {
         let _: () = admin.del("retries__lock").unwrap();
     });
 }
+
+#[test]
+fn methods_that_take_an_item_accept_what_it_borrows_as() {
+    let server = RedisServer::start();
+    let mut words = SortedSet::new(server.conn(), "words").scorer(|w: &String| w.len() as f64);
+    assert_eq!(words.add("four").unwrap(), 4.0); // a &str, scored through the String scorer
+    assert_eq!(words.add(&s("three")).unwrap(), 5.0);
+    assert_eq!(words.add_with_score("x", 0.5).unwrap(), 0.5);
+    assert_eq!(words.score("four").unwrap(), Some(4.0));
+    assert!(words.contains("three").unwrap());
+    assert!(words.discard("x").unwrap());
+    let mut raw = SortedSet::new(server.conn(), "raw").serializer(Bytes);
+    raw.add(&b"\xff\x00"[..]).unwrap();
+    raw.add(&vec![1u8, 2]).unwrap();
+    assert!(raw.contains(&[1u8, 2][..]).unwrap());
+    let mut numbers = SortedSet::new(server.conn(), "numbers").serializer(Text::<u32>::new());
+    numbers.add(&7).unwrap(); // an integer literal takes the item's type
+    assert_eq!(numbers.pop().unwrap(), Some(7));
+}

@@ -32,7 +32,7 @@ pub use operation::{too_many_steps, Map, Operation, Step, MAX_STEPS};
 pub use original_lock::{original_lock_key, DEFAULT_LOCK_TIMEOUT};
 pub use reply::Reply;
 pub use script::{Script, POP_DUE};
-pub use serializer::{Bytes, FnSerializer, Json, Serializer, Text, Utf8};
+pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
 pub use set::{Kind, Scorer, SetCore, Undecodable, UndecodableHook};
 
 #[cfg(test)]

@@ -26,6 +26,53 @@ pub trait Serializer {
     fn loads(&self, bytes: &[u8]) -> Result<Self::Item, BoxError>;
 }
 
+/// What the methods that take an item accept: the item itself, or for the built-in
+/// serializers what it borrows as — `&str` for a [`Utf8`] set of `String`s, `&[u8]`
+/// for a [`Bytes`] set — so `set.add("job-1")` works as well as
+/// `set.add(&"job-1".to_string())`. Every [`Serializer`] accepts its own item type.
+///
+/// ```
+/// use redset::{Dumps, Utf8};
+/// assert_eq!(Utf8.dumps_ref("job-1").unwrap(), b"job-1");
+/// assert_eq!(Utf8.dumps_ref(&"job-1".to_string()).unwrap(), b"job-1");
+/// ```
+pub trait Dumps<Q: ?Sized>: Serializer {
+    /// The member's bytes for `item`.
+    fn dumps_ref(&self, item: &Q) -> Result<Vec<u8>, BoxError>;
+    /// `scorer(item)`; the borrowed forms make the owned item for it.
+    fn score_ref(&self, item: &Q, scorer: &dyn Fn(&Self::Item) -> f64) -> f64;
+}
+
+impl<S: Serializer> Dumps<S::Item> for S {
+    fn dumps_ref(&self, item: &S::Item) -> Result<Vec<u8>, BoxError> {
+        self.dumps(item)
+    }
+
+    fn score_ref(&self, item: &S::Item, scorer: &dyn Fn(&S::Item) -> f64) -> f64 {
+        scorer(item)
+    }
+}
+
+impl Dumps<str> for Utf8 {
+    fn dumps_ref(&self, item: &str) -> Result<Vec<u8>, BoxError> {
+        Ok(item.as_bytes().to_vec())
+    }
+
+    fn score_ref(&self, item: &str, scorer: &dyn Fn(&String) -> f64) -> f64 {
+        scorer(&item.to_owned())
+    }
+}
+
+impl Dumps<[u8]> for Bytes {
+    fn dumps_ref(&self, item: &[u8]) -> Result<Vec<u8>, BoxError> {
+        Ok(item.to_vec())
+    }
+
+    fn score_ref(&self, item: &[u8], scorer: &dyn Fn(&Vec<u8>) -> f64) -> f64 {
+        scorer(&item.to_vec())
+    }
+}
+
 /// `new`, `Default`, `Clone` and `Debug` for a serializer that is only a type marker
 /// (derives would wrongly require `T: Default + Clone + Debug`).
 macro_rules! marker_serializer {

@@ -11,7 +11,7 @@ use super::operation::{Either, Exchange, Operation};
 use super::original_lock::{original_lock_key, LockAware, OriginalLock, DEFAULT_LOCK_TIMEOUT};
 use super::reply::{Decoder, Reply};
 use super::script::Call;
-use super::serializer::Serializer;
+use super::serializer::{Dumps, Serializer};
 
 /// The three kinds of set, which differ only in scoring and eligibility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,10 +291,13 @@ impl<S: Serializer> SetCore<S> {
         Arg::from(self.name())
     }
 
-    fn member(&self, item: &S::Item) -> Result<Vec<u8>> {
+    fn member<Q: ?Sized>(&self, item: &Q) -> Result<Vec<u8>>
+    where
+        S: Dumps<Q>,
+    {
         self.reader
             .serializer
-            .dumps(item)
+            .dumps_ref(item)
             .map_err(Error::Serializer)
     }
 
@@ -311,10 +314,16 @@ impl<S: Serializer> SetCore<S> {
 
     /// The score `add` uses: the explicit one (0 included), else the scorer's, else
     /// "now" for time-ordered kinds, else 0. NaN is rejected; ±inf are valid.
-    pub fn resolve_score(&self, item: &S::Item, score: Option<f64>, now: f64) -> Result<f64> {
+    pub fn resolve_score<Q: ?Sized>(&self, item: &Q, score: Option<f64>, now: f64) -> Result<f64>
+    where
+        S: Dumps<Q>,
+    {
         let (score, source) = match (score, &self.scorer, self.kind) {
             (Some(score), _, _) => (score, "score"),
-            (None, Some(scorer), _) => (scorer(item), "scorer's score"),
+            (None, Some(scorer), _) => (
+                self.reader.serializer.score_ref(item, &**scorer),
+                "scorer's score",
+            ),
             (None, None, Kind::Sorted) => (0.0, "default score"),
             (None, None, Kind::TimeSorted | Kind::Scheduled) => (now, "clock's time"),
         };
@@ -329,12 +338,15 @@ impl<S: Serializer> SetCore<S> {
 
     /// `ZADD`: adds the item or updates its score; yields the score used.
     /// Serializer errors and NaN scores fail here, before anything is sent.
-    pub fn add(
+    pub fn add<Q: ?Sized>(
         &self,
-        item: &S::Item,
+        item: &Q,
         score: Option<f64>,
         now: f64,
-    ) -> Result<impl Operation<Output = f64>> {
+    ) -> Result<impl Operation<Output = f64>>
+    where
+        S: Dumps<Q>,
+    {
         let score = self.resolve_score(item, score, now)?;
         let cmd = Command::new("ZADD")
             .arg(self.key())
@@ -447,7 +459,10 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// `ZSCORE`: the item's score, or `None` if it is not in the set.
-    pub fn score(&self, item: &S::Item) -> Result<impl Operation<Output = Option<f64>>> {
+    pub fn score<Q: ?Sized>(&self, item: &Q) -> Result<impl Operation<Output = Option<f64>>>
+    where
+        S: Dumps<Q>,
+    {
         let cmd = Command::new("ZSCORE")
             .arg(self.key())
             .arg(self.member(item)?);
@@ -455,7 +470,10 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// Whether the item is in the set (eligible or not).
-    pub fn contains(&self, item: &S::Item) -> Result<impl Operation<Output = bool>> {
+    pub fn contains<Q: ?Sized>(&self, item: &Q) -> Result<impl Operation<Output = bool>>
+    where
+        S: Dumps<Q>,
+    {
         Ok(self.score(item)?.map(|score| score.is_some()))
     }
 
@@ -480,7 +498,10 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// `ZREM`: removes the item; true if it was there.
-    pub fn discard(&self, item: &S::Item) -> Result<impl Operation<Output = bool>> {
+    pub fn discard<Q: ?Sized>(&self, item: &Q) -> Result<impl Operation<Output = bool>>
+    where
+        S: Dumps<Q>,
+    {
         let cmd = Command::new("ZREM").arg(self.key()).arg(self.member(item)?);
         Ok(self.command(cmd, |d, reply| d.flag(reply)))
     }

@@ -9,7 +9,7 @@
 //! let client = redis::Client::open("redis://127.0.0.1/").unwrap();
 //! let conn = client.get_multiplexed_async_connection().await.unwrap();
 //! let jobs = redset::aio::SortedSet::new(conn, "jobs");
-//! jobs.add(&"job-1".to_string()).await?;
+//! jobs.add("job-1").await?;
 //! let job = jobs.pop().await?;
 //! # Ok(()) }
 //! ```
@@ -17,7 +17,7 @@
 use redis::aio::ConnectionLike;
 
 use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{too_many_steps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
+use crate::core::{too_many_steps, Dumps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
 
 /// An async transport: a cloneable handle to an async connection.
 #[derive(Debug, Clone)]
@@ -75,12 +75,18 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
 
     /// Adds the item (or updates its score) with the scorer's score; returns it.
     /// See [`SortedSet::add`](crate::SortedSet::add).
-    pub async fn add(&self, item: &S::Item) -> Result<f64> {
+    pub async fn add<Q: ?Sized>(&self, item: &Q) -> Result<f64>
+    where
+        S: Dumps<Q>,
+    {
         self.run(self.core.add(item, None, unix_now())?).await
     }
 
     /// Adds the item with this score, 0 included; returns it. NaN is rejected.
-    pub async fn add_with_score(&self, item: &S::Item, score: f64) -> Result<f64> {
+    pub async fn add_with_score<Q: ?Sized>(&self, item: &Q, score: f64) -> Result<f64>
+    where
+        S: Dumps<Q>,
+    {
         self.run(self.core.add(item, Some(score), unix_now())?)
             .await
     }
@@ -112,12 +118,18 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
     }
 
     /// The item's score, or `None` if it is not in the set.
-    pub async fn score(&self, item: &S::Item) -> Result<Option<f64>> {
+    pub async fn score<Q: ?Sized>(&self, item: &Q) -> Result<Option<f64>>
+    where
+        S: Dumps<Q>,
+    {
         self.run(self.core.score(item)?).await
     }
 
     /// Whether the item is in the set (due or not).
-    pub async fn contains(&self, item: &S::Item) -> Result<bool> {
+    pub async fn contains<Q: ?Sized>(&self, item: &Q) -> Result<bool>
+    where
+        S: Dumps<Q>,
+    {
         self.run(self.core.contains(item)?).await
     }
 
@@ -137,7 +149,10 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
     }
 
     /// Removes the item; true if it was there.
-    pub async fn discard(&self, item: &S::Item) -> Result<bool> {
+    pub async fn discard<Q: ?Sized>(&self, item: &Q) -> Result<bool>
+    where
+        S: Dumps<Q>,
+    {
         self.run(self.core.discard(item)?).await
     }
 }

@@ -3,7 +3,7 @@
 use redis::ConnectionLike;
 
 use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{too_many_steps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
+use crate::core::{too_many_steps, Dumps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
 
 /// A blocking transport: the connection a synchronous set sends its commands on.
 #[derive(Debug)]
@@ -63,10 +63,13 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
     ///
     /// ```no_run
     /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
-    /// let score = jobs.add(&"job-1".to_string())?;
+    /// let score = jobs.add("job-1")?; // or &String::from("job-1")
     /// # Ok::<(), redset::Error>(())
     /// ```
-    pub fn add(&mut self, item: &S::Item) -> Result<f64> {
+    pub fn add<Q: ?Sized>(&mut self, item: &Q) -> Result<f64>
+    where
+        S: Dumps<Q>,
+    {
         Self::run(
             &mut self.transport.0,
             self.core.add(item, None, unix_now())?,
@@ -78,10 +81,13 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
     ///
     /// ```no_run
     /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
-    /// assert_eq!(jobs.add_with_score(&"urgent".to_string(), -1.0)?, -1.0);
+    /// assert_eq!(jobs.add_with_score("urgent", -1.0)?, -1.0);
     /// # Ok::<(), redset::Error>(())
     /// ```
-    pub fn add_with_score(&mut self, item: &S::Item, score: f64) -> Result<f64> {
+    pub fn add_with_score<Q: ?Sized>(&mut self, item: &Q, score: f64) -> Result<f64>
+    where
+        S: Dumps<Q>,
+    {
         Self::run(
             &mut self.transport.0,
             self.core.add(item, Some(score), unix_now())?,
@@ -157,10 +163,13 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
     ///
     /// ```no_run
     /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
-    /// let score = jobs.score(&"job-1".to_string())?;
+    /// let score = jobs.score("job-1")?;
     /// # Ok::<(), redset::Error>(())
     /// ```
-    pub fn score(&mut self, item: &S::Item) -> Result<Option<f64>> {
+    pub fn score<Q: ?Sized>(&mut self, item: &Q) -> Result<Option<f64>>
+    where
+        S: Dumps<Q>,
+    {
         Self::run(&mut self.transport.0, self.core.score(item)?)
     }
 
@@ -168,10 +177,13 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
     ///
     /// ```no_run
     /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
-    /// let queued = jobs.contains(&"job-1".to_string())?;
+    /// let queued = jobs.contains("job-1")?;
     /// # Ok::<(), redset::Error>(())
     /// ```
-    pub fn contains(&mut self, item: &S::Item) -> Result<bool> {
+    pub fn contains<Q: ?Sized>(&mut self, item: &Q) -> Result<bool>
+    where
+        S: Dumps<Q>,
+    {
         Self::run(&mut self.transport.0, self.core.contains(item)?)
     }
 
@@ -212,10 +224,13 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
     ///
     /// ```no_run
     /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
-    /// let removed = jobs.discard(&"job-1".to_string())?;
+    /// let removed = jobs.discard("job-1")?;
     /// # Ok::<(), redset::Error>(())
     /// ```
-    pub fn discard(&mut self, item: &S::Item) -> Result<bool> {
+    pub fn discard<Q: ?Sized>(&mut self, item: &Q) -> Result<bool>
+    where
+        S: Dumps<Q>,
+    {
         Self::run(&mut self.transport.0, self.core.discard(item)?)
     }
 }
