@@ -89,6 +89,14 @@ export class SortedSet<T = string> {
   readonly name: string;
   /** Adds the item or updates its score; resolves to the score used. */
   add(item: T, score?: number | null): Promise<number>;
+  /**
+   * Adds many items, one round trip per 5000; resolves to how many were added (or
+   * changed, with `changed`). A NaN or a throwing serializer rejects the whole batch.
+   */
+  addMany(
+    items: T[],
+    options?: { scores?: Array<number | null>; condition?: 'nx' | 'xx' | 'gt' | 'lt'; changed?: boolean },
+  ): Promise<number>;
   /** Removes the next eligible item; null if it failed to deserialize; rejects with KeyError if none. */
   pop(): Promise<T | null>;
   /** Removes at most `count` eligible items, in score order; `[]` for a count below 1. */

@@ -273,6 +273,19 @@ class SortedSet {
     return this[invoke]((core, id) => core.add(id, item, score ?? undefined, now()));
   }
 
+  /**
+   * Adds many items in one round trip per 5000: `options.scores` gives each item's
+   * score (null: the scorer's), `options.condition` is 'nx' (only new), 'xx' (only
+   * existing), 'gt' or 'lt', `options.changed` counts changed scores too. Resolves to
+   * how many were added (or changed). A NaN score or a throwing serializer rejects the
+   * whole batch before anything is sent.
+   */
+  addMany(items, { scores, condition, changed } = {}) {
+    if (!Array.isArray(items)) return Promise.reject(new TypeError('addMany(items) takes an array'));
+    const options = { condition: condition ?? undefined, changed: changed ?? undefined };
+    return this[invoke]((core, id) => core.addMany(id, items, scores ?? undefined, options, now()));
+  }
+
   /** Removes and resolves to the next eligible item (null if it failed to deserialize); rejects with KeyError when there is none. */
   pop() {
     return this[invoke](POP);

@@ -480,3 +480,83 @@ fn methods_that_take_an_item_accept_what_it_borrows_as() {
     numbers.add(&7).unwrap(); // an integer literal takes the item's type
     assert_eq!(numbers.pop().unwrap(), Some(7));
 }
+
+#[test]
+fn add_many_adds_in_chunks_with_conditions_and_rejects_a_bad_batch_whole() {
+    use redset::core::{AddCondition, AddOptions};
+    let server = RedisServer::start();
+    let mut words = SortedSet::new(server.conn(), "words").scorer(|w: &String| w.len() as f64);
+    assert_eq!(words.add_many(["a", "bbb", "cc"]).unwrap(), 3);
+    assert_eq!(words.take(3).unwrap(), ["a", "cc", "bbb"]);
+    let many: Vec<String> = (0..12_345).map(|i| i.to_string()).collect();
+    assert_eq!(words.add_many(&many).unwrap(), 12_345, "three chunks");
+    assert_eq!(words.len().unwrap(), 12_345);
+    words.clear().unwrap();
+
+    let mut set = SortedSet::new(server.conn(), "scored");
+    let with = |condition, count_changed| AddOptions {
+        condition,
+        count_changed,
+    };
+    set.add_many_with([("a", Some(5.0)), ("b", Some(5.0))], AddOptions::default())
+        .unwrap();
+    let only_new = with(Some(AddCondition::OnlyNew), false);
+    assert_eq!(
+        set.add_many_with([("a", Some(1.0)), ("c", Some(1.0))], only_new)
+            .unwrap(),
+        1
+    );
+    assert_eq!(set.score("a").unwrap(), Some(5.0));
+    let only_existing = with(Some(AddCondition::OnlyExisting), true);
+    assert_eq!(
+        set.add_many_with([("a", Some(2.0)), ("d", Some(2.0))], only_existing)
+            .unwrap(),
+        1
+    );
+    assert!(!set.contains("d").unwrap());
+    let greater = with(Some(AddCondition::Greater), true);
+    assert_eq!(
+        set.add_many_with([("a", Some(1.0)), ("b", Some(9.0))], greater)
+            .unwrap(),
+        1
+    );
+    let less = with(Some(AddCondition::Less), true);
+    assert_eq!(
+        set.add_many_with([("b", Some(0.5)), ("c", Some(7.0))], less)
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        (
+            set.score("a").unwrap(),
+            set.score("b").unwrap(),
+            set.score("c").unwrap()
+        ),
+        (Some(2.0), Some(0.5), Some(1.0))
+    );
+    // A NaN anywhere: nothing at all is sent.
+    let err = set
+        .add_many_with(
+            [("x", Some(1.0)), ("y", Some(f64::NAN))],
+            AddOptions::default(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    assert!(!set.contains("x").unwrap());
+    // A serializer that fails on one item: nothing at all is sent.
+    let picky = redset::FnSerializer::new(
+        |s: &String| {
+            if s == "bad" {
+                Err("no".into())
+            } else {
+                Ok(s.clone().into_bytes())
+            }
+        },
+        |b: &[u8]| Ok(String::from_utf8(b.to_vec())?),
+    );
+    let mut picky = SortedSet::new(server.conn(), "picky").serializer(picky);
+    let err = picky.add_many(&[s("ok"), s("bad")]).unwrap_err();
+    assert!(matches!(err, Error::Serializer(_)), "{err}");
+    assert_eq!(picky.len().unwrap(), 0);
+    assert_eq!(picky.add_many(Vec::<&String>::new()).unwrap(), 0);
+}

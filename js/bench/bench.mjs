@@ -175,7 +175,9 @@ const [take100, claim100] = [perSecond(takeUs, batches), perSecond(claimManyUs, 
 console.log(`| one at a time | ${pop1.toFixed(0)} | ${claim1.toFixed(0)} | ${(claim1 / pop1).toFixed(2)} |`);
 console.log(`| batches of 100 | ${take100.toFixed(0)} | ${claim100.toFixed(0)} | ${(claim100 / take100).toFixed(2)} |`);
 
-const { Queue, Worker } = require('bullmq');
+// Installed by ./run into target/bench-node, outside js/ (see need_bullmq in ./run).
+const requireBench = createRequire(fileURLToPath(new URL('../../target/bench-node/package.json', import.meta.url)));
+const { Queue, Worker } = requireBench('bullmq');
 async function bullmqJobsPerSecond(jobs) {
   const connection = { path: socket, maxRetriesPerRequest: null };
   const queue = new Queue('bench-bullmq', { connection });
@@ -211,7 +213,7 @@ for (let round = 0; round < Math.max(3, Math.floor(ROUNDS / 3)); round++) {
   ours.push(await redsetJobsPerSecond(OPS));
 }
 const [bullRate, ourRate] = [median(bull), median(ours)];
-console.log(`\n### Node: BullMQ ${require('bullmq/package.json').version} worker (concurrency 1) vs claim(1) + ack (jobs/s, ${OPS} no-op jobs, median of ${bull.length} alternating runs; ≥ 2.5× is the target)\n`);
+console.log(`\n### Node: BullMQ ${requireBench('bullmq/package.json').version} worker (concurrency 1) vs claim(1) + ack (jobs/s, ${OPS} no-op jobs, median of ${bull.length} alternating runs; ≥ 2.5× is the target)\n`);
 console.log('| BullMQ Worker | redset claim + ack | ratio |\n|---|---|---|');
 console.log(`| ${bullRate.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / bullRate).toFixed(2)} |`);
 

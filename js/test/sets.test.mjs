@@ -243,6 +243,35 @@ for (const { name: clientName, connect } of CLIENTS) {
       await conn.raw('DEL', lock);
     });
 
+    test('addMany: scorer or explicit scores, chunks, conditions; a bad batch sends nothing', async () => {
+      const words = new SortedSet(conn.client, key('words'), { scorer: (w) => w.length });
+      assert.equal(await words.addMany(['a', 'bbb', 'cc']), 3);
+      assert.deepEqual(await words.take(3), ['a', 'cc', 'bbb']);
+      const many = Array.from({ length: 12345 }, (_, i) => String(i));
+      assert.equal(await words.addMany(many), 12345);
+      assert.equal(await words.len(), 12345);
+      const set = new SortedSet(conn.client, key('scored'));
+      await set.addMany(['a', 'b'], { scores: [5, 5] });
+      assert.equal(await set.addMany(['a', 'c'], { scores: [1, 1], condition: 'nx' }), 1);
+      assert.equal(await set.score('a'), 5);
+      assert.equal(await set.addMany(['a', 'd'], { scores: [2, 2], condition: 'xx', changed: true }), 1);
+      assert.equal(await set.has('d'), false);
+      assert.equal(await set.addMany(['a', 'b'], { scores: [1, 9], condition: 'gt', changed: true }), 1);
+      assert.equal(await set.addMany(['b', 'c'], { scores: [0.5, 7], condition: 'lt', changed: true }), 1);
+      assert.deepEqual([await set.score('a'), await set.score('b'), await set.score('c')], [2, 0.5, 1]);
+      await assert.rejects(set.addMany(['x', 'y'], { scores: [1, NaN] }), RangeError);
+      assert.equal(await set.has('x'), false);
+      await assert.rejects(set.addMany(['x'], { scores: [1, 2] }), RangeError);
+      await assert.rejects(set.addMany(['x'], { condition: 'maybe' }), TypeError);
+      await assert.rejects(set.addMany('x'), TypeError);
+      const picky = new SortedSet(conn.client, key('picky'), {
+        serializer: { dumps: (s) => { if (s === 'bad') throw new Error('no'); return s; }, loads: (s) => s },
+      });
+      await assert.rejects(picky.addMany(['ok', 'bad']), SerializerError);
+      assert.equal(await picky.len(), 0);
+      assert.equal(await picky.addMany([]), 0);
+    });
+
     test('binary members from a custom serializer are stored byte for byte', async () => {
       const name = key('bin');
       const bytes = { dumps: (b) => b, loads: (m) => (typeof m === 'string' ? Buffer.from(m) : m) };

@@ -11,6 +11,7 @@
 //! script (the set and an in-flight set sharing a `{hash tag}` for Redis Cluster); and a
 //! server clock is a script variant that reads `TIME` instead of taking "now".
 
+mod batch;
 mod command;
 mod error;
 mod keys;
@@ -22,6 +23,7 @@ mod script;
 mod serializer;
 mod set;
 
+pub use batch::{AddCondition, AddMany, AddOptions, ADD_MANY_CHUNK};
 pub use command::{Arg, Command};
 pub use error::{BoxError, Error, Result};
 pub use keys::{companion_key, hash_slot};

@@ -249,6 +249,10 @@ impl<S: Serializer> SetCore<S> {
         self.lease_policy
     }
 
+    pub(crate) fn serializer(&self) -> &S {
+        &self.reader.serializer
+    }
+
     pub(crate) fn reader(&self) -> Reader<S> {
         self.reader.clone()
     }

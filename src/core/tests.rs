@@ -799,3 +799,38 @@ fn dead_letters_read_their_records_even_malformed_ones() {
     );
     assert_eq!(dead[1].reason, "");
 }
+
+#[test]
+fn add_many_sends_one_zadd_per_chunk_with_its_flags() {
+    let set = sorted();
+    let items: Vec<String> = (0..ADD_MANY_CHUNK + 1).map(|i| i.to_string()).collect();
+    let options = AddOptions {
+        condition: Some(AddCondition::OnlyNew),
+        count_changed: true,
+    };
+    let op = set
+        .add_many(items.iter().map(|i| (i, Some(1.5))), options, 0.0)
+        .unwrap();
+    let (sent, out) = script(op, vec![Reply::Int(ADD_MANY_CHUNK as i64), Reply::Int(1)]);
+    assert_eq!(out.unwrap(), ADD_MANY_CHUNK as u64 + 1);
+    assert_eq!(sent.len(), 2);
+    let first: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).take(6).collect();
+    assert_eq!(first, ["ZADD", "jobs", "NX", "CH", "1.5", "0"]);
+    assert_eq!(sent[0].matches("\r\n1.5\r\n").count(), ADD_MANY_CHUNK);
+    assert_eq!(sent[1], resp(&["ZADD", "jobs", "NX", "CH", "1.5", "5000"]));
+    // Nothing to add: nothing sent.
+    let (sent, out) = script(
+        set.add_many(
+            Vec::<(&String, Option<f64>)>::new(),
+            AddOptions::default(),
+            0.0,
+        )
+        .unwrap(),
+        vec![],
+    );
+    assert!(sent.is_empty());
+    assert_eq!(out.unwrap(), 0);
+    // A NaN fails before any command exists.
+    let nan = set.add_many([("a", Some(f64::NAN))], AddOptions::default(), 0.0);
+    assert!(matches!(nan.err().unwrap(), Error::InvalidInput(_)));
+}

@@ -14,6 +14,7 @@ use crate::core::{Command, Error, Kind, Reply, Serializer, SetCore, Undecodable,
 
 #[cfg(feature = "tokio")]
 pub mod aio;
+mod batch;
 pub(crate) mod blocking;
 mod leases;
 

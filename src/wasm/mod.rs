@@ -17,6 +17,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::{too_many_steps, Error, Kind, Operation, SetCore, Step, Undecodable, MAX_STEPS};
 
+mod batch;
 mod convert;
 mod leases;
 mod options;
