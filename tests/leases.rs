@@ -354,3 +354,23 @@ fn a_priority_set_leases_items_of_any_score() {
     set.release(&leases[1]).unwrap();
     assert_eq!(set.score(&s("inf")).unwrap(), Some(f64::INFINITY));
 }
+
+#[test]
+fn clear_takes_the_leases_and_dead_letters_with_it_and_tokens_keep_growing() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs").max_deliveries(1);
+    set.add_many(["a", "b", "c"]).unwrap();
+    let held = set.claim(2, 30 * MS).unwrap();
+    set.retry(&held[1]).unwrap(); // max 1 delivery: dead
+    assert!(set.clear().unwrap());
+    sleep(60 * MS);
+    // The expired lease does not bring "a" back into the cleared set.
+    assert!(set.claim(5, Duration::from_secs(1)).unwrap().is_empty());
+    let stats = set.stats().unwrap();
+    assert_eq!((stats.waiting, stats.in_flight, stats.dead), (0, 0, 0));
+    assert!(!set.clear().unwrap());
+    set.add("a").unwrap();
+    let again = set.claim(1, Duration::from_secs(1)).unwrap().remove(0);
+    assert!(again.token > held[1].token, "no token is handed out twice");
+    assert!(set.ack(&held[0]).unwrap_err().is_lease_lost());
+}

@@ -201,12 +201,10 @@ fn run_demo() -> ExitCode {
     let url = std::env::var("REDIS_URL")
         .unwrap_or_else(|_| own.as_ref().map(OwnServer::url).unwrap_or_default());
     let mut control = connect(&url);
-    let mut del = redis::cmd("DEL");
-    del.arg(TASKS).arg(PRODUCERS_DONE);
-    for (_, key) in tasks(&url).core().companion_keys() {
-        del.arg(key);
-    }
-    let _: () = del.query(&mut control).unwrap();
+    tasks(&url)
+        .clear()
+        .expect("clear the task set and its leases");
+    let _: () = control.del(PRODUCERS_DONE).unwrap();
 
     let node = node_worker();
     let (node_producers, node_consumers) = match node {

@@ -305,6 +305,13 @@ impl<S: Serializer> SetCore<S> {
         keys
     }
 
+    /// What `clear()` deletes: the set and every companion but the fencing counter.
+    pub(crate) fn clear_keys(&self) -> Vec<Vec<u8>> {
+        let mut keys = self.lease_keys();
+        keys.remove(1 + COMPANIONS.iter().position(|c| *c == "fence").unwrap_or(3));
+        keys
+    }
+
     /// The companion keys this set uses, by role (`leases`, `lease-records`,
     /// `deliveries`, `fence`, `dead`, `dead-records`).
     ///

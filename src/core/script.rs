@@ -48,6 +48,10 @@ impl Script {
 pub static POP_DUE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/pop_due.lua")));
 
+/// Deletes a set and the companion keys it is given, atomically: `clear()`.
+pub static CLEAR: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("scripts/clear.lua")));
+
 /// One logical request: a plain command, or a script call that is first sent as
 /// `EVALSHA` and, if the server answers `NOSCRIPT` (restarted, flushed, failed over),
 /// once more as `EVAL`, which also caches the script for the next call.

@@ -10,7 +10,7 @@ use super::lease::LeasePolicy;
 use super::operation::{Either, Exchange, Operation};
 use super::original_lock::{original_lock_key, LockAware, OriginalLock, DEFAULT_LOCK_TIMEOUT};
 use super::reply::{Decoder, Reply};
-use super::script::Call;
+use super::script::{Call, CLEAR};
 use super::serializer::{Dumps, Serializer};
 
 /// The three kinds of set, which differ only in scoring and eligibility.
@@ -494,10 +494,13 @@ impl<S: Serializer> SetCore<S> {
         self.command(cmd, |d, reply| d.count(reply))
     }
 
-    /// `DEL`: empties the set; true if it existed.
+    /// Empties the set: deletes it with its leases, delivery counts and dead letters
+    /// (not its fencing-token counter), in one script; true if the set existed. As the
+    /// original's `DEL`, it deletes a key of another type too.
     pub fn clear(&self) -> impl Operation<Output = bool> {
-        self.command(Command::new("DEL").arg(self.key()), |d, reply| {
-            d.flag(reply)
+        let keys = self.clear_keys();
+        Exchange::new(Call::script(&CLEAR, keys, Vec::new()), |reply| {
+            Decoder { command: "EVALSHA" }.flag(reply)
         })
     }
 

@@ -114,10 +114,6 @@ fn golden_commands() {
             vec!["ZCARD", "jobs"],
         ),
         (
-            script(set.clear(), vec![Reply::Int(0)]).0,
-            vec!["DEL", "jobs"],
-        ),
-        (
             script(set.discard(&item).unwrap(), vec![Reply::Int(0)]).0,
             vec!["ZREM", "jobs", "a"],
         ),
@@ -833,4 +829,16 @@ fn add_many_sends_one_zadd_per_chunk_with_its_flags() {
     // A NaN fails before any command exists.
     let nan = set.add_many([("a", Some(f64::NAN))], AddOptions::default(), 0.0);
     assert!(matches!(nan.err().unwrap(), Error::InvalidInput(_)));
+}
+
+#[test]
+fn clear_deletes_the_set_and_its_companions_but_not_the_fence() {
+    let (sent, out) = script(sorted().clear(), vec![Reply::Int(1)]);
+    assert!(out.unwrap());
+    let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
+    let mut expected = vec!["EVALSHA", args[1], "6"];
+    expected.extend(lease_keys().into_iter().filter(|k| !k.ends_with(":fence")));
+    assert_eq!(args, expected);
+    let (_, out) = script(sorted().clear(), vec![Reply::Int(0)]);
+    assert!(!out.unwrap());
 }
