@@ -14,7 +14,8 @@ export async function startRedis() {
   const dir = mkdtempSync(join(tmpdir(), 'redset-js-'));
   const socket = join(dir, 'redis.sock');
   const log = join(dir, 'redis.log');
-  const child = spawn('redis-server', ['--port', '0', '--save', '', '--appendonly', 'no',
+  // REDSET_SERVER names another server binary (./run test runs the suites on Valkey).
+  const child = spawn(process.env.REDSET_SERVER ?? 'redis-server', ['--port', '0', '--save', '', '--appendonly', 'no',
     '--unixsocket', socket, '--dir', dir, '--logfile', log], { stdio: 'ignore' });
   const Redis = require('ioredis');
   for (let i = 0; i < 500; i++) {

@@ -1,5 +1,6 @@
 //! A real `redis-server` for integration tests: started from PATH on a unix socket in
-//! a temp dir, with persistence off, and killed on drop.
+//! a temp dir, with persistence off, and killed on drop. `REDSET_SERVER` names another
+//! server binary to run instead (`./run test` runs the suites on Valkey with it).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -29,7 +30,8 @@ impl RedisServer {
         } else {
             &["--appendonly", "no"]
         };
-        Command::new("redis-server")
+        let binary = std::env::var("REDSET_SERVER").unwrap_or_else(|_| "redis-server".into());
+        Command::new(binary)
             .args(["--port", "0", "--save", ""])
             .args(persistence)
             .arg("--unixsocket")
