@@ -374,3 +374,14 @@ fn clear_takes_the_leases_and_dead_letters_with_it_and_tokens_keep_growing() {
     assert!(again.token > held[1].token, "no token is handed out twice");
     assert!(set.ack(&held[0]).unwrap_err().is_lease_lost());
 }
+
+#[test]
+fn a_claim_of_usize_max_items_claims_them_all() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    set.add_many(["a", "b"]).unwrap();
+    assert_eq!(
+        set.claim(usize::MAX, Duration::from_secs(1)).unwrap().len(),
+        2
+    );
+}

@@ -560,3 +560,16 @@ fn add_many_adds_in_chunks_with_conditions_and_rejects_a_bad_batch_whole() {
     assert_eq!(picky.len().unwrap(), 0);
     assert_eq!(picky.add_many(Vec::<&String>::new()).unwrap(), 0);
 }
+
+#[test]
+fn extreme_positions_are_empty_not_a_panic_nor_out_of_range() {
+    each_protocol(|_, conn| {
+        let mut set = SortedSet::new(conn, "edge");
+        set.add("a").unwrap();
+        for position in [usize::MAX, usize::MAX - 1, i64::MAX as usize, 1] {
+            let err = set.peek_at(position).unwrap_err();
+            assert!(err.is_empty(), "{position}: {err}");
+        }
+        assert_eq!(set.take(usize::MAX).unwrap(), ["a"]);
+    });
+}

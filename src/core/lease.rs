@@ -369,7 +369,8 @@ impl<S: Serializer> SetCore<S> {
             script: &CLAIM,
             keys: self.lease_keys(),
             args: vec![
-                Arg::from(count).0,
+                // More than Redis parses (i64::MAX) is as good as "all of them".
+                Arg::from(count.min(i64::MAX as usize)).0,
                 Arg::from(duration_ms(lease)).0,
                 Arg::from(self.lease_policy().max_deliveries as usize).0,
                 Arg::from(RECOVER_PER_CLAIM).0,

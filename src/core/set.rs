@@ -368,6 +368,8 @@ impl<S: Serializer> SetCore<S> {
         now: f64,
         decode: F,
     ) -> impl Operation<Output = T> {
+        // More than Redis parses (i64::MAX) is as good as "all of them".
+        let count = count.min(i64::MAX as usize);
         match (count, self.kind) {
             (0, _) => Either::Left(Exchange::new(Call::Known(Reply::Array(Vec::new())), decode)),
             (_, Kind::Scheduled) => Either::Right(LockAware::pop_due(
@@ -422,7 +424,13 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// The eligible members from `position` on, without removing them; with scores.
+    /// Positions past what Redis parses (`i64::MAX`) are clamped to it: nothing is there
+    /// either way, and the answer stays "empty" rather than "out of range".
     fn range(&self, position: usize, count: usize, with_scores: bool, now: f64) -> Command {
+        const LAST: usize = i64::MAX as usize;
+        let end = position.saturating_add(count.saturating_sub(1)).min(LAST);
+        let position = position.min(LAST);
+        let count = count.min(LAST);
         let cmd = match self.kind {
             Kind::Scheduled => Command::new("ZRANGEBYSCORE")
                 .arg(self.key())
@@ -431,7 +439,7 @@ impl<S: Serializer> SetCore<S> {
             _ => Command::new("ZRANGE")
                 .arg(self.key())
                 .arg(position)
-                .arg(position + count - 1),
+                .arg(end),
         };
         let cmd = if with_scores {
             cmd.arg("WITHSCORES")

@@ -842,3 +842,16 @@ fn clear_deletes_the_set_and_its_companions_but_not_the_fence() {
     let (_, out) = script(sorted().clear(), vec![Reply::Int(0)]);
     assert!(!out.unwrap());
 }
+
+#[test]
+fn extreme_positions_and_counts_are_no_panic() {
+    for set in [sorted(), scheduled()] {
+        for position in [usize::MAX, usize::MAX - 1, 0] {
+            let (sent, out) = script(set.peek(position, 1.0), vec![Reply::Array(vec![])]);
+            assert_eq!(sent.len(), 1);
+            assert!(out.unwrap_err().is_empty());
+        }
+        let (_, out) = script(set.take(usize::MAX, 1.0), vec![Reply::Array(vec![])]);
+        assert!(out.unwrap().is_empty());
+    }
+}
