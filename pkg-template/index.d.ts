@@ -35,6 +35,8 @@ export interface SetOptions<T> {
   originalLock?: boolean;
   /** ScheduledSet: seconds a pop waits for that lock before rejecting with LockTimeout (default 10; 0 = one try). */
   lockTimeout?: number;
+  /** ms to wait for each reply; past it the operation rejects with TimeoutError (default: no limit). */
+  timeout?: number;
   /** Leases: after this many deliveries a failed or expired item goes to the dead letters (default 5). */
   maxDeliveries?: number;
   /** Leases: the delay of `retry` without one, exponential with jitter: `min(cap, base × 2^(n−1))`, drawn from its upper half (ms; default 1000 and 300000). */
@@ -177,6 +179,13 @@ export class LeaseLost extends RedsetError {
   set: string;
   /** The fencing tokens of the leases not held. */
   tokens: number[];
+}
+/** No reply within the set's `timeout`. */
+export class TimeoutError extends RedsetError {
+  /** The command that got no reply. */
+  command: string;
+  /** Whether it may still change the set when the server gets to it (false for reads). */
+  mayHaveTakenEffect: boolean;
 }
 /** A scheduled pop waited `lockTimeout` for the original redset's lock and gave up; nothing was taken. */
 export class LockTimeout extends RedsetError {

@@ -33,8 +33,13 @@ class LockTimeout extends RedsetError {}
  * leases concerned; nothing was changed for them.
  */
 class LeaseLost extends RedsetError {}
+/**
+ * No reply within the set's `timeout`. `mayHaveTakenEffect` says whether the command
+ * sent could still change the set when the server gets to it (false only for reads).
+ */
+class TimeoutError extends RedsetError {}
 
-const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, SerializerError, LockTimeout, LeaseLost, RangeError, TypeError };
+const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, SerializerError, LockTimeout, LeaseLost, TimeoutError, RangeError, TypeError };
 const ERROR_FIELDS = ['set', 'position', 'code', 'serverMessage', 'lock', 'tokens'];
 
 function rethrow(err) {
@@ -164,6 +169,29 @@ function feed(core, id, reply) {
   return core.feedBulks(id, Buffer.concat(parts, total), lengths, width);
 }
 
+// Commands redset sends that only read: a timed-out one changed nothing.
+const READS = new Set(['ZCARD', 'ZCOUNT', 'ZRANGE', 'ZRANGEBYSCORE', 'ZSCORE']);
+
+/** Waits for `reply` at most `ms`; past that, rejects with a TimeoutError about `args`. */
+function withTimeout(reply, ms, args) {
+  if (!(ms > 0)) return reply;
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const command = String(args[0]);
+      const mayHaveTakenEffect = !READS.has(command);
+      const err = new TimeoutError(
+        `no reply to ${command} within ${ms} ms` +
+          (mayHaveTakenEffect ? '; it may still take effect' : '; it changes nothing'),
+      );
+      err.command = command;
+      err.mayHaveTakenEffect = mayHaveTakenEffect;
+      reject(err);
+    }, ms);
+  });
+  return Promise.race([reply, expired]).finally(() => clearTimeout(timer));
+}
+
 function connectionError(err) {
   const message = err instanceof Error ? err.message : String(err);
   return new ConnectionError(`execute failed: ${message}`, { cause: err });
@@ -205,17 +233,24 @@ class SortedSet {
   static kind = 'sorted';
   #core;
   #send;
+  #timeout;
   // Slots of the core's operations: ids free for reuse, and the next new one.
   #freeIds = [];
   #nextId = 0;
 
   /**
-   * `options`: `scorer`, `serializer`, `logger`; for a ScheduledSet also `originalLock`
+   * `options`: `scorer`, `serializer`, `logger`; `timeout` (ms: an operation whose
+   * client gives no reply in time rejects with TimeoutError; default none);
+   * `maxDeliveries` and `backoff` for leases; for a ScheduledSet also `originalLock`
    * (honour the original Python redset's lock; default true, false on a Cluster client)
    * and `lockTimeout` (seconds to wait for it, default 10).
    */
-  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff } = {}) {
+  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
+    if (timeout != null && !(typeof timeout === 'number' && timeout >= 0)) {
+      throw new RangeError('timeout must be a number of ms >= 0');
+    }
+    this.#timeout = timeout ?? 0;
     if (scorer != null && typeof scorer !== 'function') throw new TypeError('scorer must be a function');
     const log = logger ?? ((...args) => console.warn(...args));
     this.#send = toSend(client);
@@ -247,8 +282,9 @@ class SortedSet {
         }
         let reply;
         try {
-          reply = await this.#send(next);
+          reply = await withTimeout(this.#send(next), this.#timeout, next);
         } catch (err) {
+          if (err instanceof TimeoutError) throw err;
           if (!isReplyError(err)) throw connectionError(err);
           reply = err;
         }
@@ -446,4 +482,5 @@ module.exports = {
   SerializerError,
   LockTimeout,
   LeaseLost,
+  TimeoutError,
 };

@@ -14,5 +14,6 @@ export const {
   SerializerError,
   LockTimeout,
   LeaseLost,
+  TimeoutError,
 } = redset;
 export default redset;

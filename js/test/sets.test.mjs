@@ -313,6 +313,26 @@ test('a dropped connection rejects with ConnectionError and loses nothing', asyn
   await own.stop();
 });
 
+test('a stuck execute rejects with a TimeoutError that says whether it may take effect', async () => {
+  const { TimeoutError } = await import('../../pkg/index.mjs');
+  const never = () => new Promise(() => {});
+  const set = new SortedSet(never, 'stuck', { timeout: 50 });
+  const started = Date.now();
+  const popped = await set.pop().catch((e) => e);
+  assert.ok(popped instanceof TimeoutError, String(popped));
+  assert.ok(Date.now() - started >= 45);
+  assert.equal(popped.command, 'ZPOPMIN');
+  assert.equal(popped.mayHaveTakenEffect, true);
+  const counted = await set.len().catch((e) => e);
+  assert.equal(counted.mayHaveTakenEffect, false);
+  // The set works on afterwards: the slot of the stuck operation was freed.
+  let calls = 0;
+  const late = new SortedSet(() => (++calls === 1 ? never() : 7), 'late', { timeout: 20 });
+  await assert.rejects(late.len(), TimeoutError);
+  assert.equal(await late.len(), 7);
+  assert.throws(() => new SortedSet(never, 'x', { timeout: -1 }), RangeError);
+});
+
 test('a bad client is a TypeError', () => {
   assert.throws(() => new SortedSet({}, 'x'), TypeError);
   assert.throws(() => new SortedSet(() => null, 42), TypeError);
