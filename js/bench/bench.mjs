@@ -175,6 +175,31 @@ const [take100, claim100] = [perSecond(takeUs, batches), perSecond(claimManyUs, 
 console.log(`| one at a time | ${pop1.toFixed(0)} | ${claim1.toFixed(0)} | ${(claim1 / pop1).toFixed(2)} |`);
 console.log(`| batches of 100 | ${take100.toFixed(0)} | ${claim100.toFixed(0)} | ${(claim100 / take100).toFixed(2)} |`);
 
+// Batch producers: addMany against one add per item and against raw ioredis pipelining
+// the same ZADDs (one command per item, one round trip).
+const BATCH = OPS * 10;
+const batchItems = Array.from({ length: BATCH }, (_, i) => String(i));
+const batchScores = batchItems.map((_, i) => i);
+const rates = [[], [], []];
+for (let round = 0; round < ROUNDS; round++) {
+  for (const side of [0, 1, 2].map((i) => (i + round) % 3)) {
+    await io.del(key);
+    const started = process.hrtime.bigint();
+    if (side === 0) for (let i = 0; i < BATCH; i++) await set.add(batchItems[i], i);
+    else if (side === 1) await set.addMany(batchItems, { scores: batchScores });
+    else {
+      const pipe = io.pipeline();
+      for (let i = 0; i < BATCH; i++) pipe.zadd(key, i, batchItems[i]);
+      await pipe.exec();
+    }
+    rates[side].push(BATCH / (Number(process.hrtime.bigint() - started) / 1e9));
+  }
+}
+const [oneByOne, many, piped] = rates.map(median);
+console.log(`\n### Node: batch producers (${BATCH} items, items/s, median of ${ROUNDS} rounds, ioredis)\n`);
+console.log('| add one at a time | addMany | raw pipelined ZADD | addMany / add | addMany / raw |\n|---|---|---|---|---|');
+console.log(`| ${oneByOne.toFixed(0)} | ${many.toFixed(0)} | ${piped.toFixed(0)} | ${(many / oneByOne).toFixed(1)} | ${(many / piped).toFixed(2)} |`);
+
 // Installed by ./run into target/bench-node, outside js/ (see need_bullmq in ./run).
 const requireBench = createRequire(fileURLToPath(new URL('../../target/bench-node/package.json', import.meta.url)));
 const { Queue, Worker } = requireBench('bullmq');
