@@ -102,6 +102,18 @@ impl From<usize> for Arg {
     }
 }
 
+impl From<u64> for Arg {
+    fn from(n: u64) -> Self {
+        Arg(n.to_string().into_bytes())
+    }
+}
+
+/// A position or count as Redis parses it: past `i64::MAX` (possible only with a 64-bit
+/// `usize`) it is clamped there, where nothing more can be anyway.
+pub(crate) fn redis_index(n: usize) -> u64 {
+    (n as u64).min(i64::MAX as u64)
+}
+
 /// Scores are written in Rust's shortest round-trip form, which Redis parses exactly;
 /// infinities are spelled `inf`/`-inf` as Redis expects. NaN never gets here: the core
 /// rejects it before building a command.

@@ -11,7 +11,7 @@
 use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::command::Arg;
+use super::command::{redis_index, Arg};
 use super::error::{Error, Result};
 use super::keys::companion_key;
 use super::operation::{Either, Exchange, Operation, Step};
@@ -369,8 +369,7 @@ impl<S: Serializer> SetCore<S> {
             script: &CLAIM,
             keys: self.lease_keys(),
             args: vec![
-                // More than Redis parses (i64::MAX) is as good as "all of them".
-                Arg::from(count.min(i64::MAX as usize)).0,
+                Arg::from(redis_index(count)).0,
                 Arg::from(duration_ms(lease)).0,
                 Arg::from(self.lease_policy().max_deliveries as usize).0,
                 Arg::from(RECOVER_PER_CLAIM).0,

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::command::Arg;
+use super::command::{redis_index, Arg};
 use super::error::{Error, Result};
 use super::operation::{Operation, Step};
 use super::reply::Reply;
@@ -122,7 +122,7 @@ impl<F> LockAware<F> {
         let call = TimedCall {
             script: &POP_DUE,
             keys: vec![set.as_bytes().to_vec()],
-            args: vec![Arg::from(now).0, Arg::from(count).0],
+            args: vec![Arg::from(now).0, Arg::from(redis_index(count)).0],
             now_arg: Some(0),
         };
         Self::new(set, call, lock, now, decode)

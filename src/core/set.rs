@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::command::{Arg, Command};
+use super::command::{redis_index, Arg, Command};
 use super::error::{BoxError, Error, Result};
 use super::lease::LeasePolicy;
 use super::operation::{Either, Exchange, Operation};
@@ -368,8 +368,6 @@ impl<S: Serializer> SetCore<S> {
         now: f64,
         decode: F,
     ) -> impl Operation<Output = T> {
-        // More than Redis parses (i64::MAX) is as good as "all of them".
-        let count = count.min(i64::MAX as usize);
         match (count, self.kind) {
             (0, _) => Either::Left(Exchange::new(Call::Known(Reply::Array(Vec::new())), decode)),
             (_, Kind::Scheduled) => Either::Right(LockAware::pop_due(
@@ -380,7 +378,11 @@ impl<S: Serializer> SetCore<S> {
                 decode,
             )),
             _ => Either::Left(Exchange::new(
-                Call::Command(Command::new("ZPOPMIN").arg(self.key()).arg(count)),
+                Call::Command(
+                    Command::new("ZPOPMIN")
+                        .arg(self.key())
+                        .arg(redis_index(count)),
+                ),
                 decode,
             )),
         }
@@ -427,10 +429,8 @@ impl<S: Serializer> SetCore<S> {
     /// Positions past what Redis parses (`i64::MAX`) are clamped to it: nothing is there
     /// either way, and the answer stays "empty" rather than "out of range".
     fn range(&self, position: usize, count: usize, with_scores: bool, now: f64) -> Command {
-        const LAST: usize = i64::MAX as usize;
-        let end = position.saturating_add(count.saturating_sub(1)).min(LAST);
-        let position = position.min(LAST);
-        let count = count.min(LAST);
+        let end = redis_index(position.saturating_add(count.saturating_sub(1)));
+        let (position, count) = (redis_index(position), redis_index(count));
         let cmd = match self.kind {
             Kind::Scheduled => Command::new("ZRANGEBYSCORE")
                 .arg(self.key())
