@@ -126,7 +126,7 @@ export class SortedSet<T = string> {
   /** Keeps a held lease for `byMs` from now; resolves to (and sets) its new deadline. */
   extend(lease: Lease<T>, byMs: number): Promise<number>;
   /** Back to the set after `delay` ms (default: the backoff), or to the dead letters. */
-  retry(lease: Lease<T>, options?: { delay?: number; reason?: string }): Promise<RetryOutcome>;
+  retry(lease: Lease<T>, options?: number | { delay?: number; reason?: string }): Promise<RetryOutcome>;
   /** Gives the item back at once, the delivery not counted. */
   release(lease: Lease<T>): Promise<void>;
   /** The expired-lease sweep now. */

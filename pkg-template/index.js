@@ -402,11 +402,14 @@ class SortedSet {
   }
 
   /**
-   * The work failed: back to the set after `delay` ms (default: the backoff's delay), or
+   * The work failed: back to the set after `delay` ms (a number, or `{ delay, reason }`;
+   * default: the backoff's delay), or
    * to the dead letters (recording `reason`) once deliveries reached `maxDeliveries`.
    * Resolves to `{ outcome: 'requeued', at } | { outcome: 'dead', at: null }`.
    */
-  retry(lease, { delay, reason } = {}) {
+  retry(lease, options = {}) {
+    // retry(lease, delayMs) or retry(lease, { delay, reason }).
+    const { delay, reason } = typeof options === 'number' ? { delay: options } : options ?? {};
     return this[invoke]((core, id) => core.retry(id, lease, delay ?? undefined, reason ?? undefined));
   }
 

@@ -98,7 +98,7 @@ fn consume(url: &str, consumer: u32, producers: u32) -> redset::Result<()> {
         }
         for lease in leases {
             if !lease.item.succeeds(lease.deliveries) {
-                tasks.retry(&lease)?; // back after the backoff
+                tasks.retry(&lease, None)?; // back after the backoff
                 println!("RETRY {}", lease.item.id);
                 retried += 1;
                 continue;

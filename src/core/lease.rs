@@ -75,19 +75,24 @@ pub struct Lease<T> {
     pub deliveries: u32,
     /// The score the item had in the set (it goes back with it).
     pub score: f64,
-    deadline_ms: u64,
+    /// When the lease expires, by the server's clock (`extend` moves it).
+    pub deadline: SystemTime,
     member: Vec<u8>,
 }
 
-impl<T> Lease<T> {
-    /// When the lease expires, by the server's clock.
-    pub fn deadline(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_millis(self.deadline_ms)
-    }
+fn from_ms(ms: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms)
+}
 
+fn to_ms(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis().min(u128::from(u64::MAX)) as u64)
+}
+
+impl<T> Lease<T> {
     /// [`deadline`](Self::deadline) in milliseconds since the UNIX epoch.
     pub fn deadline_ms(&self) -> u64 {
-        self.deadline_ms
+        to_ms(self.deadline)
     }
 
     /// The member as stored in Redis (the serialized item).
@@ -97,7 +102,7 @@ impl<T> Lease<T> {
 
     /// Records the deadline an `extend` gave.
     pub fn set_deadline_ms(&mut self, deadline_ms: u64) {
-        self.deadline_ms = deadline_ms;
+        self.deadline = from_ms(deadline_ms);
     }
 
     /// The same lease with the item converted (e.g. into a JS value).
@@ -107,7 +112,7 @@ impl<T> Lease<T> {
             token: self.token,
             deliveries: self.deliveries,
             score: self.score,
-            deadline_ms: self.deadline_ms,
+            deadline: self.deadline,
             member: self.member,
         }
     }
@@ -127,7 +132,7 @@ impl<T> Lease<T> {
             token,
             deliveries,
             score,
-            deadline_ms,
+            deadline: from_ms(deadline_ms),
             member,
         }
     }
@@ -233,8 +238,8 @@ pub struct DeadLetter<T> {
     pub reason: String,
     /// How many times it was delivered.
     pub deliveries: u32,
-    /// When it was buried, ms since the UNIX epoch (server clock).
-    pub died_ms: u64,
+    /// When it was buried (server clock).
+    pub time: SystemTime,
     /// The score it had in the set (it goes back with it on requeue).
     pub score: f64,
     member: Vec<u8>,
@@ -247,7 +252,7 @@ impl DeadLetter<()> {
             item: None,
             reason: String::new(),
             deliveries: 0,
-            died_ms: 0,
+            time: UNIX_EPOCH,
             score: 0.0,
             member,
         }
@@ -266,7 +271,7 @@ impl<T> DeadLetter<T> {
             item: self.item.map(f),
             reason: self.reason,
             deliveries: self.deliveries,
-            died_ms: self.died_ms,
+            time: self.time,
             score: self.score,
             member: self.member,
         }
@@ -453,7 +458,7 @@ impl<S: Serializer> SetCore<S> {
         let delay = delay.unwrap_or_else(|| {
             self.lease_policy()
                 .backoff
-                .delay(lease.deliveries, lease.token ^ lease.deadline_ms)
+                .delay(lease.deliveries, lease.token ^ lease.deadline_ms())
         });
         let mode = match self.kind() {
             Kind::Scheduled => "retry-at",
@@ -543,7 +548,7 @@ impl<S: Serializer> SetCore<S> {
                     item: reader.loads(&member).ok(),
                     reason: info.reason,
                     deliveries: info.deliveries,
-                    died_ms: info.time,
+                    time: from_ms(info.time),
                     score: info.score,
                     member,
                 });
@@ -708,7 +713,7 @@ where
                     token: c.token,
                     deliveries: c.deliveries,
                     score: c.score,
-                    deadline_ms: c.deadline_ms,
+                    deadline: from_ms(c.deadline_ms),
                     member: c.member,
                 }),
                 Err(error) => {

@@ -790,8 +790,12 @@ fn dead_letters_read_their_records_even_malformed_ones() {
         (Some("a"), "boom: with spaces")
     );
     assert_eq!(
-        (dead[0].deliveries, dead[0].score, dead[0].died_ms),
-        (3, 2.5, 1_700_000_000_000)
+        (dead[0].deliveries, dead[0].score, dead[0].time),
+        (
+            3,
+            2.5,
+            std::time::UNIX_EPOCH + Duration::from_millis(1_700_000_000_000)
+        )
     );
     assert_eq!(dead[1].reason, "");
 }

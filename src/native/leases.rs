@@ -114,17 +114,24 @@ impl<K, C: redis::ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
         Ok(())
     }
 
-    /// The work failed: the item goes back to the set after the backoff's delay, or to
-    /// the dead letters once its deliveries reached the maximum.
+    /// The work failed: the item goes back to the set after `delay` (`None`: the
+    /// backoff's delay for its delivery count), or to the dead letters once its
+    /// deliveries reached the maximum.
     ///
     /// ```no_run
     /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
     /// # let lease = jobs.claim(1, std::time::Duration::from_secs(30))?.remove(0);
-    /// if let redset::Retried::Dead = jobs.retry(&lease)? { println!("gave up on it"); }
+    /// if let redset::Retried::Dead = jobs.retry(&lease, None)? { println!("gave up on it"); }
+    /// # let lease = jobs.claim(1, std::time::Duration::from_secs(30))?.remove(0);
+    /// jobs.retry(&lease, std::time::Duration::from_secs(5))?; // or Some(…)
     /// # Ok::<(), redset::Error>(())
     /// ```
-    pub fn retry(&mut self, lease: &Lease<S::Item>) -> Result<Retried> {
-        self.retry_with(lease, None, "")
+    pub fn retry(
+        &mut self,
+        lease: &Lease<S::Item>,
+        delay: impl Into<Option<Duration>>,
+    ) -> Result<Retried> {
+        self.retry_with(lease, delay.into(), "")
     }
 
     /// [`retry`](Self::retry) with an explicit delay and the reason the dead letters
@@ -263,9 +270,13 @@ mod aio {
             Ok(())
         }
 
-        /// Back to the set after the backoff's delay, or to the dead letters.
-        pub async fn retry(&self, lease: &Lease<S::Item>) -> Result<Retried> {
-            self.retry_with(lease, None, "").await
+        /// Back to the set after `delay` (`None`: the backoff's), or to the dead letters.
+        pub async fn retry(
+            &self,
+            lease: &Lease<S::Item>,
+            delay: impl Into<Option<Duration>>,
+        ) -> Result<Retried> {
+            self.retry_with(lease, delay.into(), "").await
         }
 
         /// [`retry`](Self::retry) with an explicit delay and reason.

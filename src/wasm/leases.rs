@@ -260,7 +260,10 @@ fn dead_record(letter: DeadLetter<JsValue>) -> DeadRecord {
         item: letter.item.clone().unwrap_or(JsValue::NULL),
         reason: letter.reason,
         deliveries: letter.deliveries,
-        time: letter.died_ms as f64,
+        time: letter
+            .time
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_millis() as f64),
         score: letter.score,
     }
 }
