@@ -210,6 +210,11 @@ async fn a_dropped_server_is_a_connection_error() {
     set.add(&s("x")).await.unwrap();
     server.take(); // kills redis-server
     let err = set.pop().await.unwrap_err();
+    assert!(
+        matches!(err, Error::OutcomeUnknown { .. } | Error::Connection(_)),
+        "{err:?}"
+    );
+    let err = set.len().await.unwrap_err();
     assert!(matches!(err, Error::Connection(_)), "{err:?}");
 }
 

@@ -282,13 +282,46 @@ fn a_dropped_connection_is_a_connection_error() {
         .arg("TYPE")
         .arg("normal")
         .exec(&mut server.conn());
+    // A pop is not repeated: its outcome is unknown, and the error says so.
     let err = set.pop().unwrap_err();
+    assert!(
+        matches!(&err, Error::OutcomeUnknown { command, .. } if command == "ZPOPMIN"),
+        "{err:?}"
+    );
+    // A read is repeated once, which a plain connection cannot carry: a connection error.
+    let err = set.len().unwrap_err();
     assert!(matches!(err, Error::Connection(_)), "{err:?}");
     assert_eq!(
         SortedSet::new(server.conn(), "gone").len().unwrap(),
         1,
         "nothing lost"
     );
+}
+
+#[test]
+fn a_set_from_a_client_reconnects_and_repeats_only_what_is_safe() {
+    let mut server = RedisServer::start_durable();
+    let mut set = SortedSet::from_client(server.client(), "jobs");
+    set.add_many(["a", "b", "c"]).unwrap();
+    server.kill_and_restart();
+    // Safe to repeat: sent again on a new connection, no error at all.
+    assert_eq!(set.len().unwrap(), 3);
+    server.kill_and_restart();
+    assert_eq!(set.add("d").unwrap(), 0.0);
+    server.kill_and_restart();
+    // Not safe to repeat: the pop fails, saying its outcome is unknown ...
+    let err = set.pop().unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+    // ... and the next call runs on a new connection.
+    let popped = set.pop().unwrap().unwrap();
+    assert!(["a", "b", "c", "d"].contains(&popped.as_str()));
+    assert_eq!(set.len().unwrap(), 3, "the failed pop took nothing");
+    // Leases are fenced, so claims and acks are repeated too.
+    server.kill_and_restart();
+    let leases = set.claim(3, std::time::Duration::from_secs(30)).unwrap();
+    server.kill_and_restart();
+    set.ack_many(&leases).unwrap();
+    assert_eq!(set.stats().unwrap().in_flight, 0);
 }
 
 #[test]

@@ -76,6 +76,11 @@ impl Operation for AddMany {
         self.total += Decoder { command: "ZADD" }.count(reply)?;
         self.start()
     }
+
+    /// A chunk sent again sets the same scores again.
+    fn repeatable(&self) -> bool {
+        true
+    }
 }
 
 impl<S: Serializer> SetCore<S> {

@@ -38,6 +38,17 @@ pub enum Error {
     /// The connection failed: refused, dropped, timed out.
     #[error("connection error: {0}")]
     Connection(#[source] BoxError),
+    /// The connection failed after a command that must not be sent twice (a `pop`, a
+    /// `take`) may have reached the server: it may or may not have taken effect, so it
+    /// was not retried. Use leases (`claim`) where that matters.
+    #[error("connection failed, the outcome of {command} is unknown (not retried): {source}")]
+    OutcomeUnknown {
+        /// The command whose outcome is unknown.
+        command: String,
+        /// What the connection said.
+        #[source]
+        source: BoxError,
+    },
     /// A reply did not have the shape the operation expects.
     #[error("unexpected reply to {command}: {detail}")]
     Protocol {

@@ -800,6 +800,12 @@ where
             _ => Err(Error::protocol("EVALSHA", "resumed without having slept")),
         }
     }
+
+    /// A claim whose reply was lost leaves leases nobody holds: they expire and come
+    /// back, so claiming again loses nothing. Burying again finds nothing twice.
+    fn repeatable(&self) -> bool {
+        true
+    }
 }
 
 /// `recover()`: the sweep, repeated while a round trip filled its limit.
@@ -841,6 +847,10 @@ impl Operation for Recover {
             return self.start();
         }
         Ok(Step::Done(self.total))
+    }
+
+    fn repeatable(&self) -> bool {
+        true
     }
 }
 

@@ -43,6 +43,14 @@ pub trait Operation {
     fn start(&mut self) -> Result<Step<Self::Output>>;
     /// Hands over the reply to the last command sent.
     fn feed(&mut self, reply: Reply) -> Result<Step<Self::Output>>;
+    /// Whether a driver may send a step's command again after a connection failure left
+    /// its outcome unknown: true for reads, for `ZADD`/`ZREM`/`DEL`, and for the lease
+    /// operations (fenced, so a repeat changes nothing twice); false for the
+    /// at-most-once `pop` and `take`, whose repeat could remove a second item.
+    fn repeatable(&self) -> bool {
+        false
+    }
+
     /// Continues after a [`Step::Sleep`]; `now` is the clock's time (UNIX seconds).
     /// Operations that never sleep refuse it.
     fn resume(&mut self, now: f64) -> Result<Step<Self::Output>> {
@@ -101,6 +109,10 @@ impl<O: Operation, U, F: FnMut(O::Output) -> U> Operation for Map<O, F> {
         let step = self.op.resume(now)?;
         Ok(self.convert(step))
     }
+
+    fn repeatable(&self) -> bool {
+        self.op.repeatable()
+    }
 }
 
 /// The most steps (commands sent plus sleeps) any operation takes. Most take one or
@@ -121,14 +133,23 @@ pub fn too_many_steps() -> Error {
 pub(crate) struct Exchange<F> {
     call: Call,
     decode: Option<F>,
+    repeatable: bool,
 }
 
 impl<F> Exchange<F> {
+    /// An exchange whose command may be sent again (see [`Operation::repeatable`]).
     pub fn new(call: Call, decode: F) -> Self {
         Exchange {
             call,
             decode: Some(decode),
+            repeatable: true,
         }
+    }
+
+    /// The same, for a command that must not be sent twice (a pop).
+    pub fn once(mut self) -> Self {
+        self.repeatable = false;
+        self
     }
 }
 
@@ -161,6 +182,10 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for Exchange<F> {
             Outcome::Reply(reply) => self.finish(reply),
         }
     }
+
+    fn repeatable(&self) -> bool {
+        self.repeatable
+    }
 }
 
 /// One of two operations with the same output, so that a method can pick its
@@ -191,6 +216,13 @@ impl<T, A: Operation<Output = T>, B: Operation<Output = T>> Operation for Either
         match self {
             Either::Left(op) => op.resume(now),
             Either::Right(op) => op.resume(now),
+        }
+    }
+
+    fn repeatable(&self) -> bool {
+        match self {
+            Either::Left(op) => op.repeatable(),
+            Either::Right(op) => op.repeatable(),
         }
     }
 }

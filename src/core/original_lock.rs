@@ -74,6 +74,8 @@ pub(crate) struct LockAware<F> {
     waited: Duration,
     call: Call,
     decode: Option<F>,
+    /// A claim may be sent again; a pop may not.
+    repeatable: bool,
 }
 
 impl<F> LockAware<F> {
@@ -106,6 +108,7 @@ impl<F> LockAware<F> {
             waited: Duration::ZERO,
             call: Call::Known(Reply::Nil),
             decode: Some(decode),
+            repeatable: true,
         };
         call.call = call.call_at(now);
         call
@@ -125,7 +128,9 @@ impl<F> LockAware<F> {
             args: vec![Arg::from(now).0, Arg::from(redis_index(count)).0],
             now_arg: Some(0),
         };
-        Self::new(set, call, lock, now, decode)
+        let mut pop = Self::new(set, call, lock, now, decode);
+        pop.repeatable = false;
+        pop
     }
 
     fn call_at(&mut self, now: f64) -> Call {
@@ -212,6 +217,10 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for LockAware<F> {
                 decode(reply).map(Step::Done)
             }
         }
+    }
+
+    fn repeatable(&self) -> bool {
+        self.repeatable
     }
 
     fn resume(&mut self, now: f64) -> Result<Step<T>> {

@@ -377,14 +377,17 @@ impl<S: Serializer> SetCore<S> {
                 now,
                 decode,
             )),
-            _ => Either::Left(Exchange::new(
-                Call::Command(
-                    Command::new("ZPOPMIN")
-                        .arg(self.key())
-                        .arg(redis_index(count)),
-                ),
-                decode,
-            )),
+            _ => Either::Left(
+                Exchange::new(
+                    Call::Command(
+                        Command::new("ZPOPMIN")
+                            .arg(self.key())
+                            .arg(redis_index(count)),
+                    ),
+                    decode,
+                )
+                .once(),
+            ),
         }
     }
 

@@ -859,3 +859,23 @@ fn extreme_positions_and_counts_are_no_panic() {
         assert!(out.unwrap().is_empty());
     }
 }
+
+#[test]
+fn only_pop_and_take_are_not_safe_to_repeat() {
+    let item = "a".to_string();
+    for set in [sorted(), scheduled()] {
+        assert!(!set.pop(1.0).repeatable());
+        assert!(!set.take(5, 1.0).repeatable());
+        assert!(set.len().repeatable());
+        assert!(set.peek(0, 1.0).repeatable());
+        assert!(set.add(&item, Some(1.0), 1.0).unwrap().repeatable());
+        assert!(set.discard(&item).unwrap().repeatable());
+        assert!(set.clear().repeatable());
+        assert!(set.claim(1, Duration::from_secs(1), 1.0).repeatable());
+        assert!(set.recover().repeatable());
+        assert!(set
+            .add_many([(&item, None)], AddOptions::default(), 1.0)
+            .unwrap()
+            .repeatable());
+    }
+}

@@ -16,7 +16,9 @@
 
 use redis::aio::ConnectionLike;
 
-use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
+use super::{
+    retry_once, settle, to_cmd, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted,
+};
 use crate::core::{too_many_steps, Dumps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
 
 /// An async transport: a cloneable handle to an async connection.
@@ -58,8 +60,13 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
             step = match step {
                 Step::Done(output) => return Ok(output),
                 Step::Send(cmd) => {
-                    let reply = conn.req_packed_command(&to_cmd(cmd)).await;
-                    op.feed(to_reply(reply)?)?
+                    let name = cmd.name().to_owned();
+                    let cmd = to_cmd(cmd);
+                    let mut reply = conn.req_packed_command(&cmd).await;
+                    if retry_once(&reply, op.repeatable()) {
+                        reply = conn.req_packed_command(&cmd).await;
+                    }
+                    op.feed(settle(reply, &name, op.repeatable())?)?
                 }
                 Step::Sleep(wait) => {
                     tokio::time::sleep(wait).await;

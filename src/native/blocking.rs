@@ -2,7 +2,10 @@
 
 use redis::ConnectionLike;
 
-use super::{to_cmd, to_reply, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
+use super::{
+    retry_once, settle, to_cmd, unix_now, Reconnecting, RedisSet, Scheduled, SetKind, Sorted,
+    TimeSorted,
+};
 use crate::core::{too_many_steps, Dumps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
 
 /// A blocking transport: the connection a synchronous set sends its commands on.
@@ -28,6 +31,24 @@ impl<K: SetKind, C: ConnectionLike> RedisSet<K, Blocking<C>, Utf8> {
     }
 }
 
+impl<K: SetKind> RedisSet<K, Blocking<Reconnecting>, Utf8> {
+    /// A set of `String`s stored at `name`, on a connection made from `client` that
+    /// reconnects after a failure (a server restart, a dropped socket). A step that is
+    /// safe to repeat (reads, `add`, `discard`, `clear`, the lease operations) is sent
+    /// once more on the new connection; a `pop` or `take` whose connection failed is
+    /// not repeated, and fails with [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown).
+    ///
+    /// ```no_run
+    /// let client = redis::Client::open("redis://127.0.0.1/").unwrap();
+    /// let mut jobs = redset::SortedSet::from_client(client, "jobs");
+    /// jobs.add("job-1")?;
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn from_client(client: redis::Client, name: impl Into<String>) -> Self {
+        Self::with_transport(Blocking(Reconnecting::new(client)), name)
+    }
+}
+
 // `len` and `is_empty` talk to Redis, so both return `Result`; clippy expects `bool`.
 #[allow(clippy::len_without_is_empty)]
 impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
@@ -46,7 +67,15 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
         for _ in 0..MAX_STEPS {
             step = match step {
                 Step::Done(output) => return Ok(output),
-                Step::Send(cmd) => op.feed(to_reply(conn.req_command(&to_cmd(cmd)))?)?,
+                Step::Send(cmd) => {
+                    let name = cmd.name().to_owned();
+                    let cmd = to_cmd(cmd);
+                    let mut reply = conn.req_command(&cmd);
+                    if retry_once(&reply, op.repeatable()) {
+                        reply = conn.req_command(&cmd);
+                    }
+                    op.feed(settle(reply, &name, op.repeatable())?)?
+                }
                 Step::Sleep(wait) => {
                     std::thread::sleep(wait);
                     op.resume(unix_now())?

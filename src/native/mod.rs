@@ -17,6 +17,9 @@ pub mod aio;
 mod batch;
 pub(crate) mod blocking;
 mod leases;
+mod reconnect;
+
+pub use reconnect::Reconnecting;
 
 /// Marks which of the three set kinds a [`RedisSet`] is.
 pub trait SetKind {
@@ -182,6 +185,32 @@ pub(crate) fn to_cmd(command: Command) -> redis::Cmd {
         cmd.arg(arg);
     }
     cmd
+}
+
+/// Whether a step's command should go once more: it is repeatable and its connection
+/// failed (a connection that reconnects, such as [`Reconnecting`] or a
+/// `ConnectionManager`, then carries the repeat).
+pub(crate) fn retry_once(result: &redis::RedisResult<Value>, repeatable: bool) -> bool {
+    repeatable && matches!(result, Err(err) if !is_error_reply(err))
+}
+
+/// The step's reply, an error reply, or its failure: a connection failure after a
+/// command that must not be repeated (a pop) may have taken effect, so unless the
+/// connection was refused outright it is [`Error::OutcomeUnknown`].
+pub(crate) fn settle(
+    result: redis::RedisResult<Value>,
+    command: &str,
+    repeatable: bool,
+) -> Result<Reply, Error> {
+    match result {
+        Err(err) if !is_error_reply(&err) && !repeatable && !err.is_connection_refusal() => {
+            Err(Error::OutcomeUnknown {
+                command: command.to_owned(),
+                source: Box::new(err),
+            })
+        }
+        other => to_reply(other),
+    }
 }
 
 /// A reply, or an error reply, from what the `redis` crate returned. Connection

@@ -127,7 +127,7 @@ pub(crate) fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
         Error::Empty { .. } => "KeyError",
         Error::InvalidInput(_) => "RangeError",
         Error::Server { .. } => "ReplyError",
-        Error::Connection(_) => "ConnectionError",
+        Error::Connection(_) | Error::OutcomeUnknown { .. } => "ConnectionError",
         Error::Protocol { .. } => "ProtocolError",
         Error::Serializer(_) => "SerializerError",
         Error::LockTimeout { .. } => "LockTimeout",
