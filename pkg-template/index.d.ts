@@ -101,6 +101,10 @@ export class SortedSet<T = string> {
   ): Promise<number>;
   /** Removes the next eligible item; null if it failed to deserialize; rejects with KeyError if none. */
   pop(): Promise<T | null>;
+  /** Like pop(), waiting up to `timeoutMs` for an eligible item; rejects with KeyError at the timeout. */
+  popWait(timeoutMs: number): Promise<T | null>;
+  /** Like take(count), waiting up to `timeoutMs` for at least one item; [] at the timeout. */
+  takeWait(count: number, timeoutMs: number): Promise<T[]>;
   /** Removes at most `count` eligible items, in score order; `[]` for a count below 1. */
   take(count: number): Promise<T[]>;
   /** The eligible item at `position` (default 0), not removed; rejects with KeyError if none. */
@@ -119,6 +123,8 @@ export class SortedSet<T = string> {
   discard(item: T): Promise<boolean>;
   /** Claims up to `count` eligible items, each leased for `leaseMs` (at-least-once). */
   claim(count: number, leaseMs: number): Promise<Array<Lease<T>>>;
+  /** Like claim(), waiting up to `timeoutMs` for at least one item; [] at the timeout. */
+  claimWait(count: number, leaseMs: number, timeoutMs: number): Promise<Array<Lease<T>>>;
   /** Done: removes the item for good; rejects with LeaseLost if the lease is not held. */
   ack(lease: Lease<T>): Promise<void>;
   /** Acks many in one round trip; LeaseLost names the tokens not held. */

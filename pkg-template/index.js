@@ -336,6 +336,25 @@ class SortedSet {
     return this[invoke]((core, id) => core.take(id, count, now()));
   }
 
+  /**
+   * Like pop(), but waits up to `timeoutMs` for an eligible item (a ScheduledSet wakes
+   * when its next item falls due); rejects with KeyError at the timeout. Waits with
+   * timers between tries: the client is not held, and idle it costs about two commands
+   * a second.
+   */
+  popWait(timeoutMs) {
+    if (typeof timeoutMs !== 'number') return Promise.reject(new TypeError('popWait(timeoutMs) takes a number'));
+    return this[invoke]((core, id) => core.popWait(id, timeoutMs, now()));
+  }
+
+  /** Like take(count), but waits up to `timeoutMs` for at least one item; [] at the timeout. */
+  takeWait(count, timeoutMs) {
+    if (typeof count !== 'number' || typeof timeoutMs !== 'number') {
+      return Promise.reject(new TypeError('takeWait(count, timeoutMs) takes two numbers'));
+    }
+    return this[invoke]((core, id) => core.takeWait(id, count, timeoutMs, now()));
+  }
+
   /** Resolves to the eligible item at `position` without removing it; rejects with KeyError when there is none. */
   peek(position = 0) {
     return this[invoke]((core, id) => core.peek(id, position, now()));
@@ -383,6 +402,14 @@ class SortedSet {
       return Promise.reject(new TypeError('claim(count, leaseMs) takes two numbers'));
     }
     return this[invoke]((core, id) => core.claim(id, count, leaseMs, now()));
+  }
+
+  /** Like claim(count, leaseMs), but waits up to `timeoutMs` for at least one item; [] at the timeout. */
+  claimWait(count, leaseMs, timeoutMs) {
+    if (typeof count !== 'number' || typeof leaseMs !== 'number' || typeof timeoutMs !== 'number') {
+      return Promise.reject(new TypeError('claimWait(count, leaseMs, timeoutMs) takes three numbers'));
+    }
+    return this[invoke]((core, id) => core.claimWait(id, count, leaseMs, timeoutMs, now()));
   }
 
   /** Done with a lease's item: removed for good; rejects with LeaseLost if the lease is not held. */

@@ -145,6 +145,15 @@ eachClient((t) => {
     await t.conn.raw('DEL', `${name}__lock`);
   });
 
+  test('claimWait returns leases as soon as an item is there, [] at the timeout', async () => {
+    const set = new SortedSet(t.conn.client, key('claim-wait'));
+    assert.deepEqual(await set.claimWait(1, 5000, 100), []);
+    setTimeout(() => set.add('x'), 150);
+    const [lease] = await set.claimWait(1, 5000, 3000);
+    assert.equal(lease.item, 'x');
+    await set.ack(lease);
+  });
+
   test('bad lease arguments are typed errors, not crashes', async () => {
     const set = new SortedSet(t.conn.client, key('bad'));
     await assert.rejects(set.claim('1', 1000), TypeError);

@@ -272,6 +272,28 @@ for (const { name: clientName, connect } of CLIENTS) {
       assert.equal(await picky.addMany([]), 0);
     });
 
+    test('popWait / takeWait: at once, on a late add, when due, and KeyError / [] at the timeout', async () => {
+      const set = new SortedSet(conn.client, key('waits'));
+      await set.add('a');
+      assert.equal(await set.popWait(5000), 'a');
+      let started = Date.now();
+      await assert.rejects(set.popWait(250), KeyError);
+      assert.ok(Date.now() - started >= 240);
+      setTimeout(() => set.add('late'), 200);
+      started = Date.now();
+      assert.deepEqual(await set.takeWait(5, 5000), ['late']);
+      assert.ok(Date.now() - started < 1500);
+      assert.deepEqual(await set.takeWait(5, 100), []);
+      const sched = new ScheduledSet(conn.client, key('waits-sched'));
+      const due = now() + 0.3;
+      await sched.add('soon', due);
+      assert.equal(await sched.popWait(3000), 'soon');
+      const late = now() - due;
+      assert.ok(late >= 0 && late < 0.1, `late by ${late}`);
+      await assert.rejects(set.popWait('1'), TypeError);
+      await assert.rejects(set.popWait(-1), RangeError);
+    });
+
     test('binary members from a custom serializer are stored byte for byte', async () => {
       const name = key('bin');
       const bytes = { dumps: (b) => b, loads: (m) => (typeof m === 'string' ? Buffer.from(m) : m) };

@@ -22,6 +22,7 @@ mod reply;
 mod script;
 mod serializer;
 mod set;
+mod wait;
 
 pub use batch::{AddCondition, AddMany, AddOptions, ADD_MANY_CHUNK};
 pub use command::{Arg, Command};
@@ -36,6 +37,7 @@ pub use reply::Reply;
 pub use script::{Script, CLEAR, POP_DUE};
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
 pub use set::{Kind, Scorer, SetCore, Undecodable, UndecodableHook};
+pub use wait::{FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
 
 #[cfg(test)]
 mod tests;

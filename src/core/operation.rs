@@ -117,9 +117,9 @@ impl<O: Operation, U, F: FnMut(O::Output) -> U> Operation for Map<O, F> {
 
 /// The most steps (commands sent plus sleeps) any operation takes. Most take one or
 /// two (a script call that falls back to `EVAL`); a scheduled pop waiting out the
-/// original's lock takes more, and gives up well within this bound. Drivers bound
-/// their loops with it.
-pub const MAX_STEPS: usize = 4096;
+/// original's lock, or a `pop_wait`, takes more (a day's wait, polling at its cap, up to
+/// about 350 000). Drivers bound their loops with it.
+pub const MAX_STEPS: usize = 1 << 20;
 
 /// A driver's error when an operation is still not done after [`MAX_STEPS`].
 pub fn too_many_steps() -> Error {

@@ -525,6 +525,19 @@ impl<S: Serializer> SetCore<S> {
     }
 }
 
+/// A cheap copy: the serializer, scorer and hooks are shared.
+impl<S: Serializer> Clone for SetCore<S> {
+    fn clone(&self) -> Self {
+        SetCore {
+            kind: self.kind,
+            reader: self.reader.clone(),
+            scorer: self.scorer.clone(),
+            original_lock: self.original_lock.clone(),
+            lease_policy: self.lease_policy,
+        }
+    }
+}
+
 impl<S: Serializer> fmt::Display for SetCore<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}({:?})", self.kind.type_name(), self.name())

@@ -879,3 +879,76 @@ fn only_pop_and_take_are_not_safe_to_repeat() {
             .repeatable());
     }
 }
+
+/// The sleeps an operation asked for, in seconds, from what `script_from` recorded.
+fn sleeps(sent: &[String]) -> Vec<f64> {
+    sent.iter()
+        .filter_map(|s| s.strip_prefix("sleep ")?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_sorted_wait_polls_with_growing_sleeps_until_an_item_or_the_timeout() {
+    let empty = || Reply::Array(vec![]);
+    let (sent, out) = script_from(
+        sorted().pop_wait(Duration::from_secs(10), 100.0),
+        vec![
+            empty(),
+            empty(),
+            empty(),
+            Reply::Array(vec![pair("a", 1.0)]),
+        ],
+        100.0,
+    );
+    assert_eq!(out.unwrap(), Some("a".to_string()));
+    assert_eq!(sleeps(&sent), [0.1, 0.2, 0.4]);
+    // At the timeout: the pop's own Empty, after sleeping no further than the deadline.
+    let (sent, out) = script_from(
+        sorted().pop_wait(Duration::from_millis(250), 100.0),
+        vec![empty(); 10],
+        100.0,
+    );
+    assert!(out.unwrap_err().is_empty());
+    let slept: f64 = sleeps(&sent).iter().sum();
+    assert!((0.249..0.251).contains(&slept), "{sent:?}");
+    // take_wait gives an empty list at the timeout.
+    let (_, out) = script_from(
+        sorted().take_wait(5, Duration::ZERO, 100.0),
+        vec![empty()],
+        100.0,
+    );
+    assert!(out.unwrap().is_empty());
+}
+
+#[test]
+fn a_scheduled_wait_sleeps_until_the_next_item_is_due() {
+    let nothing = || Reply::Array(vec![]);
+    let (sent, out) = script_from(
+        scheduled().pop_wait(Duration::from_secs(10), 100.0),
+        vec![
+            nothing(),
+            Reply::Array(vec![pair("soon", 100.25)]), // the probe: due in 250 ms
+            bulks(&["soon"]),
+        ],
+        100.0,
+    );
+    assert_eq!(out.unwrap(), Some("soon".to_string()));
+    assert!(sent[1].contains("ZRANGE") && sent[1].contains("WITHSCORES"));
+    let slept = sleeps(&sent);
+    assert_eq!(slept.len(), 1);
+    assert!((0.249..0.251).contains(&slept[0]), "{slept:?}");
+    // Far off: at most the cap, and no new probe while that answer is recent.
+    let (sent, _) = script_from(
+        scheduled().pop_wait(Duration::from_millis(2500), 100.0),
+        vec![
+            nothing(),
+            Reply::Array(vec![pair("later", 9999.0)]),
+            nothing(),
+            nothing(),
+            nothing(),
+        ],
+        100.0,
+    );
+    assert_eq!(sleeps(&sent), [1.0, 1.0, 0.5]);
+    assert_eq!(sent.iter().filter(|s| s.contains("ZRANGE\r\n")).count(), 1);
+}

@@ -18,6 +18,7 @@ mod batch;
 pub(crate) mod blocking;
 mod leases;
 mod reconnect;
+mod wait;
 
 pub use reconnect::Reconnecting;
 

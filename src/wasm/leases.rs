@@ -111,12 +111,6 @@ fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T
         .map_err(|e| js_sys::TypeError::new(&format!("{what}: {e}")).into())
 }
 
-fn ms(value: f64, what: &str) -> Result<Duration, JsValue> {
-    Duration::try_from_secs_f64(value / 1000.0).map_err(|_| {
-        js_sys::RangeError::new(&format!("{what} must be a number of ms >= 0, got {value}")).into()
-    })
-}
-
 #[wasm_bindgen]
 impl WasmSet {
     /// Claims up to `count` eligible items for `leaseMs`; outputs lease records.
@@ -127,13 +121,7 @@ impl WasmSet {
             whole_number(count.trunc(), "claim(count)")?
         };
         let lease = ms(lease_ms, "claim(lease)")?;
-        self.begin(
-            id,
-            self.core.claim(count, lease, now).map(|leases| {
-                let records: Vec<LeaseRecord> = leases.into_iter().map(LeaseRecord::from).collect();
-                to_js(&records)
-            }),
-        )
+        self.begin(id, self.core.claim(count, lease, now).map(lease_records))
     }
 
     /// Acks the lease records in `leases` (an array); outputs undefined, or throws
@@ -239,6 +227,19 @@ impl WasmSet {
     pub fn stats(&self, id: u32, now: f64) -> Result<JsValue, JsValue> {
         self.begin(id, self.core.stats(now).map(|s| to_js(&stats_record(s))))
     }
+}
+
+/// Leases as the JS lease records.
+pub(super) fn lease_records(leases: Vec<Lease<JsValue>>) -> JsValue {
+    let records: Vec<LeaseRecord> = leases.into_iter().map(LeaseRecord::from).collect();
+    to_js(&records)
+}
+
+/// A duration from JS milliseconds; a negative or non-finite one is a `RangeError`.
+pub(super) fn ms(value: f64, what: &str) -> Result<Duration, JsValue> {
+    Duration::try_from_secs_f64(value / 1000.0).map_err(|_| {
+        js_sys::RangeError::new(&format!("{what} must be a number of ms >= 0, got {value}")).into()
+    })
 }
 
 fn retried(outcome: Retried) -> JsValue {

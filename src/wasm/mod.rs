@@ -22,6 +22,7 @@ mod convert;
 mod leases;
 mod options;
 mod serializer;
+mod wait;
 
 use convert::{
     bulks_reply, count, number_reply, optional_number, to_js, to_reply, whole_number, Args,

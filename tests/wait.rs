@@ -1,0 +1,161 @@
+//! Waiting consumers on a real redis-server: pop_wait, take_wait and claim_wait return
+//! as soon as an item is eligible, give Empty / an empty list at the timeout, wake a
+//! scheduled set when its next item falls due, and cost about two commands a second
+//! while idle (counted with INFO commandstats).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use redis::Commands;
+use redset::{ScheduledSet, SortedSet};
+use support::RedisServer;
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+const MS: Duration = Duration::from_millis(1);
+
+#[test]
+fn pop_wait_returns_at_once_when_an_item_is_there_and_empty_at_the_timeout() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    set.add("a").unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        set.pop_wait(Duration::from_secs(5)).unwrap().as_deref(),
+        Some("a")
+    );
+    assert!(started.elapsed() < 100 * MS);
+    let started = Instant::now();
+    assert!(set.pop_wait(300 * MS).unwrap_err().is_empty());
+    let waited = started.elapsed();
+    assert!(
+        waited >= 290 * MS && waited < Duration::from_secs(1),
+        "{waited:?}"
+    );
+    assert!(set.take_wait(5, 100 * MS).unwrap().is_empty());
+    assert!(set
+        .claim_wait(5, Duration::from_secs(1), 100 * MS)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_waiting_consumer_gets_an_item_added_while_it_waits() {
+    let server = RedisServer::start();
+    let adder = std::thread::spawn({
+        let conn = server.conn();
+        move || {
+            std::thread::sleep(300 * MS);
+            SortedSet::new(conn, "jobs").add_many(["x", "y"]).unwrap();
+        }
+    });
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    let started = Instant::now();
+    let got = set.take_wait(10, Duration::from_secs(5)).unwrap();
+    let waited = started.elapsed();
+    adder.join().unwrap();
+    assert_eq!(got.len(), 2);
+    assert!(waited >= 290 * MS && waited < 1200 * MS, "{waited:?}");
+    set.add("z").unwrap();
+    let lease = set
+        .claim_wait(1, Duration::from_secs(5), Duration::from_secs(1))
+        .unwrap();
+    assert_eq!(lease[0].item, "z");
+}
+
+#[test]
+fn a_scheduled_set_wakes_when_its_next_item_falls_due() {
+    let server = RedisServer::start();
+    let mut set = ScheduledSet::new(server.conn(), "retries");
+    let due = now() + 0.4;
+    set.add_with_score("soon", due).unwrap();
+    set.add_with_score("later", now() + 3600.0).unwrap();
+    let popped = set.pop_wait(Duration::from_secs(3)).unwrap();
+    let late = now() - due;
+    assert_eq!(popped.as_deref(), Some("soon"));
+    assert!((0.0..0.1).contains(&late), "late by {late:.3} s");
+    // Many items due at random times over 1.5 s: each comes out when due, not before,
+    // and late by little (a loose bound here; the benchmark gives the percentiles).
+    let mut seed = 7u64;
+    let start = now() + 0.2;
+    let mut due = std::collections::HashMap::new();
+    for i in 0..200 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let at = start + (seed >> 33) as f64 / (1u64 << 31) as f64 * 1.5;
+        set.add_with_score(&i.to_string(), at).unwrap();
+        due.insert(i.to_string(), at);
+    }
+    let mut lateness = Vec::new();
+    while lateness.len() < 200 {
+        let item = set.pop_wait(Duration::from_secs(3)).unwrap().unwrap();
+        lateness.push(now() - due[&item]);
+    }
+    lateness.sort_by(f64::total_cmp);
+    let (p50, p99) = (lateness[100], lateness[197]);
+    println!(
+        "200 items due over 1.5 s: late by p50 {:.1} ms, p99 {:.1} ms",
+        p50 * 1e3,
+        p99 * 1e3
+    );
+    assert!(lateness[0] >= -0.01, "an item came out early");
+    assert!(p99 < 1.0, "p99 {p99:.3} s");
+}
+
+/// Calls of `command` the server counted, from INFO commandstats.
+fn calls(conn: &mut redis::Connection, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO").arg("commandstats").query(conn).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("cmdstat_{command}:calls=")))
+        .and_then(|rest| rest.split(',').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_idle_waiting_consumer_sends_about_two_commands_a_second() {
+    let server = RedisServer::start();
+    let mut admin = server.conn();
+    let _: () = admin.zadd("retries", "far", now() + 3600.0).unwrap();
+    let before = [
+        calls(&mut admin, "zpopmin"),
+        calls(&mut admin, "evalsha"),
+        calls(&mut admin, "eval"),
+        calls(&mut admin, "zrange"),
+    ];
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut sorted = SortedSet::new(server.conn(), "jobs");
+            assert!(sorted
+                .pop_wait(Duration::from_secs(5))
+                .unwrap_err()
+                .is_empty());
+        });
+        scope.spawn(|| {
+            let mut scheduled = ScheduledSet::new(server.conn(), "retries");
+            assert!(scheduled
+                .pop_wait(Duration::from_secs(5))
+                .unwrap_err()
+                .is_empty());
+        });
+    });
+    let sorted = calls(&mut admin, "zpopmin") - before[0];
+    // A scheduled try is the pop script (EVALSHA); the probe for the next due time is a
+    // ZRANGE (the script itself calls only ZRANGEBYSCORE and GET).
+    let scripts = calls(&mut admin, "evalsha") + calls(&mut admin, "eval") - before[1] - before[2];
+    let probes = calls(&mut admin, "zrange") - before[3];
+    println!(
+        "idle 5 s: SortedSet sent {sorted} ZPOPMIN; ScheduledSet {scripts} pop scripts and {probes} ZRANGE probes"
+    );
+    assert!(sorted <= 11, "{sorted} ZPOPMIN in 5 s");
+    assert!(
+        scripts + probes <= 11,
+        "{scripts} scripts and {probes} probes in 5 s"
+    );
+}
