@@ -123,6 +123,17 @@ export class SortedSet<T = string> {
   discard(item: T): Promise<boolean>;
   /** Claims up to `count` eligible items, each leased for `leaseMs` (at-least-once). */
   claim(count: number, leaseMs: number): Promise<Array<Lease<T>>>;
+  /** Yields items as they become eligible (at-most-once) until `signal` aborts. */
+  consume(options?: { signal?: AbortSignal; pollMs?: number }): AsyncGenerator<T | null, void, undefined>;
+  /**
+   * A worker on leases: runs `handler` on each item, acks on success, retries on a throw,
+   * extends the lease while it runs; on abort stops claiming, waits up to `shutdownMs`,
+   * releases what still runs.
+   */
+  process(
+    handler: (item: T, lease: Lease<T>) => unknown | Promise<unknown>,
+    options?: { concurrency?: number; leaseMs?: number; signal?: AbortSignal; shutdownMs?: number; pollMs?: number },
+  ): Promise<{ acked: number; retried: number; released: number }>;
   /** Like claim(), waiting up to `timeoutMs` for at least one item; [] at the timeout. */
   claimWait(count: number, leaseMs: number, timeoutMs: number): Promise<Array<Lease<T>>>;
   /** Done: removes the item for good; rejects with LeaseLost if the lease is not held. */

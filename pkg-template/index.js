@@ -390,6 +390,95 @@ class SortedSet {
     return this[invoke]((core, id) => core.discard(id, item));
   }
 
+  /**
+   * Yields items as they become eligible (at-most-once, as pop()) until `signal`
+   * aborts: `for await (const item of set.consume({ signal })) …`. Waits with
+   * popWait, so an abort is noticed within `pollMs` (default 1000).
+   */
+  async *consume({ signal, pollMs = 1000 } = {}) {
+    while (!signal?.aborted) {
+      try {
+        yield await this.popWait(pollMs);
+      } catch (err) {
+        if (!(err instanceof KeyError)) throw err;
+      }
+    }
+  }
+
+  /**
+   * Runs `handler(item, lease)` on items as they come, on leases: acks when it
+   * resolves, retries (with the backoff; the dead letters after maxDeliveries) when it
+   * throws, and extends the lease every `leaseMs / 3` while it runs. `concurrency`
+   * handlers run at once. When `signal` aborts it stops claiming, waits up to
+   * `shutdownMs` for running handlers, and releases the leases of those still running.
+   * Resolves with `{ acked, retried, released }` once stopped.
+   */
+  async process(handler, { concurrency = 1, leaseMs = 30000, signal, shutdownMs = leaseMs, pollMs = 1000 } = {}) {
+    if (typeof handler !== 'function') throw new TypeError('process(handler) takes a function');
+    const counts = { acked: 0, retried: 0, released: 0 };
+    const running = new Set();
+    // Stops on the caller's abort, or on the first failure of a loop (which is rethrown).
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    if (signal?.aborted) stop.abort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    let failure = null;
+    const work = async (lease) => {
+      const job = { lease, settled: false };
+      const beat = setInterval(() => { this.extend(lease, leaseMs).catch(() => {}); }, Math.max(10, leaseMs / 3));
+      running.add(job);
+      try {
+        let thrown = null;
+        try {
+          await handler(lease.item, lease);
+        } catch (err) {
+          thrown = err;
+        }
+        if (job.settled) return; // released at shutdown
+        job.settled = true;
+        if (thrown === null) {
+          await this.ack(lease);
+          counts.acked++;
+        } else {
+          await this.retry(lease, { reason: thrown instanceof Error ? thrown.message : String(thrown) });
+          counts.retried++;
+        }
+      } catch (err) {
+        if (!(err instanceof LeaseLost)) throw err; // held too long: another worker has it now
+      } finally {
+        clearInterval(beat);
+        running.delete(job);
+      }
+    };
+    const loop = async () => {
+      try {
+        while (!stop.signal.aborted) {
+          const [lease] = await this.claimWait(1, leaseMs, pollMs);
+          if (lease !== undefined) await work(lease);
+        }
+      } catch (err) {
+        failure ??= err;
+        stop.abort();
+      }
+    };
+    const loops = Promise.all(Array.from({ length: concurrency }, loop));
+    await new Promise((resolve) => {
+      if (stop.signal.aborted) resolve();
+      else stop.signal.addEventListener('abort', resolve, { once: true });
+    });
+    signal?.removeEventListener('abort', onAbort);
+    let timer;
+    await Promise.race([loops, new Promise((resolve) => { timer = setTimeout(resolve, shutdownMs); })]);
+    clearTimeout(timer);
+    for (const job of [...running]) {
+      if (job.settled) continue;
+      job.settled = true;
+      await this.release(job.lease).then(() => { counts.released++; }, () => {});
+    }
+    if (failure !== null) throw failure;
+    return counts;
+  }
+
   // ---- at-least-once: leases ------------------------------------------------------
 
   /**

@@ -30,7 +30,7 @@ pub use native::aio;
 #[cfg(feature = "native")]
 pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
 #[cfg(feature = "native")]
-pub use native::{Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
+pub use native::{Consume, Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

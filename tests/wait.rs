@@ -159,3 +159,28 @@ fn an_idle_waiting_consumer_sends_about_two_commands_a_second() {
         "{scripts} scripts and {probes} probes in 5 s"
     );
 }
+
+#[test]
+fn consume_yields_items_as_they_come_and_stops_when_told() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    set.add_many(["a", "b"]).unwrap();
+    let adder = std::thread::spawn({
+        let conn = server.conn();
+        move || {
+            std::thread::sleep(200 * MS);
+            SortedSet::new(conn, "jobs").add("c").unwrap();
+        }
+    });
+    let stop = AtomicBool::new(false);
+    let mut got = Vec::new();
+    for item in set.consume(&stop) {
+        got.push(item.unwrap());
+        if got.len() == 3 {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
+    adder.join().unwrap();
+    assert_eq!(got, ["a", "b", "c"]);
+}

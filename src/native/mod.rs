@@ -20,6 +20,8 @@ mod leases;
 mod reconnect;
 mod wait;
 
+pub use wait::Consume;
+
 pub use reconnect::Reconnecting;
 
 /// Marks which of the three set kinds a [`RedisSet`] is.

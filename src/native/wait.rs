@@ -2,6 +2,7 @@
 //! between tries (a thread sleep, or a tokio timer), so they need no connection of
 //! their own and hold no shared connection while waiting.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::blocking::Blocking;
@@ -65,6 +66,53 @@ impl<K, C: redis::ConnectionLike, S: Serializer + 'static> RedisSet<K, Blocking<
             &mut self.transport.0,
             self.core.claim_wait(count, lease, timeout, unix_now()),
         )
+    }
+}
+
+/// The iterator of [`consume`](RedisSet::consume).
+pub struct Consume<'a, K, C, S: Serializer> {
+    set: &'a mut RedisSet<K, Blocking<C>, S>,
+    stop: &'a AtomicBool,
+    poll: Duration,
+}
+
+impl<K, C: redis::ConnectionLike, S: Serializer + 'static> Iterator for Consume<'_, K, C, S> {
+    type Item = Result<S::Item>;
+
+    /// The next item as it becomes eligible; `None` once `stop` is set. An item that
+    /// fails to deserialize is skipped (reported to the undecodable hook).
+    fn next(&mut self) -> Option<Result<S::Item>> {
+        while !self.stop.load(Ordering::Relaxed) {
+            match self.set.pop_wait(self.poll) {
+                Ok(Some(item)) => return Some(Ok(item)),
+                Ok(None) => {}
+                Err(e) if e.is_empty() => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        None
+    }
+}
+
+impl<K, C: redis::ConnectionLike, S: Serializer + 'static> RedisSet<K, Blocking<C>, S> {
+    /// The items as they become eligible (at-most-once, as `pop`), until `stop` is
+    /// set: it is checked at least every second.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// use std::sync::atomic::AtomicBool;
+    /// let stop = AtomicBool::new(false); // set it from a signal handler or another thread
+    /// for job in jobs.consume(&stop) {
+    ///     println!("{}", job?);
+    /// }
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn consume<'a>(&'a mut self, stop: &'a AtomicBool) -> Consume<'a, K, C, S> {
+        Consume {
+            set: self,
+            stop,
+            poll: Duration::from_secs(1),
+        }
     }
 }
 

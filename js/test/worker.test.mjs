@@ -1,0 +1,62 @@
+// The consumer loops: consume() as an async iterator with an AbortSignal, and the
+// process() worker on leases (ack, retry, heartbeat, shutdown), on a real redis-server.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { SortedSet } from '../../pkg/index.mjs';
+import { eachClient } from './helpers.mjs';
+
+eachClient((t) => {
+  const { key } = t;
+
+  test('consume() yields items as they come and stops on abort', async () => {
+    const set = new SortedSet(t.conn.client, key('consume'));
+    await set.addMany(['a', 'b']);
+    const controller = new AbortController();
+    setTimeout(() => set.add('c'), 100);
+    const got = [];
+    for await (const item of set.consume({ signal: controller.signal, pollMs: 200 })) {
+      got.push(item);
+      if (got.length === 3) controller.abort();
+    }
+    assert.deepEqual(got, ['a', 'b', 'c']);
+  });
+
+  test('process() acks, retries a throw, keeps a slow handler leased, and shuts down', async () => {
+    const name = key('worker');
+    const set = new SortedSet(t.conn.client, name, { backoff: { base: 20, cap: 50 } });
+    await set.addMany(['ok-1', 'flaky', 'slow', 'ok-2']);
+    const seen = [];
+    const controller = new AbortController();
+    let flakyTries = 0;
+    const done = set.process(async (item) => {
+      seen.push(item);
+      if (item === 'flaky' && ++flakyTries === 1) throw new Error('first try fails');
+      if (item === 'slow') await sleep(400); // past the 150 ms lease: kept alive by extend
+    }, { concurrency: 2, leaseMs: 150, signal: controller.signal, pollMs: 100 });
+    for (let i = 0; i < 100 && (await set.len()) + (await set.inFlight()) > 0; i++) await sleep(20);
+    controller.abort();
+    const counts = await done;
+    assert.deepEqual(counts, { acked: 4, retried: 1, released: 0 });
+    assert.equal(seen.filter((i) => i === 'slow').length, 1, 'the slow one was not handed out twice');
+    assert.equal(flakyTries, 2);
+    const stats = await set.stats();
+    assert.deepEqual([stats.waiting, stats.inFlight, stats.dead], [0, 0, 0]);
+  });
+
+  test('process() releases what is still running at shutdown, and rejects on a failure', async () => {
+    const set = new SortedSet(t.conn.client, key('shutdown'));
+    await set.add('stuck');
+    const controller = new AbortController();
+    const done = set.process(() => sleep(5000), { leaseMs: 10000, signal: controller.signal, shutdownMs: 100, pollMs: 100 });
+    await sleep(150);
+    controller.abort();
+    assert.deepEqual(await done, { acked: 0, retried: 0, released: 1 });
+    assert.equal(await set.len(), 1, 'back in the set');
+    // A key of another type: the worker stops and rejects with the server's error.
+    const wrong = key('wrongtype');
+    await t.conn.raw('SET', wrong, 'x');
+    await assert.rejects(new SortedSet(t.conn.client, wrong).process(() => {}, { pollMs: 100 }), { code: 'WRONGTYPE' });
+  });
+});
