@@ -31,6 +31,8 @@ pub use native::aio;
 pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
 #[cfg(feature = "native")]
 pub use native::{Consume, Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
+#[cfg(feature = "tokio")]
+pub use native::{Processed, WorkerOptions};
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -245,3 +245,92 @@ async fn scheduled_pop_waits_out_the_original_redsets_lock() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::Duration;
+    let server = RedisServer::start();
+    let conn = server
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let set = SortedSet::new(conn.clone(), "jobs").backoff(redset::Backoff {
+        base: Duration::from_millis(20),
+        cap: Duration::from_millis(50),
+    });
+    set.add_many(["ok-1", "flaky", "slow", "ok-2"])
+        .await
+        .unwrap();
+    let tries = Mutex::new(HashMap::<String, u32>::new());
+    let watcher = SortedSet::new(conn, "jobs");
+    let drained = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let stats = watcher.stats().await.unwrap();
+            if stats.waiting + stats.in_flight == 0 {
+                return;
+            }
+        }
+    };
+    let options = redset::WorkerOptions {
+        concurrency: 2,
+        lease: Duration::from_millis(150),
+        shutdown_timeout: Duration::from_secs(1),
+        poll: Duration::from_millis(100),
+    };
+    let done = tokio::time::timeout(
+        Duration::from_secs(20),
+        set.process(
+            |job: String| {
+                let n = {
+                    let mut tries = tries.lock().unwrap();
+                    let n = tries.entry(job.clone()).or_default();
+                    *n += 1;
+                    *n
+                };
+                async move {
+                    if job == "slow" {
+                        // Past its 150 ms lease: kept by the heartbeat, not handed out again.
+                        tokio::time::sleep(Duration::from_millis(400)).await;
+                    }
+                    if job == "flaky" && n == 1 {
+                        return Err("first try fails");
+                    }
+                    Ok(())
+                }
+            },
+            options,
+            drained,
+        ),
+    )
+    .await
+    .expect("the worker stops")
+    .unwrap();
+    assert_eq!((done.acked, done.retried, done.released), (4, 1, 0));
+    let tries = tries.into_inner().unwrap();
+    assert_eq!((tries["slow"], tries["flaky"]), (1, 2));
+
+    // At the shutdown deadline a running handler is cancelled and its item released.
+    set.add("stuck").await.unwrap();
+    let options = redset::WorkerOptions {
+        shutdown_timeout: Duration::from_millis(100),
+        poll: Duration::from_millis(50),
+        ..Default::default()
+    };
+    let done = set
+        .process(
+            |_: String| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok::<(), String>(())
+            },
+            options,
+            tokio::time::sleep(Duration::from_millis(200)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.released, 1);
+    assert_eq!(set.len().await.unwrap(), 1, "back in the set");
+}

@@ -19,8 +19,12 @@ pub(crate) mod blocking;
 mod leases;
 mod reconnect;
 mod wait;
+#[cfg(feature = "tokio")]
+mod worker;
 
 pub use wait::Consume;
+#[cfg(feature = "tokio")]
+pub use worker::{Processed, WorkerOptions};
 
 pub use reconnect::Reconnecting;
 
