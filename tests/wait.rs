@@ -61,7 +61,7 @@ fn a_waiting_consumer_gets_an_item_added_while_it_waits() {
     let waited = started.elapsed();
     adder.join().unwrap();
     assert_eq!(got.len(), 2);
-    assert!(waited >= 290 * MS && waited < 1200 * MS, "{waited:?}");
+    assert!(waited >= 290 * MS && waited < 2500 * MS, "{waited:?}");
     set.add("z").unwrap();
     let lease = set
         .claim_wait(1, Duration::from_secs(5), Duration::from_secs(1))
@@ -79,7 +79,8 @@ fn a_scheduled_set_wakes_when_its_next_item_falls_due() {
     let popped = set.pop_wait(Duration::from_secs(3)).unwrap();
     let late = now() - due;
     assert_eq!(popped.as_deref(), Some("soon"));
-    assert!((0.0..0.1).contains(&late), "late by {late:.3} s");
+    // Loose on purpose (a loaded CI machine); the typical figure is about a millisecond.
+    assert!((0.0..0.5).contains(&late), "late by {late:.3} s");
     // Many items due at random times over 1.5 s: each comes out when due, not before,
     // and late by little (a loose bound here; the benchmark gives the percentiles).
     let mut seed = 7u64;

@@ -282,14 +282,14 @@ for (const { name: clientName, connect } of CLIENTS) {
       setTimeout(() => set.add('late'), 200);
       started = Date.now();
       assert.deepEqual(await set.takeWait(5, 5000), ['late']);
-      assert.ok(Date.now() - started < 1500);
+      assert.ok(Date.now() - started < 3000);
       assert.deepEqual(await set.takeWait(5, 100), []);
       const sched = new ScheduledSet(conn.client, key('waits-sched'));
       const due = now() + 0.3;
       await sched.add('soon', due);
       assert.equal(await sched.popWait(3000), 'soon');
       const late = now() - due;
-      assert.ok(late >= 0 && late < 0.1, `late by ${late}`);
+      assert.ok(late >= 0 && late < 0.5, `late by ${late}`); // loose: a loaded CI machine
       await assert.rejects(set.popWait('1'), TypeError);
       await assert.rejects(set.popWait(-1), RangeError);
     });
