@@ -334,3 +334,21 @@ async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
     assert_eq!(done.released, 1);
     assert_eq!(set.len().await.unwrap(), 1, "back in the set");
 }
+
+#[tokio::test]
+async fn a_big_take_over_a_multiplexed_connection_loses_nothing_to_its_timeout() {
+    // The default response timeout (500 ms) and a debug build: one ZPOPMIN of 100 000
+    // used to time out with every item already removed.
+    let server = RedisServer::start();
+    let conn = server
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let set = SortedSet::new(conn, "big");
+    let items: Vec<String> = (0..100_000).map(|i| i.to_string()).collect();
+    assert_eq!(set.add_many(&items).await.unwrap(), 100_000);
+    let taken = set.take(100_000).await.unwrap();
+    assert_eq!(taken.len(), 100_000);
+    assert_eq!(set.len().await.unwrap(), 0);
+}

@@ -36,7 +36,7 @@ pub use original_lock::{original_lock_key, DEFAULT_LOCK_TIMEOUT};
 pub use reply::Reply;
 pub use script::{Script, CLEAR, POP_DUE};
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
-pub use set::{Kind, Scorer, SetCore, Undecodable, UndecodableHook};
+pub use set::{Kind, Scorer, SetCore, Undecodable, UndecodableHook, TAKE_CHUNK};
 pub use wait::{FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
 
 #[cfg(test)]

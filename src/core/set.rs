@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::command::{redis_index, Arg, Command};
 use super::error::{BoxError, Error, Result};
 use super::lease::LeasePolicy;
-use super::operation::{Either, Exchange, Operation};
+use super::operation::{Either, Exchange, Operation, Step};
 use super::original_lock::{original_lock_key, LockAware, OriginalLock, DEFAULT_LOCK_TIMEOUT};
 use super::reply::{Decoder, Reply};
 use super::script::{Call, CLEAR};
@@ -415,16 +415,33 @@ impl<S: Serializer> SetCore<S> {
         })
     }
 
-    /// Atomically removes and returns at most `count` eligible items in score order;
-    /// members that fail to deserialize are reported and left out.
+    /// Removes and returns at most `count` eligible items in score order; members that
+    /// fail to deserialize are reported and left out. Up to [`TAKE_CHUNK`] items are
+    /// one atomic removal; a bigger take is several, one after another, so that no
+    /// single command runs long enough to outlast a client's timeout and a failure can
+    /// lose at most the chunk in flight.
     pub fn take(&self, count: usize, now: f64) -> impl Operation<Output = Vec<S::Item>> {
+        let core = self.clone();
+        TakeChunks {
+            left: count,
+            taken: Vec::new(),
+            current: Some(core.take_chunk(count.min(TAKE_CHUNK), now)),
+            make: move |n| core.take_chunk(n, now),
+        }
+    }
+
+    /// One atomic removal of up to `count` items: the items, and how many members
+    /// came out (undecodable ones included).
+    fn take_chunk(&self, count: usize, now: f64) -> impl Operation<Output = (Vec<S::Item>, usize)> {
         let (kind, reader) = (self.kind, self.reader.clone());
         self.removal(count, now, move |reply| {
             let members = Self::popped(kind, reply)?;
-            Ok(members
+            let removed = members.len();
+            let items = members
                 .into_iter()
                 .filter_map(|raw| reader.load(raw))
-                .collect())
+                .collect();
+            Ok((items, removed))
         })
     }
 
@@ -522,6 +539,73 @@ impl<S: Serializer> SetCore<S> {
     {
         let cmd = Command::new("ZREM").arg(self.key()).arg(self.member(item)?);
         Ok(self.command(cmd, |d, reply| d.flag(reply)))
+    }
+}
+
+/// The most items one atomic removal takes: a bigger `take` is several.
+pub const TAKE_CHUNK: usize = 10_000;
+
+/// A `take` in chunks of at most [`TAKE_CHUNK`], until the count is reached or a chunk
+/// comes out short (nothing more is eligible).
+struct TakeChunks<T, O, M> {
+    left: usize,
+    taken: Vec<T>,
+    current: Option<O>,
+    make: M,
+}
+
+impl<T, O, M> TakeChunks<T, O, M>
+where
+    O: Operation<Output = (Vec<T>, usize)>,
+    M: FnMut(usize) -> O,
+{
+    fn advance(&mut self, step: Result<Step<(Vec<T>, usize)>>) -> Result<Step<Vec<T>>> {
+        match step? {
+            Step::Send(cmd) => Ok(Step::Send(cmd)),
+            Step::Sleep(wait) => Ok(Step::Sleep(wait)),
+            Step::Done((items, removed)) => {
+                let asked = self.left.min(TAKE_CHUNK);
+                self.taken.extend(items);
+                self.left -= removed.min(asked);
+                if removed < asked || self.left == 0 {
+                    self.current = None;
+                    return Ok(Step::Done(std::mem::take(&mut self.taken)));
+                }
+                let mut next = (self.make)(self.left.min(TAKE_CHUNK));
+                let step = next.start();
+                self.current = Some(next);
+                self.advance(step)
+            }
+        }
+    }
+
+    fn current(&mut self) -> Result<&mut O> {
+        self.current
+            .as_mut()
+            .ok_or_else(|| Error::protocol("take", "fed a finished operation"))
+    }
+}
+
+impl<T, O, M> Operation for TakeChunks<T, O, M>
+where
+    O: Operation<Output = (Vec<T>, usize)>,
+    M: FnMut(usize) -> O,
+{
+    type Output = Vec<T>;
+
+    fn start(&mut self) -> Result<Step<Vec<T>>> {
+        let step = self.current()?.start();
+        self.advance(step)
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<Vec<T>>> {
+        let step = self.current()?.feed(reply);
+        self.advance(step)
+    }
+
+    fn resume(&mut self, now: f64) -> Result<Step<Vec<T>>> {
+        let step = self.current()?.resume(now);
+        self.advance(step)
     }
 }
 

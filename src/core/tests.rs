@@ -952,3 +952,41 @@ fn a_scheduled_wait_sleeps_until_the_next_item_is_due() {
     assert_eq!(sleeps(&sent), [1.0, 1.0, 0.5]);
     assert_eq!(sent.iter().filter(|s| s.contains("ZRANGE\r\n")).count(), 1);
 }
+
+#[test]
+fn a_big_take_is_several_atomic_chunks_until_short() {
+    let full = |n: usize, from: usize| {
+        Reply::Array(
+            (from..from + n)
+                .flat_map(|i| [Reply::bulk(i.to_string()), Reply::bulk("1")])
+                .collect(),
+        )
+    };
+    let (sent, out) = script(
+        sorted().take(TAKE_CHUNK * 2 + 5, 1.0),
+        vec![
+            full(TAKE_CHUNK, 0),
+            full(TAKE_CHUNK, TAKE_CHUNK),
+            full(5, 2 * TAKE_CHUNK),
+        ],
+    );
+    assert_eq!(out.unwrap().len(), TAKE_CHUNK * 2 + 5);
+    let counts: Vec<&str> = sent
+        .iter()
+        .map(|cmd| cmd.split("\r\n").nth(6).unwrap())
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            TAKE_CHUNK.to_string(),
+            TAKE_CHUNK.to_string(),
+            "5".to_string()
+        ]
+    );
+    // A short chunk means nothing more is eligible: no further command.
+    let (sent, out) = script(sorted().take(TAKE_CHUNK * 3, 1.0), vec![full(7, 0)]);
+    assert_eq!((sent.len(), out.unwrap().len()), (1, 7));
+    // Up to a chunk it is one atomic command, as before.
+    let (sent, _) = script(scheduled().take(TAKE_CHUNK, 1.0), vec![bulks(&[])]);
+    assert_eq!(sent.len(), 1);
+}
