@@ -43,6 +43,16 @@ export interface SetOptions<T> {
   backoff?: { base?: number; cap?: number };
 }
 
+/**
+ * What `consume` and `process` need of an AbortSignal (declared here so that the
+ * typings need neither the DOM nor Node's types; a real AbortSignal fits).
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** A claimed item, yours until `deadline`. Hand it back with ack, retry, release or extend. */
 export interface Lease<T> {
   item: T;
@@ -124,7 +134,7 @@ export class SortedSet<T = string> {
   /** Claims up to `count` eligible items, each leased for `leaseMs` (at-least-once). */
   claim(count: number, leaseMs: number): Promise<Array<Lease<T>>>;
   /** Yields items as they become eligible (at-most-once) until `signal` aborts. */
-  consume(options?: { signal?: AbortSignal; pollMs?: number }): AsyncGenerator<T | null, void, undefined>;
+  consume(options?: { signal?: AbortSignalLike; pollMs?: number }): AsyncGenerator<T | null, void, undefined>;
   /**
    * A worker on leases: runs `handler` on each item, acks on success, retries on a throw,
    * extends the lease while it runs; on abort stops claiming, waits up to `shutdownMs`,
@@ -132,7 +142,7 @@ export class SortedSet<T = string> {
    */
   process(
     handler: (item: T, lease: Lease<T>) => unknown | Promise<unknown>,
-    options?: { concurrency?: number; leaseMs?: number; signal?: AbortSignal; shutdownMs?: number; pollMs?: number },
+    options?: { concurrency?: number; leaseMs?: number; signal?: AbortSignalLike; shutdownMs?: number; pollMs?: number },
   ): Promise<{ acked: number; retried: number; released: number }>;
   /** Like claim(), waiting up to `timeoutMs` for at least one item; [] at the timeout. */
   claimWait(count: number, leaseMs: number, timeoutMs: number): Promise<Array<Lease<T>>>;

@@ -46,7 +46,10 @@ test('import gives the same classes', async () => {
 
 test('the typings accept typed usage and reject misuse (tsc --noEmit)', async () => {
   writeFileSync(join(project, 'usage.ts'), `
-    import { SortedSet, ScheduledSet, JsonSerializer, KeyError, type Execute } from 'redset';
+    import {
+      SortedSet, ScheduledSet, JsonSerializer, KeyError, LeaseLost,
+      type Execute, type Lease, type RetryOutcome, type Stats,
+    } from 'redset';
     interface Task { id: number; url: string }
     const execute: Execute = async (args) => (args[0] === 'ZCARD' ? 0 : null);
     const seen: string[] = [];
@@ -62,7 +65,21 @@ test('the typings accept typed usage and reject misuse (tsc --noEmit)', async ()
       const retries = new ScheduledSet(execute, 'retries');
       const due: number = await retries.available();
       const first: string | null = await retries.peek(0);
-      return [score, next, batch, due, first, tasks.name, seen];
+      const added: number = await tasks.addMany([{ id: 2, url: 'b' }], { scores: [2], condition: 'nx' });
+      const waited: Task[] = await tasks.takeWait(10, 1000);
+      const leases: Lease<Task>[] = await tasks.claimWait(10, 30000, 1000);
+      for (const lease of leases) {
+        const deadline: number = await tasks.extend(lease, 30000);
+        const outcome: RetryOutcome = await tasks.retry(lease, 500);
+        await tasks.ack(lease).catch((e: unknown) => { if (!(e instanceof LeaseLost)) throw e; });
+        seen.push(String(deadline), outcome.outcome, String(lease.token + lease.deliveries));
+      }
+      const stats: Stats = await tasks.stats();
+      // Any AbortSignal fits; this plain one (already aborted) checks the shape.
+      const signal = { aborted: true, addEventListener() {}, removeEventListener() {} };
+      const done = await tasks.process(async (task) => { seen.push(task.url); }, { concurrency: 2, leaseMs: 1000, signal });
+      for await (const task of tasks.consume({ signal })) seen.push(String(task?.id));
+      return [score, next, batch, due, first, tasks.name, seen, added, waited, stats.inFlight, done.acked];
     }
   `);
   writeFileSync(join(project, 'misuse.ts'), `
