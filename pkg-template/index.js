@@ -169,17 +169,17 @@ function feed(core, id, reply) {
   return core.feedBulks(id, Buffer.concat(parts, total), lengths, width);
 }
 
-// Commands redset sends that only read: a timed-out one changed nothing.
-const READS = new Set(['ZCARD', 'ZCOUNT', 'ZRANGE', 'ZRANGEBYSCORE', 'ZSCORE']);
-
-/** Waits for `reply` at most `ms`; past that, rejects with a TimeoutError about `args`. */
-function withTimeout(reply, ms, args) {
+/**
+ * Waits for `reply` at most `ms`; past that, rejects with a TimeoutError about `args`,
+ * which the core marked `read` if the command only reads.
+ */
+function withTimeout(reply, ms, args, read) {
   if (!(ms > 0)) return reply;
   let timer;
   const expired = new Promise((_, reject) => {
     timer = setTimeout(() => {
       const command = String(args[0]);
-      const mayHaveTakenEffect = !READS.has(command);
+      const mayHaveTakenEffect = !read;
       const err = new TimeoutError(
         `no reply to ${command} within ${ms} ms` +
           (mayHaveTakenEffect ? '; it may still take effect' : '; it changes nothing'),
@@ -264,8 +264,9 @@ class SortedSet {
   }
 
   // The driver loop. `start(core, id)` starts an operation in slot `id` of the core. A
-  // step marked with STEP is either command arguments to send (STEP is true) or a sleep
-  // (STEP is the milliseconds); anything else is the result, and the slot is free again.
+  // step marked with STEP is either command arguments to send (STEP is true, or 'read'
+  // for a read-only command) or a sleep (STEP is the milliseconds); anything else is the
+  // result, and the slot is free again.
   // The core bounds the steps; abandon() frees the slot when the client fails.
   async [invoke](start) {
     const core = this.#core;
@@ -275,14 +276,14 @@ class SortedSet {
       for (;;) {
         const step = next !== null && typeof next === 'object' ? next[STEP] : undefined;
         if (step === undefined) return next;
-        if (step !== true) {
+        if (typeof step === 'number') {
           await sleep(step);
           next = core.resume(id, now());
           continue;
         }
         let reply;
         try {
-          reply = await withTimeout(this.#send(next), this.#timeout, next);
+          reply = await withTimeout(this.#send(next), this.#timeout, next, step === 'read');
         } catch (err) {
           if (err instanceof TimeoutError) throw err;
           if (!isReplyError(err)) throw connectionError(err);

@@ -12,14 +12,19 @@ fn s(v: &str) -> String {
     v.to_owned()
 }
 
+/// A RESP2 multiplexed connection with redis-rs's defaults (500 ms response timeout).
+async fn multiplexed(server: &RedisServer) -> MultiplexedConnection {
+    server
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
 async fn connections(server: &RedisServer) -> Vec<MultiplexedConnection> {
     let resp3 = redis::Client::open(format!("{}?protocol=resp3", server.url())).unwrap();
     vec![
-        server
-            .client()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap(),
+        multiplexed(server).await,
         resp3.get_multiplexed_async_connection().await.unwrap(),
     ]
 }
@@ -252,11 +257,7 @@ async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
     use std::sync::Mutex;
     use std::time::Duration;
     let server = RedisServer::start();
-    let conn = server
-        .client()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let conn = multiplexed(&server).await;
     let set = SortedSet::new(conn.clone(), "jobs").backoff(redset::Backoff {
         base: Duration::from_millis(20),
         cap: Duration::from_millis(50),
@@ -340,11 +341,7 @@ async fn a_big_take_over_a_multiplexed_connection_loses_nothing_to_its_timeout()
     // The default response timeout (500 ms) and a debug build: one ZPOPMIN of 100 000
     // used to time out with every item already removed.
     let server = RedisServer::start();
-    let conn = server
-        .client()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let conn = multiplexed(&server).await;
     let set = SortedSet::new(conn, "big");
     let items: Vec<String> = (0..100_000).map(|i| i.to_string()).collect();
     assert_eq!(set.add_many(&items).await.unwrap(), 100_000);

@@ -1,7 +1,7 @@
 //! Batch producers: many items in one `ZADD` per chunk, with its conditions.
 
 use super::command::{Arg, Command};
-use super::error::{Error, Result};
+use super::error::Result;
 use super::operation::{Operation, Step};
 use super::reply::{Decoder, Reply};
 use super::serializer::{Dumps, Serializer};
@@ -101,11 +101,7 @@ impl<S: Serializer> SetCore<S> {
         let mut members = Vec::new();
         for (item, score) in items {
             let score = self.resolve_score(item, score, now)?;
-            let member = self
-                .serializer()
-                .dumps_ref(item)
-                .map_err(Error::Serializer)?;
-            members.push((score, member));
+            members.push((score, self.member(item)?));
         }
         let flags = options.flags();
         let chunks: Vec<Command> = members

@@ -46,6 +46,21 @@ impl Command {
         std::str::from_utf8(&self.args[0]).unwrap_or("?")
     }
 
+    /// Whether this is one of the read-only commands redset sends (`ZCARD`, `ZCOUNT`,
+    /// `ZRANGE`, `ZRANGEBYSCORE`, `ZSCORE`): one that got no reply changed nothing.
+    ///
+    /// ```
+    /// use redset::core::Command;
+    /// assert!(Command::new("ZCARD").arg("jobs").is_read_only());
+    /// assert!(!Command::new("ZPOPMIN").arg("jobs").is_read_only());
+    /// ```
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self.name(),
+            "ZCARD" | "ZCOUNT" | "ZRANGE" | "ZRANGEBYSCORE" | "ZSCORE"
+        )
+    }
+
     /// The command encoded as a RESP array of bulk strings, as it goes on the wire.
     pub fn to_resp(&self) -> Vec<u8> {
         let mut out = format!("*{}\r\n", self.args.len()).into_bytes();

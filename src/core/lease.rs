@@ -170,19 +170,21 @@ impl Default for Backoff {
 impl Backoff {
     /// The delay after the `deliveries`-th delivery failed; `seed` draws the jitter.
     pub fn delay(&self, deliveries: u32, seed: u64) -> Duration {
-        let doublings = deliveries.saturating_sub(1).min(62);
+        let doublings = deliveries.saturating_sub(1).min(31);
         let full = self
             .base
-            .checked_mul(1u32 << doublings.min(31))
+            .checked_mul(1u32 << doublings)
             .unwrap_or(self.cap)
             .min(self.cap);
-        let full_ms = full.as_millis().min(u128::from(u64::MAX)) as u64;
-        let half = full_ms / 2;
-        Duration::from_millis(half + mix(seed) % (full_ms - half + 1))
+        // In µs, so that millisecond steps (the lock's waits) keep their jitter.
+        let full_us = full.as_micros().min(u128::from(u64::MAX)) as u64;
+        let half = full_us / 2;
+        Duration::from_micros(half + splitmix64(seed) % (full_us - half + 1))
     }
 }
 
-fn mix(seed: u64) -> u64 {
+/// A well-mixed number from `seed`, for jitter.
+fn splitmix64(seed: u64) -> u64 {
     let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -528,10 +530,7 @@ impl<S: Serializer> SetCore<S> {
     /// retry's delay).
     pub fn in_flight(&self) -> impl Operation<Output = u64> {
         let key = companion_key(self.name(), COMPANIONS[0]);
-        Exchange::new(
-            Call::Command(super::command::Command::new("ZCARD").arg(key.as_str())),
-            |reply| Decoder { command: "ZCARD" }.count(reply),
-        )
+        self.command(super::command::Command::new("ZCARD").arg(key.as_str()), int)
     }
 
     /// The dead letters, oldest first (at most [`MAX_DEAD_LISTED`]).
@@ -606,14 +605,6 @@ fn duration_ms(d: Duration) -> usize {
     d.as_millis().min(usize::MAX as u128) as usize
 }
 
-fn parse_score(text: &str) -> f64 {
-    match text {
-        "inf" | "+inf" => f64::INFINITY,
-        "-inf" => f64::NEG_INFINITY,
-        other => other.parse().unwrap_or(f64::NAN),
-    }
-}
-
 /// A dead letter's record as `bury` writes it: "deliveries time score reason".
 #[derive(Default)]
 struct DeadRecord {
@@ -637,7 +628,7 @@ impl DeadRecord {
         DeadRecord {
             deliveries: deliveries.parse().unwrap_or(0),
             time: time.parse().unwrap_or(0),
-            score: parse_score(score),
+            score: score.parse().unwrap_or(f64::NAN), // "inf" and "-inf" included
             reason: parts.next().unwrap_or_default().to_owned(),
         }
     }
@@ -820,10 +811,7 @@ impl Operation for Recover {
     type Output = Recovered;
 
     fn start(&mut self) -> Result<Step<Recovered>> {
-        self.call
-            .command()
-            .map(Step::Send)
-            .ok_or_else(|| Error::protocol("EVALSHA", "nothing to send"))
+        self.call.send()
     }
 
     fn feed(&mut self, reply: Reply) -> Result<Step<Recovered>> {

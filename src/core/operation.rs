@@ -166,13 +166,12 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for Exchange<F> {
     type Output = T;
 
     fn start(&mut self) -> Result<Step<T>> {
-        match (&self.call, self.call.command()) {
-            (Call::Known(reply), _) => {
+        match &self.call {
+            Call::Known(reply) => {
                 let reply = reply.clone();
                 self.finish(reply)
             }
-            (_, Some(cmd)) => Ok(Step::Send(cmd)),
-            (_, None) => Err(Error::protocol(self.call.name(), "nothing to send")),
+            call => call.send(),
         }
     }
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::command::{redis_index, Arg};
 use super::error::{Error, Result};
+use super::lease::Backoff;
 use super::operation::{Operation, Step};
 use super::reply::Reply;
 use super::script::{Call, Outcome, Script, POP_DUE};
@@ -174,30 +175,24 @@ impl<F> LockAware<F> {
     }
 }
 
-/// The sleep before the `attempt`-th retry: 1 ms doubling to a cap of 32 ms, each drawn
-/// uniformly from its upper half so that waiting consumers spread out. The core has no
-/// random source; the clock's sub-microsecond digits are a fine seed for jitter.
-fn backoff(attempt: u32, now: f64) -> Duration {
-    let ceiling = 1000u64 << attempt.min(5); // µs
-    let jitter = splitmix64(now.to_bits() ^ u64::from(attempt)) % (ceiling / 2 + 1);
-    Duration::from_micros(ceiling / 2 + jitter)
-}
+/// The sleeps between tries while the lock is held: 1 ms doubling to 32 ms, jittered in
+/// the upper half so that waiting consumers spread out.
+const LOCK_BACKOFF: Backoff = Backoff {
+    base: Duration::from_millis(1),
+    cap: Duration::from_millis(32),
+};
 
-fn splitmix64(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// The sleep before the `attempt`-th retry (from 0). The core has no random source; the
+/// clock's sub-microsecond digits are a fine seed for jitter.
+fn backoff(attempt: u32, now: f64) -> Duration {
+    LOCK_BACKOFF.delay(attempt + 1, now.to_bits() ^ u64::from(attempt))
 }
 
 impl<T, F: FnOnce(Reply) -> Result<T>> Operation for LockAware<F> {
     type Output = T;
 
     fn start(&mut self) -> Result<Step<T>> {
-        self.call
-            .command()
-            .map(Step::Send)
-            .ok_or_else(|| Error::protocol(self.call.name(), "nothing to send"))
+        self.call.send()
     }
 
     fn feed(&mut self, reply: Reply) -> Result<Step<T>> {

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use super::command::{Arg, Command};
+use super::error::{Error, Result};
+use super::operation::Step;
 use super::reply::Reply;
 
 /// A Lua script with its SHA1, as `EVALSHA` wants it.
@@ -111,6 +113,14 @@ impl Call {
             }
             Call::Known(_) => None,
         }
+    }
+
+    /// The step that sends this call's command; a protocol error for a known reply,
+    /// which sends nothing.
+    pub fn send<T>(&self) -> Result<Step<T>> {
+        self.command()
+            .map(Step::Send)
+            .ok_or_else(|| Error::protocol(self.name(), "nothing to send"))
     }
 
     /// The name of the command this call sends, for error messages.

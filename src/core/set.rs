@@ -249,10 +249,6 @@ impl<S: Serializer> SetCore<S> {
         self.lease_policy
     }
 
-    pub(crate) fn serializer(&self) -> &S {
-        &self.reader.serializer
-    }
-
     pub(crate) fn reader(&self) -> Reader<S> {
         self.reader.clone()
     }
@@ -295,7 +291,7 @@ impl<S: Serializer> SetCore<S> {
         Arg::from(self.name())
     }
 
-    fn member<Q: ?Sized>(&self, item: &Q) -> Result<Vec<u8>>
+    pub(super) fn member<Q: ?Sized>(&self, item: &Q) -> Result<Vec<u8>>
     where
         S: Dumps<Q>,
     {
@@ -305,7 +301,7 @@ impl<S: Serializer> SetCore<S> {
             .map_err(Error::Serializer)
     }
 
-    fn command<T>(
+    pub(super) fn command<T>(
         &self,
         cmd: Command,
         decode: impl FnOnce(&Decoder<'_>, Reply) -> Result<T>,

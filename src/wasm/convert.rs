@@ -2,6 +2,7 @@
 //! [`Reply`]s, errors out as named JS `Error`s. No set semantics here.
 
 use std::cell::RefCell;
+use std::time::Duration;
 
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -60,8 +61,14 @@ impl Args {
         }
     }
 
-    /// The command as an array of strings (Uint8Arrays where not UTF-8).
+    /// The command as an array of strings (Uint8Arrays where not UTF-8), marked as a
+    /// step: the marker is `"read"` for a read-only command, else `true`.
     pub fn of(&self, cmd: Command) -> JsValue {
+        let mark = if cmd.is_read_only() {
+            JsValue::from_str("read")
+        } else {
+            JsValue::TRUE
+        };
         let args = cmd.into_args();
         let mut recent = self.recent.borrow_mut();
         if let Some(at) = recent.iter().position(|(sent, _)| *sent == args) {
@@ -72,9 +79,9 @@ impl Args {
         }
         // Only short commands are worth remembering: long ones carry members.
         if args.iter().map(Vec::len).sum::<usize>() > 256 {
-            return self.build(args);
+            return self.build(args, &mark);
         }
-        let array = self.build(args.clone());
+        let array = self.build(args.clone(), &mark);
         if recent.len() == RECENT {
             recent.remove(0);
         }
@@ -82,7 +89,7 @@ impl Args {
         array
     }
 
-    fn build(&self, args: Vec<Vec<u8>>) -> JsValue {
+    fn build(&self, args: Vec<Vec<u8>>, mark: &JsValue) -> JsValue {
         let out = Array::new();
         for arg in args {
             let value = match self.known.iter().find(|(bytes, _)| *bytes == arg) {
@@ -94,7 +101,7 @@ impl Args {
             };
             out.push(&value);
         }
-        let _ = Reflect::set(&out, &self.marker, &JsValue::TRUE);
+        let _ = Reflect::set(&out, &self.marker, mark);
         out.into()
     }
 }
@@ -105,6 +112,29 @@ pub(crate) fn optional_number(value: Option<f64>) -> JsValue {
 
 pub(crate) fn count(n: u64) -> JsValue {
     JsValue::from(n as f64)
+}
+
+/// A count from JS as the original reads `take(num)`: below 1 is 0 (take nothing), a
+/// fraction is truncated (`int(num)`); NaN or too big is a `RangeError`.
+pub(crate) fn count_arg(value: f64, what: &str) -> Result<usize, JsValue> {
+    if value < 1.0 {
+        Ok(0)
+    } else {
+        whole_number(value.trunc(), what)
+    }
+}
+
+/// A duration from a JS number of `per_second`ths of a second (1: seconds, 1000: ms); a
+/// negative or non-finite one is a `RangeError`.
+pub(crate) fn duration(value: f64, per_second: f64, what: &str) -> Result<Duration, JsValue> {
+    Duration::try_from_secs_f64(value / per_second).map_err(|_| {
+        js_sys::RangeError::new(&format!("{what} must be a number >= 0, got {value}")).into()
+    })
+}
+
+/// [`duration`] in milliseconds, JS's unit.
+pub(crate) fn ms(value: f64, what: &str) -> Result<Duration, JsValue> {
+    duration(value, 1000.0, what)
 }
 
 /// A count or position from JS: a whole number that fits the core's `usize` (32 bits

@@ -1,12 +1,10 @@
 //! Leases for JS: the core's lease operations in slots, like every other operation.
 //! Lease records, dead letters and stats cross the boundary through serde-wasm-bindgen.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use super::convert::whole_number;
+use super::convert::{count_arg, ms};
 use super::WasmSet;
 use crate::core::{DeadLetter, Lease, Operation, Retried, Stats};
 
@@ -96,7 +94,7 @@ struct RetriedRecord {
     at: Option<f64>,
 }
 
-fn to_js<T: Serialize>(value: &T) -> JsValue {
+fn record<T: Serialize>(value: &T) -> JsValue {
     // Plain records of numbers, strings, bytes and preserved JS values: serializing
     // them cannot fail, but a failure would still be a value, not a panic.
     value
@@ -115,11 +113,7 @@ fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T
 impl WasmSet {
     /// Claims up to `count` eligible items for `leaseMs`; outputs lease records.
     pub fn claim(&self, id: u32, count: f64, lease_ms: f64, now: f64) -> Result<JsValue, JsValue> {
-        let count = if count < 1.0 {
-            0
-        } else {
-            whole_number(count.trunc(), "claim(count)")?
-        };
+        let count = count_arg(count, "claim(count)")?;
         let lease = ms(lease_ms, "claim(lease)")?;
         self.begin(id, self.core.claim(count, lease, now).map(lease_records))
     }
@@ -174,7 +168,7 @@ impl WasmSet {
         self.begin(
             id,
             self.core.recover().map(|r| {
-                to_js(&RecoveredRecord {
+                record(&RecoveredRecord {
                     requeued: r.requeued,
                     dead: r.dead,
                 })
@@ -195,7 +189,7 @@ impl WasmSet {
             id,
             self.core.dead_letters().map(|letters| {
                 let records: Vec<DeadRecord> = letters.into_iter().map(dead_record).collect();
-                to_js(&records)
+                record(&records)
             }),
         )
     }
@@ -225,25 +219,18 @@ impl WasmSet {
 
     /// `{ waiting, due, inFlight, dead, oldestDueAge (ms or null) }`.
     pub fn stats(&self, id: u32, now: f64) -> Result<JsValue, JsValue> {
-        self.begin(id, self.core.stats(now).map(|s| to_js(&stats_record(s))))
+        self.begin(id, self.core.stats(now).map(|s| record(&stats_record(s))))
     }
 }
 
 /// Leases as the JS lease records.
 pub(super) fn lease_records(leases: Vec<Lease<JsValue>>) -> JsValue {
     let records: Vec<LeaseRecord> = leases.into_iter().map(LeaseRecord::from).collect();
-    to_js(&records)
-}
-
-/// A duration from JS milliseconds; a negative or non-finite one is a `RangeError`.
-pub(super) fn ms(value: f64, what: &str) -> Result<Duration, JsValue> {
-    Duration::try_from_secs_f64(value / 1000.0).map_err(|_| {
-        js_sys::RangeError::new(&format!("{what} must be a number of ms >= 0, got {value}")).into()
-    })
+    record(&records)
 }
 
 fn retried(outcome: Retried) -> JsValue {
-    to_js(&match outcome {
+    record(&match outcome {
         Retried::Requeued { at_ms } => RetriedRecord {
             outcome: "requeued",
             at: Some(at_ms as f64),

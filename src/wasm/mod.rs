@@ -25,7 +25,8 @@ mod serializer;
 mod wait;
 
 use convert::{
-    bulks_reply, count, number_reply, optional_number, to_js, to_reply, whole_number, Args,
+    bulks_reply, count, count_arg, number_reply, optional_number, to_js, to_reply, whole_number,
+    Args,
 };
 use options::SetOptions;
 use serializer::{JsSerializer, Thrown};
@@ -59,7 +60,8 @@ const MAX_SLOTS: usize = 1 << 20;
 
 /// One set of any kind, for JS. Its methods start an operation in the slot `id` and
 /// give its first step. A step is one of: an array of command arguments to send, whose
-/// `marker` property (the symbol given to the constructor) is `true`; an object whose
+/// `marker` property (the symbol given to the constructor) is `true`, or `"read"` for a
+/// command that only reads (so a lost reply changed nothing); an object whose
 /// `marker` property is a number of milliseconds to sleep before `resume`; or else the
 /// operation's result, its slot freed. Errors are thrown as `Error`s whose `name` the
 /// wrapper maps to its classes, and free the slot. Used by the `SortedSet`, `TimeSortedSet` and `ScheduledSet` classes
@@ -188,11 +190,7 @@ impl WasmSet {
     /// Pops at most `count` eligible items; outputs an array. As in the original, a
     /// count below 1 takes nothing and a fraction is truncated (`int(num)`).
     pub fn take(&self, id: u32, count: f64, now: f64) -> Result<JsValue, JsValue> {
-        let count = if count < 1.0 {
-            0
-        } else {
-            whole_number(count.trunc(), "take(count)")?
-        };
+        let count = count_arg(count, "take(count)")?;
         self.begin(
             id,
             self.core

@@ -1,12 +1,11 @@
 //! A set's options beyond serializer, scorer and logger, as the JS wrapper passes them
 //! (through serde-wasm-bindgen).
 
-use std::time::Duration;
-
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use crate::core::{Backoff, LeasePolicy, Serializer, SetCore};
+use super::convert::duration;
+use crate::core::{Backoff, Serializer, SetCore};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,12 +25,6 @@ pub(crate) struct SetOptions {
 struct BackoffOptions {
     base: Option<f64>,
     cap: Option<f64>,
-}
-
-fn duration(value: f64, unit: f64, what: &str) -> Result<Duration, JsValue> {
-    Duration::try_from_secs_f64(value / unit).map_err(|_| {
-        js_sys::RangeError::new(&format!("{what} must be a number >= 0, got {value}")).into()
-    })
 }
 
 impl SetOptions {
@@ -62,6 +55,6 @@ impl SetOptions {
                 },
             };
         }
-        Ok(core.with_lease_policy(LeasePolicy { ..policy }))
+        Ok(core.with_lease_policy(policy))
     }
 }

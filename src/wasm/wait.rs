@@ -4,18 +4,10 @@
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use super::convert::whole_number;
-use super::leases::{lease_records, ms};
+use super::convert::{count_arg, ms};
+use super::leases::lease_records;
 use super::WasmSet;
 use crate::core::Operation;
-
-fn count_of(count: f64, what: &str) -> Result<usize, JsValue> {
-    if count < 1.0 {
-        Ok(0)
-    } else {
-        whole_number(count.trunc(), what)
-    }
-}
 
 #[wasm_bindgen]
 impl WasmSet {
@@ -41,7 +33,7 @@ impl WasmSet {
         timeout_ms: f64,
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let count = count_of(count, "takeWait(count)")?;
+        let count = count_arg(count, "takeWait(count)")?;
         let timeout = ms(timeout_ms, "takeWait(timeout)")?;
         self.begin(
             id,
@@ -62,7 +54,7 @@ impl WasmSet {
         timeout_ms: f64,
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let count = count_of(count, "claimWait(count)")?;
+        let count = count_arg(count, "claimWait(count)")?;
         let lease = ms(lease_ms, "claimWait(lease)")?;
         let timeout = ms(timeout_ms, "claimWait(timeout)")?;
         self.begin(
