@@ -349,3 +349,35 @@ async fn a_big_take_over_a_multiplexed_connection_loses_nothing_to_its_timeout()
     assert_eq!(taken.len(), 100_000);
     assert_eq!(set.len().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn consume_streams_items_as_they_come_and_ends_when_stop_completes() {
+    use futures_util::StreamExt;
+    let server = RedisServer::start();
+    let set = SortedSet::new(multiplexed(&server).await, "jobs");
+    set.add_many(["a", "b"]).await.unwrap();
+    let adder = SortedSet::new(multiplexed(&server).await, "jobs");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let producer = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        adder.add("c").await.unwrap();
+    });
+    let mut tx = Some(tx);
+    let mut got = Vec::new();
+    let stream = set.consume(async move {
+        rx.await.ok();
+    });
+    let mut stream = std::pin::pin!(stream);
+    let bounded = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(item) = stream.next().await {
+            got.push(item.unwrap());
+            if got.len() == 3 {
+                tx.take().unwrap().send(()).unwrap();
+            }
+        }
+    });
+    bounded.await.expect("the stream ends within 10 s of stop");
+    producer.await.unwrap();
+    assert_eq!(got, ["a", "b", "c"]);
+    assert!(set.is_empty().await.unwrap());
+}

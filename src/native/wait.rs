@@ -145,3 +145,47 @@ where
             .await
     }
 }
+
+#[cfg(feature = "tokio")]
+impl<K, C, S> RedisSet<K, super::aio::Async<C>, S>
+where
+    C: redis::aio::ConnectionLike + Clone,
+    S: Serializer + 'static,
+{
+    /// The items as they become eligible (at-most-once, as `pop`), as a
+    /// `futures::Stream` that ends once `stop` completes: it is checked between waits,
+    /// at least every second, so a pop in flight is never cancelled halfway. An item
+    /// that fails to deserialize is skipped (reported to the undecodable hook).
+    ///
+    /// ```no_run
+    /// # async fn demo(jobs: redset::aio::SortedSet<redis::aio::MultiplexedConnection>) -> redset::Result<()> {
+    /// use futures_util::StreamExt;
+    /// let stop = tokio::time::sleep(std::time::Duration::from_secs(60)); // or a signal
+    /// let mut jobs = std::pin::pin!(jobs.consume(stop));
+    /// while let Some(job) = jobs.next().await {
+    ///     println!("{}", job?);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn consume<'a>(
+        &'a self,
+        stop: impl std::future::Future<Output = ()> + 'a,
+    ) -> impl futures_util::Stream<Item = Result<S::Item>> + 'a {
+        use futures_util::FutureExt;
+        let state = (Box::pin(stop), false);
+        futures_util::stream::unfold(state, move |(mut stop, mut stopped)| async move {
+            loop {
+                stopped = stopped || stop.as_mut().now_or_never().is_some();
+                if stopped {
+                    return None;
+                }
+                match self.pop_wait(Duration::from_secs(1)).await {
+                    Ok(Some(item)) => return Some((Ok(item), (stop, stopped))),
+                    Ok(None) => {}
+                    Err(e) if e.is_empty() => {}
+                    Err(e) => return Some((Err(e), (stop, stopped))),
+                }
+            }
+        })
+    }
+}
