@@ -41,6 +41,12 @@ export interface SetOptions<T> {
   maxDeliveries?: number;
   /** Leases: the delay of `retry` without one, exponential with jitter: `min(cap, base × 2^(n−1))`, drawn from its upper half (ms; default 1000 and 300000). */
   backoff?: { base?: number; cap?: number };
+  /**
+   * Whose clock says "now" — the default score of a TimeSortedSet/ScheduledSet `add`,
+   * which ScheduledSet items are due, how long a wait sleeps: 'client' (default, as the
+   * original) or 'server' (Redis `TIME`, one more command per operation that needs it).
+   */
+  clock?: 'client' | 'server';
 }
 
 /**

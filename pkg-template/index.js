@@ -243,9 +243,10 @@ class SortedSet {
    * client gives no reply in time rejects with TimeoutError; default none);
    * `maxDeliveries` and `backoff` for leases; for a ScheduledSet also `originalLock`
    * (honour the original Python redset's lock; default true, false on a Cluster client)
-   * and `lockTimeout` (seconds to wait for it, default 10).
+   * and `lockTimeout` (seconds to wait for it, default 10); `clock`: whose clock says
+   * "now" ('client', the default as in the original, or 'server': Redis TIME).
    */
-  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout } = {}) {
+  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (timeout != null && !(typeof timeout === 'number' && timeout >= 0)) {
       throw new RangeError('timeout must be a number of ms >= 0');
@@ -259,6 +260,7 @@ class SortedSet {
       lockTimeout: lockTimeout ?? undefined,
       maxDeliveries: maxDeliveries ?? undefined,
       backoff: backoff ?? undefined,
+      clock: clock ?? undefined,
     };
     this.#core = new wasm.WasmSet(new.target.kind, name, serializerSpec(serializer), scorer ?? undefined, log, options, STEP);
   }

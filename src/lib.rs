@@ -18,7 +18,7 @@
 pub mod core;
 
 pub use crate::core::{
-    Backoff, Bytes, DeadLetter, Dumps, Error, FnSerializer, Json, Lease, Recovered, Result,
+    Backoff, Bytes, Clock, DeadLetter, Dumps, Error, FnSerializer, Json, Lease, Recovered, Result,
     Retried, Serializer, Stats, Text, Utf8,
 };
 

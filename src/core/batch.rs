@@ -1,6 +1,7 @@
 //! Batch producers: many items in one `ZADD` per chunk, with its conditions.
 
-use super::command::{Arg, Command};
+use super::clock::{server_time, time_command, Clock};
+use super::command::Command;
 use super::error::Result;
 use super::operation::{Operation, Step};
 use super::reply::{Decoder, Reply};
@@ -56,25 +57,55 @@ impl AddOptions {
 }
 
 /// The operation of [`SetCore::add_many`]: its chunks sent one after another, their
-/// counts summed.
+/// counts summed. Under the server's clock, items scored by the clock first wait for
+/// its `TIME`.
 pub struct AddMany {
-    chunks: std::vec::IntoIter<Command>,
+    key: Vec<u8>,
+    flags: Vec<&'static str>,
+    /// Each member with its score, or `None` for "now".
+    members: Vec<(Option<f64>, Vec<u8>)>,
+    /// "Now" for the members scored by the clock; `None` until the server says it.
+    now: Option<f64>,
+    sent: usize,
     total: u64,
+}
+
+impl AddMany {
+    fn next_chunk(&mut self) -> Step<u64> {
+        let Some(now) = self.now else {
+            return Step::Send(time_command());
+        };
+        let end = (self.sent + ADD_MANY_CHUNK).min(self.members.len());
+        if self.sent == end {
+            return Step::Done(self.total);
+        }
+        let head = self.flags.iter().fold(
+            Command::new("ZADD").arg(self.key.as_slice()),
+            |cmd, flag| cmd.arg(*flag),
+        );
+        let cmd = self.members[self.sent..end]
+            .iter()
+            .fold(head, |cmd, (score, member)| {
+                cmd.arg(score.unwrap_or(now)).arg(member.as_slice())
+            });
+        self.sent = end;
+        Step::Send(cmd)
+    }
 }
 
 impl Operation for AddMany {
     type Output = u64;
 
     fn start(&mut self) -> Result<Step<u64>> {
-        Ok(match self.chunks.next() {
-            Some(cmd) => Step::Send(cmd),
-            None => Step::Done(self.total),
-        })
+        Ok(self.next_chunk())
     }
 
     fn feed(&mut self, reply: Reply) -> Result<Step<u64>> {
-        self.total += Decoder { command: "ZADD" }.count(reply)?;
-        self.start()
+        match self.now {
+            None => self.now = Some(server_time(reply)?),
+            Some(_) => self.total += Decoder { command: "ZADD" }.count(reply)?,
+        }
+        Ok(self.next_chunk())
     }
 
     /// A chunk sent again sets the same scores again.
@@ -99,26 +130,20 @@ impl<S: Serializer> SetCore<S> {
         S: Dumps<Q>,
     {
         let mut members = Vec::new();
+        let mut by_clock = false;
         for (item, score) in items {
-            let score = self.resolve_score(item, score, now)?;
-            members.push((score, self.member(item)?));
+            let resolved = self.resolve_score(item, score, now)?;
+            let is_now = self.score_is_now(score);
+            by_clock |= is_now;
+            members.push(((!is_now).then_some(resolved), self.member(item)?));
         }
-        let flags = options.flags();
-        let chunks: Vec<Command> = members
-            .chunks(ADD_MANY_CHUNK)
-            .map(|chunk| {
-                let head = flags
-                    .iter()
-                    .fold(Command::new("ZADD").arg(self.name()), |cmd, flag| {
-                        cmd.arg(*flag)
-                    });
-                chunk.iter().fold(head, |cmd, (score, member)| {
-                    cmd.arg(*score).arg(Arg(member.clone()))
-                })
-            })
-            .collect();
+        let ask = by_clock && self.clock() == Clock::Server;
         Ok(AddMany {
-            chunks: chunks.into_iter(),
+            key: self.name().as_bytes().to_vec(),
+            flags: options.flags(),
+            members,
+            now: (!ask).then_some(now),
+            sent: 0,
             total: 0,
         })
     }

@@ -57,7 +57,7 @@ impl Command {
     pub fn is_read_only(&self) -> bool {
         matches!(
             self.name(),
-            "ZCARD" | "ZCOUNT" | "ZRANGE" | "ZRANGEBYSCORE" | "ZSCORE"
+            "ZCARD" | "ZCOUNT" | "ZRANGE" | "ZRANGEBYSCORE" | "ZSCORE" | "TIME"
         )
     }
 

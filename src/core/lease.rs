@@ -370,6 +370,18 @@ impl<S: Serializer> SetCore<S> {
         lease: Duration,
         now: f64,
     ) -> impl Operation<Output = Vec<Lease<S::Item>>> {
+        let core = self.clone();
+        self.at(now, self.due_by_time(), move |now| {
+            core.claim_at(count, lease, now)
+        })
+    }
+
+    fn claim_at(
+        &self,
+        count: usize,
+        lease: Duration,
+        now: f64,
+    ) -> impl Operation<Output = Vec<Lease<S::Item>>> {
         let reader = self.reader();
         let bury_keys = self.lease_keys();
         let call = TimedCall {
@@ -570,6 +582,11 @@ impl<S: Serializer> SetCore<S> {
 
     /// Waiting, due, in flight, dead and the oldest due item's age, in one round trip.
     pub fn stats(&self, now: f64) -> impl Operation<Output = Stats> {
+        let core = self.clone();
+        self.at(now, self.due_by_time(), move |now| core.stats_at(now))
+    }
+
+    fn stats_at(&self, now: f64) -> impl Operation<Output = Stats> {
         let kind = self.kind();
         self.lease_call(&STATS, vec![self.due_by(now)], move |d, reply| {
             let Reply::Array(parts) = d.ok(reply)? else {

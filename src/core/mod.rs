@@ -12,6 +12,7 @@
 //! server clock is a script variant that reads `TIME` instead of taking "now".
 
 mod batch;
+mod clock;
 mod command;
 mod error;
 mod keys;
@@ -25,6 +26,7 @@ mod set;
 mod wait;
 
 pub use batch::{AddCondition, AddMany, AddOptions, ADD_MANY_CHUNK};
+pub use clock::Clock;
 pub use command::{Arg, Command};
 pub use error::{BoxError, Error, Result};
 pub use keys::{companion_key, hash_slot};

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::clock::{Clock, Clocked};
 use super::command::{redis_index, Arg, Command};
 use super::error::{BoxError, Error, Result};
 use super::lease::LeasePolicy;
@@ -94,6 +95,7 @@ pub struct SetCore<S: Serializer> {
     scorer: Option<Scorer<S::Item>>,
     original_lock: Option<OriginalLock>,
     lease_policy: LeasePolicy,
+    clock: Clock,
 }
 
 /// What turns popped members into items: shared (cheaply cloned) with each operation,
@@ -162,6 +164,7 @@ impl<S: Serializer> SetCore<S> {
             },
             scorer: None,
             lease_policy: LeasePolicy::default(),
+            clock: Clock::Client,
         }
     }
 
@@ -249,6 +252,39 @@ impl<S: Serializer> SetCore<S> {
         self.lease_policy
     }
 
+    /// Chooses whose clock says "now" (see [`Clock`]); the default is the client's.
+    ///
+    /// ```
+    /// use redset::core::{Clock, Kind, SetCore};
+    /// let set = SetCore::new("retries", Kind::Scheduled, redset::Utf8).with_clock(Clock::Server);
+    /// assert_eq!(set.clock(), Clock::Server);
+    /// ```
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Whose clock says "now" for this set.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// `make(now)` with "now" by this set's clock: the caller's `now`, or the server's
+    /// time when the set runs on it and `needs_now`.
+    pub(crate) fn at<O: Operation, M: FnOnce(f64) -> O>(
+        &self,
+        now: f64,
+        needs_now: bool,
+        make: M,
+    ) -> Clocked<O, M> {
+        Clocked::new(self.clock, needs_now, now, make)
+    }
+
+    /// Whether "now" decides what is eligible: only in a scheduled set.
+    pub(crate) fn due_by_time(&self) -> bool {
+        self.kind == Kind::Scheduled
+    }
+
     pub(crate) fn reader(&self) -> Reader<S> {
         self.reader.clone()
     }
@@ -277,6 +313,7 @@ impl<S: Serializer> SetCore<S> {
         SetCore {
             original_lock: self.original_lock,
             lease_policy: self.lease_policy,
+            clock: self.clock,
             kind: self.kind,
             reader: Reader {
                 name: self.reader.name,
@@ -347,12 +384,19 @@ impl<S: Serializer> SetCore<S> {
     where
         S: Dumps<Q>,
     {
+        let by_clock = self.score_is_now(score);
         let score = self.resolve_score(item, score, now)?;
-        let cmd = Command::new("ZADD")
-            .arg(self.key())
-            .arg(score)
-            .arg(self.member(item)?);
-        Ok(self.command(cmd, move |d, reply| d.integer(reply).map(|_| score)))
+        let (member, core) = (self.member(item)?, self.clone());
+        Ok(self.at(now, by_clock, move |now| {
+            let score = if by_clock { now } else { score };
+            let cmd = Command::new("ZADD").arg(core.key()).arg(score).arg(member);
+            core.command(cmd, move |d, reply| d.integer(reply).map(|_| score))
+        }))
+    }
+
+    /// Whether `add` with this explicit score (or none) scores by the clock.
+    pub(super) fn score_is_now(&self, score: Option<f64>) -> bool {
+        score.is_none() && self.scorer.is_none() && self.kind != Kind::Sorted
     }
 
     /// Removes up to `count` eligible members, lowest score first, atomically:
@@ -404,10 +448,12 @@ impl<S: Serializer> SetCore<S> {
     /// [`Error::Empty`] when there is none; `Ok(None)` when the removed member failed to
     /// deserialize (it is reported to the undecodable hook).
     pub fn pop(&self, now: f64) -> impl Operation<Output = Option<S::Item>> {
-        let (kind, reader) = (self.kind, self.reader.clone());
-        self.removal(1, now, move |reply| {
-            let raw = Self::popped(kind, reply)?.into_iter().next();
-            Ok(reader.load(raw.ok_or_else(|| reader.empty(0))?))
+        let (kind, reader, core) = (self.kind, self.reader.clone(), self.clone());
+        self.at(now, self.due_by_time(), move |now| {
+            core.removal(1, now, move |reply| {
+                let raw = Self::popped(kind, reply)?.into_iter().next();
+                Ok(reader.load(raw.ok_or_else(|| reader.empty(0))?))
+            })
         })
     }
 
@@ -418,12 +464,12 @@ impl<S: Serializer> SetCore<S> {
     /// lose at most the chunk in flight.
     pub fn take(&self, count: usize, now: f64) -> impl Operation<Output = Vec<S::Item>> {
         let core = self.clone();
-        TakeChunks {
+        self.at(now, self.due_by_time(), move |now| TakeChunks {
             left: count,
             taken: Vec::new(),
             current: Some(core.take_chunk(count.min(TAKE_CHUNK), now)),
             make: move |n| core.take_chunk(n, now),
-        }
+        })
     }
 
     /// One atomic removal of up to `count` items: the items, and how many members
@@ -472,17 +518,22 @@ impl<S: Serializer> SetCore<S> {
     ///
     /// [`Error::Empty`] when there is none; `Ok(None)` when it fails to deserialize.
     pub fn peek(&self, position: usize, now: f64) -> impl Operation<Output = Option<S::Item>> {
-        let reader = self.reader.clone();
-        self.command(self.range(position, 1, false, now), move |d, reply| {
-            let raw = d.members(reply)?.into_iter().next();
-            Ok(reader.load(raw.ok_or_else(|| reader.empty(position))?))
+        let (reader, core) = (self.reader.clone(), self.clone());
+        self.at(now, self.due_by_time(), move |now| {
+            core.command(core.range(position, 1, false, now), move |d, reply| {
+                let raw = d.members(reply)?.into_iter().next();
+                Ok(reader.load(raw.ok_or_else(|| reader.empty(position))?))
+            })
         })
     }
 
     /// The score of the next eligible item, if any.
     pub fn peek_score(&self, now: f64) -> impl Operation<Output = Option<f64>> {
-        self.command(self.range(0, 1, true, now), |d, reply| {
-            Ok(d.pairs(reply)?.into_iter().next().map(|(_, score)| score))
+        let core = self.clone();
+        self.at(now, self.due_by_time(), move |now| {
+            core.command(core.range(0, 1, true, now), |d, reply| {
+                Ok(d.pairs(reply)?.into_iter().next().map(|(_, score)| score))
+            })
         })
     }
 
@@ -514,8 +565,11 @@ impl<S: Serializer> SetCore<S> {
 
     /// `ZCOUNT -inf now`: how many items are due at `now`.
     pub fn available(&self, now: f64) -> impl Operation<Output = u64> {
-        let cmd = Command::new("ZCOUNT").arg(self.key()).arg("-inf").arg(now);
-        self.command(cmd, |d, reply| d.count(reply))
+        let core = self.clone();
+        self.at(now, true, move |now| {
+            let cmd = Command::new("ZCOUNT").arg(core.key()).arg("-inf").arg(now);
+            core.command(cmd, |d, reply| d.count(reply))
+        })
     }
 
     /// Empties the set: deletes it with its leases, delivery counts and dead letters
@@ -614,6 +668,7 @@ impl<S: Serializer> Clone for SetCore<S> {
             scorer: self.scorer.clone(),
             original_lock: self.original_lock.clone(),
             lease_policy: self.lease_policy,
+            clock: self.clock,
         }
     }
 }

@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use super::clock::{server_time, time_command, Clock};
 use super::command::Command;
 use super::error::{Error, Result};
 use super::operation::{Operation, Step};
@@ -44,6 +45,8 @@ impl<T> Outcome for Option<T> {
 }
 
 enum Phase<O> {
+    /// Under the server's clock, first its time.
+    Timing,
     Trying(O),
     /// The probe for the next due score was sent.
     Probing,
@@ -57,7 +60,11 @@ pub(crate) struct Wait<O: Operation, M> {
     phase: Phase<O>,
     /// The set's key, for a scheduled set's probe; `None` for the other kinds.
     probe: Option<Vec<u8>>,
+    /// The caller's clock's time, which the deadline is on.
     now: f64,
+    /// Server time minus the caller's, under the server's clock (else 0): what is due
+    /// is decided at `now + offset`.
+    offset: f64,
     deadline: f64,
     polls: u32,
     /// A scheduled set's next due score, as the last probe saw it, and when.
@@ -75,13 +82,26 @@ where
     O::Output: Outcome,
     M: FnMut(f64) -> O,
 {
-    pub fn new(kind: Kind, key: &str, timeout: Duration, now: f64, mut make: M) -> Self {
-        let first = make(now);
+    /// `make(now)` builds one try at "now" by the set's clock: with the server's, the
+    /// wait first asks for its time, and tries at the caller's time plus the offset.
+    pub fn new(
+        kind: Kind,
+        key: &str,
+        clock: Clock,
+        timeout: Duration,
+        now: f64,
+        mut make: M,
+    ) -> Self {
+        let phase = match clock {
+            Clock::Client => Phase::Trying(make(now)),
+            Clock::Server => Phase::Timing,
+        };
         Wait {
             make,
-            phase: Phase::Trying(first),
+            phase,
             probe: (kind == Kind::Scheduled).then(|| key.as_bytes().to_vec()),
             now,
+            offset: 0.0,
             deadline: now + timeout.as_secs_f64(),
             polls: 0,
             hint: None,
@@ -102,7 +122,9 @@ where
         let cap = SCHEDULED_CAP.as_secs_f64();
         match (&self.probe, self.hint) {
             // The next item is still far off and the probe saying so is recent.
-            (Some(_), Some((due, at))) if due - self.now > cap && self.now - at < PROBE_TRUSTED => {
+            (Some(_), Some((due, at)))
+                if due - self.due_now() > cap && self.now - at < PROBE_TRUSTED =>
+            {
                 Ok(self.sleep(Some(due)))
             }
             (Some(key), _) => {
@@ -124,7 +146,9 @@ where
     fn sleep(&mut self, next_due: Option<f64>) -> Step<O::Output> {
         let left = self.deadline - self.now;
         let wanted = match next_due {
-            Some(due) => (due - self.now).max(0.001).min(SCHEDULED_CAP.as_secs_f64()),
+            Some(due) => (due - self.due_now())
+                .max(0.001)
+                .min(SCHEDULED_CAP.as_secs_f64()),
             None if self.probe.is_some() => SCHEDULED_CAP.as_secs_f64(),
             None => {
                 let poll = FIRST_POLL.as_secs_f64() * f64::from(1u32 << self.polls.min(10));
@@ -134,6 +158,11 @@ where
         };
         self.phase = Phase::Sleeping;
         Step::Sleep(Duration::from_secs_f64(wanted.min(left).max(0.0)))
+    }
+
+    /// "Now" by the set's clock.
+    fn due_now(&self) -> f64 {
+        self.now + self.offset
     }
 
     fn advance(&mut self, step: Result<Step<O::Output>>) -> Result<Step<O::Output>> {
@@ -155,6 +184,7 @@ where
 
     fn start(&mut self) -> Result<Step<O::Output>> {
         match &mut self.phase {
+            Phase::Timing => Ok(Step::Send(time_command())),
             Phase::Trying(op) => {
                 let step = op.start();
                 self.advance(step)
@@ -168,6 +198,12 @@ where
             Phase::Trying(op) => {
                 let step = op.feed(reply);
                 self.advance(step)
+            }
+            Phase::Timing => {
+                self.offset = server_time(reply)? - self.now;
+                let now = self.due_now();
+                self.phase = Phase::Trying((self.make)(now));
+                self.start()
             }
             Phase::Probing => {
                 let next = Decoder { command: "ZRANGE" }
@@ -189,10 +225,13 @@ where
             }
             Phase::Sleeping => {
                 self.now = now;
+                let now = self.due_now();
                 self.phase = Phase::Trying((self.make)(now));
                 self.start()
             }
-            Phase::Probing => Err(Error::protocol("wait", "resumed while probing")),
+            Phase::Probing | Phase::Timing => {
+                Err(Error::protocol("wait", "resumed while waiting for a reply"))
+            }
         }
     }
 
@@ -214,10 +253,15 @@ impl<S: super::serializer::Serializer + 'static> super::set::SetCore<S> {
         timeout: Duration,
         now: f64,
     ) -> impl Operation<Output = Option<S::Item>> + use<S> {
-        let core = self.clone();
-        Wait::new(self.kind(), self.name(), timeout, now, move |now| {
-            core.pop(now)
-        })
+        let core = self.clone().with_clock(Clock::Client);
+        Wait::new(
+            self.kind(),
+            self.name(),
+            self.clock(),
+            timeout,
+            now,
+            move |now| core.pop(now),
+        )
     }
 
     /// Takes up to `count` eligible items, waiting up to `timeout` for at least one; at
@@ -228,10 +272,15 @@ impl<S: super::serializer::Serializer + 'static> super::set::SetCore<S> {
         timeout: Duration,
         now: f64,
     ) -> impl Operation<Output = Vec<S::Item>> + use<S> {
-        let core = self.clone();
-        Wait::new(self.kind(), self.name(), timeout, now, move |now| {
-            core.take(count, now)
-        })
+        let core = self.clone().with_clock(Clock::Client);
+        Wait::new(
+            self.kind(),
+            self.name(),
+            self.clock(),
+            timeout,
+            now,
+            move |now| core.take(count, now),
+        )
     }
 
     /// Claims up to `count` eligible items for `lease`, waiting up to `timeout` for at
@@ -243,9 +292,14 @@ impl<S: super::serializer::Serializer + 'static> super::set::SetCore<S> {
         timeout: Duration,
         now: f64,
     ) -> impl Operation<Output = Vec<super::lease::Lease<S::Item>>> + use<S> {
-        let core = self.clone();
-        Wait::new(self.kind(), self.name(), timeout, now, move |now| {
-            core.claim(count, lease, now)
-        })
+        let core = self.clone().with_clock(Clock::Client);
+        Wait::new(
+            self.kind(),
+            self.name(),
+            self.clock(),
+            timeout,
+            now,
+            move |now| core.claim(count, lease, now),
+        )
     }
 }

@@ -149,6 +149,21 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
         self
     }
 
+    /// Whose clock says "now": the default score of a time-ordered `add`, which
+    /// items of a scheduled set are due, how long a wait sleeps. The default is this
+    /// machine's clock, as in the original; [`Clock::Server`](crate::Clock::Server) asks
+    /// Redis (`TIME`, one more command per operation that needs it), so producers and
+    /// consumers whose clocks disagree still agree on what is due.
+    ///
+    /// ```no_run
+    /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
+    /// let retries = redset::ScheduledSet::new(conn, "retries").clock(redset::Clock::Server);
+    /// ```
+    pub fn clock(mut self, clock: crate::core::Clock) -> Self {
+        self.core = self.core.with_clock(clock);
+        self
+    }
+
     /// The set's name: the Redis key where it is stored.
     ///
     /// ```no_run
@@ -242,6 +257,18 @@ fn error_reply(err: &RedisError) -> Reply {
             Some(detail) => format!("{code} {detail}"),
             None => code.to_owned(),
         },
+    }
+}
+
+/// A `redis` crate reply as the core's, for callers that drive the core themselves.
+///
+/// ```
+/// use redset::core::Reply;
+/// assert_eq!(Reply::from(redis::Value::Int(3)), Reply::Int(3));
+/// ```
+impl From<Value> for Reply {
+    fn from(value: Value) -> Self {
+        value_to_reply(value)
     }
 }
 

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::convert::duration;
-use crate::core::{Backoff, Serializer, SetCore};
+use crate::core::{Backoff, Clock, Serializer, SetCore};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -18,6 +18,8 @@ pub(crate) struct SetOptions {
     max_deliveries: Option<u32>,
     /// The retry backoff, in ms.
     backoff: Option<BackoffOptions>,
+    /// Whose clock says "now": "client" (default) or "server".
+    clock: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,6 +36,16 @@ impl SetOptions {
         }
         if let Some(seconds) = self.lock_timeout {
             core = core.with_lock_timeout(duration(seconds, 1.0, "lockTimeout (seconds)")?);
+        }
+        match self.clock.as_deref() {
+            None | Some("client") => {}
+            Some("server") => core = core.with_clock(Clock::Server),
+            Some(other) => {
+                return Err(js_sys::TypeError::new(&format!(
+                    "clock must be 'client' or 'server', not {other:?}"
+                ))
+                .into())
+            }
         }
         let mut policy = core.lease_policy();
         if let Some(max) = self.max_deliveries {
