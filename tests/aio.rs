@@ -381,3 +381,51 @@ async fn consume_streams_items_as_they_come_and_ends_when_stop_completes() {
     assert_eq!(got, ["a", "b", "c"]);
     assert!(set.is_empty().await.unwrap());
 }
+
+#[tokio::test]
+async fn waits_on_a_client_block_on_connections_of_their_own() {
+    use std::time::{Duration, Instant};
+    let server = RedisServer::start();
+    let shared = multiplexed(&server).await;
+    let jobs = SortedSet::new(shared.clone(), "jobs").waits_on(server.client());
+    let retries = ScheduledSet::new(shared.clone(), "retries").waits_on(server.client());
+    retries.add_with_score("far", now() + 3600.0).await.unwrap();
+    let producer = SortedSet::new(shared.clone(), "jobs");
+    let scheduler = ScheduledSet::new(shared.clone(), "retries");
+    // Two waits at once, each blocked on a connection of its own; the shared one stays
+    // free for other commands meanwhile.
+    let (job, due, (len, added_at)) = tokio::join!(
+        jobs.pop_wait(Duration::from_secs(5)),
+        retries.claim_wait(1, Duration::from_secs(30), Duration::from_secs(5)),
+        async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let len = producer.len().await.unwrap();
+            producer.add("job").await.unwrap();
+            scheduler.add("now").await.unwrap();
+            (len, Instant::now())
+        }
+    );
+    assert_eq!(job.unwrap().as_deref(), Some("job"));
+    assert_eq!(due.unwrap()[0].item, "now");
+    assert_eq!(
+        len, 0,
+        "the shared connection answered while both waits blocked"
+    );
+    let waited = added_at.elapsed();
+    assert!(
+        waited < Duration::from_millis(500),
+        "woken {waited:?} after the adds"
+    );
+    // Idle, the wait times out as asked.
+    let started = Instant::now();
+    assert!(jobs
+        .pop_wait(Duration::from_millis(300))
+        .await
+        .unwrap_err()
+        .is_empty());
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(290) && waited < Duration::from_secs(2),
+        "{waited:?}"
+    );
+}

@@ -1,10 +1,11 @@
 //! Batch producers: many items in one `ZADD` per chunk, with its conditions.
 
 use super::clock::{server_time, time_command, Clock};
-use super::command::Command;
+use super::command::Arg;
 use super::error::Result;
 use super::operation::{Operation, Step};
 use super::reply::{Decoder, Reply};
+use super::script::{Call, Outcome, ADD};
 use super::serializer::{Dumps, Serializer};
 use super::set::SetCore;
 
@@ -60,36 +61,37 @@ impl AddOptions {
 /// counts summed. Under the server's clock, items scored by the clock first wait for
 /// its `TIME`.
 pub struct AddMany {
-    key: Vec<u8>,
+    keys: Vec<Vec<u8>>,
     flags: Vec<&'static str>,
     /// Each member with its score, or `None` for "now".
     members: Vec<(Option<f64>, Vec<u8>)>,
     /// "Now" for the members scored by the clock; `None` until the server says it.
     now: Option<f64>,
     sent: usize,
+    /// The chunk in flight.
+    call: Option<Call>,
     total: u64,
 }
 
 impl AddMany {
-    fn next_chunk(&mut self) -> Step<u64> {
+    fn next_chunk(&mut self) -> Result<Step<u64>> {
         let Some(now) = self.now else {
-            return Step::Send(time_command());
+            return Ok(Step::Send(time_command()));
         };
         let end = (self.sent + ADD_MANY_CHUNK).min(self.members.len());
         if self.sent == end {
-            return Step::Done(self.total);
+            return Ok(Step::Done(self.total));
         }
-        let head = self.flags.iter().fold(
-            Command::new("ZADD").arg(self.key.as_slice()),
-            |cmd, flag| cmd.arg(*flag),
-        );
-        let cmd = self.members[self.sent..end]
-            .iter()
-            .fold(head, |cmd, (score, member)| {
-                cmd.arg(score.unwrap_or(now)).arg(member.as_slice())
-            });
+        let mut args = vec![self.flags.len().to_string().into_bytes()];
+        args.extend(self.flags.iter().map(|flag| flag.as_bytes().to_vec()));
+        for (score, member) in &self.members[self.sent..end] {
+            args.push(Arg::from(score.unwrap_or(now)).0);
+            args.push(member.clone());
+        }
         self.sent = end;
-        Step::Send(cmd)
+        self.call
+            .insert(Call::script(&ADD, self.keys.clone(), args))
+            .send()
     }
 }
 
@@ -97,15 +99,21 @@ impl Operation for AddMany {
     type Output = u64;
 
     fn start(&mut self) -> Result<Step<u64>> {
-        Ok(self.next_chunk())
+        self.next_chunk()
     }
 
     fn feed(&mut self, reply: Reply) -> Result<Step<u64>> {
-        match self.now {
-            None => self.now = Some(server_time(reply)?),
-            Some(_) => self.total += Decoder { command: "ZADD" }.count(reply)?,
+        let Some(call) = &mut self.call else {
+            self.now = Some(server_time(reply)?);
+            return self.next_chunk();
+        };
+        match call.on_reply(reply) {
+            Outcome::Resend => call.send(),
+            Outcome::Reply(reply) => {
+                self.total += Decoder { command: "EVALSHA" }.count(reply)?;
+                self.next_chunk()
+            }
         }
-        Ok(self.next_chunk())
     }
 
     /// A chunk sent again sets the same scores again.
@@ -139,7 +147,8 @@ impl<S: Serializer> SetCore<S> {
         }
         let ask = by_clock && self.clock() == Clock::Server;
         Ok(AddMany {
-            key: self.name().as_bytes().to_vec(),
+            keys: self.add_keys(),
+            call: None,
             flags: options.flags(),
             members,
             now: (!ask).then_some(now),

@@ -44,13 +44,15 @@ static PURGE_DEAD: LazyLock<Script> = lease_script!("purge_dead.lua");
 static STATS: LazyLock<Script> = lease_script!("stats.lua");
 
 /// The companion keys of a set's leases, in the order every lease script takes them.
-const COMPANIONS: [&str; 6] = [
+const COMPANIONS: [&str; 8] = [
     "leases",
     "lease-records",
     "deliveries",
     "fence",
     "dead",
     "dead-records",
+    "wake",
+    "waiting",
 ];
 
 /// How many expired leases one `claim` returns to the set before it claims.

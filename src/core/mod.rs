@@ -36,10 +36,10 @@ pub use lease::{
 pub use operation::{too_many_steps, Map, Operation, Step, MAX_STEPS};
 pub use original_lock::{original_lock_key, DEFAULT_LOCK_TIMEOUT};
 pub use reply::Reply;
-pub use script::{Script, CLEAR, POP_DUE};
+pub use script::{Script, ADD, CLEAR, POP_DUE};
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
 pub use set::{Kind, Scorer, SetCore, Undecodable, UndecodableHook, TAKE_CHUNK};
-pub use wait::{FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
+pub use wait::{Waiting, BLOCK_CAP, FIRST_POLL, POLL_CAP, SCHEDULED_CAP, WAKE};
 
 #[cfg(test)]
 mod tests;

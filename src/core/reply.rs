@@ -57,7 +57,7 @@ impl Reply {
         Reply::Bulk(bytes.as_ref().to_vec())
     }
 
-    fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Reply::Nil => "nil",
             Reply::Int(_) => "integer",

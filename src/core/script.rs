@@ -50,6 +50,10 @@ impl Script {
 pub static POP_DUE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/pop_due.lua")));
 
+/// `ZADD` of one or many members, with its flags, that writes the wake-up marker
+/// (`KEYS[2]`) when the set's head changed: `add` and each chunk of `add_many`.
+pub static ADD: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/add.lua")));
+
 /// Deletes a set and the companion keys it is given, atomically: `clear()`.
 pub static CLEAR: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/clear.lua")));

@@ -7,12 +7,14 @@ use std::time::Duration;
 use super::clock::{Clock, Clocked};
 use super::command::{redis_index, Arg, Command};
 use super::error::{BoxError, Error, Result};
+use super::keys::companion_key;
 use super::lease::LeasePolicy;
 use super::operation::{Either, Exchange, Operation, Step};
 use super::original_lock::{original_lock_key, LockAware, OriginalLock, DEFAULT_LOCK_TIMEOUT};
 use super::reply::{Decoder, Reply};
-use super::script::{Call, CLEAR};
+use super::script::{Call, ADD, CLEAR};
 use super::serializer::{Dumps, Serializer};
+use super::wait::{Waiting, WAITING, WAKE};
 
 /// The three kinds of set, which differ only in scoring and eligibility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,10 +86,11 @@ fn log_undecodable(failure: &Undecodable<'_>) {
 /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
 /// use redset::Utf8;
 /// let set = SetCore::new("jobs", Kind::Sorted, Utf8);
-/// let mut add = set.add(&"a".to_string(), Some(2.0), 0.0).unwrap();
-/// let Step::Send(cmd) = add.start().unwrap() else { unreachable!() };
-/// assert_eq!(format!("{cmd:?}"), r#"["ZADD", "jobs", "2", "a"]"#);
-/// assert!(matches!(add.feed(Reply::Int(1)).unwrap(), Step::Done(s) if s == 2.0));
+/// let mut peek = set.peek(0, 0.0);
+/// let Step::Send(cmd) = peek.start().unwrap() else { unreachable!() };
+/// assert_eq!(format!("{cmd:?}"), r#"["ZRANGE", "jobs", "0", "0"]"#);
+/// let reply = Reply::Array(vec![Reply::bulk("a")]);
+/// assert!(matches!(peek.feed(reply).unwrap(), Step::Done(Some(item)) if item == "a"));
 /// ```
 pub struct SetCore<S: Serializer> {
     kind: Kind,
@@ -96,6 +99,7 @@ pub struct SetCore<S: Serializer> {
     original_lock: Option<OriginalLock>,
     lease_policy: LeasePolicy,
     clock: Clock,
+    waiting: Waiting,
 }
 
 /// What turns popped members into items: shared (cheaply cloned) with each operation,
@@ -122,7 +126,7 @@ impl<S: Serializer> Reader<S> {
         self.serializer.loads(raw)
     }
 
-    fn load(&self, raw: Vec<u8>) -> Option<S::Item> {
+    pub(crate) fn load(&self, raw: Vec<u8>) -> Option<S::Item> {
         match self.serializer.loads(&raw) {
             Ok(item) => Some(item),
             Err(error) => {
@@ -165,6 +169,7 @@ impl<S: Serializer> SetCore<S> {
             scorer: None,
             lease_policy: LeasePolicy::default(),
             clock: Clock::Client,
+            waiting: Waiting::Polling,
         }
     }
 
@@ -269,6 +274,18 @@ impl<S: Serializer> SetCore<S> {
         self.clock
     }
 
+    /// Chooses how `pop_wait`, `take_wait` and `claim_wait` wait (see [`Waiting`]): a
+    /// driver that gives waits a connection of their own chooses blocking.
+    pub fn with_waiting(mut self, waiting: Waiting) -> Self {
+        self.waiting = waiting;
+        self
+    }
+
+    /// How this set's waits wait.
+    pub fn waiting(&self) -> Waiting {
+        self.waiting
+    }
+
     /// `make(now)` with "now" by this set's clock: the caller's `now`, or the server's
     /// time when the set runs on it and `needs_now`.
     pub(crate) fn at<O: Operation, M: FnOnce(f64) -> O>(
@@ -314,6 +331,7 @@ impl<S: Serializer> SetCore<S> {
             original_lock: self.original_lock,
             lease_policy: self.lease_policy,
             clock: self.clock,
+            waiting: self.waiting,
             kind: self.kind,
             reader: Reader {
                 name: self.reader.name,
@@ -373,8 +391,9 @@ impl<S: Serializer> SetCore<S> {
         Ok(score)
     }
 
-    /// `ZADD`: adds the item or updates its score; yields the score used.
-    /// Serializer errors and NaN scores fail here, before anything is sent.
+    /// Adds the item or updates its score (a `ZADD`, in the [`ADD`] script, which
+    /// also wakes a consumer waiting on the set when the item comes first); yields the
+    /// score used. Serializer errors and NaN scores fail here, before anything is sent.
     pub fn add<Q: ?Sized>(
         &self,
         item: &Q,
@@ -389,9 +408,21 @@ impl<S: Serializer> SetCore<S> {
         let (member, core) = (self.member(item)?, self.clone());
         Ok(self.at(now, by_clock, move |now| {
             let score = if by_clock { now } else { score };
-            let cmd = Command::new("ZADD").arg(core.key()).arg(score).arg(member);
-            core.command(cmd, move |d, reply| d.integer(reply).map(|_| score))
+            let args = vec![b"0".to_vec(), Arg::from(score).0, member];
+            Exchange::new(Call::script(&ADD, core.add_keys(), args), move |reply| {
+                Decoder { command: "EVALSHA" }.integer(reply).map(|_| score)
+            })
         }))
+    }
+
+    /// The keys of the [`ADD`] script: the set, its wake-up marker, and the key that
+    /// says a consumer waits on the marker.
+    pub(super) fn add_keys(&self) -> Vec<Vec<u8>> {
+        vec![
+            self.name().as_bytes().to_vec(),
+            companion_key(self.name(), WAKE).into_bytes(),
+            companion_key(self.name(), WAITING).into_bytes(),
+        ]
     }
 
     /// Whether `add` with this explicit score (or none) scores by the clock.
@@ -669,6 +700,7 @@ impl<S: Serializer> Clone for SetCore<S> {
             original_lock: self.original_lock.clone(),
             lease_policy: self.lease_policy,
             clock: self.clock,
+            waiting: self.waiting,
         }
     }
 }

@@ -19,11 +19,56 @@ use redis::aio::ConnectionLike;
 use super::{
     retry_once, settle, to_cmd, unix_now, RedisSet, Scheduled, SetKind, Sorted, TimeSorted,
 };
-use crate::core::{too_many_steps, Dumps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-/// An async transport: a cloneable handle to an async connection.
+use redis::aio::MultiplexedConnection;
+use redis::AsyncConnectionConfig;
+
+use crate::core::{
+    too_many_steps, Dumps, Error, Operation, Result, Serializer, Step, Utf8, Waiting, BLOCK_CAP,
+    MAX_STEPS,
+};
+
+/// An async transport: a cloneable handle to an async connection, and the connections
+/// of their own that waits block on, when the set has them (see
+/// [`waits_on`](RedisSet::waits_on)).
 #[derive(Debug, Clone)]
-pub struct Async<C>(pub C);
+pub struct Async<C>(pub C, pub(crate) Option<Arc<WaitConnections>>);
+
+/// Connections for blocking waits, made from a client and kept for reuse: one per wait
+/// in flight, so that no wait holds up another, nor any other command.
+pub(crate) struct WaitConnections {
+    client: redis::Client,
+    idle: Mutex<Vec<MultiplexedConnection>>,
+}
+
+impl std::fmt::Debug for WaitConnections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitConnections").finish_non_exhaustive()
+    }
+}
+
+impl WaitConnections {
+    /// An idle connection, or a new one whose reply timeout outlasts a block.
+    async fn take(&self) -> Result<MultiplexedConnection> {
+        if let Some(conn) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
+            return Ok(conn);
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_response_timeout(Some(BLOCK_CAP + Duration::from_secs(5)));
+        self.client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|err| Error::Connection(Box::new(err)))
+    }
+
+    fn give_back(&self, conn: MultiplexedConnection) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(conn);
+        }
+    }
+}
 
 /// A priority set on an async connection.
 pub type SortedSet<C, S = Utf8> = RedisSet<Sorted, Async<C>, S>;
@@ -41,7 +86,7 @@ impl<K: SetKind, C: ConnectionLike + Clone> RedisSet<K, Async<C>, Utf8> {
     /// # }
     /// ```
     pub fn new(conn: C, name: impl Into<String>) -> Self {
-        Self::with_transport(Async(conn), name)
+        Self::with_transport(Async(conn, None), name)
     }
 }
 
@@ -53,8 +98,53 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
         self.transport.0.clone()
     }
 
-    pub(super) async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output> {
+    /// Waits (`pop_wait`, `take_wait`, `claim_wait`, and `consume` and `process`
+    /// through them) block in Redis until an item comes, instead of polling, on
+    /// connections of their own made from `client`: one per wait in flight, kept for
+    /// the next. A blocking command on the set's shared connection would hold up every
+    /// other command behind it, so without this the waits poll.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> redset::Result<()> {
+    /// let client = redis::Client::open("redis://127.0.0.1/").unwrap();
+    /// let conn = client.get_multiplexed_async_connection().await.unwrap();
+    /// let jobs = redset::aio::SortedSet::new(conn, "jobs").waits_on(client);
+    /// let job = jobs.pop_wait(std::time::Duration::from_secs(30)).await?; // wakes on an add
+    /// # Ok(()) }
+    /// ```
+    pub fn waits_on(mut self, client: redis::Client) -> Self {
+        self.transport.1 = Some(Arc::new(WaitConnections {
+            client,
+            idle: Mutex::new(Vec::new()),
+        }));
+        self.core = self.core.with_waiting(Waiting::Blocking);
+        self
+    }
+
+    pub(super) async fn run<O: Operation>(&self, op: O) -> Result<O::Output> {
         let mut conn = self.transport.0.clone();
+        Self::run_on(&mut conn, op).await
+    }
+
+    /// Runs a wait: on a connection of its own when the set has them, else as any
+    /// operation.
+    pub(super) async fn run_wait<O: Operation>(&self, op: O) -> Result<O::Output> {
+        let Some(waits) = &self.transport.1 else {
+            return self.run(op).await;
+        };
+        let mut conn = waits.take().await?;
+        let result = Self::run_on(&mut conn, op).await;
+        // A connection that failed is dropped, not kept.
+        if !matches!(
+            result,
+            Err(Error::Connection(_) | Error::OutcomeUnknown { .. })
+        ) {
+            waits.give_back(conn);
+        }
+        result
+    }
+
+    async fn run_on<O: Operation>(conn: &mut impl ConnectionLike, mut op: O) -> Result<O::Output> {
         let mut step = op.start()?;
         for _ in 0..MAX_STEPS {
             step = match step {
@@ -69,7 +159,9 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
                     op.feed(settle(reply, &name, op.repeatable())?)?
                 }
                 Step::Sleep(wait) => {
-                    tokio::time::sleep(wait).await;
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
                     op.resume(unix_now())?
                 }
             }

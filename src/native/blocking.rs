@@ -27,7 +27,7 @@ impl<K: SetKind, C: ConnectionLike> RedisSet<K, Blocking<C>, Utf8> {
     /// let jobs = redset::SortedSet::new(client.get_connection().unwrap(), "jobs");
     /// ```
     pub fn new(conn: C, name: impl Into<String>) -> Self {
-        Self::with_transport(Blocking(conn), name)
+        Self::with_transport(Blocking(conn), name).blocking_waits()
     }
 }
 
@@ -45,7 +45,15 @@ impl<K: SetKind> RedisSet<K, Blocking<Reconnecting>, Utf8> {
     /// # Ok::<(), redset::Error>(())
     /// ```
     pub fn from_client(client: redis::Client, name: impl Into<String>) -> Self {
-        Self::with_transport(Blocking(Reconnecting::new(client)), name)
+        Self::with_transport(Blocking(Reconnecting::new(client)), name).blocking_waits()
+    }
+}
+
+impl<K, C, S: Serializer> RedisSet<K, Blocking<C>, S> {
+    /// A synchronous set's connection is its own: its waits block in Redis.
+    fn blocking_waits(mut self) -> Self {
+        self.core = self.core.with_waiting(crate::core::Waiting::Blocking);
+        self
     }
 }
 
@@ -77,7 +85,9 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
                     op.feed(settle(reply, &name, op.repeatable())?)?
                 }
                 Step::Sleep(wait) => {
-                    std::thread::sleep(wait);
+                    if !wait.is_zero() {
+                        std::thread::sleep(wait);
+                    }
                     op.resume(unix_now())?
                 }
             }

@@ -125,12 +125,12 @@ where
     /// Pops the next eligible item, waiting up to `timeout`; see
     /// [`SortedSet::pop_wait`](crate::SortedSet::pop_wait).
     pub async fn pop_wait(&self, timeout: Duration) -> Result<Option<S::Item>> {
-        self.run(self.core.pop_wait(timeout, unix_now())).await
+        self.run_wait(self.core.pop_wait(timeout, unix_now())).await
     }
 
     /// Takes up to `count` eligible items, waiting up to `timeout` for at least one.
     pub async fn take_wait(&self, count: usize, timeout: Duration) -> Result<Vec<S::Item>> {
-        self.run(self.core.take_wait(count, timeout, unix_now()))
+        self.run_wait(self.core.take_wait(count, timeout, unix_now()))
             .await
     }
 
@@ -141,7 +141,7 @@ where
         lease: Duration,
         timeout: Duration,
     ) -> Result<Vec<Lease<S::Item>>> {
-        self.run(self.core.claim_wait(count, lease, timeout, unix_now()))
+        self.run_wait(self.core.claim_wait(count, lease, timeout, unix_now()))
             .await
     }
 }

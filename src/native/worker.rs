@@ -138,7 +138,7 @@ where
             let claim = self
                 .core
                 .claim_wait(1, options.lease, options.poll, unix_now());
-            let Some(lease) = self.run(claim).await?.pop() else {
+            let Some(lease) = self.run_wait(claim).await?.pop() else {
                 continue;
             };
             // The handler gets the item; the lease keeps what settling it needs.

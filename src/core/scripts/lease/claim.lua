@@ -2,14 +2,14 @@
 -- items whose score is at most ARGV[5] ("+inf", or "now" for a scheduled set), lowest
 -- first, each moved to the leases with a deadline ARGV[2] ms from now, a delivery
 -- counted and a fresh fencing token. ARGV[3]: the maximum deliveries.
--- KEYS[8], when given: the original Python redset's lock, honoured as the scheduled
+-- KEYS[10], when given: the original Python redset's lock, honoured as the scheduled
 -- pop honours it (its expiry is returned, and nothing taken, while it is held).
 -- Each step is one command for all the items (in chunks), not one per item.
 -- Returns {requeued, buried, member, token, deliveries, deadline, score, ...}.
 local now = server_ms()
 local requeued, buried = recover(now, tonumber(ARGV[4]), tonumber(ARGV[3]))
-if KEYS[8] then
-  local expiry = tonumber(redis.call('GET', KEYS[8]))
+if KEYS[10] then
+  local expiry = tonumber(redis.call('GET', KEYS[10]))
   if expiry and expiry + 0.01 >= tonumber(ARGV[5]) then
     return tostring(expiry)
   end

@@ -7,9 +7,22 @@
 --   5 fence              the counter that fencing tokens come from
 --   6 dead               zset: member -> when it was buried, ms
 --   7 dead records       hash: member -> "deliveries time score reason"
+--   8 wake               zset: one marker that wakes a consumer blocked on it
+--   9 waiting            string, with an expiry: a consumer waits on the marker
 -- The clock is always the server's (TIME): a client's clock never decides expiry.
-local set, leases, records, deliveries, fence, dead, dead_records =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local set, leases, records, deliveries, fence, dead, dead_records, wake, waiting =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+
+-- Something may have become eligible sooner: wake a waiting consumer (it blocks on
+-- the marker with BZPOPMIN, then tries again). Written in the same script as the
+-- change, so no wake-up is lost; only while a consumer waits, so a set nobody waits
+-- on gets no extra key.
+local function wake_up()
+  if redis.call('EXISTS', waiting) == 1 then
+    redis.call('ZADD', wake, 0, 'w')
+    redis.call('PEXPIRE', wake, 60000)
+  end
+end
 
 local function server_ms()
   local t = redis.call('TIME')
@@ -75,6 +88,7 @@ local function recover(now, limit, max)
       end
     end
   end
+  if requeued > 0 then wake_up() end
   return requeued, buried
 end
 

@@ -10,4 +10,5 @@ for _, member in ipairs(ARGV) do
     requeued = requeued + 1
   end
 end
+if requeued > 0 then wake_up() end
 return requeued

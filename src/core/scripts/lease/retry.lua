@@ -13,6 +13,7 @@ if mode == 'release' then
   drop_lease(member)
   redis.call('HINCRBY', deliveries, member, -1)
   redis.call('ZADD', set, score, member)
+  wake_up()
   return {1, now}
 end
 if count >= tonumber(ARGV[4]) then
@@ -22,13 +23,17 @@ end
 if mode == 'retry-at' then
   drop_lease(member)
   redis.call('ZADD', set, string.format('%.3f', (now + delay) / 1000), member)
+  wake_up()
   return {1, now + delay}
 end
 if delay <= 0 then
   drop_lease(member)
   redis.call('ZADD', set, score, member)
+  wake_up()
   return {1, now}
 end
 redis.call('ZADD', leases, now + delay, member)
 redis.call('HSET', records, member, '0 ' .. count .. ' ' .. score)
+-- A waiting consumer learns of the new, earlier deadline.
+wake_up()
 return {2, now + delay}
