@@ -47,6 +47,14 @@ export interface SetOptions<T> {
    * original) or 'server' (Redis `TIME`, one more command per operation that needs it).
    */
   clock?: 'client' | 'server';
+  /**
+   * Whether waits (popWait, takeWait, claimWait, consume, process) block in Redis —
+   * BZPOPMIN on the set, or on its wake-up key — so that an item is seen as soon as it
+   * is added, on duplicates of the client (`client.duplicate()`: one per wait in
+   * flight, closed as soon as none is). Default true for an ioredis or node-redis
+   * client; false polls (an `execute` function always does).
+   */
+  blockingWaits?: boolean;
 }
 
 /**

@@ -222,8 +222,87 @@ const STATS = (core, id) => core.stats(id, now());
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Connections of their own for the blocking commands of waits (popWait, takeWait,
+ * claimWait, consume, process): duplicates of the user's ioredis or node-redis client,
+ * one per wait in flight, so that a blocked command holds up nothing else. They are
+ * closed as soon as no wait needs them (or no consume / process loop holds them), so
+ * they never keep a process alive.
+ */
+class Blockers {
+  #client;
+  #idle = [];
+  #busy = 0;
+  #held = 0;
+
+  /** Blockers for `client`, or null if it cannot be duplicated (an execute function). */
+  static for(client) {
+    return client !== null && typeof client === 'object' && typeof client.duplicate === 'function'
+      ? new Blockers(client)
+      : null;
+  }
+
+  constructor(client) {
+    this.#client = client;
+  }
+
+  /** An idle connection, or a new duplicate: `{ client, send }`. */
+  async acquire() {
+    this.#busy++;
+    if (this.#idle.length > 0) return this.#idle.pop();
+    try {
+      const client = this.#client.duplicate();
+      client.on?.('error', () => {}); // failures reach the commands' promises
+      // node-redis duplicates start closed; ioredis ones connect by themselves.
+      if (typeof client.callBuffer !== 'function') await client.connect();
+      return { client, send: toSend(client) };
+    } catch (err) {
+      this.#busy--;
+      throw connectionError(err);
+    }
+  }
+
+  /** Gives a connection back; one whose command failed is closed, not kept. */
+  release(blocker, failed) {
+    this.#busy--;
+    if (failed) close(blocker.client);
+    else this.#idle.push(blocker);
+    this.#trim();
+  }
+
+  /** Keeps idle connections open across a loop of waits, until `unhold()`. */
+  hold() {
+    this.#held++;
+  }
+
+  unhold() {
+    this.#held--;
+    this.#trim();
+  }
+
+  #trim() {
+    if (this.#busy > 0 || this.#held > 0) return;
+    for (const { client } of this.#idle.splice(0)) close(client);
+  }
+}
+
+/** Closes a client without waiting for replies (ioredis, node-redis 4 to 6). */
+function close(client) {
+  try {
+    const closing = typeof client.callBuffer === 'function' || typeof client.destroy !== 'function'
+      ? client.disconnect()
+      : client.destroy();
+    closing?.catch?.(() => {});
+  } catch {
+    // Already closed.
+  }
+}
+
 /** "Now" in UNIX seconds, with sub-millisecond resolution so FIFO order holds. */
 const now = () => (performance.timeOrigin + performance.now()) / 1000;
+
+/** The longest a wait's blocking command blocks, in ms. */
+const BLOCK_CAP_MS = wasm.blockCapMs();
 
 /**
  * A Redis-backed sorted set safe for consumption by many processes. Lowest score first;
@@ -233,6 +312,7 @@ class SortedSet {
   static kind = 'sorted';
   #core;
   #send;
+  #blockers;
   #timeout;
   // Slots of the core's operations: ids free for reuse, and the next new one.
   #freeIds = [];
@@ -244,9 +324,12 @@ class SortedSet {
    * `maxDeliveries` and `backoff` for leases; for a ScheduledSet also `originalLock`
    * (honour the original Python redset's lock; default true, false on a Cluster client)
    * and `lockTimeout` (seconds to wait for it, default 10); `clock`: whose clock says
-   * "now" ('client', the default as in the original, or 'server': Redis TIME).
+   * "now" ('client', the default as in the original, or 'server': Redis TIME);
+   * `blockingWaits` (default true for an ioredis or node-redis client): waits block in
+   * Redis on duplicates of the client, one per wait in flight and closed when none is,
+   * rather than poll (an `execute` function always polls).
    */
-  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock } = {}) {
+  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock, blockingWaits } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (timeout != null && !(typeof timeout === 'number' && timeout >= 0)) {
       throw new RangeError('timeout must be a number of ms >= 0');
@@ -255,12 +338,14 @@ class SortedSet {
     if (scorer != null && typeof scorer !== 'function') throw new TypeError('scorer must be a function');
     const log = logger ?? ((...args) => console.warn(...args));
     this.#send = toSend(client);
+    this.#blockers = blockingWaits === false ? null : Blockers.for(client);
     const options = {
       originalLock: originalLock ?? !isCluster(client),
       lockTimeout: lockTimeout ?? undefined,
       maxDeliveries: maxDeliveries ?? undefined,
       backoff: backoff ?? undefined,
       clock: clock ?? undefined,
+      blockingWaits: this.#blockers !== null,
     };
     this.#core = new wasm.WasmSet(new.target.kind, name, serializerSpec(serializer), scorer ?? undefined, log, options, STEP);
   }
@@ -270,25 +355,35 @@ class SortedSet {
   // for a read-only command) or a sleep (STEP is the milliseconds); anything else is the
   // result, and the slot is free again.
   // The core bounds the steps; abandon() frees the slot when the client fails.
+  // A step marked 'block' (a wait's blocking command) goes on a connection of its own,
+  // with its block's time added to the timeout.
   async [invoke](start) {
     const core = this.#core;
     const id = this.#freeIds.length > 0 ? this.#freeIds.pop() : this.#nextId++;
+    let blocker = null;
+    let failed = false;
     try {
       let next = start(core, id);
       for (;;) {
         const step = next !== null && typeof next === 'object' ? next[STEP] : undefined;
         if (step === undefined) return next;
         if (typeof step === 'number') {
-          await sleep(step);
+          if (step > 0) await sleep(step); // 0: only the time is wanted
           next = core.resume(id, now());
           continue;
         }
+        const blocking = step === 'block';
+        if (blocking) blocker ??= await this.#blockers.acquire();
+        const send = blocking ? blocker.send : this.#send;
+        const timeout = blocking && this.#timeout > 0 ? this.#timeout + BLOCK_CAP_MS : this.#timeout;
         let reply;
         try {
-          reply = await withTimeout(this.#send(next), this.#timeout, next, step === 'read');
+          reply = await withTimeout(send(next), timeout, next, step === 'read');
         } catch (err) {
+          failed = blocking;
           if (err instanceof TimeoutError) throw err;
           if (!isReplyError(err)) throw connectionError(err);
+          failed = false;
           reply = err;
         }
         next = feed(core, id, reply);
@@ -298,6 +393,7 @@ class SortedSet {
       return rethrow(err);
     } finally {
       this.#freeIds.push(id);
+      if (blocker !== null) this.#blockers.release(blocker, failed);
     }
   }
 
@@ -399,12 +495,17 @@ class SortedSet {
    * popWait, so an abort is noticed within `pollMs` (default 1000).
    */
   async *consume({ signal, pollMs = 1000 } = {}) {
-    while (!signal?.aborted) {
-      try {
-        yield await this.popWait(pollMs);
-      } catch (err) {
-        if (!(err instanceof KeyError)) throw err;
+    this.#blockers?.hold();
+    try {
+      while (!signal?.aborted) {
+        try {
+          yield await this.popWait(pollMs);
+        } catch (err) {
+          if (!(err instanceof KeyError)) throw err;
+        }
       }
+    } finally {
+      this.#blockers?.unhold();
     }
   }
 
@@ -464,7 +565,8 @@ class SortedSet {
         stop.abort();
       }
     };
-    const loops = Promise.all(Array.from({ length: concurrency }, loop));
+    this.#blockers?.hold();
+    const loops = Promise.all(Array.from({ length: concurrency }, loop)).finally(() => this.#blockers?.unhold());
     await new Promise((resolve) => {
       if (stop.signal.aborted) resolve();
       else stop.signal.addEventListener('abort', resolve, { once: true });

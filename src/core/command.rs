@@ -61,6 +61,18 @@ impl Command {
         )
     }
 
+    /// Whether the command blocks in Redis (`BZPOPMIN`, `BZMPOP`: a wait's): a driver
+    /// sends it on a connection of its own and allows its reply the block's time.
+    ///
+    /// ```
+    /// use redset::core::Command;
+    /// assert!(Command::new("BZPOPMIN").arg("jobs").arg("1.000").is_blocking());
+    /// assert!(!Command::new("ZPOPMIN").arg("jobs").is_blocking());
+    /// ```
+    pub fn is_blocking(&self) -> bool {
+        matches!(self.name(), "BZPOPMIN" | "BZMPOP")
+    }
+
     /// The command encoded as a RESP array of bulk strings, as it goes on the wire.
     pub fn to_resp(&self) -> Vec<u8> {
         let mut out = format!("*{}\r\n", self.args.len()).into_bytes();

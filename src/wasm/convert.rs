@@ -62,10 +62,13 @@ impl Args {
     }
 
     /// The command as an array of strings (Uint8Arrays where not UTF-8), marked as a
-    /// step: the marker is `"read"` for a read-only command, else `true`.
+    /// step: the marker is `"read"` for a read-only command, `"block"` for a blocking
+    /// one (for a connection of its own), else `true`.
     pub fn of(&self, cmd: Command) -> JsValue {
         let mark = if cmd.is_read_only() {
             JsValue::from_str("read")
+        } else if cmd.is_blocking() {
+            JsValue::from_str("block")
         } else {
             JsValue::TRUE
         };

@@ -380,6 +380,13 @@ impl WasmSet {
     }
 }
 
+/// The longest a wait's blocking command blocks, in ms: the wrapper allows its reply
+/// that much more time than others.
+#[wasm_bindgen(js_name = blockCapMs)]
+pub fn block_cap_ms() -> f64 {
+    crate::core::BLOCK_CAP.as_secs_f64() * 1000.0
+}
+
 /// The Lua source of the scheduled pop, for benchmarks that run it raw.
 #[wasm_bindgen(js_name = popDueScript)]
 pub fn pop_due_script() -> String {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::convert::duration;
-use crate::core::{Backoff, Clock, Serializer, SetCore};
+use crate::core::{Backoff, Clock, Serializer, SetCore, Waiting};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -20,6 +20,9 @@ pub(crate) struct SetOptions {
     backoff: Option<BackoffOptions>,
     /// Whose clock says "now": "client" (default) or "server".
     clock: Option<String>,
+    /// Whether waits block in Redis (the wrapper has connections of their own for
+    /// them) rather than poll.
+    blocking_waits: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +49,9 @@ impl SetOptions {
                 ))
                 .into())
             }
+        }
+        if self.blocking_waits == Some(true) {
+            core = core.with_waiting(Waiting::Blocking);
         }
         let mut policy = core.lease_policy();
         if let Some(max) = self.max_deliveries {
