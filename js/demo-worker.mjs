@@ -4,7 +4,6 @@
 //   node js/demo-worker.mjs produce URL N
 //   node js/demo-worker.mjs consume URL N PRODUCERS
 import { createRequire } from 'node:module';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { JsonSerializer, LeaseLost, SortedSet } from '../pkg/index.mjs';
 
@@ -53,11 +52,11 @@ async function consume(client, consumer, producers) {
   let retried = 0;
   const started = Date.now();
   while (Date.now() - started < DEADLINE_MS) {
-    const leases = await tasks.claim(10, LEASE_MS);
+    // Waits (blocked in Redis) until a task comes or a retried one is due again.
+    const leases = await tasks.claimWait(10, LEASE_MS, 250);
     if (leases.length === 0) {
       const stats = await tasks.stats();
       if ((await producersDone(client.client)) === producers && stats.waiting === 0 && stats.inFlight === 0) break;
-      await sleep(5);
       continue;
     }
     for (const lease of leases) {

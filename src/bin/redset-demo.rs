@@ -86,14 +86,14 @@ fn consume(url: &str, consumer: u32, producers: u32) -> redset::Result<()> {
     let (mut done, mut retried) = (0, 0);
     let started = Instant::now();
     while started.elapsed() < DEADLINE {
-        let leases = tasks.claim(10, LEASE)?;
+        // Waits (blocked in Redis) until a task comes or a retried one is due again.
+        let leases = tasks.claim_wait(10, LEASE, Duration::from_millis(250))?;
         if leases.is_empty() {
             let finished: Option<u32> = tasks.connection().get(PRODUCERS_DONE).unwrap_or(None);
             let stats = tasks.stats()?;
             if finished == Some(producers) && stats.waiting == 0 && stats.in_flight == 0 {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(5));
             continue;
         }
         for lease in leases {
