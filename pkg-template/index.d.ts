@@ -55,6 +55,12 @@ export interface SetOptions<T> {
    * client; false polls (an `execute` function always does).
    */
   blockingWaits?: boolean;
+  /**
+   * Idempotent producers: add / addMany skip an item added within the last
+   * `dedupWindow` ms, even one consumed meanwhile, so a producer that retries an add whose
+   * reply it lost does not deliver the item twice (state in `{name}:dedup`, server clock).
+   */
+  dedupWindow?: number;
 }
 
 /**

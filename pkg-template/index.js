@@ -327,9 +327,10 @@ class SortedSet {
    * "now" ('client', the default as in the original, or 'server': Redis TIME);
    * `blockingWaits` (default true for an ioredis or node-redis client): waits block in
    * Redis on duplicates of the client, one per wait in flight and closed when none is,
-   * rather than poll (an `execute` function always polls).
+   * rather than poll (an `execute` function always polls); `dedupWindow` (ms):
+   * add / addMany skip an item added within it, even one consumed meanwhile.
    */
-  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock, blockingWaits } = {}) {
+  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock, blockingWaits, dedupWindow } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (timeout != null && !(typeof timeout === 'number' && timeout >= 0)) {
       throw new RangeError('timeout must be a number of ms >= 0');
@@ -345,6 +346,7 @@ class SortedSet {
       maxDeliveries: maxDeliveries ?? undefined,
       backoff: backoff ?? undefined,
       clock: clock ?? undefined,
+      dedupWindow: dedupWindow ?? undefined,
       blockingWaits: this.#blockers !== null,
     };
     this.#core = new wasm.WasmSet(new.target.kind, name, serializerSpec(serializer), scorer ?? undefined, log, options, STEP);

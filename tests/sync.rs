@@ -606,3 +606,32 @@ fn extreme_positions_are_empty_not_a_panic_nor_out_of_range() {
         assert_eq!(set.take(usize::MAX).unwrap(), ["a"]);
     });
 }
+
+#[test]
+fn a_dedup_window_skips_an_add_retried_after_its_item_was_consumed() {
+    let server = RedisServer::start();
+    let window = std::time::Duration::from_millis(400);
+    let mut producer = SortedSet::new(server.conn(), "jobs").dedup_window(window);
+    let mut consumer = SortedSet::new(server.conn(), "jobs");
+    producer.add("a").unwrap();
+    assert_eq!(consumer.pop().unwrap().as_deref(), Some("a"));
+    // The producer lost the reply and adds again: within the window, nothing is added.
+    producer.add("a").unwrap();
+    assert_eq!(consumer.len().unwrap(), 0);
+    // A batch counts only what it added, a duplicate inside it included.
+    assert_eq!(producer.add_many(["a", "b", "b", "c"]).unwrap(), 2);
+    assert_eq!(consumer.take(10).unwrap(), ["b", "c"]);
+    // A set without the window adds as before; after the window, so does this one.
+    SortedSet::new(server.conn(), "jobs").add("a").unwrap();
+    assert_eq!(consumer.pop().unwrap().as_deref(), Some("a"));
+    std::thread::sleep(window + std::time::Duration::from_millis(100));
+    producer.add("a").unwrap();
+    assert_eq!(consumer.pop().unwrap().as_deref(), Some("a"));
+    // The window's state is one companion key in the set's slot, gone after the window,
+    // and clear() resets it.
+    let keys: Vec<String> = server.conn().keys("*").unwrap();
+    assert_eq!(keys, vec![s("{jobs}:dedup")]);
+    producer.clear().unwrap();
+    let keys: Vec<String> = server.conn().keys("*").unwrap();
+    assert!(keys.is_empty(), "{keys:?}");
+}

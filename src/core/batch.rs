@@ -62,6 +62,8 @@ impl AddOptions {
 /// its `TIME`.
 pub struct AddMany {
     keys: Vec<Vec<u8>>,
+    /// The dedup window argument of the script.
+    dedup: Vec<u8>,
     flags: Vec<&'static str>,
     /// Each member with its score, or `None` for "now".
     members: Vec<(Option<f64>, Vec<u8>)>,
@@ -82,7 +84,10 @@ impl AddMany {
         if self.sent == end {
             return Ok(Step::Done(self.total));
         }
-        let mut args = vec![self.flags.len().to_string().into_bytes()];
+        let mut args = vec![
+            self.dedup.clone(),
+            self.flags.len().to_string().into_bytes(),
+        ];
         args.extend(self.flags.iter().map(|flag| flag.as_bytes().to_vec()));
         for (score, member) in &self.members[self.sent..end] {
             args.push(Arg::from(score.unwrap_or(now)).0);
@@ -148,6 +153,7 @@ impl<S: Serializer> SetCore<S> {
         let ask = by_clock && self.clock() == Clock::Server;
         Ok(AddMany {
             keys: self.add_keys(),
+            dedup: self.dedup_arg(),
             call: None,
             flags: options.flags(),
             members,

@@ -318,6 +318,7 @@ impl<S: Serializer> SetCore<S> {
     pub(crate) fn clear_keys(&self) -> Vec<Vec<u8>> {
         let mut keys = self.lease_keys();
         keys.remove(1 + COMPANIONS.iter().position(|c| *c == "fence").unwrap_or(3));
+        keys.push(self.dedup_key());
         keys
     }
 

@@ -14,6 +14,7 @@
 mod batch;
 mod clock;
 mod command;
+mod dedup;
 mod error;
 mod keys;
 mod lease;
@@ -28,6 +29,7 @@ mod wait;
 pub use batch::{AddCondition, AddMany, AddOptions, ADD_MANY_CHUNK};
 pub use clock::Clock;
 pub use command::{Arg, Command};
+pub use dedup::DEDUP;
 pub use error::{BoxError, Error, Result};
 pub use keys::{companion_key, hash_slot};
 pub use lease::{

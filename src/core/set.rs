@@ -100,6 +100,8 @@ pub struct SetCore<S: Serializer> {
     lease_policy: LeasePolicy,
     clock: Clock,
     waiting: Waiting,
+    /// The deduplication window of adds (see the `dedup` module).
+    pub(super) dedup: Option<Duration>,
 }
 
 /// What turns popped members into items: shared (cheaply cloned) with each operation,
@@ -170,6 +172,7 @@ impl<S: Serializer> SetCore<S> {
             lease_policy: LeasePolicy::default(),
             clock: Clock::Client,
             waiting: Waiting::Polling,
+            dedup: None,
         }
     }
 
@@ -332,6 +335,7 @@ impl<S: Serializer> SetCore<S> {
             lease_policy: self.lease_policy,
             clock: self.clock,
             waiting: self.waiting,
+            dedup: self.dedup,
             kind: self.kind,
             reader: Reader {
                 name: self.reader.name,
@@ -408,20 +412,21 @@ impl<S: Serializer> SetCore<S> {
         let (member, core) = (self.member(item)?, self.clone());
         Ok(self.at(now, by_clock, move |now| {
             let score = if by_clock { now } else { score };
-            let args = vec![b"0".to_vec(), Arg::from(score).0, member];
+            let args = vec![core.dedup_arg(), b"0".to_vec(), Arg::from(score).0, member];
             Exchange::new(Call::script(&ADD, core.add_keys(), args), move |reply| {
                 Decoder { command: "EVALSHA" }.integer(reply).map(|_| score)
             })
         }))
     }
 
-    /// The keys of the [`ADD`] script: the set, its wake-up marker, and the key that
-    /// says a consumer waits on the marker.
+    /// The keys of the [`ADD`] script: the set, its wake-up marker, the key that says
+    /// a consumer waits on the marker, and the deduplication window.
     pub(super) fn add_keys(&self) -> Vec<Vec<u8>> {
         vec![
             self.name().as_bytes().to_vec(),
             companion_key(self.name(), WAKE).into_bytes(),
             companion_key(self.name(), WAITING).into_bytes(),
+            self.dedup_key(),
         ]
     }
 
@@ -701,6 +706,7 @@ impl<S: Serializer> Clone for SetCore<S> {
             lease_policy: self.lease_policy,
             clock: self.clock,
             waiting: self.waiting,
+            dedup: self.dedup,
         }
     }
 }

@@ -87,10 +87,12 @@ fn golden_commands() {
             vec![
                 "EVALSHA",
                 &add,
-                "3",
+                "4",
                 "jobs",
                 "{jobs}:wake",
                 "{jobs}:waiting",
+                "{jobs}:dedup",
+                "0",
                 "0",
                 "0",
                 "a",
@@ -178,10 +180,12 @@ fn golden_commands() {
             vec![
                 "EVALSHA",
                 &add,
-                "3",
+                "4",
                 "jobs",
                 "{jobs}:wake",
                 "{jobs}:waiting",
+                "{jobs}:dedup",
+                "0",
                 "0",
                 "100.5",
                 "a",
@@ -839,14 +843,16 @@ fn add_many_sends_one_zadd_per_chunk_with_its_flags() {
     assert_eq!(out.unwrap(), ADD_MANY_CHUNK as u64 + 1);
     assert_eq!(sent.len(), 2);
     let sha = ADD.sha1();
-    let first: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).take(11).collect();
+    let first: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).take(13).collect();
     let head = [
         "EVALSHA",
         sha,
-        "3",
+        "4",
         "jobs",
         "{jobs}:wake",
         "{jobs}:waiting",
+        "{jobs}:dedup",
+        "0",
         "2",
         "NX",
         "CH",
@@ -876,8 +882,9 @@ fn clear_deletes_the_set_and_its_companions_but_not_the_fence() {
     let (sent, out) = script(sorted().clear(), vec![Reply::Int(1)]);
     assert!(out.unwrap());
     let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
-    let mut expected = vec!["EVALSHA", args[1], "8"];
+    let mut expected = vec!["EVALSHA", args[1], "9"];
     expected.extend(lease_keys().into_iter().filter(|k| !k.ends_with(":fence")));
+    expected.push("{jobs}:dedup");
     assert_eq!(args, expected);
     let (_, out) = script(sorted().clear(), vec![Reply::Int(0)]);
     assert!(!out.unwrap());
@@ -1039,10 +1046,12 @@ fn under_the_server_clock_an_operation_asks_time_first_and_uses_it() {
             resp(&[
                 "EVALSHA",
                 ADD.sha1(),
-                "3",
+                "4",
                 "jobs",
                 "{jobs}:wake",
                 "{jobs}:waiting",
+                "{jobs}:dedup",
+                "0",
                 "0",
                 "1700000000.25",
                 "a"

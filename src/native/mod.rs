@@ -164,6 +164,21 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
         self
     }
 
+    /// Idempotent producers: `add` and `add_many` skip an item added within the last
+    /// `window`, even one consumed meanwhile, so a producer that retries an add whose
+    /// reply it lost (a dropped connection, a restart) does not deliver the item twice.
+    /// The window lives in the companion key `{name}:dedup`, by the server's clock.
+    ///
+    /// ```no_run
+    /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
+    /// let jobs = redset::SortedSet::new(conn, "jobs")
+    ///     .dedup_window(std::time::Duration::from_secs(300));
+    /// ```
+    pub fn dedup_window(mut self, window: std::time::Duration) -> Self {
+        self.core = self.core.with_dedup_window(Some(window));
+        self
+    }
+
     /// The set's name: the Redis key where it is stored.
     ///
     /// ```no_run

@@ -20,6 +20,8 @@ pub(crate) struct SetOptions {
     backoff: Option<BackoffOptions>,
     /// Whose clock says "now": "client" (default) or "server".
     clock: Option<String>,
+    /// The deduplication window of adds, in ms.
+    dedup_window: Option<f64>,
     /// Whether waits block in Redis (the wrapper has connections of their own for
     /// them) rather than poll.
     blocking_waits: Option<bool>,
@@ -49,6 +51,9 @@ impl SetOptions {
                 ))
                 .into())
             }
+        }
+        if let Some(ms) = self.dedup_window {
+            core = core.with_dedup_window(Some(super::convert::ms(ms, "dedupWindow (ms)")?));
         }
         if self.blocking_waits == Some(true) {
             core = core.with_waiting(Waiting::Blocking);

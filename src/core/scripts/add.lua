@@ -1,25 +1,55 @@
--- add / add_many: ZADD into the set KEYS[1], in chunks, and wake a waiting consumer
--- when the set's head changed (an item now comes first: due sooner, or the set was
--- empty), by writing the marker in KEYS[2] — in this same script, so no wake-up is
--- lost between the add and a consumer starting to wait. Only while KEYS[3] says that
--- a consumer waits on the marker: a set nobody waits on gets no extra key.
--- ARGV: the number of ZADD flags, the flags (NX, XX, GT, LT, CH), then score, member
--- pairs. Returns the sum of the ZADD replies.
-local flags = tonumber(ARGV[1])
+-- add / add_many: ZADD into the set KEYS[1], and wake a waiting consumer when the set's
+-- head changed (an item now comes first: due sooner, or the set was empty), by writing
+-- the marker in KEYS[2] — in this same script, so no wake-up is lost between the add
+-- and a consumer starting to wait. Only while KEYS[3] says that a consumer waits on the
+-- marker: a set nobody waits on gets no extra key.
+--
+-- ARGV: the deduplication window in ms (0: none), the number of ZADD flags, the flags
+-- (NX, XX, GT, LT, CH), then score, member pairs. With a window, a member added within
+-- the last window ms (KEYS[4]: member -> until when, server clock) is skipped, even if it
+-- was consumed meanwhile: a producer's retried add is not added twice.
+-- Returns the sum of the ZADD replies (the skipped count nothing).
+local window = tonumber(ARGV[1])
+local flags = {}
+for f = 1, tonumber(ARGV[2]) do flags[f] = ARGV[f + 2] end
+local first = #flags + 3
+
 local function head()
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return (first[1] or '') .. ' ' .. (first[2] or '')
+  local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return (top[1] or '') .. ' ' .. (top[2] or '')
 end
 local waiting = redis.call('EXISTS', KEYS[3]) == 1
 local before = waiting and head()
 local total = 0
--- 500 pairs per ZADD: Lua's unpack is limited by the C stack (about 8000 values).
-for i = flags + 2, #ARGV, 1000 do
-  local args = {}
-  for f = 1, flags do args[f] = ARGV[f + 1] end
-  for j = i, math.min(i + 999, #ARGV) do args[#args + 1] = ARGV[j] end
-  total = total + redis.call('ZADD', KEYS[1], unpack(args))
+
+if window > 0 then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+  local args = {unpack(flags)}
+  for i = first, #ARGV, 2 do
+    local member = ARGV[i + 1]
+    if not redis.call('ZSCORE', KEYS[4], member) then
+      args[#flags + 1], args[#flags + 2] = ARGV[i], member
+      total = total + redis.call('ZADD', KEYS[1], unpack(args))
+      -- Remembered only if it is in the set now (an XX add of a new member is not).
+      if redis.call('ZSCORE', KEYS[1], member) then
+        redis.call('ZADD', KEYS[4], now + window, member)
+      end
+    end
+  end
+  if redis.call('EXISTS', KEYS[4]) == 1 then
+    redis.call('PEXPIRE', KEYS[4], window)
+  end
+else
+  -- 500 pairs per ZADD: Lua's unpack is limited by the C stack (about 8000 values).
+  for i = first, #ARGV, 1000 do
+    local args = {unpack(flags)}
+    for j = i, math.min(i + 999, #ARGV) do args[#args + 1] = ARGV[j] end
+    total = total + redis.call('ZADD', KEYS[1], unpack(args))
+  end
 end
+
 if waiting and head() ~= before then
   redis.call('ZADD', KEYS[2], 0, 'w')
   redis.call('PEXPIRE', KEYS[2], 60000)
