@@ -30,7 +30,9 @@ pub use native::aio;
 #[cfg(feature = "native")]
 pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
 #[cfg(feature = "native")]
-pub use native::{Consume, Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
+pub use native::{
+    Consume, Reconnecting, RedisSet, Scheduled, Scored, SetKind, Sorted, TimeSorted, Unscored,
+};
 #[cfg(feature = "tokio")]
 pub use native::{Processed, WorkerOptions};
 

@@ -20,7 +20,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
-use redset::{Json, SortedSet};
+use redset::{Blocking, Json, RedisSet, Scored, Sorted, SortedSet};
 use serde::{Deserialize, Serialize};
 
 const RUST_PRODUCERS: u32 = 2;
@@ -48,7 +48,10 @@ impl Task {
     }
 }
 
-fn tasks(url: &str) -> SortedSet<redis::Connection, Json<Task>> {
+/// A scored set's type says so (`Scored<Sorted>`): its serializer is fixed.
+type Tasks = RedisSet<Scored<Sorted>, Blocking<redis::Connection>, Json<Task>>;
+
+fn tasks(url: &str) -> Tasks {
     SortedSet::new(connect(url), TASKS)
         .serializer(Json::new())
         .scorer(|task: &Task| f64::from(task.priority))

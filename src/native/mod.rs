@@ -54,6 +54,36 @@ impl SetKind for Scheduled {
     const KIND: Kind = Kind::Scheduled;
 }
 
+/// Marks a set of kind `K` that has a scorer: what [`scorer`](RedisSet::scorer) gives.
+/// Its serializer can no longer change, since the scorer is typed for its items, so
+/// `.scorer(f).serializer(s)` does not compile (rather than dropping the scorer):
+///
+/// ```compile_fail
+/// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
+/// let set = redset::SortedSet::new(conn, "words")
+///     .scorer(|w: &String| w.len() as f64)
+///     .serializer(redset::Text::<u32>::new()); // error: no `serializer` once scored
+/// ```
+#[derive(Debug)]
+pub struct Scored<K>(PhantomData<fn() -> K>);
+
+impl<K: SetKind> SetKind for Scored<K> {
+    const KIND: Kind = K::KIND;
+}
+
+/// The kinds without a scorer yet, whose serializer and scorer may still be chosen.
+pub trait Unscored: SetKind + sealed::Sealed {}
+impl Unscored for Sorted {}
+impl Unscored for TimeSorted {}
+impl Unscored for Scheduled {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Sorted {}
+    impl Sealed for super::TimeSorted {}
+    impl Sealed for super::Scheduled {}
+}
+
 /// A set on a Redis connection: `K` is its kind, `T` the transport (a blocking
 /// connection or an async one), `S` its serializer.
 ///
@@ -76,9 +106,10 @@ impl<K: SetKind, T> RedisSet<K, T, Utf8> {
     }
 }
 
-impl<K, T, S: Serializer> RedisSet<K, T, S> {
-    /// Sets how items are stored, changing the item type. Call it before
-    /// [`scorer`](Self::scorer): a scorer is typed for the items it scores.
+impl<K: Unscored, T, S: Serializer> RedisSet<K, T, S> {
+    /// Sets how items are stored, changing the item type. Only before
+    /// [`scorer`](Self::scorer), which is typed for the items it scores (the type
+    /// system enforces it: see [`Scored`]).
     ///
     /// ```no_run
     /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
@@ -100,11 +131,19 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
     /// let by_length = redset::SortedSet::new(conn, "words").scorer(|w: &String| w.len() as f64);
     /// ```
-    pub fn scorer(mut self, scorer: impl Fn(&S::Item) -> f64 + Send + Sync + 'static) -> Self {
-        self.core = self.core.with_scorer(Arc::new(scorer));
-        self
+    pub fn scorer(
+        self,
+        scorer: impl Fn(&S::Item) -> f64 + Send + Sync + 'static,
+    ) -> RedisSet<Scored<K>, T, S> {
+        RedisSet {
+            transport: self.transport,
+            core: self.core.with_scorer(Arc::new(scorer)),
+            kind: PhantomData,
+        }
     }
+}
 
+impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// Replaces the report of items that fail to deserialize (by default a `tracing`
     /// warning with the set's name and the raw bytes).
     ///
