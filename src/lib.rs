@@ -30,6 +30,8 @@ pub use native::aio;
 #[cfg(feature = "native")]
 pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
 #[cfg(feature = "native")]
+pub use native::testing;
+#[cfg(feature = "native")]
 pub use native::{
     Consume, Reconnecting, RedisSet, Scheduled, Scored, SetKind, Sorted, TimeSorted, Unscored,
 };

@@ -18,6 +18,7 @@ mod batch;
 pub(crate) mod blocking;
 mod leases;
 mod reconnect;
+pub mod testing;
 mod wait;
 #[cfg(feature = "tokio")]
 mod worker;

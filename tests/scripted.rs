@@ -1,0 +1,235 @@
+//! The scripted transport (`redset::testing`) as a user would use it, and as our fault
+//! tests use it: a failure injected at every round trip of an operation gives a typed
+//! error or, for operations that are safe to repeat, a repeat that succeeds; never a
+//! panic and never an item lost without an error.
+
+use std::time::Duration;
+
+use redset::core::Reply;
+use redset::testing::Scripted;
+use redset::{Error, ScheduledSet, SortedSet};
+
+fn pair(member: &str, score: &str) -> Reply {
+    Reply::Array(vec![Reply::bulk(member), Reply::bulk(score)])
+}
+
+const LEASE_KEYS: [&str; 8] = [
+    "{jobs}:leases",
+    "{jobs}:lease-records",
+    "{jobs}:deliveries",
+    "{jobs}:fence",
+    "{jobs}:dead",
+    "{jobs}:dead-records",
+    "{jobs}:wake",
+    "{jobs}:waiting",
+];
+
+fn claim_command() -> Vec<&'static str> {
+    let mut cmd = vec!["EVALSHA", "*", "9", "jobs"];
+    cmd.extend(LEASE_KEYS);
+    cmd.extend(["1", "30000", "5", "100", "+inf"]);
+    cmd
+}
+
+fn claim_reply() -> Reply {
+    Reply::Array(vec![
+        Reply::Int(0),
+        Reply::Int(0),
+        Reply::bulk("a"),
+        Reply::Int(7),
+        Reply::Int(1),
+        Reply::Int(1_700_000_030_000),
+        Reply::bulk("0"),
+    ])
+}
+
+#[test]
+fn a_pop_whose_connection_drops_is_outcome_unknown_and_never_repeated() {
+    let conn = Scripted::new().expect_dropped(&["ZPOPMIN", "jobs", "1"]);
+    let err = SortedSet::new(conn.clone(), "jobs").pop().unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err}");
+    conn.assert_done();
+    // The scheduled pop's script: a drop after the NOSCRIPT fallback too.
+    let conn = Scripted::new()
+        .expect(
+            &["EVALSHA", "*", "2", "jobs", "jobs__lock", "*", "1"],
+            Reply::error("NOSCRIPT No matching script"),
+        )
+        .expect_timeout(&["EVAL", "*", "2", "jobs", "jobs__lock", "*", "1"]);
+    let err = ScheduledSet::new(conn.clone(), "jobs").pop().unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err}");
+    conn.assert_done();
+}
+
+#[test]
+fn operations_safe_to_repeat_are_sent_once_more_after_a_drop() {
+    let add = [
+        "EVALSHA",
+        "*",
+        "4",
+        "jobs",
+        "{jobs}:wake",
+        "{jobs}:waiting",
+        "{jobs}:dedup",
+        "0",
+        "0",
+        "2",
+        "a",
+    ];
+    let conn = Scripted::new()
+        .expect_dropped(&add)
+        .expect(&add, Reply::Int(1))
+        .expect_dropped(&claim_command())
+        .expect(&claim_command(), claim_reply());
+    let mut jobs = SortedSet::new(conn.clone(), "jobs");
+    assert_eq!(jobs.add_with_score("a", 2.0).unwrap(), 2.0);
+    let leases = jobs.claim(1, Duration::from_secs(30)).unwrap();
+    assert_eq!((leases[0].item.as_str(), leases[0].token), ("a", 7));
+    conn.assert_done();
+    // Twice in a row is a typed connection error, not a panic and not a silent Ok.
+    let conn = Scripted::new().expect_dropped(&add).expect_dropped(&add);
+    let err = SortedSet::new(conn.clone(), "jobs")
+        .add_with_score("a", 2.0)
+        .unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err}");
+    conn.assert_done();
+}
+
+#[test]
+fn every_round_trip_of_an_operation_can_fail_without_a_panic_or_a_silent_loss() {
+    // take(3) on a priority set, claim and ack: fail the k-th round trip, for each k.
+    let take = ["ZPOPMIN", "jobs", "3"];
+    let ack = [
+        "EVALSHA",
+        "*",
+        "9",
+        "jobs",
+        LEASE_KEYS[0],
+        LEASE_KEYS[1],
+        LEASE_KEYS[2],
+        LEASE_KEYS[3],
+        LEASE_KEYS[4],
+        LEASE_KEYS[5],
+        LEASE_KEYS[6],
+        LEASE_KEYS[7],
+        "a",
+        "7",
+    ];
+    type Run = fn(&mut SortedSet<Scripted>) -> Result<usize, Error>;
+    type Exchanges = Vec<(Vec<&'static str>, Reply)>;
+    let cases: [(&str, Exchanges, Run); 3] = [
+        (
+            "take",
+            vec![(
+                take.to_vec(),
+                Reply::Array(vec![pair("x", "0"), pair("y", "1")]),
+            )],
+            |s| s.take(3).map(|v| v.len()),
+        ),
+        ("claim", vec![(claim_command(), claim_reply())], |s| {
+            s.claim(1, Duration::from_secs(30)).map(|v| v.len())
+        }),
+        (
+            "claim+ack",
+            vec![
+                (claim_command(), claim_reply()),
+                (ack.to_vec(), Reply::Int(1)),
+            ],
+            |s| {
+                let leases = s.claim(1, Duration::from_secs(30))?;
+                s.ack(&leases[0]).map(|()| leases.len())
+            },
+        ),
+    ];
+    for (name, exchanges, run) in cases {
+        for failing in 0..exchanges.len() {
+            let mut conn = Scripted::new();
+            for (i, (cmd, reply)) in exchanges.iter().enumerate() {
+                conn = if i == failing {
+                    conn.expect_dropped(cmd)
+                } else {
+                    conn.expect(cmd, reply.clone())
+                };
+                if i == failing {
+                    break;
+                }
+            }
+            // A repeatable step is sent once more: let that fail too.
+            if name != "take" {
+                conn = conn.expect_dropped(&exchanges[failing].0);
+            }
+            let mut set = SortedSet::new(conn.clone(), "jobs");
+            let outcome = run(&mut set);
+            match outcome {
+                Err(Error::OutcomeUnknown { .. }) if name == "take" => {}
+                Err(Error::Connection(_)) if name != "take" => {}
+                other => panic!("{name}, round trip {failing} failing: {other:?}"),
+            }
+            conn.assert_done();
+        }
+    }
+}
+
+#[test]
+fn a_command_other_than_the_scripted_one_is_an_error_with_a_diff() {
+    let conn = Scripted::new().expect(&["ZCARD", "jobs"], Reply::Int(1));
+    let err = SortedSet::new(conn.clone(), "other").len().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("expected \"jobs\", sent \"other\""),
+        "{err}"
+    );
+    let report = std::panic::catch_unwind(|| conn.assert_done()).unwrap_err();
+    let report = report.downcast_ref::<String>().unwrap();
+    assert!(
+        report.contains("[1] expected \"jobs\", sent \"other\""),
+        "{report}"
+    );
+    assert_eq!(conn.sent(), [["ZCARD", "other"]]);
+}
+
+/// A user's own consumer, tested without a server.
+fn drain(jobs: &mut SortedSet<Scripted>) -> redset::Result<Vec<String>> {
+    let mut done = Vec::new();
+    loop {
+        match jobs.pop() {
+            Ok(Some(job)) => done.push(job),
+            Ok(None) => {}
+            Err(e) if e.is_empty() => return Ok(done),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[test]
+fn a_users_consumer_tested_with_a_script() {
+    let conn = Scripted::new()
+        .expect(&["ZPOPMIN", "jobs", "1"], pair("a", "0"))
+        .expect(&["ZPOPMIN", "jobs", "1"], pair("b", "1"))
+        .expect(&["ZPOPMIN", "jobs", "1"], Reply::Array(vec![]));
+    assert_eq!(
+        drain(&mut SortedSet::new(conn.clone(), "jobs")).unwrap(),
+        ["a", "b"]
+    );
+    conn.assert_done();
+    let conn = Scripted::new().expect(
+        &["ZPOPMIN", "jobs", "1"],
+        Reply::error("WRONGTYPE Operation against a key holding the wrong kind of value"),
+    );
+    let err = drain(&mut SortedSet::new(conn.clone(), "jobs")).unwrap_err();
+    assert_eq!(err.server_code(), Some("WRONGTYPE"));
+}
+
+#[tokio::test]
+async fn the_async_sets_run_on_it_too() {
+    let conn = Scripted::new()
+        .expect(&["ZPOPMIN", "jobs", "1"], pair("a", "0"))
+        .expect_dropped(&["ZPOPMIN", "jobs", "1"]);
+    let jobs = redset::aio::SortedSet::new(conn.clone(), "jobs");
+    assert_eq!(jobs.pop().await.unwrap().as_deref(), Some("a"));
+    assert!(matches!(
+        jobs.pop().await,
+        Err(Error::OutcomeUnknown { .. })
+    ));
+    conn.assert_done();
+}
