@@ -44,6 +44,24 @@ test('import gives the same classes', async () => {
   assert.equal(stdout.trim(), 'true true set "jobs" is empty');
 });
 
+test('redset/testing scripts a connection, by require and by import', async () => {
+  const script = `
+    import { SortedSet, ConnectionError } from 'redset';
+    import { scripted } from 'redset/testing';
+    const cjs = (await import('node:module')).createRequire(import.meta.url)('redset/testing');
+    const conn = scripted()
+      .expect(['ZPOPMIN', 'jobs', '1'], ['a', '0'])
+      .expectDropped(['ZPOPMIN', 'jobs', '1']);
+    const jobs = new SortedSet(conn.execute, 'jobs');
+    const first = await jobs.pop();
+    const second = await jobs.pop().catch((e) => e instanceof ConnectionError);
+    conn.assertDone();
+    console.log(first, second, typeof cjs.scripted);`;
+  writeFileSync(join(project, 'testing.mjs'), script);
+  const { stdout } = await run('node', ['testing.mjs'], { cwd: project });
+  assert.equal(stdout.trim(), 'a true function');
+});
+
 test('the typings accept typed usage and reject misuse (tsc --noEmit)', async () => {
   writeFileSync(join(project, 'usage.ts'), `
     import {
