@@ -621,8 +621,11 @@ impl<S: Serializer> SetCore<S> {
     }
 }
 
+/// A lease time or delay in ms, at most 2^52 (about 140 000 years): the scripts add it
+/// to the server's time as a Lua double, which stays exact below 2^53.
 fn duration_ms(d: Duration) -> usize {
-    d.as_millis().min(usize::MAX as u128) as usize
+    const MAX_MS: u128 = 1 << 52;
+    d.as_millis().min(MAX_MS).min(usize::MAX as u128) as usize
 }
 
 /// A dead letter's record as `bury` writes it: "deliveries time score reason".

@@ -1,0 +1,167 @@
+//! Property tests of the sans-IO core through its public API, in a debug build (where
+//! arithmetic overflow panics): extreme inputs (positions and counts near `usize::MAX`,
+//! empty, huge and brace-laden names, every class of score) and random reply trees for
+//! every operation. Nothing may panic; every failure is a typed `Error`.
+
+use std::time::Duration;
+
+use proptest::prelude::*;
+use redset::core::{AddOptions, Clock, Kind, Operation, Reply, SetCore, Step, Waiting};
+use redset::Utf8;
+
+/// Any reply a broken or hostile server could send, nested a little.
+fn reply() -> impl Strategy<Value = Reply> {
+    let leaf = prop_oneof![
+        Just(Reply::Nil),
+        any::<i64>().prop_map(Reply::Int),
+        any::<f64>().prop_map(Reply::Double),
+        any::<bool>().prop_map(Reply::Bool),
+        proptest::collection::vec(any::<u8>(), 0..12).prop_map(Reply::Bulk),
+        prop_oneof![
+            Just("0"),
+            Just("1.5"),
+            Just("-inf"),
+            Just("nan"),
+            Just("x"),
+            Just("99999999999999999999")
+        ]
+        .prop_map(Reply::bulk),
+        ".{0,8}".prop_map(Reply::Status),
+        prop_oneof![
+            Just("NOSCRIPT x"),
+            Just("WRONGTYPE x"),
+            Just("ERR x"),
+            Just("")
+        ]
+        .prop_map(Reply::error),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..7).prop_map(Reply::Array),
+            proptest::collection::vec((inner.clone(), inner), 0..3).prop_map(Reply::Map),
+        ]
+    })
+}
+
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("{".to_owned()),
+        Just("}{}".to_owned()),
+        Just("{tag}jobs".to_owned()),
+        "[a-z{}:]{1,12}",
+        Just("n".repeat(20_000)),
+    ]
+}
+
+fn score() -> impl Strategy<Value = Option<f64>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(f64::NAN)),
+        Just(Some(f64::INFINITY)),
+        Just(Some(f64::NEG_INFINITY)),
+        Just(Some(-0.0)),
+        Just(Some(f64::MIN_POSITIVE / 2.0)),
+        Just(Some(f64::MAX)),
+        any::<f64>().prop_map(Some),
+    ]
+}
+
+fn big() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        Just(0),
+        Just(1),
+        Just(usize::MAX),
+        Just(usize::MAX - 1),
+        Just(1 << 32),
+        any::<usize>()
+    ]
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        Just(Kind::Sorted),
+        Just(Kind::TimeSorted),
+        Just(Kind::Scheduled)
+    ]
+}
+
+/// Drives `op` with `replies` (then the same reply again) until it is done or the
+/// replies run out; sleeps resume at once. A panic fails the property.
+fn drive<O: Operation>(mut op: O, replies: &[Reply]) {
+    let mut step = op.start();
+    let mut next = replies.iter().cycle();
+    for _ in 0..(replies.len() * 2 + 4) {
+        step = match step {
+            Ok(Step::Send(cmd)) => {
+                // Every argument a count or position becomes is a number Redis parses.
+                for arg in cmd.args().iter().skip(1) {
+                    if let Ok(text) = std::str::from_utf8(arg) {
+                        if let Ok(n) = text.parse::<i128>() {
+                            assert!(
+                                n <= i64::MAX as i128,
+                                "argument {n} out of Redis's range in {cmd:?}"
+                            );
+                        }
+                    }
+                }
+                match next.next() {
+                    Some(reply) => op.feed(reply.clone()),
+                    None => return,
+                }
+            }
+            Ok(Step::Sleep(_)) => op.resume(1e9),
+            Ok(Step::Done(_)) | Err(_) => return,
+        };
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_operation_panics_on_extreme_inputs_or_random_replies(
+        kind in kind(),
+        name in name(),
+        position in big(),
+        count in big(),
+        score in score(),
+        now in prop_oneof![Just(0.0), Just(f64::MAX), Just(-1.0), any::<f64>()],
+        server_clock in any::<bool>(),
+        blocking in any::<bool>(),
+        replies in proptest::collection::vec(reply(), 1..5),
+    ) {
+        let mut set = SetCore::new(name, kind, Utf8)
+            .with_waiting(if blocking { Waiting::Blocking } else { Waiting::Polling });
+        if server_clock {
+            set = set.with_clock(Clock::Server);
+        }
+        let item = "item".to_owned();
+        if let Ok(add) = set.add(&item, score, now) {
+            drive(add, &replies);
+        }
+        if let Ok(many) = set.add_many([(&item, score), (&item, None)], AddOptions::default(), now) {
+            drive(many, &replies);
+        }
+        drive(set.pop(now), &replies);
+        drive(set.take(count, now), &replies);
+        drive(set.peek(position, now), &replies);
+        drive(set.peek_score(now), &replies);
+        drive(set.score(&item).unwrap(), &replies);
+        drive(set.contains(&item).unwrap(), &replies);
+        drive(set.len(), &replies);
+        drive(set.available(now), &replies);
+        drive(set.clear(), &replies);
+        drive(set.discard(&item).unwrap(), &replies);
+        drive(set.claim(count, Duration::from_millis(position as u64), now), &replies);
+        drive(set.recover(), &replies);
+        drive(set.in_flight(), &replies);
+        drive(set.dead_letters(), &replies);
+        drive(set.purge_dead(), &replies);
+        drive(set.stats(now), &replies);
+        let timeout = Duration::from_millis(count as u64 % 5000);
+        drive(set.pop_wait(timeout, now), &replies);
+        drive(set.take_wait(count, timeout, now), &replies);
+        drive(set.claim_wait(count, Duration::from_secs(1), timeout, now), &replies);
+    }
+}
