@@ -10,37 +10,57 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const require = createRequire(import.meta.url);
 
-export async function startRedis() {
+/**
+ * A redis-server of its own on a unix socket in a temp dir. `durable`: every write is
+ * fsynced before the reply (appendfsync always), so that `restart()` (SIGKILL, then the
+ * same server again on the same files) loses nothing acknowledged.
+ */
+export async function startRedis({ durable = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'redset-js-'));
   const socket = join(dir, 'redis.sock');
   const log = join(dir, 'redis.log');
+  const persistence = durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   // REDSET_SERVER names another server binary (./run test runs the suites on Valkey).
-  const child = spawn(process.env.REDSET_SERVER ?? 'redis-server', ['--port', '0', '--save', '', '--appendonly', 'no',
-    '--unixsocket', socket, '--dir', dir, '--logfile', log], { stdio: 'ignore' });
+  const spawnServer = () => spawn(process.env.REDSET_SERVER ?? 'redis-server', ['--port', '0', '--save', '',
+    ...persistence, '--unixsocket', socket, '--dir', dir, '--logfile', log], { stdio: 'ignore' });
+  const readLog = () => { try { return readFileSync(log, 'utf8'); } catch { return ''; } };
   const Redis = require('ioredis');
-  for (let i = 0; i < 500; i++) {
-    const probe = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: null });
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return {
-        socket,
-        url: `redis+unix://${socket}`,
-        log: () => { try { return readFileSync(log, 'utf8'); } catch { return ''; } },
-        async stop() {
-          child.kill();
-          await new Promise((resolve) => child.once('exit', resolve));
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    } catch {
-      probe.disconnect();
-      await sleep(20);
+  const ready = async (child) => {
+    for (let i = 0; i < 500; i++) {
+      const probe = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: null });
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        await sleep(20);
+      }
     }
-  }
-  child.kill();
-  throw new Error(`redis-server did not start: ${readFileSync(log, 'utf8')}`);
+    child.kill();
+    throw new Error(`redis-server did not start: ${readLog()}`);
+  };
+  let child = spawnServer();
+  await ready(child);
+  const exited = (c) => new Promise((resolve) => { if (c.exitCode !== null || c.signalCode !== null) resolve(); else c.once('exit', resolve); });
+  return {
+    socket,
+    url: `redis+unix://${socket}`,
+    log: readLog,
+    async restart() {
+      child.kill('SIGKILL');
+      await exited(child);
+      rmSync(socket, { force: true });
+      child = spawnServer();
+      await ready(child);
+    },
+    async stop() {
+      child.kill();
+      await exited(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 const ioredis = (pkg) => async (socket) => {
