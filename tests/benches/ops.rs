@@ -755,16 +755,14 @@ fn percentiles(late: &[f64]) -> String {
 /// are counted under their own names, and left out).
 fn sent_commands(admin: &mut redis::Connection) -> u64 {
     let info: String = redis::cmd("INFO").arg("commandstats").query(admin).unwrap();
-    [
-        "zpopmin", "bzpopmin", "bzmpop", "evalsha", "eval", "zrange", "time",
-    ]
-    .iter()
-    .filter_map(|c| {
-        info.lines()
-            .find_map(|l| l.strip_prefix(&format!("cmdstat_{c}:calls=")))
-            .and_then(|rest| rest.split(',').next()?.parse::<u64>().ok())
-    })
-    .sum()
+    ["zpopmin", "bzpopmin", "bzmpop", "evalsha", "eval"]
+        .iter()
+        .filter_map(|c| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(&format!("cmdstat_{c}:calls=")))
+                .and_then(|rest| rest.split(',').next()?.parse::<u64>().ok())
+        })
+        .sum()
 }
 
 fn wait_section(cfg: &Config) {
@@ -935,6 +933,10 @@ fn main() {
         "{} calls per measurement, {} rounds alternating redset/raw first, median reported.",
         cfg.ops, cfg.rounds
     );
+    // `--only waits`: just the waiting consumers' rows.
+    if flag("--only").as_deref() == Some("waits") {
+        return wait_section(&cfg);
+    }
     sync_section(&cfg);
     async_section(&cfg);
     lease_section(&cfg);
