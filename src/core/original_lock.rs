@@ -9,6 +9,7 @@
 //! and the operation sleeps a short, jittered, growing while and tries again, for at
 //! most the lock timeout. redset never takes the lock itself.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,10 +41,29 @@ pub fn original_lock_key(name: &str) -> String {
 }
 
 /// Whether and how long a scheduled set's pops wait for the original's lock.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct OriginalLock {
     pub key: Vec<u8>,
     pub timeout: Duration,
+    /// Set once a server answered `CROSSSLOT`: on Redis Cluster the lock key lives in
+    /// another slot (and the original, which has no Cluster support, cannot be there),
+    /// so this set's pops (all its clones share it) go on without it.
+    pub cross_slot: Arc<AtomicBool>,
+}
+
+impl OriginalLock {
+    pub fn new(key: Vec<u8>, timeout: Duration) -> Self {
+        OriginalLock {
+            key,
+            timeout,
+            cross_slot: Arc::default(),
+        }
+    }
+
+    /// The lock, unless a cluster said its key is in another slot.
+    pub fn usable(lock: Option<&OriginalLock>) -> Option<&OriginalLock> {
+        lock.filter(|lock| !lock.cross_slot.load(Ordering::Relaxed))
+    }
 }
 
 /// A script call whose argument `args[now_arg]`, if any, is "now", renewed on every
@@ -65,6 +85,8 @@ pub(crate) struct LockAware<F> {
     keys: Vec<Vec<u8>>,
     /// The lock's key, when it is honoured (also the last of `keys`).
     lock: Option<Vec<u8>>,
+    /// Where to say that the lock key is in another slot.
+    cross_slot: Option<Arc<AtomicBool>>,
     args: Vec<Vec<u8>>,
     /// Which of `args` is "now", if any.
     now_arg: Option<usize>,
@@ -94,12 +116,14 @@ impl<F> LockAware<F> {
             args,
             now_arg,
         } = call;
+        let lock = OriginalLock::usable(lock);
         keys.extend(lock.map(|lock| lock.key.clone()));
         let mut call = LockAware {
             set,
             script,
             keys,
             lock: lock.map(|lock| lock.key.clone()),
+            cross_slot: lock.map(|lock| lock.cross_slot.clone()),
             args,
             now_arg,
             lock_timeout: lock.map_or(Duration::ZERO, |lock| lock.timeout),
@@ -204,6 +228,19 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for LockAware<F> {
             }
             Outcome::Reply(Reply::Status(expiry)) if self.lock.is_some() => {
                 Ok(Step::Sleep(self.wait_for_lock(expiry.as_bytes())?))
+            }
+            // A cluster refused the lock key, in another slot, before running anything:
+            // the same call without it, and no more for this set.
+            Outcome::Reply(Reply::Error { code, .. })
+                if code == "CROSSSLOT" && self.lock.is_some() =>
+            {
+                self.lock = None;
+                self.keys.pop();
+                if let Some(flag) = &self.cross_slot {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                self.call = self.call_at(self.now);
+                self.start()
             }
             Outcome::Reply(reply) => {
                 let decode = self.decode.take().ok_or_else(|| {

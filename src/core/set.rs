@@ -159,9 +159,8 @@ impl<S: Serializer> SetCore<S> {
         let name: Arc<str> = Arc::from(name.into());
         SetCore {
             kind,
-            original_lock: (kind == Kind::Scheduled).then(|| OriginalLock {
-                key: original_lock_key(&name).into_bytes(),
-                timeout: DEFAULT_LOCK_TIMEOUT,
+            original_lock: (kind == Kind::Scheduled).then(|| {
+                OriginalLock::new(original_lock_key(&name).into_bytes(), DEFAULT_LOCK_TIMEOUT)
             }),
             reader: Reader {
                 name,
@@ -217,10 +216,8 @@ impl<S: Serializer> SetCore<S> {
             .original_lock
             .as_ref()
             .map_or(DEFAULT_LOCK_TIMEOUT, |lock| lock.timeout);
-        self.original_lock = (honoured && self.kind == Kind::Scheduled).then(|| OriginalLock {
-            key: original_lock_key(self.name()).into_bytes(),
-            timeout,
-        });
+        self.original_lock = (honoured && self.kind == Kind::Scheduled)
+            .then(|| OriginalLock::new(original_lock_key(self.name()).into_bytes(), timeout));
         self
     }
 

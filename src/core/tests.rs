@@ -1089,3 +1089,22 @@ fn under_the_server_clock_an_operation_asks_time_first_and_uses_it() {
     let (_, out) = script(due.pop(0.0), vec![Reply::bulk("noon")]);
     assert!(matches!(out, Err(Error::Protocol { .. })), "{out:?}");
 }
+
+#[test]
+fn a_cluster_refusing_the_original_lock_key_is_asked_again_without_it() {
+    let set = scheduled();
+    let crossslot = Reply::error("CROSSSLOT Keys in request don't hash to the same slot");
+    let (sent, out) = script(set.pop(100.5), vec![crossslot, bulks(&["a"])]);
+    assert_eq!(out.unwrap().as_deref(), Some("a"));
+    let sha = POP_DUE.sha1();
+    assert_eq!(
+        sent,
+        [
+            resp(&["EVALSHA", sha, "2", "jobs", "jobs__lock", "100.5", "1"]),
+            resp(&["EVALSHA", sha, "1", "jobs", "100.5", "1"]),
+        ]
+    );
+    // Every clone of the set remembers it: the next pop sends no lock key.
+    let (sent, _) = script(set.clone().take(2, 100.5), vec![bulks(&[])]);
+    assert_eq!(sent, [resp(&["EVALSHA", sha, "1", "jobs", "100.5", "2"])]);
+}

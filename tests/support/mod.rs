@@ -3,6 +3,9 @@
 //! server binary to run instead (`./run test` runs the suites on Valkey with it).
 #![allow(dead_code)]
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
