@@ -114,6 +114,17 @@ function toSend(client) {
   if (client && typeof client.callBuffer === 'function') {
     return (args) => client.callBuffer(...buffers(args));
   }
+  if (isNodeRedisCluster(client)) {
+    // node-redis createCluster: sendCommand(firstKey, isReadonly, args, options) routes by
+    // the key it is given, which the core marks on each command (KEY).
+    const options = typeof client.commandOptions === 'function'
+      ? client.commandOptions({ returnBuffers: true }) // v4
+      : { typeMapping: { 36: Buffer, 44: String } };
+    return (args, read) => {
+      const at = args[KEY];
+      return client.sendCommand(at === undefined ? undefined : args[at], read === true, buffers(args), options);
+    };
+  }
   if (client && typeof client.sendCommand === 'function' && typeof client.commandOptions === 'function') {
     // node-redis v4.
     const options = client.commandOptions({ returnBuffers: true });
@@ -207,6 +218,13 @@ const isCluster = (client) =>
 
 // Marks the core's steps (command arguments, sleeps) apart from results.
 const STEP = Symbol('redset step');
+// On each command for a node-redis cluster: the index of its first key.
+const KEY = Symbol('redset first key');
+
+// node-redis `createCluster` clients (v4 to v6): their sendCommand takes the first key.
+const isNodeRedisCluster = (client) =>
+  client != null && typeof client === 'object' && typeof client.getSlotMaster === 'function' &&
+  typeof client.sendCommand === 'function' && typeof client.callBuffer !== 'function';
 
 // The operations that take no argument, made once rather than a closure per call.
 const POP = (core, id) => core.pop(id, now());
@@ -350,6 +368,7 @@ class SortedSet {
       blockingWaits: this.#blockers !== null,
     };
     this.#core = new wasm.WasmSet(new.target.kind, name, serializerSpec(serializer), scorer ?? undefined, log, options, STEP);
+    if (isNodeRedisCluster(client)) this.#core.markKeys(KEY);
   }
 
   // The driver loop. `start(core, id)` starts an operation in slot `id` of the core. A
@@ -380,7 +399,7 @@ class SortedSet {
         const timeout = blocking && this.#timeout > 0 ? this.#timeout + BLOCK_CAP_MS : this.#timeout;
         let reply;
         try {
-          reply = await withTimeout(send(next), timeout, next, step === 'read');
+          reply = await withTimeout(send(next, step === 'read'), timeout, next, step === 'read');
         } catch (err) {
           failed = blocking;
           if (err instanceof TimeoutError) throw err;

@@ -1,7 +1,7 @@
 // Test support: a real redis-server on a unix socket in a temp dir, and the matrix of
 // clients the package supports.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,4 +118,68 @@ export function eachClient(suite) {
       suite(t);
     });
   });
+}
+
+/**
+ * A real Redis Cluster: 3 masters and 3 replicas of redis-server (or REDSET_SERVER) on
+ * loopback ports, joined by `redis-cli --cluster create`, with a short node timeout.
+ * `nodes` are `{ host, port }`; `stop()` kills them and removes the temp dir.
+ */
+export async function startCluster() {
+  const net = await import('node:net');
+  const free = (port) => new Promise((resolve) => {
+    const probe = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  const ports = [];
+  while (ports.length < 6) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    if (!ports.includes(port) && await free(port) && await free(port + 10000)) ports.push(port);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'redset-cluster-'));
+  const children = ports.map((port) => {
+    const nodeDir = join(dir, String(port));
+    mkdirSync(nodeDir);
+    return spawn(process.env.REDSET_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1',
+      '--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no',
+      '--dir', nodeDir, '--logfile', join(nodeDir, 'redis.log')], { stdio: 'ignore' });
+  });
+  const Redis = require('ioredis');
+  const ask = async (port, ...args) => {
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: null });
+    try {
+      await probe.connect();
+      return String(await probe.call(...args));
+    } catch {
+      return '';
+    } finally {
+      probe.disconnect();
+    }
+  };
+  const until = async (what, ready) => {
+    for (let i = 0; i < 400; i++) {
+      if (await ready()) return;
+      await sleep(50);
+    }
+    children.forEach((c) => c.kill());
+    throw new Error(`cluster: ${what} not within 20 s`);
+  };
+  for (const port of ports) await until(`node ${port}`, async () => (await ask(port, 'PING')) === 'PONG');
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { stdio: 'ignore' });
+  for (const port of ports) {
+    await until(`cluster_state:ok on ${port}`, async () => {
+      const info = await ask(port, 'CLUSTER', 'INFO');
+      return info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384');
+    });
+  }
+  return {
+    nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+    async stop() {
+      await Promise.all(children.map((c) => new Promise((resolve) => {
+        if (c.exitCode !== null || c.signalCode !== null) resolve();
+        else { c.once('exit', resolve); c.kill(); }
+      })));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -61,6 +61,30 @@ impl Command {
         )
     }
 
+    /// Where the command's first key is among its arguments (the name is 0), for a
+    /// cluster client that routes by a key it is given (node-redis `createCluster`):
+    /// after `numkeys` for a script call or `BZMPOP`, none for `TIME` or a script call
+    /// without keys, else the argument after the name.
+    ///
+    /// ```
+    /// use redset::core::Command;
+    /// assert_eq!(Command::new("ZCARD").arg("jobs").first_key_index(), Some(1));
+    /// let call = Command::new("EVALSHA").arg("sha").arg("1").arg("jobs").arg("now");
+    /// assert_eq!(call.first_key_index(), Some(3));
+    /// assert_eq!(Command::new("TIME").first_key_index(), None);
+    /// ```
+    pub fn first_key_index(&self) -> Option<usize> {
+        match self.name() {
+            "TIME" => None,
+            "EVALSHA" | "EVAL" => {
+                let keys = self.args.get(2)?;
+                (keys.as_slice() != b"0").then_some(3)
+            }
+            "BZMPOP" => Some(3),
+            _ => (self.args.len() > 1).then_some(1),
+        }
+    }
+
     /// Whether the command blocks in Redis (`BZPOPMIN`, `BZMPOP`: a wait's): a driver
     /// sends it on a connection of its own and allows its reply the block's time.
     ///

@@ -22,6 +22,9 @@ pub(crate) struct Args {
     recent: RefCell<Vec<(Vec<Vec<u8>>, JsValue)>>,
     /// The property that marks an array as command arguments (see `WasmSet`).
     marker: JsValue,
+    /// When set (a cluster client that routes by a key it is given), each command array
+    /// carries the index of its first key under this symbol.
+    key_marker: Option<JsValue>,
 }
 
 /// How many whole commands [`Args`] remembers.
@@ -58,7 +61,13 @@ impl Args {
             known,
             recent: RefCell::new(Vec::new()),
             marker,
+            key_marker: None,
         }
+    }
+
+    /// Each command array carries the index of its first key under `symbol`.
+    pub fn mark_keys(&mut self, symbol: JsValue) {
+        self.key_marker = Some(symbol);
     }
 
     /// The command as an array of strings (Uint8Arrays where not UTF-8), marked as a
@@ -72,6 +81,7 @@ impl Args {
         } else {
             JsValue::TRUE
         };
+        let key = cmd.first_key_index();
         let args = cmd.into_args();
         let mut recent = self.recent.borrow_mut();
         if let Some(at) = recent.iter().position(|(sent, _)| *sent == args) {
@@ -82,9 +92,9 @@ impl Args {
         }
         // Only short commands are worth remembering: long ones carry members.
         if args.iter().map(Vec::len).sum::<usize>() > 256 {
-            return self.build(args, &mark);
+            return self.build(args, &mark, key);
         }
-        let array = self.build(args.clone(), &mark);
+        let array = self.build(args.clone(), &mark, key);
         if recent.len() == RECENT {
             recent.remove(0);
         }
@@ -92,7 +102,7 @@ impl Args {
         array
     }
 
-    fn build(&self, args: Vec<Vec<u8>>, mark: &JsValue) -> JsValue {
+    fn build(&self, args: Vec<Vec<u8>>, mark: &JsValue, key: Option<usize>) -> JsValue {
         let out = Array::new();
         for arg in args {
             let value = match self.known.iter().find(|(bytes, _)| *bytes == arg) {
@@ -105,6 +115,9 @@ impl Args {
             out.push(&value);
         }
         let _ = Reflect::set(&out, &self.marker, mark);
+        if let (Some(symbol), Some(index)) = (&self.key_marker, key) {
+            let _ = Reflect::set(&out, symbol, &JsValue::from(index as f64));
+        }
         out.into()
     }
 }
