@@ -33,7 +33,8 @@ pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
 pub use native::testing;
 #[cfg(feature = "native")]
 pub use native::{
-    Consume, Reconnecting, RedisSet, Scheduled, Scored, SetKind, Sorted, TimeSorted, Unscored,
+    Connect, Consume, Reconnecting, RedisSet, Scheduled, Scored, SetKind, Sorted, TimeSorted,
+    Unscored,
 };
 #[cfg(feature = "tokio")]
 pub use native::{Processed, WorkerOptions};

@@ -141,6 +141,7 @@ export async function startCluster() {
     mkdirSync(nodeDir);
     return spawn(process.env.REDSET_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1',
       '--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no',
+      '--repl-diskless-sync-delay', '0', '--cluster-replica-validity-factor', '0',
       '--dir', nodeDir, '--logfile', join(nodeDir, 'redis.log')], { stdio: 'ignore' });
   });
   const Redis = require('ioredis');
@@ -169,7 +170,9 @@ export async function startCluster() {
   for (const port of ports) {
     await until(`cluster_state:ok on ${port}`, async () => {
       const info = await ask(port, 'CLUSTER', 'INFO');
-      return info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384');
+      const replication = await ask(port, 'INFO', 'replication');
+      return info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384') &&
+        (replication.includes('role:master') || replication.includes('master_link_status:up'));
     });
   }
   return {

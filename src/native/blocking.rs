@@ -49,6 +49,26 @@ impl<K: SetKind> RedisSet<K, Blocking<Reconnecting>, Utf8> {
     }
 }
 
+#[cfg(feature = "cluster")]
+impl<K: SetKind> RedisSet<K, Blocking<Reconnecting<redis::cluster::ClusterClient>>, Utf8> {
+    /// A set of `String`s stored at `name` on Redis Cluster, on a cluster connection
+    /// made from `client` that is made anew after a connection failure, so that it reads
+    /// the slot map again and finds a promoted replica after a failover (a cluster
+    /// connection kept from before can go on dialling the dead master). The same rule
+    /// as [`from_client`](RedisSet::from_client) for what is sent again.
+    ///
+    /// ```no_run
+    /// let nodes = vec!["redis://127.0.0.1:7000/", "redis://127.0.0.1:7001/"];
+    /// let client = redis::cluster::ClusterClient::new(nodes).unwrap();
+    /// let mut jobs = redset::SortedSet::from_cluster(client, "jobs");
+    /// jobs.add("job-1")?;
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn from_cluster(client: redis::cluster::ClusterClient, name: impl Into<String>) -> Self {
+        Self::with_transport(Blocking(Reconnecting::new(client)), name).blocking_waits()
+    }
+}
+
 impl<K, C, S: Serializer> RedisSet<K, Blocking<C>, S> {
     /// A synchronous set's connection is its own: its waits block in Redis.
     fn blocking_waits(mut self) -> Self {

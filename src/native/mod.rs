@@ -27,7 +27,7 @@ pub use wait::Consume;
 #[cfg(feature = "tokio")]
 pub use worker::{Processed, WorkerOptions};
 
-pub use reconnect::Reconnecting;
+pub use reconnect::{Connect, Reconnecting};
 
 /// Marks which of the three set kinds a [`RedisSet`] is.
 pub trait SetKind {

@@ -52,6 +52,9 @@ impl RedisCluster {
                 let child = Command::new(&binary)
                     .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                     .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "1000"])
+                    // Replicas sync at once, and may always take over.
+                    .args(["--repl-diskless-sync-delay", "0"])
+                    .args(["--cluster-replica-validity-factor", "0"])
                     .args(["--save", "", "--appendonly", "no"])
                     .arg("--dir")
                     .arg(&node_dir)
