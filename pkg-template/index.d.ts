@@ -61,6 +61,11 @@ export interface SetOptions<T> {
    * reply it lost does not deliver the item twice (state in `{name}:dedup`, server clock).
    */
   dedupWindow?: number;
+  /**
+   * Writes (add, addMany, ack, ackMany, retry, release) wait until `replicas` replicas
+   * acknowledge them (`WAIT`, up to `timeout` ms), else reject with NotReplicated.
+   */
+  waitForReplicas?: { replicas: number; timeout: number };
 }
 
 /**
@@ -233,6 +238,13 @@ export class TimeoutError extends RedsetError {
   command: string;
   /** Whether it may still change the set when the server gets to it (false for reads). */
   mayHaveTakenEffect: boolean;
+}
+/** A write reached fewer replicas than `waitForReplicas` asked for in time; safe to repeat. */
+export class NotReplicated extends RedsetError {
+  /** Replicas that acknowledged the write. */
+  acked: number;
+  /** Replicas asked for. */
+  wanted: number;
 }
 /** A scheduled pop waited `lockTimeout` for the original redset's lock and gave up; nothing was taken. */
 export class LockTimeout extends RedsetError {

@@ -38,9 +38,14 @@ class LeaseLost extends RedsetError {}
  * sent could still change the set when the server gets to it (false only for reads).
  */
 class TimeoutError extends RedsetError {}
+/**
+ * A write took effect on the master but fewer replicas than `waitForReplicas` asked for
+ * acknowledged it in time (`acked`, `wanted`): a failover could lose it. Safe to repeat.
+ */
+class NotReplicated extends RedsetError {}
 
-const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, SerializerError, LockTimeout, LeaseLost, TimeoutError, RangeError, TypeError };
-const ERROR_FIELDS = ['set', 'position', 'code', 'serverMessage', 'lock', 'tokens'];
+const ERRORS = { KeyError, ReplyError, ConnectionError, ProtocolError, SerializerError, LockTimeout, LeaseLost, TimeoutError, NotReplicated, RangeError, TypeError };
+const ERROR_FIELDS = ['set', 'position', 'code', 'serverMessage', 'lock', 'tokens', 'acked', 'wanted', 'needs'];
 
 function rethrow(err) {
   if (err instanceof RedsetError) throw err;
@@ -112,6 +117,14 @@ function toSend(client) {
     return (args) => client(buffers(args).slice());
   }
   if (client && typeof client.callBuffer === 'function') {
+    if (client.isCluster === true) {
+      // ioredis Cluster sends a command without a key to any node; WAIT must count the
+      // replicas of the master that took the write: ask every master, take the least.
+      return (args) => (args[0] === 'WAIT'
+        ? Promise.all(client.nodes('master').map((node) => node.call('WAIT', args[1], args[2])))
+          .then((counts) => Math.min(...counts))
+        : client.callBuffer(...buffers(args)));
+    }
     return (args) => client.callBuffer(...buffers(args));
   }
   if (isNodeRedisCluster(client)) {
@@ -120,10 +133,7 @@ function toSend(client) {
     const options = typeof client.commandOptions === 'function'
       ? client.commandOptions({ returnBuffers: true }) // v4
       : { typeMapping: { 36: Buffer, 44: String } };
-    return (args, read) => {
-      const at = args[KEY];
-      return client.sendCommand(at === undefined ? undefined : args[at], read === true, buffers(args), options);
-    };
+    return (args, read) => client.sendCommand(args[KEY], read === true, buffers(args), options);
   }
   if (client && typeof client.sendCommand === 'function' && typeof client.commandOptions === 'function') {
     // node-redis v4.
@@ -218,7 +228,7 @@ const isCluster = (client) =>
 
 // Marks the core's steps (command arguments, sleeps) apart from results.
 const STEP = Symbol('redset step');
-// On each command for a node-redis cluster: the index of its first key.
+// On each command for a node-redis cluster: the key to route it by.
 const KEY = Symbol('redset first key');
 
 // node-redis `createCluster` clients (v4 to v6): their sendCommand takes the first key.
@@ -346,9 +356,11 @@ class SortedSet {
    * `blockingWaits` (default true for an ioredis or node-redis client): waits block in
    * Redis on duplicates of the client, one per wait in flight and closed when none is,
    * rather than poll (an `execute` function always polls); `dedupWindow` (ms):
-   * add / addMany skip an item added within it, even one consumed meanwhile.
+   * add / addMany skip an item added within it, even one consumed meanwhile;
+   * `waitForReplicas` ({ replicas, timeout } in ms): writes wait for that many replicas
+   * (WAIT), else reject with NotReplicated.
    */
-  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock, blockingWaits, dedupWindow } = {}) {
+  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock, blockingWaits, dedupWindow, waitForReplicas } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (timeout != null && !(typeof timeout === 'number' && timeout >= 0)) {
       throw new RangeError('timeout must be a number of ms >= 0');
@@ -365,6 +377,7 @@ class SortedSet {
       backoff: backoff ?? undefined,
       clock: clock ?? undefined,
       dedupWindow: dedupWindow ?? undefined,
+      waitForReplicas: waitForReplicas ?? undefined,
       blockingWaits: this.#blockers !== null,
     };
     this.#core = new wasm.WasmSet(new.target.kind, name, serializerSpec(serializer), scorer ?? undefined, log, options, STEP);
@@ -727,5 +740,6 @@ module.exports = {
   SerializerError,
   LockTimeout,
   LeaseLost,
+  NotReplicated,
   TimeoutError,
 };

@@ -14,6 +14,7 @@ export const {
   SerializerError,
   LockTimeout,
   LeaseLost,
+  NotReplicated,
   TimeoutError,
 } = redset;
 export default redset;

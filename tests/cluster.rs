@@ -252,3 +252,49 @@ fn a_master_killed_under_load_fails_over_and_the_sets_carry_on() {
     // more than the little it held unreplicated; duplicates the same.
     assert!(lost(&acked) <= 20 && lost(&popped) <= 20, "lost too much");
 }
+
+/// `wait_for_replicas`: adds and acks wait for a replica's acknowledgement (`WAIT`);
+/// asking for more replicas than the cluster has fails with `NotReplicated` after the
+/// timeout, the write having taken effect. The cost of the wait is printed.
+#[test]
+fn writes_can_wait_for_a_replica() {
+    use std::time::Instant;
+    let cluster = RedisCluster::start();
+    let name = "{wait}jobs";
+    let mut plain = SortedSet::new(cluster.conn(), name);
+    let mut waiting =
+        SortedSet::new(cluster.conn(), name).wait_for_replicas(1, Duration::from_secs(1));
+    const N: u32 = 200;
+    let time = |set: &mut SortedSet<redis::cluster::ClusterConnection>, from: u32| {
+        let started = Instant::now();
+        for i in from..from + N {
+            set.add_with_score(i.to_string().as_str(), f64::from(i))
+                .unwrap();
+        }
+        started.elapsed() / N
+    };
+    let (without, with) = (time(&mut plain, 0), time(&mut waiting, N));
+    println!("add on a cluster: {without:?} without WAIT, {with:?} with WAIT 1 (the redis crate asks every master)");
+    let leases = waiting.claim(2, Duration::from_secs(30)).unwrap();
+    waiting.ack_many(&leases).unwrap();
+    let lease = waiting.claim(1, Duration::from_secs(30)).unwrap().remove(0);
+    waiting.retry(&lease, Duration::ZERO).unwrap();
+    let mut greedy =
+        SortedSet::new(cluster.conn(), name).wait_for_replicas(2, Duration::from_millis(50));
+    let err = greedy.add("x").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            redset::Error::NotReplicated {
+                acked: 1,
+                wanted: 2
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        plain.score("x").unwrap(),
+        Some(0.0),
+        "the write itself took effect"
+    );
+}

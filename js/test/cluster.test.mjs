@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 
-import { KeyError, ScheduledSet, SortedSet } from '../../pkg/index.mjs';
+import { KeyError, NotReplicated, ScheduledSet, SortedSet } from '../../pkg/index.mjs';
 import { now, startCluster } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -99,6 +99,18 @@ for (const [clientName, connect] of Object.entries(CLIENTS)) {
         assert.equal(await set.popWait(3000), 'soon');
         assert.deepEqual(await set.claim(5, 5000), []);
       }
+    });
+
+    test('writes wait for a replica with waitForReplicas; too many asked is NotReplicated', async () => {
+      const name = `{${clientName.replace(/\W/g, '')}}wait`;
+      const set = new SortedSet(conn.client, name, { waitForReplicas: { replicas: 1, timeout: 1000 } });
+      await set.add('a');
+      await set.addMany(['b', 'c']);
+      const leases = await set.claim(2, 30000);
+      await set.ackMany(leases);
+      const greedy = new SortedSet(conn.client, name, { waitForReplicas: { replicas: 2, timeout: 50 } });
+      await assert.rejects(greedy.add('x'), (e) => e instanceof NotReplicated && e.acked === 1 && e.wanted === 2);
+      assert.equal(await set.score('x'), 0, 'the write itself took effect');
     });
   });
 }

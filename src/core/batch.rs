@@ -4,6 +4,7 @@ use super::clock::{server_time, time_command, Clock};
 use super::command::Arg;
 use super::error::Result;
 use super::operation::{Operation, Step};
+use super::replication::Replicated;
 use super::reply::{Decoder, Reply};
 use super::script::{Call, Outcome, ADD};
 use super::serializer::{Dumps, Serializer};
@@ -138,7 +139,7 @@ impl<S: Serializer> SetCore<S> {
         items: impl IntoIterator<Item = (&'a Q, Option<f64>)>,
         options: AddOptions,
         now: f64,
-    ) -> Result<AddMany>
+    ) -> Result<Replicated<AddMany>>
     where
         S: Dumps<Q>,
     {
@@ -151,7 +152,7 @@ impl<S: Serializer> SetCore<S> {
             members.push(((!is_now).then_some(resolved), self.member(item)?));
         }
         let ask = by_clock && self.clock() == Clock::Server;
-        Ok(AddMany {
+        Ok(self.replicated(AddMany {
             keys: self.add_keys(),
             dedup: self.dedup_arg(),
             call: None,
@@ -160,6 +161,6 @@ impl<S: Serializer> SetCore<S> {
             now: (!ask).then_some(now),
             sent: 0,
             total: 0,
-        })
+        }))
     }
 }

@@ -15,6 +15,9 @@ use std::fmt;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Command {
     args: Vec<Vec<u8>>,
+    /// For a command without a key that must go where a key lives (`WAIT` after a
+    /// write): that key.
+    route: Option<Vec<u8>>,
 }
 
 impl Command {
@@ -22,6 +25,7 @@ impl Command {
     pub fn new(name: &str) -> Self {
         Command {
             args: vec![name.as_bytes().to_vec()],
+            route: None,
         }
     }
 
@@ -29,6 +33,32 @@ impl Command {
     pub fn arg(mut self, arg: impl Into<Arg>) -> Self {
         self.args.push(arg.into().0);
         self
+    }
+
+    /// Sends a command without a key to the node where `key` lives, on a cluster client
+    /// that routes by the key it is given (see [`first_key`](Self::first_key)).
+    pub fn routed_by(mut self, key: &[u8]) -> Self {
+        self.route = Some(key.to_vec());
+        self
+    }
+
+    /// The key a cluster client routes the command by: its first key, or the key it
+    /// was [routed by](Self::routed_by); `None` for `TIME` and the like.
+    ///
+    /// ```
+    /// use redset::core::Command;
+    /// assert_eq!(Command::new("ZCARD").arg("jobs").first_key(), Some(&b"jobs"[..]));
+    /// let wait = Command::new("WAIT").arg("1").arg("100").routed_by(b"jobs");
+    /// assert_eq!(wait.first_key(), Some(&b"jobs"[..]));
+    /// ```
+    pub fn first_key(&self) -> Option<&[u8]> {
+        match &self.route {
+            Some(key) => Some(key),
+            None => self
+                .first_key_index()
+                .and_then(|i| self.args.get(i))
+                .map(Vec::as_slice),
+        }
     }
 
     /// The command name followed by its arguments.
@@ -75,7 +105,7 @@ impl Command {
     /// ```
     pub fn first_key_index(&self) -> Option<usize> {
         match self.name() {
-            "TIME" => None,
+            "TIME" | "WAIT" => None,
             "EVALSHA" | "EVAL" => {
                 let keys = self.args.get(2)?;
                 (keys.as_slice() != b"0").then_some(3)

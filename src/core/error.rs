@@ -84,6 +84,37 @@ pub enum Error {
     /// The serializer failed to turn an item into bytes.
     #[error("serializer error: {0}")]
     Serializer(#[source] BoxError),
+    /// A write took effect on the master but reached fewer replicas than asked within
+    /// the timeout (`WAIT`, see `SetCore::with_replication`): a failover now could lose
+    /// it. Safe to repeat: adds and lease operations are idempotent.
+    #[error("the write reached {acked} of {wanted} replica(s) in time; a failover could lose it")]
+    NotReplicated {
+        /// Replicas that acknowledged it.
+        acked: u64,
+        /// Replicas asked for.
+        wanted: u64,
+    },
+    /// The server is too old for what was asked: it does not know the command (or a
+    /// script's non-deterministic `TIME` before a write, before Redis 5).
+    #[error("{command} needs {needs}; the server said: {message}")]
+    Unsupported {
+        /// The command the server refused.
+        command: String,
+        /// The server version the feature needs.
+        needs: &'static str,
+        /// What the server said.
+        message: String,
+    },
+}
+
+/// The oldest Redis that runs `command` as redset sends it.
+pub(crate) fn needs_version(command: &str) -> &'static str {
+    match command {
+        "BZMPOP" => "Redis 7.0 (or Valkey 7.2)",
+        "BZPOPMIN" => "Redis 6.0 for fractional timeouts",
+        "ZPOPMIN" | "EVALSHA" | "EVAL" => "Redis 5.0 (scripts that read TIME then write: 5.0 with effects replication, the default since 7.0)",
+        _ => "a newer Redis",
+    }
 }
 
 fn empty_message(set: &str, position: usize) -> String {
@@ -111,6 +142,23 @@ impl Error {
             Error::Server { code, .. } => Some(code),
             _ => None,
         }
+    }
+
+    /// An error reply as an error: [`Error::Unsupported`] when it says the server is too
+    /// old for `command`, else [`Error::Server`].
+    pub(crate) fn from_reply(command: &str, code: String, message: String) -> Self {
+        let too_old = (code == "ERR"
+            && (message.contains("unknown command")
+                || message.contains("timeout is not an integer")))
+            || message.contains("Write commands not allowed after non deterministic commands");
+        if too_old {
+            return Error::Unsupported {
+                command: command.to_owned(),
+                needs: needs_version(command),
+                message,
+            };
+        }
+        Error::Server { code, message }
     }
 
     pub(crate) fn protocol(command: &str, detail: impl fmt::Display) -> Self {

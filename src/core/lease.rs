@@ -427,24 +427,26 @@ impl<S: Serializer> SetCore<S> {
             return Either::Left(Exchange::new(Call::Known(Reply::Nil), |_| Ok(())));
         }
         let set = self.name().to_owned();
-        Either::Right(self.lease_call(&ACK, args, move |d, reply| {
-            let numbers = d.integers(reply)?;
-            let Some((_, positions)) = numbers.split_first() else {
-                return Err(Error::protocol("EVALSHA", "an empty ack reply"));
-            };
-            if positions.is_empty() {
-                return Ok(());
-            }
-            let lost = positions
-                .iter()
-                .filter_map(|&p| {
-                    tokens
-                        .get(usize::try_from(p).ok()?.checked_sub(1)?)
-                        .copied()
-                })
-                .collect();
-            Err(Error::LeaseLost { set, tokens: lost })
-        }))
+        Either::Right(
+            self.replicated(self.lease_call(&ACK, args, move |d, reply| {
+                let numbers = d.integers(reply)?;
+                let Some((_, positions)) = numbers.split_first() else {
+                    return Err(Error::protocol("EVALSHA", "an empty ack reply"));
+                };
+                if positions.is_empty() {
+                    return Ok(());
+                }
+                let lost = positions
+                    .iter()
+                    .filter_map(|&p| {
+                        tokens
+                            .get(usize::try_from(p).ok()?.checked_sub(1)?)
+                            .copied()
+                    })
+                    .collect();
+                Err(Error::LeaseLost { set, tokens: lost })
+            })),
+        )
     }
 
     /// Extends a current lease to `by` from now (server clock); gives the new deadline
@@ -511,7 +513,7 @@ impl<S: Serializer> SetCore<S> {
             Arg::from(mode).0,
             Arg::from(reason.as_str()).0,
         ];
-        self.lease_call(&RETRY, args, move |d, reply| {
+        self.replicated(self.lease_call(&RETRY, args, move |d, reply| {
             match d.integers(reply)?.as_slice() {
                 [0, _] => Err(lost),
                 [1 | 2, at] => Ok(Retried::Requeued {
@@ -520,7 +522,7 @@ impl<S: Serializer> SetCore<S> {
                 [3, _] => Ok(Retried::Dead),
                 _ => Err(Error::protocol("EVALSHA", "unexpected retry reply")),
             }
-        })
+        }))
     }
 
     /// The expired-lease sweep on its own, for operators: every expired lease goes back

@@ -20,6 +20,7 @@ mod keys;
 mod lease;
 mod operation;
 mod original_lock;
+mod replication;
 mod reply;
 mod script;
 mod serializer;
@@ -37,6 +38,7 @@ pub use lease::{
 };
 pub use operation::{too_many_steps, Map, Operation, Step, MAX_STEPS};
 pub use original_lock::{original_lock_key, DEFAULT_LOCK_TIMEOUT};
+pub use replication::{Replicated, Replication};
 pub use reply::Reply;
 pub use script::{Script, ADD, CLEAR, POP_DUE};
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};

@@ -89,7 +89,7 @@ impl Decoder<'_> {
     /// Turns an error reply into [`Error::Server`]; passes anything else on.
     pub fn ok(&self, reply: Reply) -> Result<Reply> {
         match reply {
-            Reply::Error { code, message } => Err(Error::Server { code, message }),
+            Reply::Error { code, message } => Err(Error::from_reply(self.command, code, message)),
             other => Ok(other),
         }
     }

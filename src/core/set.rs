@@ -11,6 +11,7 @@ use super::keys::companion_key;
 use super::lease::LeasePolicy;
 use super::operation::{Either, Exchange, Operation, Step};
 use super::original_lock::{original_lock_key, LockAware, OriginalLock, DEFAULT_LOCK_TIMEOUT};
+use super::replication::Replication;
 use super::reply::{Decoder, Reply};
 use super::script::{Call, ADD, CLEAR};
 use super::serializer::{Dumps, Serializer};
@@ -102,6 +103,8 @@ pub struct SetCore<S: Serializer> {
     waiting: Waiting,
     /// The deduplication window of adds (see the `dedup` module).
     pub(super) dedup: Option<Duration>,
+    /// What writes wait for (see the `replication` module).
+    pub(super) replication: Option<Replication>,
 }
 
 /// What turns popped members into items: shared (cheaply cloned) with each operation,
@@ -172,6 +175,7 @@ impl<S: Serializer> SetCore<S> {
             clock: Clock::Client,
             waiting: Waiting::Polling,
             dedup: None,
+            replication: None,
         }
     }
 
@@ -333,6 +337,7 @@ impl<S: Serializer> SetCore<S> {
             clock: self.clock,
             waiting: self.waiting,
             dedup: self.dedup,
+            replication: self.replication,
             kind: self.kind,
             reader: Reader {
                 name: self.reader.name,
@@ -407,13 +412,14 @@ impl<S: Serializer> SetCore<S> {
         let by_clock = self.score_is_now(score);
         let score = self.resolve_score(item, score, now)?;
         let (member, core) = (self.member(item)?, self.clone());
-        Ok(self.at(now, by_clock, move |now| {
+        let write = self.at(now, by_clock, move |now| {
             let score = if by_clock { now } else { score };
             let args = vec![core.dedup_arg(), b"0".to_vec(), Arg::from(score).0, member];
             Exchange::new(Call::script(&ADD, core.add_keys(), args), move |reply| {
                 Decoder { command: "EVALSHA" }.integer(reply).map(|_| score)
             })
-        }))
+        });
+        Ok(self.replicated(write))
     }
 
     /// The keys of the [`ADD`] script: the set, its wake-up marker, the key that says
@@ -704,6 +710,7 @@ impl<S: Serializer> Clone for SetCore<S> {
             clock: self.clock,
             waiting: self.waiting,
             dedup: self.dedup,
+            replication: self.replication,
         }
     }
 }

@@ -1108,3 +1108,27 @@ fn a_cluster_refusing_the_original_lock_key_is_asked_again_without_it() {
     let (sent, _) = script(set.clone().take(2, 100.5), vec![bulks(&[])]);
     assert_eq!(sent, [resp(&["EVALSHA", sha, "1", "jobs", "100.5", "2"])]);
 }
+
+#[test]
+fn a_server_too_old_for_a_command_is_a_typed_unsupported_error() {
+    let set = sorted().with_waiting(Waiting::Blocking);
+    let old = Reply::error("ERR unknown command 'BZMPOP', with args beginning with: '1.000' ");
+    let (sent, out) = script(
+        set.take_wait(5, Duration::from_secs(3), 0.0),
+        vec![Reply::Array(vec![]), old],
+    );
+    assert!(sent[1].contains("BZMPOP"));
+    match out {
+        Err(Error::Unsupported { command, needs, .. }) => {
+            assert_eq!(command, "BZMPOP");
+            assert!(needs.contains("7.0"), "{needs}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Other error replies stay server errors.
+    let (_, out) = script(
+        set.len(),
+        vec![Reply::error("WRONGTYPE Operation against a key")],
+    );
+    assert!(matches!(out, Err(Error::Server { .. })), "{out:?}");
+}

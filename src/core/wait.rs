@@ -137,8 +137,8 @@ enum Phase<O> {
     Probing,
     /// A blocking wait's probe script is in flight.
     ProbingNext(Exchange<fn(Reply) -> Result<Next>>),
-    /// A blocking command is in flight.
-    Blocked,
+    /// A blocking command (this one) is in flight.
+    Blocked(&'static str),
     Sleeping,
 }
 
@@ -344,8 +344,7 @@ where
             return Ok(Step::Sleep(Duration::from_secs_f64(until.max(0.0))));
         }
         let seconds = block_seconds((until - BLOCK_SLACK).min(BLOCK_CAP.as_secs_f64()));
-        self.phase = Phase::Blocked;
-        Ok(Step::Send(match block {
+        let cmd = match block {
             // BZMPOP timeout numkeys key MIN COUNT n: up to n at once (Redis 7.0).
             BlockOn::Set { key, count, .. } if *count > 1 => Command::new("BZMPOP")
                 .arg(seconds.as_str())
@@ -359,15 +358,19 @@ where
                     .arg(key.as_slice())
                     .arg(seconds.as_str())
             }
-        }))
+        };
+        self.phase = Phase::Blocked(if cmd.name() == "BZMPOP" {
+            "BZMPOP"
+        } else {
+            "BZPOPMIN"
+        });
+        Ok(Step::Send(cmd))
     }
 
     /// The reply to `BZPOPMIN` / `BZMPOP`: items (blocking on the set), a wake-up, or
     /// nothing by the timeout; then the time, to try again.
-    fn unblocked(&mut self, reply: Reply) -> Result<Step<O::Output>> {
-        let decoder = Decoder {
-            command: "BZPOPMIN",
-        };
+    fn unblocked(&mut self, command: &'static str, reply: Reply) -> Result<Step<O::Output>> {
+        let decoder = Decoder { command };
         let popped = match decoder.ok(reply)? {
             Reply::Nil | Reply::Bool(false) => None,
             Reply::Array(parts) if parts.is_empty() => None,
@@ -496,7 +499,10 @@ where
                 Step::Send(cmd) => Ok(Step::Send(cmd)),
                 Step::Sleep(_) => Err(Error::protocol("wait", "the probe slept")),
             },
-            Phase::Blocked => self.unblocked(reply),
+            Phase::Blocked(command) => {
+                let command = *command;
+                self.unblocked(command, reply)
+            }
             Phase::Sleeping => Err(Error::protocol("wait", "a reply while sleeping")),
         }
     }
@@ -525,7 +531,7 @@ where
     fn repeatable(&self) -> bool {
         match &self.phase {
             Phase::Trying(op) => op.repeatable(),
-            Phase::Blocked => !matches!(self.block, Some(BlockOn::Set { .. })),
+            Phase::Blocked(_) => !matches!(self.block, Some(BlockOn::Set { .. })),
             _ => true,
         }
     }

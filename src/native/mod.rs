@@ -219,6 +219,24 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
         self
     }
 
+    /// Writes (`add`, `add_many`, `ack`, `retry`, `release`) wait until `replicas`
+    /// replicas acknowledge them (`WAIT`, up to `timeout`), else fail with
+    /// [`Error::NotReplicated`](crate::Error::NotReplicated): the write took effect on
+    /// the master, but a failover now could lose it (Redis replicates asynchronously).
+    /// Safe to repeat. On Redis Cluster the `redis` crate sends `WAIT` to every master
+    /// and takes the least count.
+    ///
+    /// ```no_run
+    /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
+    /// let jobs = redset::SortedSet::new(conn, "jobs")
+    ///     .wait_for_replicas(1, std::time::Duration::from_millis(100));
+    /// ```
+    pub fn wait_for_replicas(mut self, replicas: u32, timeout: std::time::Duration) -> Self {
+        let wait = crate::core::Replication { replicas, timeout };
+        self.core = self.core.with_replication(Some(wait));
+        self
+    }
+
     /// The set's name: the Redis key where it is stored.
     ///
     /// ```no_run

@@ -23,7 +23,7 @@ pub(crate) struct Args {
     /// The property that marks an array as command arguments (see `WasmSet`).
     marker: JsValue,
     /// When set (a cluster client that routes by a key it is given), each command array
-    /// carries the index of its first key under this symbol.
+    /// carries the key to route it by under this symbol.
     key_marker: Option<JsValue>,
 }
 
@@ -65,7 +65,7 @@ impl Args {
         }
     }
 
-    /// Each command array carries the index of its first key under `symbol`.
+    /// Each command array carries the key to route it by under `symbol`.
     pub fn mark_keys(&mut self, symbol: JsValue) {
         self.key_marker = Some(symbol);
     }
@@ -81,7 +81,11 @@ impl Args {
         } else {
             JsValue::TRUE
         };
-        let key = cmd.first_key_index();
+        let key = self
+            .key_marker
+            .as_ref()
+            .and(cmd.first_key())
+            .map(<[u8]>::to_vec);
         let args = cmd.into_args();
         let mut recent = self.recent.borrow_mut();
         if let Some(at) = recent.iter().position(|(sent, _)| *sent == args) {
@@ -102,7 +106,7 @@ impl Args {
         array
     }
 
-    fn build(&self, args: Vec<Vec<u8>>, mark: &JsValue, key: Option<usize>) -> JsValue {
+    fn build(&self, args: Vec<Vec<u8>>, mark: &JsValue, key: Option<Vec<u8>>) -> JsValue {
         let out = Array::new();
         for arg in args {
             let value = match self.known.iter().find(|(bytes, _)| *bytes == arg) {
@@ -115,8 +119,12 @@ impl Args {
             out.push(&value);
         }
         let _ = Reflect::set(&out, &self.marker, mark);
-        if let (Some(symbol), Some(index)) = (&self.key_marker, key) {
-            let _ = Reflect::set(&out, symbol, &JsValue::from(index as f64));
+        if let (Some(symbol), Some(key)) = (&self.key_marker, key) {
+            let key = match String::from_utf8(key) {
+                Ok(text) => JsValue::from(text),
+                Err(bytes) => Uint8Array::from(bytes.as_bytes()).into(),
+            };
+            let _ = Reflect::set(&out, symbol, &key);
         }
         out.into()
     }
@@ -172,7 +180,8 @@ pub(crate) fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
     let name = match &error {
         Error::Empty { .. } => "KeyError",
         Error::InvalidInput(_) => "RangeError",
-        Error::Server { .. } => "ReplyError",
+        Error::Server { .. } | Error::Unsupported { .. } => "ReplyError",
+        Error::NotReplicated { .. } => "NotReplicated",
         Error::Connection(_) | Error::OutcomeUnknown { .. } => "ConnectionError",
         Error::Protocol { .. } => "ProtocolError",
         Error::Serializer(_) => "SerializerError",
@@ -203,6 +212,14 @@ pub(crate) fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
         } => {
             set("set", name.into());
             set("lock", lock.into());
+        }
+        Error::NotReplicated { acked, wanted } => {
+            set("acked", (acked as f64).into());
+            set("wanted", (wanted as f64).into());
+        }
+        Error::Unsupported { needs, message, .. } => {
+            set("needs", needs.into());
+            set("serverMessage", message.into());
         }
         Error::LeaseLost { set: name, tokens } => {
             set("set", name.into());

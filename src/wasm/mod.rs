@@ -151,8 +151,8 @@ impl WasmSet {
         })
     }
 
-    /// From now on, each command array carries the index of its first key under
-    /// `symbol`: for a cluster client that routes by a key it is given.
+    /// From now on, each command array carries the key to route it by under `symbol`:
+    /// for a cluster client that routes by a key it is given.
     #[wasm_bindgen(js_name = markKeys)]
     pub fn mark_keys(&mut self, symbol: JsValue) {
         self.args.mark_keys(symbol);

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::convert::duration;
-use crate::core::{Backoff, Clock, Serializer, SetCore, Waiting};
+use crate::core::{Backoff, Clock, Replication, Serializer, SetCore, Waiting};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,9 +22,18 @@ pub(crate) struct SetOptions {
     clock: Option<String>,
     /// The deduplication window of adds, in ms.
     dedup_window: Option<f64>,
+    /// Writes wait for this many replicas, up to `timeout` ms.
+    wait_for_replicas: Option<WaitOptions>,
     /// Whether waits block in Redis (the wrapper has connections of their own for
     /// them) rather than poll.
     blocking_waits: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WaitOptions {
+    replicas: u32,
+    timeout: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +63,13 @@ impl SetOptions {
         }
         if let Some(ms) = self.dedup_window {
             core = core.with_dedup_window(Some(super::convert::ms(ms, "dedupWindow (ms)")?));
+        }
+        if let Some(wait) = self.wait_for_replicas {
+            let timeout = super::convert::ms(wait.timeout, "waitForReplicas.timeout (ms)")?;
+            core = core.with_replication(Some(Replication {
+                replicas: wait.replicas,
+                timeout,
+            }));
         }
         if self.blocking_waits == Some(true) {
             core = core.with_waiting(Waiting::Blocking);

@@ -1,0 +1,118 @@
+//! Writes acknowledged by replicas, opt in: after a write, `WAIT replicas timeout`.
+//!
+//! Redis replication is asynchronous: a write the master acknowledged can be lost if
+//! the master fails before a replica has it. With a [`Replication`] set, `add`,
+//! `add_many`, `ack`, `retry` and `release` wait for that many replicas to acknowledge
+//! the write (up to the timeout) and fail with [`Error::NotReplicated`] when fewer did:
+//! the write took effect on the master, and is safe to repeat.
+
+use std::time::Duration;
+
+use super::command::Command;
+use super::error::{Error, Result};
+use super::operation::{Operation, Step};
+use super::reply::{Decoder, Reply};
+use super::serializer::Serializer;
+use super::set::SetCore;
+
+/// How many replicas must acknowledge a write, and how long to wait for them.
+///
+/// ```
+/// use std::time::Duration;
+/// use redset::core::{Kind, Replication, SetCore};
+/// let wait = Replication { replicas: 1, timeout: Duration::from_millis(100) };
+/// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_replication(Some(wait));
+/// assert_eq!(set.replication(), Some(wait));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replication {
+    /// Replicas that must acknowledge the write.
+    pub replicas: u32,
+    /// How long to wait for them (0 would wait for ever in Redis: at least 1 ms is sent).
+    pub timeout: Duration,
+}
+
+/// A write followed, when the set asks for it, by `WAIT` (see [`Replication`]).
+pub struct Replicated<O: Operation> {
+    op: O,
+    wait: Option<Replication>,
+    /// The set's key, which routes `WAIT` to the set's node on a cluster client that
+    /// routes by key.
+    route: Vec<u8>,
+    written: Option<O::Output>,
+}
+
+impl<O: Operation> Replicated<O> {
+    fn after(&mut self, step: Result<Step<O::Output>>) -> Result<Step<O::Output>> {
+        match (step?, self.wait) {
+            (Step::Done(output), Some(wait)) => {
+                self.written = Some(output);
+                let ms = wait.timeout.as_millis().clamp(1, i64::MAX as u128);
+                Ok(Step::Send(
+                    Command::new("WAIT")
+                        .arg(u64::from(wait.replicas))
+                        .arg(ms as u64)
+                        .routed_by(&self.route),
+                ))
+            }
+            (step, _) => Ok(step),
+        }
+    }
+}
+
+impl<O: Operation> Operation for Replicated<O> {
+    type Output = O::Output;
+
+    fn start(&mut self) -> Result<Step<O::Output>> {
+        let step = self.op.start();
+        self.after(step)
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<O::Output>> {
+        let Some(written) = self.written.take() else {
+            let step = self.op.feed(reply);
+            return self.after(step);
+        };
+        let acked = Decoder { command: "WAIT" }.count(reply)?;
+        let wanted = u64::from(self.wait.map_or(0, |w| w.replicas));
+        if acked < wanted {
+            return Err(Error::NotReplicated { acked, wanted });
+        }
+        Ok(Step::Done(written))
+    }
+
+    fn resume(&mut self, now: f64) -> Result<Step<O::Output>> {
+        let step = self.op.resume(now);
+        self.after(step)
+    }
+
+    /// `WAIT` only waits: as the write before it.
+    fn repeatable(&self) -> bool {
+        self.written.is_some() || self.op.repeatable()
+    }
+}
+
+impl<S: Serializer> SetCore<S> {
+    /// Writes (`add`, `add_many`, `ack`, `retry`, `release`) wait for `replication`'s
+    /// replicas to acknowledge them, or fail with [`Error::NotReplicated`]; `None` (the
+    /// default) does not wait.
+    pub fn with_replication(mut self, replication: Option<Replication>) -> Self {
+        self.replication = replication;
+        self
+    }
+
+    /// What writes wait for, if anything.
+    pub fn replication(&self) -> Option<Replication> {
+        self.replication
+    }
+
+    /// `op`, then `WAIT` if the set asks for it.
+    pub(crate) fn replicated<O: Operation>(&self, op: O) -> Replicated<O> {
+        Replicated {
+            op,
+            wait: self.replication,
+            route: self.name().as_bytes().to_vec(),
+            written: None,
+        }
+    }
+}
