@@ -12,6 +12,22 @@ const TASKS_PER_PRODUCER = 2000;
 const DEADLINE_MS = 120_000;
 
 async function connect(url, n) {
+  if (url.startsWith('redis-cluster://')) {
+    const nodes = url.slice('redis-cluster://'.length).split(',').map((hostPort) => {
+      const [host, port] = hostPort.split(':');
+      return { host, port: Number(port) };
+    });
+    if (n % 2 === 0) {
+      const { Cluster } = require('ioredis');
+      const client = new Cluster(nodes);
+      return { client, close: () => client.disconnect() };
+    }
+    const { createCluster } = require('redis');
+    const client = createCluster({ rootNodes: nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })) });
+    client.on('error', () => {});
+    await client.connect();
+    return { client, close: () => client.close?.() ?? client.disconnect() };
+  }
   const socket = url.startsWith('redis+unix://') ? url.slice('redis+unix://'.length) : null;
   if (n % 2 === 0) {
     const Redis = require('ioredis');

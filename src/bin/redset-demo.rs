@@ -6,7 +6,8 @@
 //! that every task was acked, none twice, and none lost.
 //!
 //! `cargo run --release --bin redset-demo` starts its own redis-server (from PATH) on a
-//! unix socket unless `REDIS_URL` is set.
+//! unix socket unless `REDIS_URL` is set; `REDIS_URL=redis-cluster://host:port,host:port`
+//! runs it on a Redis Cluster (`./run demo --cluster` starts one).
 //!
 //! Workers: `redset-demo produce URL N` adds tasks `N*2000 ..`, then counts itself done;
 //! `redset-demo consume URL N PRODUCERS` works until `PRODUCERS` producers are done
@@ -20,7 +21,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
-use redset::{Blocking, Json, RedisSet, Scored, Sorted, SortedSet};
+use redset::{Blocking, Json, Reconnecting, RedisSet, Scored, Sorted, SortedSet};
 use serde::{Deserialize, Serialize};
 
 const RUST_PRODUCERS: u32 = 2;
@@ -49,7 +50,7 @@ impl Task {
 }
 
 /// A scored set's type says so (`Scored<Sorted>`): its serializer is fixed.
-type Tasks = RedisSet<Scored<Sorted>, Blocking<redis::Connection>, Json<Task>>;
+type Tasks = RedisSet<Scored<Sorted>, Blocking<Conn>, Json<Task>>;
 
 fn tasks(url: &str) -> Tasks {
     SortedSet::new(connect(url), TASKS)
@@ -61,10 +62,57 @@ fn tasks(url: &str) -> Tasks {
         })
 }
 
-fn connect(url: &str) -> redis::Connection {
-    redis::Client::open(url)
-        .and_then(|c| c.get_connection())
-        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"))
+/// A connection to one server, or to a cluster (`redis-cluster://host:port,…`) that
+/// connects anew after a failure, so it follows a failover.
+enum Conn {
+    Single(redis::Connection),
+    Cluster(Reconnecting<redis::cluster::ClusterClient>),
+}
+
+impl Conn {
+    fn inner(&mut self) -> &mut dyn redis::ConnectionLike {
+        match self {
+            Conn::Single(conn) => conn,
+            Conn::Cluster(conn) => conn,
+        }
+    }
+}
+
+impl redis::ConnectionLike for Conn {
+    fn req_packed_command(&mut self, cmd: &[u8]) -> redis::RedisResult<redis::Value> {
+        self.inner().req_packed_command(cmd)
+    }
+    fn req_packed_commands(
+        &mut self,
+        cmd: &[u8],
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisResult<Vec<redis::Value>> {
+        self.inner().req_packed_commands(cmd, offset, count)
+    }
+    fn get_db(&self) -> i64 {
+        0
+    }
+    fn check_connection(&mut self) -> bool {
+        self.inner().check_connection()
+    }
+    fn is_open(&self) -> bool {
+        true
+    }
+}
+
+fn connect(url: &str) -> Conn {
+    if let Some(nodes) = url.strip_prefix("redis-cluster://") {
+        let nodes: Vec<String> = nodes.split(',').map(|n| format!("redis://{n}/")).collect();
+        let client = redis::cluster::ClusterClient::new(nodes)
+            .unwrap_or_else(|e| panic!("cannot use the cluster {url}: {e}"));
+        return Conn::Cluster(Reconnecting::new(client));
+    }
+    Conn::Single(
+        redis::Client::open(url)
+            .and_then(|c| c.get_connection())
+            .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}")),
+    )
 }
 
 fn produce(url: &str, producer: u32) -> redset::Result<()> {
