@@ -66,14 +66,14 @@ fn tasks(url: &str) -> Tasks {
 /// connects anew after a failure, so it follows a failover.
 enum Conn {
     Single(redis::Connection),
-    Cluster(Reconnecting<redis::cluster::ClusterClient>),
+    Cluster(Box<Reconnecting<redis::cluster::ClusterClient>>),
 }
 
 impl Conn {
     fn inner(&mut self) -> &mut dyn redis::ConnectionLike {
         match self {
             Conn::Single(conn) => conn,
-            Conn::Cluster(conn) => conn,
+            Conn::Cluster(conn) => conn.as_mut(),
         }
     }
 }
@@ -106,7 +106,7 @@ fn connect(url: &str) -> Conn {
         let nodes: Vec<String> = nodes.split(',').map(|n| format!("redis://{n}/")).collect();
         let client = redis::cluster::ClusterClient::new(nodes)
             .unwrap_or_else(|e| panic!("cannot use the cluster {url}: {e}"));
-        return Conn::Cluster(Reconnecting::new(client));
+        return Conn::Cluster(Box::new(Reconnecting::new(client)));
     }
     Conn::Single(
         redis::Client::open(url)
