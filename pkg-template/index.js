@@ -116,6 +116,13 @@ function toSend(client) {
     // A copy: the user's function may keep or change what it is given.
     return (args) => client(buffers(args).slice());
   }
+  if (client && typeof client.customCommand === 'function' && typeof client.callBuffer !== 'function') {
+    // Valkey GLIDE (GlideClient): customCommand with the Bytes decoder (0), its records
+    // ({ key, value }) as pairs, and its RequestError as the reply error it stands for.
+    return (args) => client.customCommand(buffers(args), { decoder: 0 }).then(fromGlide, (err) => {
+      throw glideError(err);
+    });
+  }
   if (client && typeof client.callBuffer === 'function') {
     if (client.isCluster === true) {
       // ioredis Cluster sends a command without a key to any node; WAIT must count the
@@ -147,7 +154,28 @@ function toSend(client) {
     const options = { typeMapping: { 36: Buffer, 44: String } }; // RESP_TYPES BLOB_STRING, DOUBLE
     return (args) => client.sendCommand(buffers(args), options);
   }
-  throw new TypeError('client must be an ioredis client, a node-redis client, or an execute(args) function');
+  throw new TypeError('client must be an ioredis or iovalkey client, a node-redis client, a Valkey GLIDE client, or an execute(args) function');
+}
+
+// GLIDE's replies with its records ({ key, value }, e.g. ZPOPMIN's pairs) as arrays.
+function fromGlide(reply) {
+  if (!Array.isArray(reply)) return reply;
+  return reply.map((item) => (item !== null && typeof item === 'object' && !(item instanceof Uint8Array) && !Array.isArray(item) && 'key' in item && 'value' in item
+    ? [item.key, item.value]
+    : fromGlide(item)));
+}
+
+// GLIDE's server errors ("WRONGTYPE: …", "… - ResponseError: …", "NoScriptError: …") as
+// the reply error they stand for, with its code first; anything else (closing,
+// timeouts, connection errors) stays as it is, a connection failure.
+const GLIDE_CODES = { ResponseError: 'ERR', NoScriptError: 'NOSCRIPT', ExecAbortError: 'EXECABORT' };
+function glideError(err) {
+  if (err?.constructor?.name !== 'RequestError') return err;
+  const text = String(err.message).replace(/^An error was signalled by the server: - /, '');
+  const match = /^([A-Za-z]+): ?([\s\S]*)$/.exec(text);
+  const reply = new Error(match ? `${GLIDE_CODES[match[1]] ?? match[1].toUpperCase()} ${match[2]}` : text, { cause: err });
+  reply.name = 'ReplyError';
+  return reply;
 }
 
 // Arguments are strings, or Uint8Arrays (views of a copy) where not UTF-8.

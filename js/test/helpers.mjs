@@ -11,17 +11,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const require = createRequire(import.meta.url);
 
 /**
- * A redis-server of its own on a unix socket in a temp dir. `durable`: every write is
+ * A redis-server of its own on a unix socket in a temp dir (and on `tcpPort` of
+ * loopback, if given, for clients without unix sockets). `durable`: every write is
  * fsynced before the reply (appendfsync always), so that `restart()` (SIGKILL, then the
  * same server again on the same files) loses nothing acknowledged.
  */
-export async function startRedis({ durable = false } = {}) {
+export async function startRedis({ durable = false, tcpPort = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'redset-js-'));
   const socket = join(dir, 'redis.sock');
   const log = join(dir, 'redis.log');
   const persistence = durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   // REDSET_SERVER names another server binary (./run test runs the suites on Valkey).
-  const spawnServer = () => spawn(process.env.REDSET_SERVER ?? 'redis-server', ['--port', '0', '--save', '',
+  const spawnServer = () => spawn(process.env.REDSET_SERVER ?? 'redis-server', ['--port', String(tcpPort), '--bind', '127.0.0.1', '--save', '',
     ...persistence, '--unixsocket', socket, '--dir', dir, '--logfile', log], { stdio: 'ignore' });
   const readLog = () => { try { return readFileSync(log, 'utf8'); } catch { return ''; } };
   const Redis = require('ioredis');
