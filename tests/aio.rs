@@ -6,7 +6,7 @@ mod support;
 use redis::aio::MultiplexedConnection;
 use redset::aio::{ScheduledSet, SortedSet, TimeSortedSet};
 use redset::{Error, Json, Text};
-use support::RedisServer;
+use support::{now, RedisServer};
 
 fn s(v: &str) -> String {
     v.to_owned()
@@ -27,13 +27,6 @@ async fn connections(server: &RedisServer) -> Vec<MultiplexedConnection> {
         multiplexed(server).await,
         resp3.get_multiplexed_async_connection().await.unwrap(),
     ]
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
 }
 
 #[tokio::test]

@@ -11,16 +11,9 @@ use std::time::Duration;
 
 use redset::core::{Kind, Operation, Reply, SetCore, Step};
 use redset::{Clock, ScheduledSet, TimeSortedSet, Utf8};
-use support::RedisServer;
+use support::{now, RedisServer};
 
 const HOUR: f64 = 3600.0;
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
 
 /// Runs an operation from the core on `conn`, as a driver would, with "now" skewed.
 fn run<O: Operation>(

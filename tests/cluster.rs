@@ -8,14 +8,7 @@ mod support;
 use std::time::Duration;
 
 use redset::{Clock, ScheduledSet, SortedSet};
-use support::cluster::RedisCluster;
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
+use support::{cluster::RedisCluster, now};
 
 #[test]
 fn every_operation_works_on_sets_spread_over_the_masters() {

@@ -9,18 +9,11 @@ use std::time::{Duration, Instant};
 
 use redis::Commands;
 use redset::{ScheduledSet, SortedSet, Text};
-use support::RedisServer;
+use support::{now, RedisServer};
 
 const ITEMS: u32 = 10_000;
 const CONSUMERS: usize = 8;
 const DEADLINE: Duration = Duration::from_secs(60);
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
 
 /// Adds 0..ITEMS, then sets `{name}:done`. Scheduled items are due at once or within
 /// 200 ms, so consumers also meet items that are not due yet.

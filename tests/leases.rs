@@ -9,17 +9,10 @@ use std::time::Duration;
 use redis::Commands;
 use redset::core::{Kind, Operation, SetCore, Step};
 use redset::{Error, FnSerializer, Retried, ScheduledSet, SortedSet, Text};
-use support::RedisServer;
+use support::{now, RedisServer};
 
 fn s(v: &str) -> String {
     v.to_owned()
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
 }
 
 fn server_ms(conn: &mut redis::Connection) -> u64 {

@@ -8,17 +8,10 @@ use std::time::{Duration, Instant};
 
 use redis::Commands;
 use redset::{Error, ScheduledSet, SortedSet, Text};
-use support::RedisServer;
+use support::{now, RedisServer};
 
 const PROCESSES: usize = 10;
 const ITEMS: u32 = PROCESSES as u32 * 100;
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
 
 /// The original's `Serializer`: loads=int, dumps=str.
 fn make_ss(url: &str, name: &str) -> SortedSet<redis::Connection, Text<u32>> {

@@ -11,17 +11,10 @@ use redset::{
     Blocking, Error, FnSerializer, Json, RedisSet, ScheduledSet, Serializer, SortedSet, Text,
     TimeSortedSet, Utf8,
 };
-use support::RedisServer;
+use support::{now, RedisServer};
 
 fn s(v: impl ToString) -> String {
     v.to_string()
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
 }
 
 fn sorted(server: &RedisServer) -> SortedSet<redis::Connection> {

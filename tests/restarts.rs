@@ -47,6 +47,21 @@ impl Tally {
         *self.errors.entry(kind).or_default() += 1;
     }
 
+    /// An ack's outcome: done, or an error that leaves it unknown (a repeated ack whose
+    /// first try took effect says `LeaseLost`).
+    fn acked(&mut self, item: &str, result: redset::Result<()>) {
+        let item = item.parse().unwrap();
+        match result {
+            Ok(()) => *self.seen.entry(item).or_default() += 1,
+            Err(e) => {
+                self.error(&e);
+                if e.is_lease_lost() || matches!(e, Error::Connection(_)) {
+                    self.ack_unknown.insert(item);
+                }
+            }
+        }
+    }
+
     fn errors(&self, kind: &str) -> usize {
         self.errors.get(kind).copied().unwrap_or(0)
     }
@@ -101,23 +116,8 @@ fn sync_claimer(client: redis::Client, done: Arc<AtomicBool>, tally: Shared) {
             }
             Ok(leases) => {
                 for lease in leases {
-                    match set.ack(&lease) {
-                        Ok(()) => {
-                            *tally
-                                .lock()
-                                .unwrap()
-                                .seen
-                                .entry(lease.item.parse().unwrap())
-                                .or_default() += 1
-                        }
-                        Err(e) => {
-                            let mut tally = tally.lock().unwrap();
-                            tally.error(&e);
-                            if e.is_lease_lost() || matches!(e, Error::Connection(_)) {
-                                tally.ack_unknown.insert(lease.item.parse().unwrap());
-                            }
-                        }
-                    }
+                    let acked = set.ack(&lease);
+                    tally.lock().unwrap().acked(&lease.item, acked);
                 }
             }
             Err(e) => {
@@ -176,23 +176,8 @@ async fn aio_claimer(client: redis::Client, done: Arc<AtomicBool>, tally: Shared
             }
             Ok(leases) => {
                 for lease in leases {
-                    match set.ack(&lease).await {
-                        Ok(()) => {
-                            *tally
-                                .lock()
-                                .unwrap()
-                                .seen
-                                .entry(lease.item.parse().unwrap())
-                                .or_default() += 1
-                        }
-                        Err(e) => {
-                            let mut tally = tally.lock().unwrap();
-                            tally.error(&e);
-                            if e.is_lease_lost() || matches!(e, Error::Connection(_)) {
-                                tally.ack_unknown.insert(lease.item.parse().unwrap());
-                            }
-                        }
-                    }
+                    let acked = set.ack(&lease).await;
+                    tally.lock().unwrap().acked(&lease.item, acked);
                 }
             }
             Err(e) => {

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use redis::Commands;
 use redset::{Bytes, Error, Json, ScheduledSet, SortedSet, Text, TimeSortedSet};
-use support::RedisServer;
+use support::{now, RedisServer};
 
 fn s(v: &str) -> String {
     v.to_owned()
@@ -18,13 +18,6 @@ fn each_protocol(check: impl Fn(&RedisServer, redis::Connection)) {
     check(&server, server.conn());
     redis::cmd("FLUSHALL").exec(&mut server.conn()).unwrap();
     check(&server, server.conn_resp3());
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
 }
 
 #[test]

@@ -9,14 +9,7 @@ use std::time::{Duration, Instant};
 
 use redis::Commands;
 use redset::{ScheduledSet, SortedSet};
-use support::RedisServer;
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
+use support::{now, RedisServer};
 
 const MS: Duration = Duration::from_millis(1);
 

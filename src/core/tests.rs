@@ -60,6 +60,24 @@ fn scheduled() -> SetCore<Utf8> {
     SetCore::new("jobs", Kind::Scheduled, Utf8)
 }
 
+/// The add script's call for the set `jobs`: its keys, no dedup window, no flags, then
+/// `score` and `member`.
+fn add_call<'a>(score: &'a str, member: &'a str) -> Vec<&'a str> {
+    let sha = ADD.sha1();
+    vec![
+        sha,
+        "4",
+        "jobs",
+        "{jobs}:wake",
+        "{jobs}:waiting",
+        "{jobs}:dedup",
+        "0",
+        "0",
+        score,
+        member,
+    ]
+}
+
 fn resp(args: &[&str]) -> String {
     let mut out = format!("*{}\r\n", args.len());
     for a in args {
@@ -80,23 +98,10 @@ fn pair(m: &str, s: f64) -> Reply {
 fn golden_commands() {
     let set = sorted();
     let item = "a".to_string();
-    let add = ADD.sha1().to_owned();
     let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
         (
             script(set.add(&item, Some(0.0), 9.0).unwrap(), vec![Reply::Int(1)]).0,
-            vec![
-                "EVALSHA",
-                &add,
-                "4",
-                "jobs",
-                "{jobs}:wake",
-                "{jobs}:waiting",
-                "{jobs}:dedup",
-                "0",
-                "0",
-                "0",
-                "a",
-            ],
+            [&["EVALSHA"][..], &add_call("0", "a")].concat(),
         ),
         (
             script(set.pop(0.0), vec![Reply::Nil]).0,
@@ -135,7 +140,6 @@ fn golden_commands() {
         assert_eq!(sent, vec![resp(&expected)]);
     }
     let sha = POP_DUE.sha1().to_owned();
-    let add = ADD.sha1().to_owned();
     let set = scheduled();
     let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
         (
@@ -177,19 +181,7 @@ fn golden_commands() {
         ),
         (
             script(set.add(&item, None, 100.5).unwrap(), vec![Reply::Int(1)]).0,
-            vec![
-                "EVALSHA",
-                &add,
-                "4",
-                "jobs",
-                "{jobs}:wake",
-                "{jobs}:waiting",
-                "{jobs}:dedup",
-                "0",
-                "0",
-                "100.5",
-                "a",
-            ],
+            [&["EVALSHA"][..], &add_call("100.5", "a")].concat(),
         ),
     ];
     for (sent, expected) in cases {

@@ -10,6 +10,14 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// "Now" in UNIX seconds, as the sets' scores take it.
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
 pub struct RedisServer {
     child: Child,
     dir: tempfile::TempDir,
