@@ -64,26 +64,26 @@ fn every_operation_works_on_sets_spread_over_the_masters() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_async_sets_work_over_the_async_cluster_connection() {
-    let cluster = tokio::task::spawn_blocking(RedisCluster::start)
-        .await
-        .unwrap();
-    let conn = cluster.client().get_async_connection().await.unwrap();
-    for name in cluster.names_on_each_master("async") {
-        let set = redset::aio::SortedSet::new(conn.clone(), name.as_str());
-        set.add_many(["a", "b", "c"]).await.unwrap();
-        assert_eq!(set.pop().await.unwrap().as_deref(), Some("a"));
-        let leases = set.claim(2, Duration::from_secs(30)).await.unwrap();
-        set.ack_many(&leases).await.unwrap();
-        assert_eq!(set.len().await.unwrap(), 0);
-        assert!(set
-            .pop_wait(Duration::from_millis(200))
-            .await
-            .unwrap_err()
-            .is_empty());
-    }
-    drop(cluster);
+#[test]
+fn the_async_sets_work_over_the_async_cluster_connection() {
+    let cluster = RedisCluster::start();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let conn = cluster.client().get_async_connection().await.unwrap();
+        for name in cluster.names_on_each_master("async") {
+            let set = redset::aio::SortedSet::new(conn.clone(), name.as_str());
+            set.add_many(["a", "b", "c"]).await.unwrap();
+            assert_eq!(set.pop().await.unwrap().as_deref(), Some("a"));
+            let leases = set.claim(2, Duration::from_secs(30)).await.unwrap();
+            set.ack_many(&leases).await.unwrap();
+            assert_eq!(set.len().await.unwrap(), 0);
+            assert!(set
+                .pop_wait(Duration::from_millis(200))
+                .await
+                .unwrap_err()
+                .is_empty());
+        }
+    });
 }
 
 /// Failover: the master that serves a set's slot is SIGKILLed while a producer adds and

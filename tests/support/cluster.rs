@@ -10,7 +10,12 @@ use std::time::{Duration, Instant};
 pub struct RedisCluster {
     nodes: Vec<(u16, Child)>,
     dir: tempfile::TempDir,
+    /// One cluster at a time in a test binary: six servers each, syncing replicas,
+    /// are a lot for a two-core machine.
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A port free now whose cluster-bus port (+10000) is free too.
 fn free_port(taken: &[u16]) -> u16 {
@@ -37,6 +42,7 @@ fn rand_u16() -> u16 {
 
 impl RedisCluster {
     pub fn start() -> RedisCluster {
+        let turn = TURN.lock().unwrap_or_else(|poison| poison.into_inner());
         let dir = tempfile::tempdir().expect("temp dir");
         let binary = std::env::var("REDSET_SERVER").unwrap_or_else(|_| "redis-server".into());
         let mut ports = Vec::new();
@@ -67,7 +73,11 @@ impl RedisCluster {
                 (port, child)
             })
             .collect();
-        let cluster = RedisCluster { nodes, dir };
+        let cluster = RedisCluster {
+            nodes,
+            dir,
+            _turn: turn,
+        };
         for &port in &ports {
             cluster.wait_for(port, |conn| {
                 redis::cmd("PING").query::<String>(conn).is_ok()
@@ -90,7 +100,7 @@ impl RedisCluster {
     }
 
     fn wait_for(&self, port: u16, ready: impl Fn(&mut redis::Connection) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
         while Instant::now() < deadline {
             if let Ok(mut conn) = client.get_connection() {
@@ -100,7 +110,7 @@ impl RedisCluster {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("cluster node {port} not ready within 20 s");
+        panic!("cluster node {port} not ready within 60 s");
     }
 
     /// Until every live node says the cluster is OK and has every slot.
