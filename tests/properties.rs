@@ -86,6 +86,28 @@ fn kind() -> impl Strategy<Value = Kind> {
     ]
 }
 
+/// Where a command carries counts or positions: `ZPOPMIN`'s count, `ZRANGE`'s
+/// positions, what follows `LIMIT` and `COUNT`; for a script call, every integer
+/// argument that is not a score or a time (those carry a fraction or are small).
+fn integer_arguments(cmd: &redset::core::Command) -> Vec<usize> {
+    let args = cmd.args();
+    let mut at = match cmd.name() {
+        "ZPOPMIN" => vec![2],
+        "ZRANGE" => vec![2, 3],
+        _ => Vec::new(),
+    };
+    for (i, arg) in args.iter().enumerate() {
+        match arg.as_slice() {
+            b"LIMIT" => at.extend([i + 1, i + 2]),
+            b"COUNT" => at.push(i + 1),
+            b"18446744073709551615" if cmd.name() == "EVALSHA" => at.push(i),
+            _ => {}
+        }
+    }
+    at.retain(|&i| i < args.len());
+    at
+}
+
 /// Drives `op` with `replies` (then the same reply again) until it is done or the
 /// replies run out; sleeps resume at once. A panic fails the property.
 fn drive<O: Operation>(mut op: O, replies: &[Reply]) {
@@ -94,16 +116,16 @@ fn drive<O: Operation>(mut op: O, replies: &[Reply]) {
     for _ in 0..(replies.len() * 2 + 4) {
         step = match step {
             Ok(Step::Send(cmd)) => {
-                // Every argument a count or position becomes is a number Redis parses.
-                for arg in cmd.args().iter().skip(1) {
-                    if let Ok(text) = std::str::from_utf8(arg) {
-                        if let Ok(n) = text.parse::<i128>() {
-                            assert!(
-                                n <= i64::MAX as i128,
-                                "argument {n} out of Redis's range in {cmd:?}"
-                            );
-                        }
-                    }
+                // Every count or position is a number Redis parses as an integer (scores
+                // and times are doubles, which it parses whatever their size), and a
+                // script's count or duration argument is no wrapped-around 2^64 - 1.
+                for at in integer_arguments(&cmd) {
+                    let text = std::str::from_utf8(&cmd.args()[at]).unwrap();
+                    let n: i128 = text.parse().unwrap_or(0);
+                    assert!(
+                        n <= i64::MAX as i128,
+                        "argument {n} out of Redis's range in {cmd:?}"
+                    );
                 }
                 match next.next() {
                     Some(reply) => op.feed(reply.clone()),
