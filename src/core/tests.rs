@@ -1124,3 +1124,44 @@ fn a_server_too_old_for_a_command_is_a_typed_unsupported_error() {
     );
     assert!(matches!(out, Err(Error::Server { .. })), "{out:?}");
 }
+
+#[test]
+fn a_claim_wait_that_sees_items_it_could_not_claim_backs_off_instead_of_spinning() {
+    // A priority set's head exists (another consumer was quicker, say) yet the claim
+    // finds nothing: try again at once, then after 1 ms, 2 ms, …; never probe twice in
+    // a row without a try.
+    let set = sorted().with_waiting(Waiting::Blocking);
+    let nothing = Reply::Array(vec![Reply::Int(0), Reply::Int(0)]);
+    let head = Reply::Array(vec![Reply::bulk("5"), Reply::Nil]);
+    let mut replies = Vec::new();
+    for _ in 0..4 {
+        replies.push(nothing.clone());
+        replies.push(head.clone());
+    }
+    replies.push(claim_reply(&[("a", 7)]));
+    let (sent, out) = script_from(
+        set.claim_wait(1, Duration::from_secs(30), Duration::from_secs(5), 1e9),
+        replies,
+        1e9,
+    );
+    assert_eq!(out.unwrap()[0].item, "a");
+    let sleeps: Vec<&str> = sent
+        .iter()
+        .filter(|s| s.starts_with("sleep"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        sleeps,
+        [
+            "sleep 0.000000",
+            "sleep 0.001000",
+            "sleep 0.002000",
+            "sleep 0.004000"
+        ]
+    );
+    assert_eq!(
+        sent.len(),
+        4 * 3 + 1,
+        "try, probe, sleep, four times, then the claim"
+    );
+}

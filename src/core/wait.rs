@@ -165,6 +165,8 @@ pub(crate) struct Wait<O: Operation, M, D> {
     /// A block on the set itself timed out: block again rather than try (it just saw
     /// the set empty), unless the deadline has come.
     reblock: bool,
+    /// Tries in a row that should have found something and did not.
+    quick: u32,
 }
 
 /// How long a probe's answer that the next item is far off is trusted: the try every
@@ -229,6 +231,7 @@ where
             hint: None,
             next: None,
             reblock: false,
+            quick: 0,
         }
     }
 
@@ -249,7 +252,7 @@ where
             return nothing.map(Step::Done);
         }
         if self.block.is_some() {
-            return self.block_or_probe();
+            return self.block_or_probe(false);
         }
         let cap = SCHEDULED_CAP.as_secs_f64();
         match (&self.probe, self.hint) {
@@ -294,8 +297,11 @@ where
 
     /// A blocking wait found nothing: block, or first probe when what it knew of the
     /// next due item and lease may be stale.
-    fn block_or_probe(&mut self) -> Result<Step<O::Output>> {
+    /// `fresh`: the probe has just answered, so it is not asked again before a try.
+    fn block_or_probe(&mut self, fresh: bool) -> Result<Step<O::Output>> {
         let (now, due_now) = (self.now, self.due_now());
+        // Only a scheduled set's head has a time; any other set's head is eligible now.
+        let scheduled = self.probe.is_some();
         let Some(block) = &self.block else {
             return Err(Error::protocol("wait", "not a blocking wait"));
         };
@@ -313,11 +319,11 @@ where
             // What the probe saw has passed, or a wake-up said it changed, or it is
             // time to say again that a consumer waits: ask again.
             let stale = self.next.is_none_or(|next| {
-                next.head.is_some_and(|due| due <= due_now)
+                next.head.is_some_and(|due| !scheduled || due <= due_now)
                     || next.lease.is_some_and(|at| at <= now)
                     || now - next.at > PROBE_EVERY
             });
-            if stale {
+            if stale && !fresh {
                 let keys = vec![set.clone(), leases.clone(), waiting.clone()];
                 let decode = decode_next as fn(Reply) -> Result<Next>;
                 let mut probe = Exchange::new(Call::script(&WAIT_PROBE, keys, Vec::new()), decode);
@@ -329,7 +335,7 @@ where
             }
             if let Some(next) = self.next {
                 if let Some(due) = next.head {
-                    until = until.min(due - due_now);
+                    until = until.min(if scheduled { due - due_now } else { 0.0 });
                 }
                 if let (true, Some(at)) = (*claims, next.lease) {
                     until = until.min(at - now);
@@ -340,9 +346,20 @@ where
         // default), so the last stretch before a time to act is slept on the caller's
         // clock, exactly.
         if until <= BLOCK_SLACK {
+            // Something should be eligible now, yet the last try found nothing (another
+            // consumer was quicker, or the original's lock): try again at once, then
+            // after 1 ms, doubling to 64 ms, rather than spin.
+            let mut sleep = until.max(0.0);
+            if until <= 0.0 {
+                if self.quick > 0 {
+                    sleep = 0.001 * f64::from(1u32 << (self.quick - 1).min(6));
+                }
+                self.quick += 1;
+            }
             self.phase = Phase::Sleeping;
-            return Ok(Step::Sleep(Duration::from_secs_f64(until.max(0.0))));
+            return Ok(Step::Sleep(Duration::from_secs_f64(sleep)));
         }
+        self.quick = 0;
         let seconds = block_seconds((until - BLOCK_SLACK).min(BLOCK_CAP.as_secs_f64()));
         let cmd = match block {
             // BZMPOP timeout numkeys key MIN COUNT n: up to n at once (Redis 7.0).
@@ -494,7 +511,7 @@ where
                         head: next.head,
                         lease: next.lease.map(|ms| self.now + ms),
                     });
-                    self.block_or_probe()
+                    self.block_or_probe(true)
                 }
                 Step::Send(cmd) => Ok(Step::Send(cmd)),
                 Step::Sleep(_) => Err(Error::protocol("wait", "the probe slept")),
@@ -516,7 +533,7 @@ where
             Phase::Sleeping => {
                 self.now = now;
                 if std::mem::take(&mut self.reblock) && self.deadline - now >= 0.001 {
-                    return self.block_or_probe();
+                    return self.block_or_probe(false);
                 }
                 let now = self.due_now();
                 self.phase = Phase::Trying((self.make)(now));
