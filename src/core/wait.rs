@@ -320,7 +320,7 @@ where
             // time to say again that a consumer waits: ask again.
             let stale = self.next.is_none_or(|next| {
                 next.head.is_some_and(|due| !scheduled || due <= due_now)
-                    || next.lease.is_some_and(|at| at <= now)
+                    || (*claims && next.lease.is_some_and(|at| at <= now))
                     || now - next.at > PROBE_EVERY
             });
             if stale && !fresh {
