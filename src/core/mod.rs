@@ -5,11 +5,12 @@
 //! [`Operation`]; drivers ([`crate::SortedSet`] on the `redis` crate, the wasm
 //! binding for Node) only carry [`Command`]s to Redis and [`Reply`]s back.
 //!
-//! Room left for what comes next, all of it within this shape: a blocking pop is a
-//! `BZPOPMIN` call whose empty reply means "timed out"; batch adds with
-//! `NX`/`XX`/`GT`/`LT` are one `ZADD` built from many members; leases are a two-key
-//! script (the set and an in-flight set sharing a `{hash tag}` for Redis Cluster); and a
-//! server clock is a script variant that reads `TIME` instead of taking "now".
+//! One module per capability: `set` (the document's operations), `batch` (`add_many`),
+//! `lease` (at-least-once claims, with fencing tokens), `wait` (waits that block on the
+//! set or on its wake-up key, or poll), `clock` (the server's `TIME` as "now"),
+//! `dedup` (idempotent adds), `replication` (`WAIT` after writes), `original_lock`
+//! (sharing a scheduled set with the Python original), `keys` (companion keys in the
+//! set's Cluster slot); every script is a `.lua` file under `scripts/`.
 
 mod batch;
 mod clock;

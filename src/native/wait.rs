@@ -1,6 +1,8 @@
-//! Waiting consumers on the native driver: see the core's `wait` module. They sleep
-//! between tries (a thread sleep, or a tokio timer), so they need no connection of
-//! their own and hold no shared connection while waiting.
+//! Waiting consumers on the native driver: see the core's `wait` module. A sync set
+//! owns its connection, so its waits block in Redis on it (`BZPOPMIN` on the set or on
+//! its wake-up key). An async set's connection is shared, so its waits block on
+//! connections of their own when it has them ([`waits_on`](RedisSet::waits_on)) and
+//! otherwise sleep between tries (a tokio timer), holding no shared connection.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -11,8 +13,10 @@ use crate::core::{Lease, Result, Serializer};
 
 impl<K, C: redis::ConnectionLike, S: Serializer + 'static> RedisSet<K, Blocking<C>, S> {
     /// Pops the next eligible item, waiting up to `timeout` for one to exist;
-    /// [`Error::Empty`](crate::Error::Empty) at the timeout. A scheduled set wakes when
-    /// its next item falls due; idle, it sends about two commands a second.
+    /// [`Error::Empty`](crate::Error::Empty) at the timeout. It blocks in Redis on this
+    /// set's connection and wakes as soon as an item is added (a scheduled set also
+    /// when its next item falls due); idle, it sends one or two commands a second. A
+    /// read timeout on the connection must exceed a second, the longest block.
     ///
     /// ```no_run
     /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
