@@ -136,7 +136,7 @@ enum Phase<O> {
     /// A polling wait's probe for the next due score was sent.
     Probing,
     /// A blocking wait's probe script is in flight.
-    ProbingNext(Exchange<fn(Reply) -> Result<Next>>),
+    ProbingNext(Exchange<fn(Reply) -> Result<Probed>>),
     /// A blocking command (this one) is in flight.
     Blocked(&'static str),
     Sleeping,
@@ -325,7 +325,7 @@ where
             });
             if stale && !fresh {
                 let keys = vec![set.clone(), leases.clone(), waiting.clone()];
-                let decode = decode_next as fn(Reply) -> Result<Next>;
+                let decode = decode_probe as fn(Reply) -> Result<Probed>;
                 let mut probe = Exchange::new(Call::script(&WAIT_PROBE, keys, Vec::new()), decode);
                 let Step::Send(cmd) = probe.start()? else {
                     return Err(Error::protocol("wait", "the probe sent nothing"));
@@ -440,27 +440,29 @@ fn block_seconds(seconds: f64) -> String {
     format!("{:.3}", seconds.max(BLOCK_FLOOR))
 }
 
+/// What the probe answers: the head's score, and the seconds until the earliest lease
+/// deadline (by the server's clock, so relative).
+type Probed = (Option<f64>, Option<f64>);
+
 /// The wait probe's reply: `[head score or nil, ms until the earliest lease or nil]`.
-fn decode_next(reply: Reply) -> Result<Next> {
+fn decode_probe(reply: Reply) -> Result<Probed> {
     let decoder = Decoder { command: "EVALSHA" };
     let parts = decoder.array(reply)?;
     let [head, lease] = <[Reply; 2]>::try_from(parts)
         .map_err(|_| Error::protocol("EVALSHA", "the wait probe's reply has the wrong length"))?;
     // Lua's false is a nil in RESP2 and a boolean in RESP3.
     let absent = |r: &Reply| matches!(r, Reply::Nil | Reply::Bool(false));
-    Ok(Next {
-        at: 0.0,
-        head: if absent(&head) {
-            None
-        } else {
-            Some(decoder.score(head)?)
-        },
-        lease: if absent(&lease) {
-            None
-        } else {
-            Some(decoder.integer(lease)? as f64 / 1000.0)
-        },
-    })
+    let head = if absent(&head) {
+        None
+    } else {
+        Some(decoder.score(head)?)
+    };
+    let lease_in = if absent(&lease) {
+        None
+    } else {
+        Some(decoder.integer(lease)? as f64 / 1000.0)
+    };
+    Ok((head, lease_in))
 }
 
 impl<O, M, D> Operation for Wait<O, M, D>
@@ -504,12 +506,12 @@ where
                 Ok(self.sleep(next))
             }
             Phase::ProbingNext(probe) => match probe.feed(reply)? {
-                Step::Done(next) => {
+                Step::Done((head, lease_in)) => {
                     // The lease's time is relative: make it the caller's clock's.
                     self.next = Some(Next {
                         at: self.now,
-                        head: next.head,
-                        lease: next.lease.map(|ms| self.now + ms),
+                        head,
+                        lease: lease_in.map(|seconds| self.now + seconds),
                     });
                     self.block_or_probe(true)
                 }
