@@ -302,16 +302,21 @@ fn int(d: &Decoder<'_>, reply: Reply) -> Result<u64> {
     d.count(reply)
 }
 
+/// The set `name`'s key and its lease companions, in script order.
+pub(super) fn lease_keys_of(name: &str) -> std::sync::Arc<[Vec<u8>]> {
+    std::iter::once(name.as_bytes().to_vec())
+        .chain(
+            COMPANIONS
+                .iter()
+                .map(|suffix| companion_key(name, suffix).into_bytes()),
+        )
+        .collect()
+}
+
 impl<S: Serializer> SetCore<S> {
     /// The companion keys of this set's leases, in script order, after the set's key.
     fn lease_keys(&self) -> Vec<Vec<u8>> {
-        let mut keys = vec![self.name().as_bytes().to_vec()];
-        keys.extend(
-            COMPANIONS
-                .iter()
-                .map(|suffix| companion_key(self.name(), suffix).into_bytes()),
-        );
-        keys
+        self.lease_keys.to_vec()
     }
 
     /// What `clear()` deletes: the set and every companion but the fencing counter.

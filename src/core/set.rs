@@ -105,6 +105,9 @@ pub struct SetCore<S: Serializer> {
     pub(super) dedup: Option<Duration>,
     /// What writes wait for (see the `replication` module).
     pub(super) replication: Option<Replication>,
+    /// The set's key and its lease companions, in script order: made once, as every
+    /// lease call sends them.
+    pub(super) lease_keys: Arc<[Vec<u8>]>,
 }
 
 /// What turns popped members into items: shared (cheaply cloned) with each operation,
@@ -160,6 +163,7 @@ impl<S: Serializer> SetCore<S> {
     /// [`with_original_lock`](Self::with_original_lock)).
     pub fn new(name: impl Into<String>, kind: Kind, serializer: S) -> Self {
         let name: Arc<str> = Arc::from(name.into());
+        let lease_keys = super::lease::lease_keys_of(&name);
         SetCore {
             kind,
             original_lock: (kind == Kind::Scheduled).then(|| {
@@ -176,6 +180,7 @@ impl<S: Serializer> SetCore<S> {
             waiting: Waiting::Polling,
             dedup: None,
             replication: None,
+            lease_keys,
         }
     }
 
@@ -338,6 +343,7 @@ impl<S: Serializer> SetCore<S> {
             waiting: self.waiting,
             dedup: self.dedup,
             replication: self.replication,
+            lease_keys: self.lease_keys,
             kind: self.kind,
             reader: Reader {
                 name: self.reader.name,
@@ -711,6 +717,7 @@ impl<S: Serializer> Clone for SetCore<S> {
             waiting: self.waiting,
             dedup: self.dedup,
             replication: self.replication,
+            lease_keys: self.lease_keys.clone(),
         }
     }
 }

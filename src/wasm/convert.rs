@@ -2,6 +2,7 @@
 //! [`Reply`]s, errors out as named JS `Error`s. No set semantics here.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use js_sys::{Array, Reflect, Uint8Array};
@@ -16,8 +17,10 @@ use crate::core::{Command, Error, Reply, POP_DUE};
 /// as it was (`ZCARD key`, `ZPOPMIN key 1`) is the same JS array again. Drivers do not
 /// modify the arrays they are given.
 pub(crate) struct Args {
-    /// `(bytes, JS string)`: the set's key first, then the names redset sends.
-    known: Vec<(Vec<u8>, JsValue)>,
+    /// Bytes and their JS string: the set's key, the names redset sends, and what a
+    /// script call repeats (its SHA and its keys: the set's companions), added as seen.
+    /// Bounded: a set has a fixed few scripts and keys.
+    known: RefCell<HashMap<Vec<u8>, JsValue>>,
     /// The last few commands sent and their arrays, newest last.
     recent: RefCell<Vec<(Vec<Vec<u8>>, JsValue)>>,
     /// The property that marks an array as command arguments (see `WasmSet`).
@@ -52,13 +55,13 @@ const COMMAND_NAMES: &[&str] = &[
 
 impl Args {
     pub fn new(key: &str, marker: JsValue) -> Self {
-        let mut known = vec![(key.as_bytes().to_vec(), JsValue::from_str(key))];
-        let sha = POP_DUE.sha1();
-        for name in COMMAND_NAMES.iter().copied().chain([sha]) {
-            known.push((name.as_bytes().to_vec(), JsValue::from_str(name)));
-        }
+        let known = [key, POP_DUE.sha1()]
+            .into_iter()
+            .chain(COMMAND_NAMES.iter().copied())
+            .map(|text| (text.as_bytes().to_vec(), JsValue::from_str(text)))
+            .collect();
         Args {
-            known,
+            known: RefCell::new(known),
             recent: RefCell::new(Vec::new()),
             marker,
             key_marker: None,
@@ -108,25 +111,45 @@ impl Args {
 
     fn build(&self, args: Vec<Vec<u8>>, mark: &JsValue, key: Option<Vec<u8>>) -> JsValue {
         let out = Array::new();
-        for arg in args {
-            let value = match self.known.iter().find(|(bytes, _)| *bytes == arg) {
-                Some((_, cached)) => cached.clone(),
-                None => match String::from_utf8(arg) {
-                    Ok(text) => JsValue::from(text),
-                    Err(bytes) => Uint8Array::from(bytes.as_bytes()).into(),
-                },
-            };
+        let recurring = recurring_args(&args);
+        let mut known = self.known.borrow_mut();
+        for (at, arg) in args.into_iter().enumerate() {
+            if let Some(cached) = known.get(&arg) {
+                out.push(cached);
+                continue;
+            }
+            let value = js_arg(&arg);
             out.push(&value);
+            if recurring.contains(&at) {
+                known.insert(arg, value);
+            }
         }
         let _ = Reflect::set(&out, &self.marker, mark);
         if let (Some(symbol), Some(key)) = (&self.key_marker, key) {
-            let key = match String::from_utf8(key) {
-                Ok(text) => JsValue::from(text),
-                Err(bytes) => Uint8Array::from(bytes.as_bytes()).into(),
-            };
-            let _ = Reflect::set(&out, symbol, &key);
+            let _ = Reflect::set(&out, symbol, &js_arg(&key));
         }
         out.into()
+    }
+}
+
+/// Which arguments of a script call recur on every call of its kind: the SHA (or the
+/// script) and the keys. Members, scores and times are not among them.
+fn recurring_args(args: &[Vec<u8>]) -> std::ops::Range<usize> {
+    let is_script = matches!(args.first().map(Vec::as_slice), Some(b"EVALSHA" | b"EVAL"));
+    let keys = args
+        .get(2)
+        .and_then(|n| std::str::from_utf8(n).ok()?.parse::<usize>().ok());
+    match keys {
+        Some(keys) if is_script => 1..(3 + keys).min(args.len()),
+        _ => 0..0,
+    }
+}
+
+/// An argument as a JS string, or a Uint8Array where it is not UTF-8.
+fn js_arg(arg: &[u8]) -> JsValue {
+    match std::str::from_utf8(arg) {
+        Ok(text) => JsValue::from_str(text),
+        Err(_) => Uint8Array::from(arg).into(),
     }
 }
 

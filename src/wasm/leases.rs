@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::convert::{count_arg, ms};
 use super::WasmSet;
@@ -10,42 +11,138 @@ use crate::core::{DeadLetter, Lease, Operation, Retried, Stats};
 
 /// A lease as JS sees it: `{ item, token, deliveries, deadline (ms), score, member }`.
 /// `member` (the stored bytes) and `token` are what `ack` and friends use.
-#[derive(Serialize, Deserialize)]
-struct LeaseRecord {
-    #[serde(with = "serde_wasm_bindgen::preserve")]
+///
+/// Converted by hand, not through serde-wasm-bindgen like the other records: a lease
+/// crosses the boundary twice per item consumed (out of `claim`, back into `ack`), and
+/// `./run bench` measured serde-wasm-bindgen at 8 µs a lease each way in Node, where
+/// this takes under 1 µs (it makes a JS string for every field name on every call).
+struct LeaseFields {
     item: JsValue,
-    token: u64,
-    deliveries: u32,
-    deadline: f64,
-    score: f64,
-    #[serde(with = "serde_bytes")]
-    member: Vec<u8>,
+    token: JsValue,
+    deliveries: JsValue,
+    deadline: JsValue,
+    score: JsValue,
+    member: JsValue,
 }
 
-impl From<Lease<JsValue>> for LeaseRecord {
-    fn from(lease: Lease<JsValue>) -> Self {
-        LeaseRecord {
-            token: lease.token,
-            deliveries: lease.deliveries,
-            deadline: lease.deadline_ms() as f64,
-            score: lease.score,
-            member: lease.member().to_vec(),
-            item: lease.item,
-        }
-    }
+thread_local! {
+    /// The field names as JS strings, made once.
+    static FIELDS: LeaseFields = LeaseFields {
+        item: "item".into(),
+        token: "token".into(),
+        deliveries: "deliveries".into(),
+        deadline: "deadline".into(),
+        score: "score".into(),
+        member: "member".into(),
+    };
 }
 
-impl LeaseRecord {
-    fn lease(self) -> Lease<JsValue> {
-        Lease::from_parts(
-            self.item,
-            self.member,
-            self.token,
-            self.deliveries,
-            self.deadline.max(0.0) as u64,
-            self.score,
-        )
+#[wasm_bindgen]
+extern "C" {
+    /// A plain object being filled in as a lease record: plain property writes, which
+    /// cannot throw on a fresh object (`Reflect.set` goes through an exception guard).
+    #[wasm_bindgen(extends = js_sys::Object)]
+    type LeaseObject;
+    #[wasm_bindgen(method, setter = item)]
+    fn set_item(this: &LeaseObject, value: &JsValue);
+    #[wasm_bindgen(method, setter = token)]
+    fn set_token(this: &LeaseObject, value: f64);
+    #[wasm_bindgen(method, setter = deliveries)]
+    fn set_deliveries(this: &LeaseObject, value: u32);
+    #[wasm_bindgen(method, setter = deadline)]
+    fn set_deadline(this: &LeaseObject, value: f64);
+    #[wasm_bindgen(method, setter = score)]
+    fn set_score(this: &LeaseObject, value: f64);
+    #[wasm_bindgen(method, setter = member)]
+    fn set_member(this: &LeaseObject, value: js_sys::Uint8Array);
+}
+
+/// A lease as a plain JS object.
+fn lease_record(lease: Lease<JsValue>) -> JsValue {
+    let object: LeaseObject = js_sys::Object::new().unchecked_into();
+    object.set_item(&lease.item);
+    object.set_token(lease.token as f64);
+    object.set_deliveries(lease.deliveries);
+    object.set_deadline(lease.deadline_ms() as f64);
+    object.set_score(lease.score);
+    object.set_member(js_sys::Uint8Array::from(lease.member()));
+    object.into()
+}
+
+/// A lease record from JS (one `claim` gave), checked field by field: a `TypeError`
+/// naming `what` and the field for anything else.
+fn lease_from_js(value: &JsValue, what: &str) -> Result<Lease<JsValue>, JsValue> {
+    if !value.is_object() {
+        return Err(type_error(what, "a lease record (from claim) is expected"));
     }
+    FIELDS.with(|f| {
+        let get = |key: &JsValue| {
+            js_sys::Reflect::get(value, key).map_err(|e| type_error(what, &format!("{e:?}")))
+        };
+        let number = |key: &JsValue, name: &str, max: f64| {
+            let n = get(key)?
+                .as_f64()
+                .filter(|n| n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n <= max);
+            n.ok_or_else(|| {
+                type_error(
+                    what,
+                    &format!("`{name}` must be a whole number up to {max}"),
+                )
+            })
+        };
+        let token = number(&f.token, "token", MAX_SAFE_INTEGER)?;
+        let deliveries = number(&f.deliveries, "deliveries", f64::from(u32::MAX))?;
+        let deadline = get(&f.deadline)?
+            .as_f64()
+            .ok_or_else(|| type_error(what, "`deadline` must be a number"))?;
+        let score = get(&f.score)?
+            .as_f64()
+            .ok_or_else(|| type_error(what, "`score` must be a number"))?;
+        let member = member_bytes(get(&f.member)?)
+            .ok_or_else(|| type_error(what, "`member` must be a Uint8Array"))?;
+        Ok(Lease::from_parts(
+            get(&f.item)?,
+            member,
+            token as u64,
+            deliveries as u32,
+            deadline.max(0.0) as u64,
+            score,
+        ))
+    })
+}
+
+/// A lease's `member`: a Uint8Array (a Buffer is one), or an array of byte values.
+fn member_bytes(value: JsValue) -> Option<Vec<u8>> {
+    if let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() {
+        return Some(bytes.to_vec());
+    }
+    let array = value.dyn_ref::<js_sys::Array>()?;
+    array
+        .iter()
+        .map(|b| {
+            b.as_f64()
+                .filter(|b| b.fract() == 0.0 && (0.0..=255.0).contains(b))
+                .map(|b| b as u8)
+        })
+        .collect()
+}
+
+/// The leases of an array of lease records.
+fn leases_from_js(value: &JsValue, what: &str) -> Result<Vec<Lease<JsValue>>, JsValue> {
+    let array = value
+        .dyn_ref::<js_sys::Array>()
+        .ok_or_else(|| type_error(what, "an array of lease records is expected"))?;
+    array
+        .iter()
+        .map(|lease| lease_from_js(&lease, what))
+        .collect()
+}
+
+/// 2^53 - 1: the greatest whole number a JS number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+fn type_error(what: &str, message: &str) -> JsValue {
+    js_sys::TypeError::new(&format!("{what}: {message}")).into()
 }
 
 /// A dead letter as JS sees it: `{ item (null if undecodable), reason, deliveries,
@@ -121,16 +218,13 @@ impl WasmSet {
     /// Acks the lease records in `leases` (an array); outputs undefined, or throws
     /// LeaseLost naming the tokens not acked.
     pub fn ack(&self, id: u32, leases: JsValue) -> Result<JsValue, JsValue> {
-        let leases: Vec<Lease<JsValue>> = from_js::<Vec<LeaseRecord>>(leases, "ack(leases)")?
-            .into_iter()
-            .map(LeaseRecord::lease)
-            .collect();
+        let leases = leases_from_js(&leases, "ack(leases)")?;
         self.begin(id, self.core.ack(&leases).map(|()| JsValue::UNDEFINED))
     }
 
     /// Extends a lease by `byMs` from now; outputs the new deadline (ms).
     pub fn extend(&self, id: u32, lease: JsValue, by_ms: f64) -> Result<JsValue, JsValue> {
-        let lease = from_js::<LeaseRecord>(lease, "extend(lease)")?.lease();
+        let lease = lease_from_js(&lease, "extend(lease)")?;
         let by = ms(by_ms, "extend(by)")?;
         self.begin(
             id,
@@ -149,7 +243,7 @@ impl WasmSet {
         delay_ms: Option<f64>,
         reason: Option<String>,
     ) -> Result<JsValue, JsValue> {
-        let lease = from_js::<LeaseRecord>(lease, "retry(lease)")?.lease();
+        let lease = lease_from_js(&lease, "retry(lease)")?;
         let delay = delay_ms.map(|d| ms(d, "retry(delay)")).transpose()?;
         let op = self
             .core
@@ -159,7 +253,7 @@ impl WasmSet {
 
     /// Gives a lease's item back at once, the delivery not counted.
     pub fn release(&self, id: u32, lease: JsValue) -> Result<JsValue, JsValue> {
-        let lease = from_js::<LeaseRecord>(lease, "release(lease)")?.lease();
+        let lease = lease_from_js(&lease, "release(lease)")?;
         self.begin(id, self.core.release(&lease).map(|_| JsValue::UNDEFINED))
     }
 
@@ -225,8 +319,11 @@ impl WasmSet {
 
 /// Leases as the JS lease records.
 pub(super) fn lease_records(leases: Vec<Lease<JsValue>>) -> JsValue {
-    let records: Vec<LeaseRecord> = leases.into_iter().map(LeaseRecord::from).collect();
-    record(&records)
+    leases
+        .into_iter()
+        .map(lease_record)
+        .collect::<js_sys::Array>()
+        .into()
 }
 
 fn retried(outcome: Retried) -> JsValue {

@@ -422,3 +422,77 @@ fn a_whole_command_sent_again_is_the_same_array() {
     let (sent, _) = drive(&s, s.pop(ID + 1, 0.0), vec![Array::new().into()]);
     assert_eq!(sent[0], ["ZPOPMIN", "jobs", "1"]);
 }
+
+#[wasm_bindgen_test]
+fn lease_records_go_out_and_come_back_by_hand_written_conversion() {
+    let s = set("sorted");
+    // claim(1): {requeued, buried, member, token, deliveries, deadline, score}.
+    let claim_reply = || {
+        arr(&[
+            JsValue::from(0),
+            JsValue::from(0),
+            bytes("a"),
+            JsValue::from(7),
+            JsValue::from(2),
+            JsValue::from(1_700_000_000_000.0),
+            js("1.5"),
+        ])
+    };
+    let (sent, leases) = drive(&s, s.claim(ID, 1.0, 30_000.0, 0.0), vec![claim_reply()]);
+    let lease = Array::from(&leases.unwrap()).get(0);
+    assert_eq!(prop(&lease, "item"), js("a"));
+    assert_eq!(prop(&lease, "token"), JsValue::from(7));
+    assert_eq!(prop(&lease, "deliveries"), JsValue::from(2));
+    assert_eq!(prop(&lease, "deadline"), JsValue::from(1_700_000_000_000.0));
+    assert_eq!(prop(&lease, "score"), JsValue::from(1.5));
+    let member: js_sys::Uint8Array = prop(&lease, "member").into();
+    assert_eq!(member.to_vec(), b"a");
+
+    // A second claim sends the same command (its SHA and keys come from a cache).
+    let (again, _) = drive(&s, s.claim(ID, 1.0, 30_000.0, 0.0), vec![claim_reply()]);
+    assert_eq!(sent, again);
+
+    // ack takes the record back, and a member given as an array of bytes too.
+    let (sent, acked) = drive(
+        &s,
+        s.ack(ID, arr(std::slice::from_ref(&lease))),
+        vec![arr(&[JsValue::from(1)])],
+    );
+    assert!(acked.unwrap().is_undefined());
+    assert_eq!(sent[0][sent[0].len() - 2..], ["a", "7"]);
+    let copy = Object::assign(&Object::new(), lease.dyn_ref::<Object>().unwrap());
+    Reflect::set(&copy, &js("member"), &arr(&[JsValue::from(97)])).unwrap();
+    let (sent, _) = drive(
+        &s,
+        s.ack(ID, arr(&[copy.clone().into()])),
+        vec![arr(&[JsValue::from(1)])],
+    );
+    assert_eq!(sent[0][sent[0].len() - 2..], ["a", "7"]);
+
+    // Anything else is a TypeError naming the call and the field; nothing is sent.
+    for (field, value) in [
+        ("token", js("7")),
+        ("token", JsValue::from(-1)),
+        ("token", JsValue::from(2f64.powi(53))),
+        ("deliveries", JsValue::from(0.5)),
+        ("score", JsValue::NULL),
+        ("member", js("a")),
+        ("member", arr(&[JsValue::from(256)])),
+    ] {
+        let bad = Object::assign(&Object::new(), lease.dyn_ref::<Object>().unwrap());
+        Reflect::set(&bad, &js(field), &value).unwrap();
+        let err = s.ack(ID, arr(&[bad.into()])).unwrap_err();
+        assert_eq!(prop(&err, "name"), js("TypeError"), "{field}");
+        let message = prop(&err, "message").as_string().unwrap();
+        assert!(
+            message.starts_with("ack(leases): `") && message.contains(field),
+            "{message}"
+        );
+    }
+    for bad in [js("lease"), JsValue::NULL] {
+        let err = s.extend(ID, bad, 1000.0).unwrap_err();
+        assert_eq!(prop(&err, "name"), js("TypeError"));
+    }
+    let err = s.ack(ID, lease).unwrap_err();
+    assert!(prop(&err, "message").as_string().unwrap().contains("array"));
+}

@@ -933,9 +933,11 @@ fn main() {
         "{} calls per measurement, {} rounds alternating redset/raw first, median reported.",
         cfg.ops, cfg.rounds
     );
-    // `--only waits`: just the waiting consumers' rows.
-    if flag("--only").as_deref() == Some("waits") {
-        return wait_section(&cfg);
+    // `--only waits` / `--only leases`: just those rows.
+    match flag("--only").as_deref() {
+        Some("waits") => return wait_section(&cfg),
+        Some("leases") => return lease_section(&cfg),
+        _ => {}
     }
     sync_section(&cfg);
     async_section(&cfg);
