@@ -276,9 +276,64 @@ for (const processes of [1, 2, 4, 8]) {
   console.log(`| ${processes} | ${sorted.toFixed(0)} (${(sorted / base[0]).toFixed(2)}×) | ${scheduled.toFixed(0)} (${(scheduled / base[1]).toFixed(2)}×) |`);
 }
 
+// A consumer draining DRAIN items with take(100), in a process of its own, beside a raw
+// ioredis consumer sending the same ZPOPMIN key 100: CPU per item and peak RSS.
 const rss = fileURLToPath(new URL('./rss.mjs', import.meta.url));
-const { stdout: kb } = await run('node', [rss, socket, String(DRAIN)]);
-console.log(`\n### Node memory\n\n| what | peak RSS |\n|---|---|\n| Node consumer draining ${DRAIN} items (take(100)) | ${kb.trim()} kB |`);
+const consumers = { redset: [], raw: [] };
+for (let round = 0; round < 3; round++) {
+  for (const side of round % 2 ? ['raw', 'redset'] : ['redset', 'raw']) {
+    const { stdout } = await run('node', [rss, socket, String(DRAIN), side]);
+    consumers[side].push(JSON.parse(stdout));
+  }
+}
+const [ourCpu, rawCpu] = ['redset', 'raw'].map((side) => median(consumers[side].map((r) => r.cpuMicros / DRAIN)));
+const [ourRss, rawRss] = ['redset', 'raw'].map((side) => median(consumers[side].map((r) => r.maxRssKb)));
+console.log(`\n### Node consumer draining ${DRAIN} items with take(100), beside a raw ioredis consumer sending the same commands (process of its own, median of 3; ratio = redset / raw, ≤ 1.15 for CPU and ≤ 1.2 for RSS are the targets)\n`);
+console.log('| consumer | CPU per item (µs) | peak RSS (kB) |\n|---|---|---|');
+console.log(`| raw ioredis (baseline) | ${rawCpu.toFixed(2)} | ${rawRss} |`);
+console.log(`| redset (ioredis) | ${ourCpu.toFixed(2)} (${(ourCpu / rawCpu).toFixed(2)}×) | ${ourRss} (${(ourRss / rawRss).toFixed(2)}×) |`);
+
+// Beside the original Python redset 0.5.1 (redis-py 2.10.6), when ./run gives its
+// Python: the same rows, alternating which goes first, in items/s.
+const python = process.env.REDSET_PYTHON;
+if (python) {
+  const script = fileURLToPath(new URL('../../tests/benches/original.py', import.meta.url));
+  const n = OPS;
+  const rowsVsPython = [
+    ['add one at a time', 'add', null, () => times(n, (i) => set.add(String(i), i))],
+    ['take(100) until empty', 'take100', () => fill(n), async () => {
+      let items = 0;
+      for (;;) {
+        const got = await set.take(100);
+        if (got.length === 0) return items;
+        items += got.length;
+      }
+    }],
+    ['ScheduledSet pop (all due)', 'scheduled-pop', () => fill(n), () => times(n, () => sched.pop())],
+  ];
+  console.log(`\n### Node beside the original Python redset 0.5.1 (redis-py 2.10.6), ${n} items, items/s, median of ${ROUNDS} alternating rounds (ratio = npm package / Python, ≥ 1.0 is the target, 1.2 the goal)\n`);
+  console.log('| operation | Python original | npm package (ioredis) | ratio |\n|---|---|---|---|');
+  for (const [name, row, setup, ours] of rowsVsPython) {
+    const rates = { python: [], node: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const side of round % 2 ? ['node', 'python'] : ['python', 'node']) {
+        if (side === 'python') {
+          const { stdout } = await run(python, [script, socket, row, String(n)]);
+          rates.python.push(Number(stdout));
+        } else {
+          await io.del(key);
+          if (setup) await setup();
+          const started = process.hrtime.bigint();
+          const items = await ours();
+          if (items !== n) throw new Error(`${name}: ${items} of ${n}`);
+          rates.node.push(n / (Number(process.hrtime.bigint() - started) / 1e9));
+        }
+      }
+    }
+    const [py, ourRate] = [median(rates.python), median(rates.node)];
+    console.log(`| ${name} | ${py.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / py).toFixed(2)} |`);
+  }
+}
 
 io.disconnect();
 await nr.quit();

@@ -90,8 +90,24 @@ impl Args {
             .and(cmd.first_key())
             .map(<[u8]>::to_vec);
         let args = cmd.into_args();
+        // A script call's SHA and keys are worth remembering one by one (a bounded few);
+        // its later arguments, like any other command's, only worth looking up.
+        let (lookup, remember) = match recurring_args(&args) {
+            Some(recurring) => (recurring, true),
+            None => (0..args.len(), false),
+        };
         let mut recent = self.recent.borrow_mut();
-        if let Some(at) = recent.iter().position(|(sent, _)| *sent == args) {
+        // From the last argument back: where commands differ, it is in their members,
+        // scores or times, after a prefix of command, SHA and keys they share.
+        let same = |sent: &Vec<Vec<u8>>| {
+            sent.len() == args.len()
+                && sent
+                    .iter()
+                    .rev()
+                    .zip(args.iter().rev())
+                    .all(|(a, b)| a == b)
+        };
+        if let Some(at) = recent.iter().position(|(sent, _)| same(sent)) {
             let hit = recent.remove(at);
             let array = hit.1.clone();
             recent.push(hit);
@@ -99,9 +115,9 @@ impl Args {
         }
         // Only short commands are worth remembering: long ones carry members.
         if args.iter().map(Vec::len).sum::<usize>() > 256 {
-            return self.build(args, &mark, key);
+            return self.build(args, &mark, key, lookup, remember);
         }
-        let array = self.build(args.clone(), &mark, key);
+        let array = self.build(args.clone(), &mark, key, lookup, remember);
         if recent.len() == RECENT {
             recent.remove(0);
         }
@@ -109,19 +125,29 @@ impl Args {
         array
     }
 
-    fn build(&self, args: Vec<Vec<u8>>, mark: &JsValue, key: Option<Vec<u8>>) -> JsValue {
+    /// The array of `args`, looking up those in `lookup` among the known strings, and
+    /// remembering them if `remember` (a script's SHA and keys: a bounded few).
+    fn build(
+        &self,
+        args: Vec<Vec<u8>>,
+        mark: &JsValue,
+        key: Option<Vec<u8>>,
+        lookup: std::ops::Range<usize>,
+        remember: bool,
+    ) -> JsValue {
         let out = Array::new();
-        let recurring = recurring_args(&args);
         let mut known = self.known.borrow_mut();
         for (at, arg) in args.into_iter().enumerate() {
-            if let Some(cached) = known.get(&arg) {
+            if !lookup.contains(&at) {
+                out.push(&js_arg(&arg));
+            } else if let Some(cached) = known.get(&arg) {
                 out.push(cached);
-                continue;
-            }
-            let value = js_arg(&arg);
-            out.push(&value);
-            if recurring.contains(&at) {
-                known.insert(arg, value);
+            } else {
+                let value = js_arg(&arg);
+                out.push(&value);
+                if remember {
+                    known.insert(arg, value);
+                }
             }
         }
         let _ = Reflect::set(&out, &self.marker, mark);
@@ -132,17 +158,18 @@ impl Args {
     }
 }
 
-/// Which arguments of a script call recur on every call of its kind: the SHA (or the
-/// script) and the keys. Members, scores and times are not among them.
-fn recurring_args(args: &[Vec<u8>]) -> std::ops::Range<usize> {
-    let is_script = matches!(args.first().map(Vec::as_slice), Some(b"EVALSHA" | b"EVAL"));
+/// For a script call, which of its arguments recur on every call of its kind: the
+/// command, the SHA (or the script) and the keys; not the members, scores and times.
+/// `None` for any other command.
+fn recurring_args(args: &[Vec<u8>]) -> Option<std::ops::Range<usize>> {
+    if !matches!(args.first().map(Vec::as_slice), Some(b"EVALSHA" | b"EVAL")) {
+        return None;
+    }
     let keys = args
         .get(2)
-        .and_then(|n| std::str::from_utf8(n).ok()?.parse::<usize>().ok());
-    match keys {
-        Some(keys) if is_script => 1..(3 + keys).min(args.len()),
-        _ => 0..0,
-    }
+        .and_then(|n| std::str::from_utf8(n).ok()?.parse::<usize>().ok())
+        .unwrap_or(0);
+    Some(0..(3 + keys).min(args.len()))
 }
 
 /// An argument as a JS string, or a Uint8Array where it is not UTF-8.
