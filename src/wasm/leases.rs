@@ -1,5 +1,6 @@
 //! Leases for JS: the core's lease operations in slots, like every other operation.
-//! Lease records, dead letters and stats cross the boundary through serde-wasm-bindgen.
+//! Dead letters and stats cross the boundary through serde-wasm-bindgen; lease records,
+//! on the hot path of every claim and ack, by hand (see `LeaseFields`).
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -14,8 +15,9 @@ use crate::core::{DeadLetter, Lease, Operation, Retried, Stats};
 ///
 /// Converted by hand, not through serde-wasm-bindgen like the other records: a lease
 /// crosses the boundary twice per item consumed (out of `claim`, back into `ack`), and
-/// `./run bench` measured serde-wasm-bindgen at 8 µs a lease each way in Node, where
-/// this takes under 1 µs (it makes a JS string for every field name on every call).
+/// serde-wasm-bindgen makes a JS string of every field name on every call. Measured in
+/// Node with an `execute` that answers at once, `claim(1)` went from 12.0 to 8.3 µs a
+/// call and `ack` from 11.5 to 7.6 µs.
 struct LeaseFields {
     item: JsValue,
     token: JsValue,
