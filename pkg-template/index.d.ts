@@ -175,6 +175,12 @@ export class SortedSet<T = string> {
   ack(lease: Lease<T>): Promise<void>;
   /** Acks many in one round trip; LeaseLost names the tokens not held. */
   ackMany(leases: Array<Lease<T>>): Promise<void>;
+  /**
+   * Acks `done` and claims up to `count` more in one round trip ("done, next please").
+   * If any of `done` is not held, the others are acked, nothing is claimed, and it
+   * rejects with LeaseLost.
+   */
+  ackAndClaim(done: Lease<T> | Array<Lease<T>>, count: number, leaseMs: number): Promise<Array<Lease<T>>>;
   /** Keeps a held lease for `byMs` from now; resolves to (and sets) its new deadline. */
   extend(lease: Lease<T>, byMs: number): Promise<number>;
   /** Back to the set after `delay` ms (default: the backoff), or to the dead letters. */

@@ -602,7 +602,12 @@ class SortedSet {
         }
         if (job.settled) return; // released at shutdown
         job.settled = true;
-        if (thrown === null) {
+        if (thrown === null && !stop.signal.aborted) {
+          // Done, and the next one in the same round trip.
+          const [next] = await this.ackAndClaim([lease], 1, leaseMs);
+          counts.acked++;
+          return next;
+        } else if (thrown === null) {
           await this.ack(lease);
           counts.acked++;
         } else {
@@ -615,13 +620,17 @@ class SortedSet {
         clearInterval(beat);
         running.delete(job);
       }
+      return undefined;
     };
     const loop = async () => {
       try {
+        let next;
         while (!stop.signal.aborted) {
-          const [lease] = await this.claimWait(1, leaseMs, pollMs);
-          if (lease !== undefined) await work(lease);
+          const lease = next ?? (await this.claimWait(1, leaseMs, pollMs))[0];
+          next = lease === undefined ? undefined : await work(lease);
         }
+        // Claimed with the last ack, but stopped before its turn: back at once.
+        if (next !== undefined) await this.release(next).then(() => { counts.released++; });
       } catch (err) {
         failure ??= err;
         stop.abort();
@@ -658,6 +667,20 @@ class SortedSet {
       return Promise.reject(new TypeError('claim(count, leaseMs) takes two numbers'));
     }
     return this[invoke]((core, id) => core.claim(id, count, leaseMs, now()));
+  }
+
+  /**
+   * Acks `done` (a lease or an array of leases) and claims up to `count` more for
+   * `leaseMs`, in one round trip: a worker's "done, next please". If any of `done` is
+   * no longer held, the others are acked, nothing is claimed, and it rejects with
+   * LeaseLost.
+   */
+  ackAndClaim(done, count, leaseMs) {
+    if (typeof count !== 'number' || typeof leaseMs !== 'number') {
+      return Promise.reject(new TypeError('ackAndClaim(done, count, leaseMs) takes leases and two numbers'));
+    }
+    const leases = Array.isArray(done) ? done : [done];
+    return this[invoke]((core, id) => core.ackAndClaim(id, leases, count, leaseMs, now()));
   }
 
   /** Like claim(count, leaseMs), but waits up to `timeoutMs` for at least one item; [] at the timeout. */

@@ -378,3 +378,121 @@ fn a_claim_of_usize_max_items_claims_them_all() {
         2
     );
 }
+
+#[test]
+fn ack_and_claim_settles_the_last_lease_and_hands_out_the_next_in_one_round_trip() {
+    let server = RedisServer::start();
+    let mut admin = server.conn();
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    for (i, item) in ["a", "b", "c"].iter().enumerate() {
+        set.add_with_score(&s(item), i as f64).unwrap();
+    }
+    let first = set.claim(1, Duration::from_secs(30)).unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut admin)
+        .unwrap();
+    let next = set
+        .ack_and_claim(&first, 2, Duration::from_secs(30))
+        .unwrap();
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut admin)
+        .unwrap();
+    assert!(stats.contains("cmdstat_evalsha:calls=1,"), "{stats}");
+    let items: Vec<_> = next.iter().map(|l| l.item.as_str()).collect();
+    assert_eq!(items, ["b", "c"]);
+    assert!(next
+        .iter()
+        .all(|l| l.token > first[0].token && l.deliveries == 1));
+    assert_eq!((set.len().unwrap(), set.in_flight().unwrap()), (0, 2));
+    // Nothing left to claim: the acks still land.
+    assert!(set
+        .ack_and_claim(&next, 1, Duration::from_secs(30))
+        .unwrap()
+        .is_empty());
+    assert_eq!(set.in_flight().unwrap(), 0);
+    // Fresh items claimed and acked leave no companion key behind but the counter.
+    let keys: Vec<String> = admin.keys("*").unwrap();
+    assert_eq!(keys, ["{jobs}:fence"], "{keys:?}");
+    // With nothing to ack it is a claim.
+    set.add(&s("d")).unwrap();
+    let none: &[redset::Lease<String>] = &[];
+    assert_eq!(
+        set.ack_and_claim(none, 1, Duration::from_secs(30)).unwrap()[0].item,
+        "d"
+    );
+}
+
+#[test]
+fn ack_and_claim_with_a_lost_lease_acks_the_rest_and_claims_nothing() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    let mut other = SortedSet::new(server.conn(), "jobs");
+    for item in ["a", "b", "c"] {
+        set.add(&s(item)).unwrap();
+    }
+    let mut held = set.claim(2, 50 * MS).unwrap();
+    sleep(80 * MS);
+    // Both leases expired; another consumer claims "a" again, then "b".
+    let taken = other.claim(1, Duration::from_secs(30)).unwrap();
+    assert_eq!(taken[0].item, "a");
+    let fresh = other.claim(1, Duration::from_secs(30)).unwrap();
+    assert_eq!(fresh[0].item, "b");
+    // The stale lease on "a" and the current one on "b", acked with a claim.
+    held.truncate(1);
+    let done = [held[0].clone(), fresh[0].clone()];
+    let err = set
+        .ack_and_claim(&done, 5, Duration::from_secs(30))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::LeaseLost { tokens, .. } if tokens == &[held[0].token]),
+        "{err}"
+    );
+    // "b" was acked and nothing was claimed: "a" is still the other's, "c" waits.
+    assert_eq!(set.in_flight().unwrap(), 1);
+    assert!(other.ack(&taken[0]).is_ok());
+    assert_eq!(set.len().unwrap(), 1);
+}
+
+#[test]
+fn ack_and_claim_under_the_originals_lock_changes_nothing_until_it_is_free() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let mut set = ScheduledSet::new(server.conn(), "due").lock_timeout(50 * MS);
+    set.add_with_score(&s("a"), now() - 2.0).unwrap();
+    set.add_with_score(&s("b"), now() - 1.0).unwrap();
+    let first = set.claim(1, Duration::from_secs(30)).unwrap();
+    let _: () = conn.set("due__lock", now() + 20.0).unwrap();
+    assert!(matches!(
+        set.ack_and_claim(&first, 1, Duration::from_secs(30))
+            .unwrap_err(),
+        Error::LockTimeout { .. }
+    ));
+    assert_eq!((set.in_flight().unwrap(), set.len().unwrap()), (1, 1));
+    let _: () = conn.del("due__lock").unwrap();
+    let next = set
+        .ack_and_claim(&first, 1, Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(next[0].item, "b");
+    assert_eq!(set.in_flight().unwrap(), 1);
+}
+
+#[test]
+fn ack_and_claim_waiting_for_replicas_acks_first_then_claims() {
+    let server = RedisServer::start();
+    // No replica: WAIT 0 answers at once, and the ack is its own round trip.
+    let mut set = SortedSet::new(server.conn(), "jobs").wait_for_replicas(0, 100 * MS);
+    set.add(&s("a")).unwrap();
+    set.add(&s("b")).unwrap();
+    let first = set.claim(1, Duration::from_secs(30)).unwrap();
+    let next = set
+        .ack_and_claim(&first, 1, Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(next[0].item, "b");
+    assert_eq!(set.in_flight().unwrap(), 1);
+    let stale = set
+        .ack_and_claim(&first, 1, Duration::from_secs(30))
+        .unwrap_err();
+    assert!(stale.is_lease_lost(), "{stale}");
+}

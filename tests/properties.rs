@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use redset::core::{AddOptions, Clock, Kind, Operation, Reply, SetCore, Step, Waiting};
+use redset::core::{AddOptions, Clock, Kind, Lease, Operation, Reply, SetCore, Step, Waiting};
 use redset::Utf8;
 
 /// Any reply a broken or hostile server could send, nested a little.
@@ -176,6 +176,10 @@ proptest! {
         drive(set.clear(), &replies);
         drive(set.discard(&item).unwrap(), &replies);
         drive(set.claim(count, Duration::from_millis(position as u64), now), &replies);
+        // A lease as a claim could have handed it out: tokens come from Redis's INCRBY.
+        let token = position as u64 % (1 << 53);
+        let done = [Lease::from_parts(item.clone(), item.clone().into_bytes(), token, u32::MAX, token, score.unwrap_or(f64::NAN))];
+        drive(set.ack_and_claim(&done, count, Duration::from_millis(position as u64), now), &replies);
         drive(set.recover(), &replies);
         drive(set.in_flight(), &replies);
         drive(set.dead_letters(), &replies);

@@ -30,6 +30,27 @@ eachClient((t) => {
     assert.deepEqual(await set.claim(0, 1000), []);
   });
 
+  test('ackAndClaim settles the last lease and hands out the next; a lost one stops the claim', async () => {
+    const set = new SortedSet(t.conn.client, key('next'));
+    await set.add('a', 1);
+    await set.add('b', 2);
+    await set.add('c', 3);
+    const [first] = await set.claim(1, 30000);
+    const next = await set.ackAndClaim(first, 1, 30000);
+    assert.deepEqual(next.map((l) => l.item), ['b']);
+    assert.ok(next[0].token > first.token);
+    assert.equal(await set.inFlight(), 1);
+    // The lease on "a" was acked already: nothing is claimed, "b" is still acked.
+    const err = await set.ackAndClaim([first, next[0]], 5, 30000).catch((e) => e);
+    assert.ok(err instanceof LeaseLost);
+    assert.deepEqual(err.tokens, [first.token]);
+    assert.equal(await set.inFlight(), 0);
+    assert.equal(await set.len(), 1);
+    assert.deepEqual((await set.ackAndClaim([], 5, 30000)).map((l) => l.item), ['c']);
+    await assert.rejects(set.ackAndClaim(first, '1', 30000), TypeError);
+    await assert.rejects(set.ackAndClaim([{ token: 1 }], 1, 30000), TypeError);
+  });
+
   test('a lease that expired and was claimed again is fenced off', async () => {
     const name = key('fenced');
     const first = new SortedSet(t.conn.client, name);

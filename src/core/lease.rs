@@ -378,37 +378,91 @@ impl<S: Serializer> SetCore<S> {
         lease: Duration,
         now: f64,
     ) -> impl Operation<Output = Vec<Lease<S::Item>>> {
+        self.claim_after(Acks::default(), count, lease, now)
+    }
+
+    /// Acks `done` and claims up to `count` more, in one round trip: a worker's "done,
+    /// next please" (BullMQ's worker fetches its next job the same way). If any of
+    /// `done` is no longer held, the others are still acked, nothing is claimed, and
+    /// the result is [`Error::LeaseLost`] naming the tokens not acked. While the
+    /// original's lock holds a scheduled set, nothing is acked either; a
+    /// [`LockTimeout`](Error::LockTimeout) means nothing changed.
+    ///
+    /// With [`with_replication`](Self::with_replication), the ack waits for the
+    /// replicas before anything is claimed: two round trips, as `ack` then `claim`.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let mut claim = set.claim(1, std::time::Duration::from_secs(30), 0.0);
+    /// claim.start().unwrap();
+    /// let reply = |parts: &[&str]| Reply::Array(parts.iter().map(|p| Reply::Bulk(p.as_bytes().to_vec())).collect());
+    /// let Step::Done(done) = claim.feed(reply(&["0", "0", "a", "1", "1", "1000", "0"])).unwrap() else { panic!() };
+    /// let mut next = set.ack_and_claim(&done, 1, std::time::Duration::from_secs(30), 0.0);
+    /// let Step::Send(cmd) = next.start().unwrap() else { panic!() };
+    /// // The claim's five arguments, then the (member, token) pairs to ack.
+    /// assert!(format!("{cmd:?}").ends_with(r#""+inf", "a", "1"]"#));
+    /// let Step::Done(leases) = next.feed(reply(&["0", "0", "b", "2", "1", "1000", "1"])).unwrap() else { panic!() };
+    /// assert_eq!((leases[0].item.as_str(), leases[0].token), ("b", 2));
+    /// ```
+    pub fn ack_and_claim<T>(
+        &self,
+        done: &[Lease<T>],
+        count: usize,
+        lease: Duration,
+        now: f64,
+    ) -> impl Operation<Output = Vec<Lease<S::Item>>> {
+        if self.replication().is_some() && !done.is_empty() {
+            return Either::Right(Then {
+                first: Some(self.ack(done)),
+                second: self.claim(count, lease, now),
+            });
+        }
+        Either::Left(self.claim_after(Acks::of(done), count, lease, now))
+    }
+
+    fn claim_after(
+        &self,
+        acks: Acks,
+        count: usize,
+        lease: Duration,
+        now: f64,
+    ) -> impl Operation<Output = Vec<Lease<S::Item>>> {
         let core = self.clone();
         self.at(now, self.due_by_time(), move |now| {
-            core.claim_at(count, lease, now)
+            core.claim_at(acks, count, lease, now)
         })
     }
 
     fn claim_at(
         &self,
+        acks: Acks,
         count: usize,
         lease: Duration,
         now: f64,
     ) -> impl Operation<Output = Vec<Lease<S::Item>>> {
         let reader = self.reader();
         let bury_keys = self.lease_keys();
+        let mut args = vec![
+            Arg::from(redis_index(count)).0,
+            Arg::from(duration_ms(lease)).0,
+            Arg::from(self.lease_policy().max_deliveries as usize).0,
+            Arg::from(RECOVER_PER_CLAIM).0,
+            self.due_by(now),
+        ];
+        args.extend(acks.args);
         let call = TimedCall {
             script: &CLAIM,
             keys: self.lease_keys(),
-            args: vec![
-                Arg::from(redis_index(count)).0,
-                Arg::from(duration_ms(lease)).0,
-                Arg::from(self.lease_policy().max_deliveries as usize).0,
-                Arg::from(RECOVER_PER_CLAIM).0,
-                self.due_by(now),
-            ],
+            args,
             now_arg: (self.kind() == Kind::Scheduled).then_some(4),
         };
         let lock = (self.kind() == Kind::Scheduled)
             .then(|| self.original_lock())
             .flatten();
+        let (set, tokens) = (self.name().to_owned(), acks.tokens);
         let claim = LockAware::new(self.shared_name(), call, lock, now, move |reply| {
-            decode_claim(reply)
+            decode_claim(reply, &set, &tokens)
         });
         Claim {
             stage: ClaimStage::Claiming(claim),
@@ -421,13 +475,7 @@ impl<S: Serializer> SetCore<S> {
     /// not (it expired and was claimed again, or was acked already), the others are
     /// still acked and the result is [`Error::LeaseLost`] naming the tokens not acked.
     pub fn ack<T>(&self, leases: &[Lease<T>]) -> impl Operation<Output = ()> {
-        let mut args = Vec::new();
-        let mut tokens = Vec::new();
-        for lease in leases {
-            args.push(lease.member.clone());
-            args.push(lease.token.to_string().into_bytes());
-            tokens.push(lease.token);
-        }
+        let Acks { args, tokens } = Acks::of(leases);
         if args.is_empty() {
             return Either::Left(Exchange::new(Call::Known(Reply::Nil), |_| Ok(())));
         }
@@ -438,18 +486,10 @@ impl<S: Serializer> SetCore<S> {
                 let Some((_, positions)) = numbers.split_first() else {
                     return Err(Error::protocol("EVALSHA", "an empty ack reply"));
                 };
-                if positions.is_empty() {
-                    return Ok(());
+                match lost_tokens(positions, &tokens) {
+                    lost if lost.is_empty() => Ok(()),
+                    lost => Err(Error::LeaseLost { set, tokens: lost }),
                 }
-                let lost = positions
-                    .iter()
-                    .filter_map(|&p| {
-                        tokens
-                            .get(usize::try_from(p).ok()?.checked_sub(1)?)
-                            .copied()
-                    })
-                    .collect();
-                Err(Error::LeaseLost { set, tokens: lost })
             })),
         )
     }
@@ -673,11 +713,51 @@ struct Claimed {
     score: f64,
 }
 
-fn decode_claim(reply: Reply) -> Result<Vec<Claimed>> {
+/// What an ack sends: (member, token) pairs, and the tokens in the same order.
+#[derive(Default)]
+struct Acks {
+    args: Vec<Vec<u8>>,
+    tokens: Vec<u64>,
+}
+
+impl Acks {
+    fn of<T>(leases: &[Lease<T>]) -> Self {
+        let mut acks = Acks::default();
+        for lease in leases {
+            acks.args.push(lease.member.clone());
+            acks.args.push(lease.token.to_string().into_bytes());
+            acks.tokens.push(lease.token);
+        }
+        acks
+    }
+}
+
+/// The tokens at the (1-based) positions a script reported as not acked.
+fn lost_tokens(positions: &[i64], tokens: &[u64]) -> Vec<u64> {
+    positions
+        .iter()
+        .filter_map(|&p| {
+            tokens
+                .get(usize::try_from(p).ok()?.checked_sub(1)?)
+                .copied()
+        })
+        .collect()
+}
+
+/// The claim script's reply: the leases, or `{"lost", positions…}` when an ack sent
+/// with the claim was no longer held (then nothing was claimed).
+fn decode_claim(reply: Reply, set: &str, acked: &[u64]) -> Result<Vec<Claimed>> {
     let d = Decoder { command: "EVALSHA" };
-    let Reply::Array(parts) = d.ok(reply)? else {
+    let Reply::Array(mut parts) = d.ok(reply)? else {
         return Err(Error::protocol("EVALSHA", "claim reply is not an array"));
     };
+    if matches!(parts.first(), Some(Reply::Bulk(word)) if word == b"lost") {
+        let positions = d.integers(Reply::Array(parts.split_off(1)))?;
+        return Err(Error::LeaseLost {
+            set: set.to_owned(),
+            tokens: lost_tokens(&positions, acked),
+        });
+    }
     if parts.len() < 2 || (parts.len() - 2) % 5 != 0 {
         return Err(Error::protocol(
             "EVALSHA",
@@ -698,6 +778,66 @@ fn decode_claim(reply: Reply) -> Result<Vec<Claimed>> {
         });
     }
     Ok(out)
+}
+
+/// `first` (an ack), then `second`: for `ack_and_claim` when the ack must wait for
+/// replicas before anything is claimed.
+struct Then<A, B> {
+    first: Option<A>,
+    second: B,
+}
+
+impl<A: Operation<Output = ()>, B: Operation> Then<A, B> {
+    fn after_first(&mut self, step: Result<Step<()>>) -> Result<Step<B::Output>> {
+        match step? {
+            Step::Done(()) => {
+                self.first = None;
+                self.second.start()
+            }
+            Step::Send(command) => Ok(Step::Send(command)),
+            Step::Sleep(duration) => Ok(Step::Sleep(duration)),
+        }
+    }
+}
+
+impl<A: Operation<Output = ()>, B: Operation> Operation for Then<A, B> {
+    type Output = B::Output;
+
+    fn start(&mut self) -> Result<Step<B::Output>> {
+        match self.first.as_mut() {
+            Some(first) => {
+                let step = first.start();
+                self.after_first(step)
+            }
+            None => self.second.start(),
+        }
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<B::Output>> {
+        match self.first.as_mut() {
+            Some(first) => {
+                let step = first.feed(reply);
+                self.after_first(step)
+            }
+            None => self.second.feed(reply),
+        }
+    }
+
+    fn resume(&mut self, now: f64) -> Result<Step<B::Output>> {
+        match self.first.as_mut() {
+            Some(first) => {
+                let step = first.resume(now);
+                self.after_first(step)
+            }
+            None => self.second.resume(now),
+        }
+    }
+
+    fn repeatable(&self) -> bool {
+        self.first
+            .as_ref()
+            .map_or_else(|| self.second.repeatable(), Operation::repeatable)
+    }
 }
 
 enum ClaimStage<C, T> {

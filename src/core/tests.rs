@@ -649,6 +649,41 @@ fn claim_sends_every_key_of_the_slot_and_reads_leases() {
 }
 
 #[test]
+fn ack_and_claim_sends_the_acks_after_the_claims_arguments_and_reads_a_lost_ack() {
+    let (_, first) = script(
+        sorted().claim(2, Duration::from_secs(30), 5.0),
+        vec![claim_reply(&[("a", 7), ("b", 8)])],
+    );
+    let done = first.unwrap();
+    let (sent, next) = script(
+        sorted().ack_and_claim(&done, 1, Duration::from_secs(30), 5.0),
+        vec![claim_reply(&[("c", 9)])],
+    );
+    let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
+    assert_eq!(
+        args[12..],
+        ["1", "30000", "5", "100", "+inf", "a", "7", "b", "8"]
+    );
+    assert_eq!(next.unwrap()[0].token, 9);
+    // {"lost", positions}: the tokens at those positions, and nothing claimed.
+    let lost = Reply::Array(vec![Reply::bulk("lost"), Reply::Int(2)]);
+    let (_, out) = script(
+        sorted().ack_and_claim(&done, 1, Duration::from_secs(30), 5.0),
+        vec![lost],
+    );
+    assert!(
+        matches!(out, Err(Error::LeaseLost { ref tokens, .. }) if tokens == &[8]),
+        "{out:?}"
+    );
+    let junk = Reply::Array(vec![Reply::bulk("lost"), Reply::bulk("x")]);
+    let (_, out) = script(
+        sorted().ack_and_claim(&done, 1, Duration::from_secs(30), 5.0),
+        vec![junk],
+    );
+    assert!(matches!(out, Err(Error::Protocol { .. })), "{out:?}");
+}
+
+#[test]
 fn claim_replies_of_the_wrong_shape_are_protocol_errors() {
     for bad in [
         Reply::Array(vec![Reply::Int(0)]),

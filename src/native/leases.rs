@@ -68,6 +68,32 @@ impl<K, C: redis::ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
         )
     }
 
+    /// Acks `done` and claims up to `count` more in one round trip: a worker's "done,
+    /// next please". If any of `done` is no longer held, the others are acked, nothing
+    /// is claimed, and the error is [`LeaseLost`](crate::Error::LeaseLost).
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// use std::time::Duration;
+    /// let mut leases = jobs.claim(1, Duration::from_secs(30))?;
+    /// while !leases.is_empty() {
+    ///     println!("working on {}", leases[0].item);
+    ///     leases = jobs.ack_and_claim(&leases, 1, Duration::from_secs(30))?;
+    /// }
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn ack_and_claim(
+        &mut self,
+        done: &[Lease<S::Item>],
+        count: usize,
+        lease: Duration,
+    ) -> Result<Vec<Lease<S::Item>>> {
+        Self::run(
+            &mut self.transport.0,
+            self.core.ack_and_claim(done, count, lease, unix_now()),
+        )
+    }
+
     /// Done with the item: removes it for good if the lease is still held, else
     /// [`Error::LeaseLost`](crate::Error::LeaseLost) and nothing changes.
     ///
@@ -251,6 +277,17 @@ mod aio {
         /// Claims up to `count` eligible items, each leased for `lease`.
         pub async fn claim(&self, count: usize, lease: Duration) -> Result<Vec<Lease<S::Item>>> {
             self.run(self.core.claim(count, lease, unix_now())).await
+        }
+
+        /// Acks `done` and claims up to `count` more in one round trip.
+        pub async fn ack_and_claim(
+            &self,
+            done: &[Lease<S::Item>],
+            count: usize,
+            lease: Duration,
+        ) -> Result<Vec<Lease<S::Item>>> {
+            self.run(self.core.ack_and_claim(done, count, lease, unix_now()))
+                .await
         }
 
         /// Removes a held lease's item for good; `LeaseLost` if not held.

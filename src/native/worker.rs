@@ -52,7 +52,9 @@ pub struct Processed {
     /// Items whose handler failed, retried with the backoff (or buried after the
     /// maximum deliveries).
     pub retried: u64,
-    /// Items whose handler was still running at the shutdown deadline, released.
+    /// Items released: their handler was still running at the shutdown deadline, or
+    /// (acks claim the next item in the same round trip) they were claimed just as
+    /// the shutdown began, before their handler started.
     pub released: u64,
 }
 
@@ -134,12 +136,20 @@ where
         E: Display,
     {
         let mut done = Processed::default();
+        // The next lease, when the ack of the last one claimed it in the same round trip.
+        let mut next: Option<Lease<S::Item>> = None;
         while !*stop.borrow() {
-            let claim = self
-                .core
-                .claim_wait(1, options.lease, options.poll, unix_now());
-            let Some(lease) = self.run_wait(claim).await?.pop() else {
-                continue;
+            let lease = match next.take() {
+                Some(lease) => lease,
+                None => {
+                    let claim = self
+                        .core
+                        .claim_wait(1, options.lease, options.poll, unix_now());
+                    let Some(lease) = self.run_wait(claim).await?.pop() else {
+                        continue;
+                    };
+                    lease
+                }
             };
             // The handler gets the item; the lease keeps what settling it needs.
             let mut item = None;
@@ -163,6 +173,14 @@ where
                 }
             };
             let settled = match outcome {
+                Some(Ok(())) if !*stop.borrow() => {
+                    let acked = std::slice::from_ref(&held);
+                    let claim = self.core.ack_and_claim(acked, 1, options.lease, unix_now());
+                    self.run(claim).await.map(|mut leases| {
+                        done.acked += 1;
+                        next = leases.pop();
+                    })
+                }
                 Some(Ok(())) => self
                     .run(self.core.ack(std::slice::from_ref(&held)))
                     .await
@@ -180,6 +198,11 @@ where
                 Err(e) if !e.is_lease_lost() => return Err(e),
                 _ => {}
             }
+        }
+        // Claimed with the last ack, but stopped before its turn: back at once.
+        if let Some(lease) = next {
+            self.run(self.core.release(&lease)).await?;
+            done.released += 1;
         }
         Ok(done)
     }

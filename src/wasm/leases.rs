@@ -217,6 +217,25 @@ impl WasmSet {
         self.begin(id, self.core.claim(count, lease, now).map(lease_records))
     }
 
+    /// Acks the lease records in `leases` (an array) and claims up to `count` more for
+    /// `leaseMs`, in one round trip; outputs lease records, or throws LeaseLost (then
+    /// nothing was claimed).
+    #[wasm_bindgen(js_name = ackAndClaim)]
+    pub fn ack_and_claim(
+        &self,
+        id: u32,
+        leases: JsValue,
+        count: f64,
+        lease_ms: f64,
+        now: f64,
+    ) -> Result<JsValue, JsValue> {
+        let done = leases_from_js(&leases, "ackAndClaim(leases)")?;
+        let count = count_arg(count, "ackAndClaim(count)")?;
+        let lease = ms(lease_ms, "ackAndClaim(leaseMs)")?;
+        let op = self.core.ack_and_claim(&done, count, lease, now);
+        self.begin(id, op.map(lease_records))
+    }
+
     /// Acks the lease records in `leases` (an array); outputs undefined, or throws
     /// LeaseLost naming the tokens not acked.
     pub fn ack(&self, id: u32, leases: JsValue) -> Result<JsValue, JsValue> {

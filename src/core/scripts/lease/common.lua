@@ -3,7 +3,9 @@
 --   1 the set            zset: member -> score, the waiting items (the original's key)
 --   2 leases             zset: member -> lease deadline, ms by the server's clock
 --   3 records            hash: member -> "token deliveries score" of its lease
---   4 deliveries         hash: member -> how many times it was claimed
+--   4 deliveries         hash: member -> how many times it was claimed, for an item
+--                        back in the set after a delivery (a lease's own count is in
+--                        its record; a claim takes the count over and removes it)
 --   5 fence              the counter that fencing tokens come from
 --   6 dead               zset: member -> when it was buried, ms
 --   7 dead records       hash: member -> "deliveries time score reason"
@@ -62,6 +64,44 @@ local function drop_lease(member)
   redis.call('HDEL', records, member)
 end
 
+-- Back into the set at `score`, its deliveries so far (`count`) remembered for the
+-- next claim.
+local function requeue(member, score, count)
+  redis.call('ZADD', set, score, member)
+  if count > 0 then
+    redis.call('HSET', deliveries, member, count)
+  else
+    redis.call('HDEL', deliveries, member)
+  end
+end
+
+-- ack of ARGV's (member, token) pairs from ARGV[from] on: each lease whose token is
+-- still current is removed for good; the others are left as they are. Each step is one
+-- command for all the leases (in chunks). Returns how many were acked and the position
+-- (1-based, among the pairs) of each that was not.
+local function ack_pairs(from)
+  local members, tokens = {}, {}
+  for i = from, #ARGV, 2 do
+    members[#members + 1] = ARGV[i]
+    tokens[#tokens + 1] = tonumber(ARGV[i + 1])
+  end
+  local held = chunked('HMGET', records, members, 1000)
+  local acked, lost = {}, {}
+  for i, member in ipairs(members) do
+    local token = held[i] and parse(held[i])
+    if token and token ~= 0 and token == tokens[i] then
+      acked[#acked + 1] = member
+    else
+      lost[#lost + 1] = i
+    end
+  end
+  if #acked > 0 then
+    chunked('ZREM', leases, acked, 1000)
+    chunked('HDEL', records, acked, 1000)
+  end
+  return #acked, lost
+end
+
 local function bury(member, reason, count, score, now)
   drop_lease(member)
   redis.call('HDEL', deliveries, member)
@@ -83,7 +123,7 @@ local function recover(now, limit, max)
     else
       drop_lease(member)
       if record then
-        redis.call('ZADD', set, score, member)
+        requeue(member, score, count)
         requeued = requeued + 1
       end
     end

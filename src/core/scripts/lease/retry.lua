@@ -11,8 +11,7 @@ local member, mode, now = ARGV[1], ARGV[5], server_ms()
 local delay = tonumber(ARGV[3])
 if mode == 'release' then
   drop_lease(member)
-  redis.call('HINCRBY', deliveries, member, -1)
-  redis.call('ZADD', set, score, member)
+  requeue(member, score, count - 1)
   wake_up()
   return {1, now}
 end
@@ -22,13 +21,13 @@ if count >= tonumber(ARGV[4]) then
 end
 if mode == 'retry-at' then
   drop_lease(member)
-  redis.call('ZADD', set, string.format('%.3f', (now + delay) / 1000), member)
+  requeue(member, string.format('%.3f', (now + delay) / 1000), count)
   wake_up()
   return {1, now + delay}
 end
 if delay <= 0 then
   drop_lease(member)
-  redis.call('ZADD', set, score, member)
+  requeue(member, score, count)
   wake_up()
   return {1, now}
 end
