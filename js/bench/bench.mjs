@@ -174,6 +174,24 @@ const [pop1, claim1] = [perSecond(popUs, OPS), perSecond(claimUs, OPS)];
 const [take100, claim100] = [perSecond(takeUs, batches), perSecond(claimManyUs, batches)];
 console.log(`| one at a time | ${pop1.toFixed(0)} | ${claim1.toFixed(0)} | ${(claim1 / pop1).toFixed(2)} |`);
 console.log(`| batches of 100 | ${take100.toFixed(0)} | ${claim100.toFixed(0)} | ${(claim100 / take100).toFixed(2)} |`);
+// The same with each ack and the next claim in one round trip (ackAndClaim).
+for (const [mode, per] of [['one at a time, ackAndClaim', 1], ['batches of 100, ackAndClaim', 100]]) {
+  const calls = Math.ceil(OPS / per) + 1;
+  const [takeUs1, nextUs] = await compare(full, [
+    () => untilEmpty(async () => (await set.take(per)).length > 0),
+    async () => {
+      let got = await leased.claim(per, 60000);
+      let made = 1;
+      while (got.length > 0) {
+        got = await leased.ackAndClaim(got, per, 60000);
+        made++;
+      }
+      return made;
+    },
+  ]);
+  const [atMostOnce, leases] = [perSecond(takeUs1, calls), perSecond(nextUs, calls)];
+  console.log(`| ${mode} | ${atMostOnce.toFixed(0)} | ${leases.toFixed(0)} | ${(leases / atMostOnce).toFixed(2)} |`);
+}
 
 // Batch producers: addMany against one add per item and against raw ioredis pipelining
 // the same ZADDs (one command per item, one round trip).
@@ -221,6 +239,20 @@ async function bullmqJobsPerSecond(jobs) {
   await queue.close();
   return jobs / seconds;
 }
+// The package's worker, as BullMQ's: process() at concurrency 1 on no-op jobs (each ack
+// claims the next in the same round trip), stopped when all are done.
+async function workerJobsPerSecond(jobs) {
+  await fill(jobs);
+  const controller = new AbortController();
+  let done = 0;
+  const started = process.hrtime.bigint();
+  const counts = await leased.process(async () => {
+    if (++done === jobs) controller.abort();
+  }, { concurrency: 1, leaseMs: 30000, signal: controller.signal });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (counts.acked + counts.released !== jobs) throw new Error(`worker: ${JSON.stringify(counts)} of ${jobs}`);
+  return jobs / seconds;
+}
 async function redsetJobsPerSecond(jobs) {
   await fill(jobs);
   const started = process.hrtime.bigint();
@@ -233,14 +265,16 @@ async function redsetJobsPerSecond(jobs) {
 }
 const bull = [];
 const ours = [];
+const workers = [];
 for (let round = 0; round < Math.max(3, Math.floor(ROUNDS / 3)); round++) {
   bull.push(await bullmqJobsPerSecond(OPS));
   ours.push(await redsetJobsPerSecond(OPS));
+  workers.push(await workerJobsPerSecond(OPS));
 }
-const [bullRate, ourRate] = [median(bull), median(ours)];
-console.log(`\n### Node: BullMQ ${requireBench('bullmq/package.json').version} worker (concurrency 1) vs claim(1) + ack (jobs/s, ${OPS} no-op jobs, median of ${bull.length} alternating runs; ≥ 2.5× is the target)\n`);
-console.log('| BullMQ Worker | redset claim + ack | ratio |\n|---|---|---|');
-console.log(`| ${bullRate.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / bullRate).toFixed(2)} |`);
+const [bullRate, ourRate, workerRate] = [median(bull), median(ours), median(workers)];
+console.log(`\n### Node: BullMQ ${requireBench('bullmq/package.json').version} worker (concurrency 1) vs claim(1) + ack, and vs the package's worker (process, concurrency 1) (jobs/s, ${OPS} no-op jobs, median of ${bull.length} alternating runs; ≥ 2.5× is the target)\n`);
+console.log('| BullMQ Worker | redset claim + ack | ratio | redset process() | ratio |\n|---|---|---|---|---|');
+console.log(`| ${bullRate.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / bullRate).toFixed(2)} | ${workerRate.toFixed(0)} | ${(workerRate / bullRate).toFixed(2)} |`);
 
 // Consumer processes draining a set while this process adds more.
 const drainer = fileURLToPath(new URL('./drain.mjs', import.meta.url));

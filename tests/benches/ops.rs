@@ -651,6 +651,35 @@ fn lease_section(cfg: &Config) {
         "| batches of 100 | {take:.0} | {claim:.0} | {:.2} |",
         claim / take
     );
+    // The same with each ack and the next claim in one round trip (ack_and_claim).
+    for (mode, per) in [
+        ("one at a time, ack_and_claim", 1),
+        ("batches of 100, ack_and_claim", 100),
+    ] {
+        let calls = n.div_ceil(per) + 1;
+        let (a, b) = compare(
+            r,
+            calls,
+            || fill(&mut admin, key, n),
+            || {
+                (0..)
+                    .take_while(|_| !set.take(per).unwrap().is_empty())
+                    .count()
+                    + 1
+            },
+            || {
+                let mut got = leased.claim(per, lease).unwrap();
+                let mut calls = 1;
+                while !got.is_empty() {
+                    got = leased.ack_and_claim(&got, per, lease).unwrap();
+                    calls += 1;
+                }
+                calls
+            },
+        );
+        let (take, claim) = (items_per_s(a, calls), items_per_s(b, calls));
+        println!("| {mode} | {take:.0} | {claim:.0} | {:.2} |", claim / take);
+    }
 }
 
 /// Batch producers: `add_many` against one `add` per item and against the raw crate's
