@@ -11,11 +11,11 @@ use wasm_bindgen::JsCast;
 
 use crate::core::{Command, Error, Reply, POP_DUE};
 
-/// Command arguments as JS values. Arguments that recur on every call — the set's key
-/// and the command names — are JS strings made once and reused, so that a call decodes
-/// from wasm memory only what changes (scores, members); and a whole command sent again
-/// as it was (`ZCARD key`, `ZPOPMIN key 1`) is the same JS array again. Drivers do not
-/// modify the arrays they are given.
+/// Command arguments as JS values. Arguments that recur on every call — the set's key,
+/// the command names, and a script call's SHA and keys — are JS strings made once and
+/// reused, so that a call decodes from wasm memory only what changes (scores, members,
+/// times); and a whole command sent again as it was (`ZCARD key`, `ZPOPMIN key 1`, a
+/// claim) is the same JS array again. Drivers do not modify the arrays they are given.
 pub(crate) struct Args {
     /// Bytes and their JS string: the set's key, the names redset sends, and what a
     /// script call repeats (its SHA and its keys: the set's companions), added as seen.
