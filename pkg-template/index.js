@@ -633,7 +633,11 @@ class SortedSet {
           next = lease === undefined ? undefined : await work(lease);
         }
         // Claimed with the last ack, but stopped before its turn: back at once.
-        if (next !== undefined) await this.release(next).then(() => { counts.released++; });
+        if (next !== undefined) {
+          await this.release(next).then(() => { counts.released++; }, (err) => {
+            if (!(err instanceof LeaseLost)) throw err;
+          });
+        }
       } catch (err) {
         failure ??= err;
         stop.abort();

@@ -201,8 +201,11 @@ where
         }
         // Claimed with the last ack, but stopped before its turn: back at once.
         if let Some(lease) = next {
-            self.run(self.core.release(&lease)).await?;
-            done.released += 1;
+            match self.run(self.core.release(&lease)).await {
+                Ok(_) => done.released += 1,
+                Err(e) if e.is_lease_lost() => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(done)
     }
