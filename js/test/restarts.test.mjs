@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { ConnectionError, KeyError, LeaseLost, SortedSet } from '../../pkg/index.mjs';
+import { ConnectionError, KeyError, LeaseLost, SortedSet, TimeoutError } from '../../pkg/index.mjs';
 import { startRedis } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -110,8 +110,13 @@ for (const [clientName, connect] of Object.entries(CLIENTS)) {
             saw(acked, Number(lease.item));
           } catch (err) {
             count(acked, err);
-            // A repeated ack whose first try took effect says LeaseLost: outcome unknown.
-            if (err instanceof LeaseLost || err instanceof ConnectionError) acked.unknown.add(Number(lease.item));
+            // Outcome unknown: a repeated ack whose first try took effect says LeaseLost;
+            // an ack in flight when the server died (it may have taken effect, and been
+            // made durable, before its reply was lost) is a ConnectionError, or with
+            // ioredis a TimeoutError that says so (mayHaveTakenEffect).
+            if (err instanceof LeaseLost || err instanceof ConnectionError || (err instanceof TimeoutError && err.mayHaveTakenEffect)) {
+              acked.unknown.add(Number(lease.item));
+            }
           }
         }
       }
