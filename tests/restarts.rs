@@ -62,6 +62,11 @@ impl Tally {
         }
     }
 
+    /// An item handed out.
+    fn saw(&mut self, item: &str) {
+        *self.seen.entry(item.parse().unwrap()).or_default() += 1;
+    }
+
     fn errors(&self, kind: &str) -> usize {
         self.errors.get(kind).copied().unwrap_or(0)
     }
@@ -78,14 +83,7 @@ fn sync_popper(client: redis::Client, done: Arc<AtomicBool>, tally: Shared) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         match set.pop_wait(Duration::from_millis(200)) {
-            Ok(Some(item)) => {
-                *tally
-                    .lock()
-                    .unwrap()
-                    .seen
-                    .entry(item.parse().unwrap())
-                    .or_default() += 1
-            }
+            Ok(Some(item)) => tally.lock().unwrap().saw(&item),
             Ok(None) => {}
             Err(e) if e.is_empty() => {
                 if done.load(Ordering::SeqCst) {
@@ -134,14 +132,7 @@ async fn aio_popper(client: redis::Client, done: Arc<AtomicBool>, tally: Shared)
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         match set.pop().await {
-            Ok(Some(item)) => {
-                *tally
-                    .lock()
-                    .unwrap()
-                    .seen
-                    .entry(item.parse().unwrap())
-                    .or_default() += 1
-            }
+            Ok(Some(item)) => tally.lock().unwrap().saw(&item),
             Ok(None) => {}
             Err(e) if e.is_empty() => {
                 if done.load(Ordering::SeqCst) {
