@@ -105,6 +105,28 @@ export interface DeadLetter<T> {
   readonly member: Uint8Array;
 }
 
+/** A lease in flight, as `inFlightItems()` lists it. */
+export interface InFlightItem<T> {
+  /** null if the item does not deserialize (see `member`). */
+  item: T | null;
+  /** The holder's fencing token; null for a retry waiting out its delay. */
+  token: number | null;
+  deliveries: number;
+  score: number;
+  /** When the lease expires (or the retry delay ends), ms since the epoch (server clock). */
+  deadline: number;
+  /** ms until then, by the server's clock; 0 once expired. */
+  timeLeft: number;
+  readonly member: Uint8Array;
+}
+
+/** An item waiting in the set, as `peekItems()` lists it. */
+export interface Entry<T> {
+  /** null if the item does not deserialize. */
+  item: T | null;
+  score: number;
+}
+
 export interface Stats {
   /** Items in the set (`len()`). */
   waiting: number;
@@ -145,6 +167,8 @@ export class SortedSet<T = string> {
   /** The eligible item at `position` (default 0), not removed; rejects with KeyError if none. */
   peek(position?: number): Promise<T | null>;
   /** The score of the next eligible item, or null. */
+  /** Up to `count` eligible items from `position` on, not removed. */
+  peekItems(position?: number, count?: number): Promise<Array<Entry<T>>>;
   peekScore(): Promise<number | null>;
   /** The item's score, or null. */
   score(item: T): Promise<number | null>;
@@ -191,6 +215,8 @@ export class SortedSet<T = string> {
   recover(): Promise<{ requeued: number; dead: number }>;
   /** How many items are leased. */
   inFlight(): Promise<number>;
+  /** The leases in flight, earliest deadline first (at most `limit`, default 100). */
+  inFlightItems(limit?: number): Promise<Array<InFlightItem<T>>>;
   deadLetters(): Promise<Array<DeadLetter<T>>>;
   requeueDead(letters: Array<DeadLetter<T>>): Promise<number>;
   purgeDead(): Promise<number>;

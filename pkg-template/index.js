@@ -521,6 +521,14 @@ class SortedSet {
     return this[invoke]((core, id) => core.peek(id, position, now()));
   }
 
+  /**
+   * Resolves to up to `count` eligible items from `position` on, in order, without
+   * removing them: `[{ item, score }]` (item null if it failed to deserialize).
+   */
+  peekItems(position = 0, count = 10) {
+    return this[invoke]((core, id) => core.peekItems(id, position, count, now()));
+  }
+
   /** Resolves to the score of the next eligible item, or null. */
   peekScore() {
     return this[invoke](PEEK_SCORE);
@@ -740,6 +748,16 @@ class SortedSet {
   /** Resolves to how many items are leased (or waiting out a retry's delay). */
   inFlight() {
     return this[invoke](IN_FLIGHT);
+  }
+
+  /**
+   * Resolves to the leases in flight, earliest deadline first (at most `limit`):
+   * `[{ item, token, deliveries, score, deadline, timeLeft, member }]`; `token` is null
+   * for a retry waiting out its delay, `deadline` is ms since the epoch and `timeLeft`
+   * ms by the server's clock (0 once expired).
+   */
+  inFlightItems(limit = 100) {
+    return this[invoke]((core, id) => core.inFlightItems(id, limit));
   }
 
   /** Resolves to the dead letters, oldest first: `{ item, reason, deliveries, time, score }`. */

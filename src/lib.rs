@@ -18,8 +18,8 @@
 pub mod core;
 
 pub use crate::core::{
-    Backoff, Bytes, Clock, DeadLetter, Dumps, Error, FnSerializer, Json, Lease, Recovered, Result,
-    Retried, Serializer, Stats, Text, Utf8,
+    Backoff, Bytes, Clock, DeadLetter, Dumps, Entry, Error, FnSerializer, InFlight, Json, Lease,
+    Recovered, Result, Retried, Serializer, Stats, Text, Utf8,
 };
 
 #[cfg(feature = "native")]
@@ -33,8 +33,8 @@ pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
 pub use native::testing;
 #[cfg(feature = "native")]
 pub use native::{
-    Connect, Consume, Reconnecting, RedisSet, Scheduled, Scored, SetKind, Sorted, TimeSorted,
-    Unscored,
+    Connect, Consume, Reconnecting, RedisSet, Scheduled, ScheduledKind, Scored, SetKind, Sorted,
+    TimeSorted, Unscored,
 };
 #[cfg(feature = "tokio")]
 pub use native::{Processed, WorkerOptions};

@@ -496,3 +496,64 @@ fn ack_and_claim_waiting_for_replicas_acks_first_then_claims() {
         .unwrap_err();
     assert!(stale.is_lease_lost(), "{stale}");
 }
+
+#[test]
+fn in_flight_items_list_holders_retries_and_expired_leases_for_operators() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs").backoff(redset::Backoff {
+        base: Duration::from_secs(60),
+        cap: Duration::from_secs(60),
+    });
+    for (i, item) in ["held", "retried", "expired", "waiting"].iter().enumerate() {
+        set.add_with_score(&s(item), i as f64).unwrap();
+    }
+    let mut leases = set.claim(3, Duration::from_secs(30)).unwrap();
+    set.retry(&leases[1], None).unwrap();
+    set.extend(&mut leases[2], MS).unwrap();
+    sleep(Duration::from_millis(20));
+    // Undecodable members are listed too, as members.
+    redis::cmd("ZADD")
+        .arg("{jobs}:leases")
+        .arg(server_ms(&mut server.conn()) + 60_000)
+        .arg(b"\xff")
+        .exec(&mut server.conn())
+        .unwrap();
+
+    let listed = set.in_flight_items(10).unwrap();
+    let by_item: Vec<_> = listed[..3]
+        .iter()
+        .map(|l| (l.item.as_deref(), l.token, l.deliveries, l.score))
+        .collect();
+    assert_eq!(
+        by_item,
+        [
+            (Some("expired"), Some(leases[2].token), 1, 2.0),
+            (Some("held"), Some(leases[0].token), 1, 0.0),
+            (Some("retried"), None, 1, 1.0),
+        ]
+    );
+    assert_eq!((listed[3].item.as_deref(), listed[3].token), (None, None));
+    assert_eq!(
+        listed[0].time_left,
+        Duration::ZERO,
+        "expired, not yet recovered"
+    );
+    let left = listed[1].time_left;
+    assert!(
+        left > Duration::from_secs(25) && left <= Duration::from_secs(30),
+        "{left:?}"
+    );
+    assert_eq!(listed[1].deadline, leases[0].deadline);
+    assert!(
+        listed[2].time_left > Duration::from_secs(29),
+        "a retry's delay"
+    );
+    assert_eq!(listed[3].member(), b"\xff");
+    assert!(listed[3].score.is_nan(), "no record to read a score from");
+    assert_eq!(set.in_flight_items(2).unwrap().len(), 2, "bounded");
+    assert!(set.in_flight_items(0).unwrap().is_empty());
+    assert_eq!(
+        set.peek_items(0, 5).unwrap()[0].item.as_deref(),
+        Some("waiting")
+    );
+}

@@ -170,6 +170,38 @@ fn peek_and_peek_score_remove_nothing() {
 }
 
 #[test]
+fn peek_items_lists_eligible_items_with_scores_in_order() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs");
+    for (item, score) in [("c", 3.0), ("a", 1.0), ("b", 2.0)] {
+        set.add_with_score(item, score).unwrap();
+    }
+    let listed = |entries: Vec<redset::Entry<String>>| {
+        entries
+            .into_iter()
+            .map(|e| (e.item.unwrap(), e.score))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listed(set.peek_items(0, 2).unwrap()),
+        [(s("a"), 1.0), (s("b"), 2.0)]
+    );
+    assert_eq!(listed(set.peek_items(2, 10).unwrap()), [(s("c"), 3.0)]);
+    assert!(set.peek_items(5, 10).unwrap().is_empty());
+    assert!(set.peek_items(0, 0).unwrap().is_empty());
+    assert_eq!(set.len().unwrap(), 3, "nothing removed");
+
+    // A scheduled set lists only what is due.
+    let mut due = redset::ScheduledSet::new(server.conn(), "retries");
+    due.add_with_score("later", now() + 3600.0).unwrap();
+    due.add_with_score("now", now() - 1.0).unwrap();
+    let entries = due.peek_items(0, 10).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].item.as_deref(), Some("now"));
+    assert_eq!(entries[0].member(), b"now");
+}
+
+#[test]
 fn contains_discard_clear_len() {
     each_protocol(|_, conn| {
         let mut set = SortedSet::new(conn, "misc");

@@ -30,6 +30,27 @@ eachClient((t) => {
     assert.deepEqual(await set.claim(0, 1000), []);
   });
 
+  test('inFlightItems lists holders and retries with their time left; peekItems what waits', async () => {
+    const set = new SortedSet(t.conn.client, key('listed'), { backoff: { base: 60000, cap: 60000 } });
+    await set.add('held', 1);
+    await set.add('retried', 2);
+    await set.add('waiting', 3);
+    const [held, retried] = await set.claim(2, 30000);
+    await set.retry(retried);
+    const listed = await set.inFlightItems();
+    assert.deepEqual(listed.map((l) => [l.item, l.token, l.deliveries, l.score]), [
+      ['held', held.token, 1, 1],
+      ['retried', null, 1, 2],
+    ]);
+    assert.equal(listed[0].deadline, held.deadline);
+    assert.ok(listed[0].timeLeft > 25000 && listed[0].timeLeft <= 30000, String(listed[0].timeLeft));
+    assert.ok(listed[1].timeLeft > 29000, 'the retry waits out its delay');
+    assert.equal((await set.inFlightItems(1)).length, 1);
+    assert.deepEqual(await set.peekItems(), [{ item: 'waiting', score: 3 }]);
+    assert.deepEqual(await set.peekItems(1, 5), []);
+    await assert.rejects(set.inFlightItems(-1), RangeError);
+  });
+
   test('ackAndClaim settles the last lease and hands out the next; a lost one stops the claim', async () => {
     const set = new SortedSet(t.conn.client, key('next'));
     await set.add('a', 1);

@@ -42,6 +42,7 @@ static DEAD: LazyLock<Script> = lease_script!("dead.lua");
 static REQUEUE_DEAD: LazyLock<Script> = lease_script!("requeue_dead.lua");
 static PURGE_DEAD: LazyLock<Script> = lease_script!("purge_dead.lua");
 static STATS: LazyLock<Script> = lease_script!("stats.lua");
+static IN_FLIGHT: LazyLock<Script> = lease_script!("in_flight.lua");
 
 /// The companion keys of a set's leases, in the order every lease script takes them.
 const COMPANIONS: [&str; 8] = [
@@ -277,6 +278,47 @@ impl<T> DeadLetter<T> {
             deliveries: self.deliveries,
             time: self.time,
             score: self.score,
+            member: self.member,
+        }
+    }
+}
+
+/// A lease in flight, as [`in_flight_items`](SetCore::in_flight_items) lists it for
+/// operators: whoever holds it, or a retry waiting out its delay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InFlight<T> {
+    /// The item, or `None` if it does not deserialize (see `member`).
+    pub item: Option<T>,
+    /// The holder's fencing token; `None` for a retry waiting out its delay, which
+    /// nobody holds (it goes back to the set at `deadline`).
+    pub token: Option<u64>,
+    /// How many times the item has been claimed.
+    pub deliveries: u32,
+    /// The score it had in the set (it goes back with it).
+    pub score: f64,
+    /// When the lease expires, or the retry delay ends (server clock).
+    pub deadline: SystemTime,
+    /// How long until then, by the server's clock when it was listed; zero once past
+    /// (an expired lease goes back at the next claim or `recover()`).
+    pub time_left: Duration,
+    member: Vec<u8>,
+}
+
+impl<T> InFlight<T> {
+    /// The member as stored in Redis.
+    pub fn member(&self) -> &[u8] {
+        &self.member
+    }
+
+    /// The same lease with the item converted.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> InFlight<U> {
+        InFlight {
+            item: self.item.map(f),
+            token: self.token,
+            deliveries: self.deliveries,
+            score: self.score,
+            deadline: self.deadline,
+            time_left: self.time_left,
             member: self.member,
         }
     }
@@ -595,6 +637,47 @@ impl<S: Serializer> SetCore<S> {
         self.command(super::command::Command::new("ZCARD").arg(key.as_str()), int)
     }
 
+    /// The leases in flight, earliest deadline first (at most `limit`): each item with
+    /// its holder's token, deliveries, deadline and time left, for operators.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let mut list = set.in_flight_items(10);
+    /// list.start().unwrap();
+    /// let reply = Reply::Array(["1000", "a", "31000", "7 1 0"].map(Reply::bulk).to_vec());
+    /// let Step::Done(leases) = list.feed(reply).unwrap() else { panic!() };
+    /// assert_eq!(leases[0].item.as_deref(), Some("a"));
+    /// assert_eq!((leases[0].token, leases[0].time_left.as_secs()), (Some(7), 30));
+    /// ```
+    pub fn in_flight_items(&self, limit: usize) -> impl Operation<Output = Vec<InFlight<S::Item>>> {
+        let reader = self.reader();
+        let args = vec![Arg::from(redis_index(limit)).0];
+        self.lease_call(&IN_FLIGHT, args, move |d, reply| {
+            let mut parts = d.array(reply)?.into_iter();
+            let now = d.count(parts.next().unwrap_or(Reply::Nil))?;
+            let mut out = Vec::with_capacity(parts.len() / 3);
+            while let (Some(member), Some(deadline), Some(record)) =
+                (parts.next(), parts.next(), parts.next())
+            {
+                let member = d.member(member)?;
+                let deadline = d.score(deadline)?.max(0.0) as u64;
+                let record = d.member(record)?;
+                let (token, deliveries, score) = LeaseRecord::parse(&record);
+                out.push(InFlight {
+                    item: reader.loads(&member).ok(),
+                    token: (token != 0).then_some(token),
+                    deliveries,
+                    score,
+                    deadline: from_ms(deadline),
+                    time_left: Duration::from_millis(deadline.saturating_sub(now)),
+                    member,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     /// The dead letters, oldest first (at most [`MAX_DEAD_LISTED`]).
     pub fn dead_letters(&self) -> impl Operation<Output = Vec<DeadLetter<S::Item>>> {
         let reader = self.reader();
@@ -701,6 +784,23 @@ impl DeadRecord {
             score: score.parse().unwrap_or(f64::NAN), // "inf" and "-inf" included
             reason: parts.next().unwrap_or_default().to_owned(),
         }
+    }
+}
+
+/// A lease record as the claim script writes it: "token deliveries score".
+struct LeaseRecord;
+
+impl LeaseRecord {
+    /// Token, deliveries and score; zeros (and a NaN score) for a record that does
+    /// not parse, so that listing never fails on one.
+    fn parse(record: &[u8]) -> (u64, u32, f64) {
+        let text = String::from_utf8_lossy(record);
+        let mut parts = text.splitn(3, ' ');
+        let mut next = || parts.next().unwrap_or_default();
+        let token = next().parse().unwrap_or(0);
+        let deliveries = next().parse().unwrap_or(0);
+        let score = next().parse().unwrap_or(f64::NAN);
+        (token, deliveries, score)
     }
 }
 
@@ -1050,6 +1150,7 @@ mod tests {
             &REQUEUE_DEAD,
             &PURGE_DEAD,
             &STATS,
+            &IN_FLIGHT,
         ] {
             assert!(script
                 .source()

@@ -35,7 +35,7 @@ pub use dedup::DEDUP;
 pub use error::{BoxError, Error, Result};
 pub use keys::{companion_key, hash_slot};
 pub use lease::{
-    Backoff, DeadLetter, Lease, LeasePolicy, Recovered, Retried, Stats, MAX_DEAD_LISTED,
+    Backoff, DeadLetter, InFlight, Lease, LeasePolicy, Recovered, Retried, Stats, MAX_DEAD_LISTED,
 };
 pub use operation::{too_many_steps, Map, Operation, Step, MAX_STEPS};
 pub use original_lock::{original_lock_key, DEFAULT_LOCK_TIMEOUT};
@@ -43,7 +43,7 @@ pub use replication::{Replicated, Replication};
 pub use reply::Reply;
 pub use script::{Script, ADD, CLEAR, POP_DUE};
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
-pub use set::{Kind, Scorer, SetCore, Undecodable, UndecodableHook, TAKE_CHUNK};
+pub use set::{Entry, Kind, Scorer, SetCore, Undecodable, UndecodableHook, TAKE_CHUNK};
 pub use wait::{Waiting, BLOCK_CAP, FIRST_POLL, POLL_CAP, SCHEDULED_CAP, WAKE};
 
 #[cfg(test)]

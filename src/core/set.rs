@@ -572,6 +572,46 @@ impl<S: Serializer> SetCore<S> {
         })
     }
 
+    /// Up to `count` eligible items from `position` on, in order, with their scores,
+    /// without removing them: what the next pops would hand out. An item that fails to
+    /// deserialize is listed with `item: None` (and its member).
+    ///
+    /// ```
+    /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let mut peek = set.peek_items(0, 2, 0.0);
+    /// let Step::Send(cmd) = peek.start().unwrap() else { unreachable!() };
+    /// assert_eq!(format!("{cmd:?}"), r#"["ZRANGE", "jobs", "0", "1", "WITHSCORES"]"#);
+    /// let reply = Reply::Array(["a", "1", "b", "2"].map(Reply::bulk).to_vec());
+    /// let Step::Done(entries) = peek.feed(reply).unwrap() else { panic!() };
+    /// assert_eq!((entries[1].item.as_deref(), entries[1].score), (Some("b"), 2.0));
+    /// ```
+    pub fn peek_items(
+        &self,
+        position: usize,
+        count: usize,
+        now: f64,
+    ) -> impl Operation<Output = Vec<Entry<S::Item>>> {
+        let (reader, core) = (self.reader.clone(), self.clone());
+        self.at(now, self.due_by_time(), move |now| {
+            let call = match count {
+                0 => Call::Known(Reply::Array(Vec::new())),
+                _ => Call::Command(core.range(position, count, true, now)),
+            };
+            Exchange::new(call, move |reply| {
+                let pairs = Decoder { command: "ZRANGE" }.pairs(reply)?;
+                Ok(pairs
+                    .into_iter()
+                    .map(|(member, score)| Entry {
+                        item: reader.loads(&member).ok(),
+                        score,
+                        member,
+                    })
+                    .collect())
+            })
+        })
+    }
+
     /// The score of the next eligible item, if any.
     pub fn peek_score(&self, now: f64) -> impl Operation<Output = Option<f64>> {
         let core = self.clone();
@@ -634,6 +674,23 @@ impl<S: Serializer> SetCore<S> {
     {
         let cmd = Command::new("ZREM").arg(self.key()).arg(self.member(item)?);
         Ok(self.command(cmd, |d, reply| d.flag(reply)))
+    }
+}
+
+/// An item waiting in the set, as [`SetCore::peek_items`] lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry<T> {
+    /// The item, or `None` if it does not deserialize (see `member`).
+    pub item: Option<T>,
+    /// Its score.
+    pub score: f64,
+    member: Vec<u8>,
+}
+
+impl<T> Entry<T> {
+    /// The member as stored in Redis.
+    pub fn member(&self) -> &[u8] {
+        &self.member
     }
 }
 

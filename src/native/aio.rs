@@ -26,8 +26,8 @@ use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;
 
 use crate::core::{
-    too_many_steps, Dumps, Error, Operation, Result, Serializer, Step, Utf8, Waiting, BLOCK_CAP,
-    MAX_STEPS,
+    too_many_steps, Dumps, Entry, Error, Operation, Result, Serializer, Step, Utf8, Waiting,
+    BLOCK_CAP, MAX_STEPS,
 };
 
 /// An async transport: a cloneable handle to an async connection, and the connections
@@ -211,6 +211,13 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
         self.run(self.core.peek(position, unix_now())).await
     }
 
+    /// Up to `count` eligible items from `position` on, with their scores, not removed.
+    /// See [`SortedSet::peek_items`](crate::SortedSet::peek_items).
+    pub async fn peek_items(&self, position: usize, count: usize) -> Result<Vec<Entry<S::Item>>> {
+        self.run(self.core.peek_items(position, count, unix_now()))
+            .await
+    }
+
     /// The score of the next eligible item, or `None`.
     pub async fn peek_score(&self) -> Result<Option<f64>> {
         self.run(self.core.peek_score(unix_now())).await
@@ -256,7 +263,7 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
     }
 }
 
-impl<C: ConnectionLike + Clone, S: Serializer> ScheduledSet<C, S> {
+impl<K: super::ScheduledKind, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
     /// How many items are due now (`len` counts all of them).
     pub async fn available(&self) -> Result<u64> {
         self.run(self.core.available(unix_now())).await

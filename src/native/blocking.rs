@@ -3,10 +3,12 @@
 use redis::ConnectionLike;
 
 use super::{
-    retry_once, settle, to_cmd, unix_now, Reconnecting, RedisSet, Scheduled, SetKind, Sorted,
-    TimeSorted,
+    retry_once, settle, to_cmd, unix_now, Reconnecting, RedisSet, Scheduled, ScheduledKind,
+    SetKind, Sorted, TimeSorted,
 };
-use crate::core::{too_many_steps, Dumps, Operation, Result, Serializer, Step, Utf8, MAX_STEPS};
+use crate::core::{
+    too_many_steps, Dumps, Entry, Operation, Result, Serializer, Step, Utf8, MAX_STEPS,
+};
 
 /// A blocking transport: the connection a synchronous set sends its commands on.
 #[derive(Debug)]
@@ -207,6 +209,24 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
         Self::run(&mut self.transport.0, self.core.peek(position, unix_now()))
     }
 
+    /// Up to `count` eligible items from `position` on, with their scores, without
+    /// removing them: what the next pops would hand out (an item that fails to
+    /// deserialize has `item: None`).
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// for entry in jobs.peek_items(0, 10)? {
+    ///     println!("{:?} at {}", entry.item, entry.score);
+    /// }
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn peek_items(&mut self, position: usize, count: usize) -> Result<Vec<Entry<S::Item>>> {
+        Self::run(
+            &mut self.transport.0,
+            self.core.peek_items(position, count, unix_now()),
+        )
+    }
+
     /// The score of the next eligible item, or `None`.
     ///
     /// ```no_run
@@ -294,7 +314,7 @@ impl<K, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
     }
 }
 
-impl<C: ConnectionLike, S: Serializer> ScheduledSet<C, S> {
+impl<K: ScheduledKind, C: ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
     /// How many items are due now (`len` counts all of them).
     ///
     /// ```no_run

@@ -6,7 +6,8 @@ use std::time::Duration;
 use super::blocking::Blocking;
 use super::{unix_now, RedisSet};
 use crate::core::{
-    Backoff, DeadLetter, Lease, LeasePolicy, Recovered, Result, Retried, Serializer, Stats,
+    Backoff, DeadLetter, InFlight, Lease, LeasePolicy, Recovered, Result, Retried, Serializer,
+    Stats,
 };
 
 impl<K, T, S: Serializer> RedisSet<K, T, S> {
@@ -227,6 +228,21 @@ impl<K, C: redis::ConnectionLike, S: Serializer> RedisSet<K, Blocking<C>, S> {
         Self::run(&mut self.transport.0, self.core.dead_letters())
     }
 
+    /// The leases in flight, earliest deadline first (at most `limit`): item, holder's
+    /// token (`None` for a retry waiting out its delay), deliveries, deadline and time
+    /// left, for operators.
+    ///
+    /// ```no_run
+    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+    /// for lease in jobs.in_flight_items(100)? {
+    ///     println!("{:?}: delivery {}, {:?} left", lease.item, lease.deliveries, lease.time_left);
+    /// }
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn in_flight_items(&mut self, limit: usize) -> Result<Vec<InFlight<S::Item>>> {
+        Self::run(&mut self.transport.0, self.core.in_flight_items(limit))
+    }
+
     /// Puts dead letters back into the set; gives how many were still dead.
     ///
     /// ```no_run
@@ -269,7 +285,7 @@ mod aio {
 
     use super::super::aio::Async;
     use super::super::{unix_now, RedisSet};
-    use crate::core::{DeadLetter, Lease, Recovered, Result, Retried, Serializer, Stats};
+    use crate::core::{DeadLetter, InFlight, Lease, Recovered, Result, Retried, Serializer, Stats};
 
     /// The same lease operations as the blocking sets, `async` on `&self`: see
     /// [`SortedSet::claim`](crate::SortedSet::claim) and the methods after it.
@@ -349,6 +365,11 @@ mod aio {
         /// Puts dead letters back into the set.
         pub async fn requeue_dead(&self, letters: &[DeadLetter<S::Item>]) -> Result<u64> {
             self.run(self.core.requeue_dead(letters)).await
+        }
+
+        /// The leases in flight, earliest deadline first (at most `limit`).
+        pub async fn in_flight_items(&self, limit: usize) -> Result<Vec<InFlight<S::Item>>> {
+            self.run(self.core.in_flight_items(limit)).await
         }
 
         /// Deletes every dead letter.

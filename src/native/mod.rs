@@ -72,6 +72,20 @@ impl<K: SetKind> SetKind for Scored<K> {
     const KIND: Kind = K::KIND;
 }
 
+/// The scheduled kinds, with or without a scorer: what `available()` and the other
+/// methods of scheduled sets alone are implemented for, so that no builder chain loses
+/// them.
+///
+/// ```no_run
+/// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
+/// let mut retries = redset::ScheduledSet::new(conn, "retries").scorer(|_: &String| 3600.0);
+/// let due = retries.available()?;
+/// # Ok::<(), redset::Error>(())
+/// ```
+pub trait ScheduledKind: SetKind {}
+impl ScheduledKind for Scheduled {}
+impl ScheduledKind for Scored<Scheduled> {}
+
 /// The kinds without a scorer yet, whose serializer and scorer may still be chosen.
 pub trait Unscored: SetKind + sealed::Sealed {}
 impl Unscored for Sorted {}

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::convert::{count_arg, ms};
+use super::convert::{count_arg, ms, whole_number};
 use super::WasmSet;
-use crate::core::{DeadLetter, Lease, Operation, Retried, Stats};
+use crate::core::{DeadLetter, InFlight, Lease, Operation, Retried, Stats};
 
 /// A lease as JS sees it: `{ item, token, deliveries, deadline (ms), score, member }`.
 /// `member` (the stored bytes) and `token` are what `ack` and friends use.
@@ -161,6 +161,23 @@ struct DeadRecord {
     member: Vec<u8>,
 }
 
+/// A lease in flight as JS sees it: `{ item (null if undecodable), token (null for a
+/// retry waiting out its delay), deliveries, score, deadline (ms), timeLeft (ms),
+/// member }`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InFlightRecord {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    item: JsValue,
+    token: Option<f64>,
+    deliveries: u32,
+    score: f64,
+    deadline: f64,
+    time_left: f64,
+    #[serde(with = "serde_bytes")]
+    member: Vec<u8>,
+}
+
 /// A letter to requeue: only its member matters.
 #[derive(Deserialize)]
 struct DeadRef {
@@ -297,6 +314,20 @@ impl WasmSet {
         self.begin(id, self.core.in_flight().map(|n| JsValue::from(n as f64)))
     }
 
+    /// The leases in flight, earliest deadline first (at most `limit`).
+    #[wasm_bindgen(js_name = inFlightItems)]
+    pub fn in_flight_items(&self, id: u32, limit: f64) -> Result<JsValue, JsValue> {
+        let limit = whole_number(limit, "inFlightItems(limit)")?;
+        self.begin(
+            id,
+            self.core.in_flight_items(limit).map(|leases| {
+                let records: Vec<InFlightRecord> =
+                    leases.into_iter().map(in_flight_record).collect();
+                record(&records)
+            }),
+        )
+    }
+
     /// The dead letters, oldest first.
     #[wasm_bindgen(js_name = deadLetters)]
     pub fn dead_letters(&self, id: u32) -> Result<JsValue, JsValue> {
@@ -366,12 +397,27 @@ fn dead_record(letter: DeadLetter<JsValue>) -> DeadRecord {
         item: letter.item.clone().unwrap_or(JsValue::NULL),
         reason: letter.reason,
         deliveries: letter.deliveries,
-        time: letter
-            .time
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_millis() as f64),
+        time: epoch_ms(letter.time),
         score: letter.score,
     }
+}
+
+fn in_flight_record(lease: InFlight<JsValue>) -> InFlightRecord {
+    InFlightRecord {
+        member: lease.member().to_vec(),
+        item: lease.item.clone().unwrap_or(JsValue::NULL),
+        token: lease.token.map(|t| t as f64),
+        deliveries: lease.deliveries,
+        score: lease.score,
+        deadline: epoch_ms(lease.deadline),
+        time_left: lease.time_left.as_secs_f64() * 1000.0,
+    }
+}
+
+/// A time as ms since the UNIX epoch (0 before it).
+fn epoch_ms(time: std::time::SystemTime) -> f64 {
+    time.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_millis() as f64)
 }
 
 fn stats_record(stats: Stats) -> StatsRecord {

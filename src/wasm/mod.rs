@@ -217,6 +217,36 @@ impl WasmSet {
         )
     }
 
+    /// Up to `count` eligible items from `position` on, not removed: an array of
+    /// `{ item (null if undecodable), score }`.
+    #[wasm_bindgen(js_name = peekItems)]
+    pub fn peek_items(
+        &self,
+        id: u32,
+        position: f64,
+        count: f64,
+        now: f64,
+    ) -> Result<JsValue, JsValue> {
+        let position = whole_number(position, "peekItems(position)")?;
+        let count = whole_number(count, "peekItems(count)")?;
+        self.begin(
+            id,
+            self.core.peek_items(position, count, now).map(|entries| {
+                entries
+                    .into_iter()
+                    .map(|entry| {
+                        let record = Object::new();
+                        let item = entry.item.unwrap_or(JsValue::NULL);
+                        let _ = Reflect::set(&record, &"item".into(), &item);
+                        let _ = Reflect::set(&record, &"score".into(), &entry.score.into());
+                        JsValue::from(record)
+                    })
+                    .collect::<Array>()
+                    .into()
+            }),
+        )
+    }
+
     /// The next eligible score or null.
     #[wasm_bindgen(js_name = peekScore)]
     pub fn peek_score(&self, id: u32, now: f64) -> Result<JsValue, JsValue> {
