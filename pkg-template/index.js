@@ -101,8 +101,14 @@ function serializerSpec(serializer) {
 const toBuffer = (arg) => (typeof arg === 'string' ? arg : Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength));
 
 const REPLY_ERROR_NAMES = new Set(['ReplyError', 'ErrorReply', 'SimpleError', 'BlobError']);
-const isReplyError = (err) =>
-  err instanceof Error && (REPLY_ERROR_NAMES.has(err.name) || REPLY_ERROR_NAMES.has(err.constructor?.name));
+// Whether a client's rejection is a Redis error reply; one that cannot be read is not.
+const isReplyError = (err) => {
+  try {
+    return err instanceof Error && (REPLY_ERROR_NAMES.has(err.name) || REPLY_ERROR_NAMES.has(err.constructor?.name));
+  } catch {
+    return false;
+  }
+};
 
 /**
  * A `send(args)` function for a client: ioredis (Redis or Cluster), node-redis v4+, or a
@@ -189,22 +195,44 @@ function buffers(args) {
 /**
  * Hands a reply to the core by the cheapest path for its shape: numbers and Buffers
  * without type probing; an array of Buffers, or of equal rows of Buffers (RESP3 pairs),
- * as one concatenation with the length of each; anything else as it is.
+ * as one concatenation with the length of each; anything else as a plain copy. Every
+ * read of the client's value happens here, before wasm sees it: a value that throws
+ * when read (a Proxy, a getter) is a ProtocolError, and the core only ever gets plain
+ * values.
  */
 function feed(core, id, reply) {
-  if (typeof reply === 'number') return core.feedNumber(id, reply);
-  if (reply instanceof Uint8Array) return core.feedBytes(id, reply);
-  if (!Array.isArray(reply) || reply.length === 0) return core.feed(id, reply);
+  let shaped;
+  try {
+    shaped = shape(reply);
+  } catch (err) {
+    throw new ProtocolError(`unreadable reply: ${describe(err)}`, { cause: err });
+  }
+  switch (shaped.how) {
+    case 'number': return core.feedNumber(id, reply);
+    case 'bytes': return core.feedBytes(id, reply);
+    case 'bulks': return core.feedBulks(id, shaped.bytes, shaped.lengths, shaped.width);
+    default: return core.feed(id, shaped.value);
+  }
+}
+
+// Plain Uint8Arrays only: ArrayBuffer.isView is false for a Proxy, whose reads throw.
+const isBytes = (value) => value instanceof Uint8Array && ArrayBuffer.isView(value);
+
+/** How to hand `reply` over (see feed); throws whatever reading it throws. */
+function shape(reply) {
+  if (typeof reply === 'number') return { how: 'number' };
+  if (isBytes(reply)) return { how: 'bytes' };
+  if (!Array.isArray(reply) || reply.length === 0) return { how: 'value', value: plain(reply, 0) };
   const width = Array.isArray(reply[0]) ? reply[0].length : 1;
   const parts = width === 1 ? reply : [];
   for (let i = 0; i < reply.length; i++) {
     const row = reply[i];
     if (width === 1) {
-      if (!(row instanceof Uint8Array)) return core.feed(id, reply);
+      if (!isBytes(row)) return { how: 'value', value: plain(reply, 0) };
     } else {
-      if (!Array.isArray(row) || row.length !== width) return core.feed(id, reply);
+      if (!Array.isArray(row) || row.length !== width) return { how: 'value', value: plain(reply, 0) };
       for (let j = 0; j < width; j++) {
-        if (!(row[j] instanceof Uint8Array)) return core.feed(id, reply);
+        if (!isBytes(row[j])) return { how: 'value', value: plain(reply, 0) };
         parts.push(row[j]);
       }
     }
@@ -215,7 +243,49 @@ function feed(core, id, reply) {
     lengths[i] = parts[i].length;
     total += parts[i].length;
   }
-  return core.feedBulks(id, Buffer.concat(parts, total), lengths, width);
+  return { how: 'bulks', bytes: Buffer.concat(parts, total), lengths, width };
+}
+
+/**
+ * A reply as the core reads it, made of plain values only: strings, numbers, booleans,
+ * bigints, null, Uint8Arrays, arrays, Maps and reply Errors (with a string message).
+ * Anything else becomes an empty object, which the core refuses as a protocol error.
+ */
+function plain(value, depth) {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string': case 'number': case 'boolean': case 'bigint': return value;
+    case 'object': break;
+    default: return {};
+  }
+  if (depth > 64) throw new RangeError('a reply nested more than 64 deep');
+  if (isBytes(value)) return value;
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < out.length; i++) out[i] = plain(value[i], depth + 1);
+    return out;
+  }
+  if (value instanceof Error) {
+    const { message } = value;
+    const out = new Error(typeof message === 'string' ? message : 'ERR an error reply without a readable message');
+    out.name = 'ReplyError';
+    return out;
+  }
+  if (value instanceof Map) {
+    const out = new Map();
+    for (const [k, v] of value) out.set(plain(k, depth + 1), plain(v, depth + 1));
+    return out;
+  }
+  return {};
+}
+
+/** What was thrown, as text, even when reading it throws too. */
+function describe(err) {
+  try {
+    return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  } catch {
+    return 'a value that cannot be read';
+  }
 }
 
 /**
@@ -242,8 +312,7 @@ function withTimeout(reply, ms, args, read) {
 }
 
 function connectionError(err) {
-  const message = err instanceof Error ? err.message : String(err);
-  return new ConnectionError(`execute failed: ${message}`, { cause: err });
+  return new ConnectionError(`execute failed: ${describe(err)}`, { cause: err });
 }
 
 // Runs an operation of a set's wasm core; module-private, so subclasses can use it.

@@ -16,8 +16,19 @@ function random(seed) {
   };
 }
 
+// Values that throw when read: a client could hand over a Proxy or a getter.
+const trap = { get() { throw new Error('proxy trap'); } };
+const THROWING = [
+  () => new Proxy([], trap),
+  () => new Proxy({}, trap),
+  () => new Proxy(Buffer.from('x'), trap),
+  () => new Proxy(new Error('ERR x'), trap),
+  () => Object.defineProperty(new Error('ERR x'), 'message', { get() { throw new Error('getter'); } }),
+  () => new Proxy([Buffer.from('a')], { get(target, key) { if (key === '0') throw new Error('element'); return target[key]; } }),
+];
+
 function junk(rand, depth = 0) {
-  const pick = Math.floor(rand() * 14);
+  const pick = Math.floor(rand() * 15);
   switch (pick) {
     case 0: return null;
     case 1: return undefined;
@@ -31,6 +42,7 @@ function junk(rand, depth = 0) {
     case 9: return Symbol('s');
     case 10: return 10n ** 30n;
     case 11: return Object.assign(new Error('ERR junk'), { name: 'ReplyError' });
+    case 12: return THROWING[Math.floor(rand() * THROWING.length)]();
     default:
       if (depth > 2) return [];
       return Array.from({ length: Math.floor(rand() * 5) }, () => junk(rand, depth + 1));
@@ -47,7 +59,9 @@ const OPERATIONS = [
 
 test('every operation, fed junk replies, rejects with a typed error or resolves', async () => {
   const rand = random(12345);
+  let sane = false; // at the end: a reply that makes sense, to see the set still works
   const execute = async () => {
+    if (sane) return 3;
     const reply = junk(rand);
     if (reply instanceof Error) throw reply;
     if (rand() < 0.05) throw new TypeError('the client broke');
@@ -65,6 +79,9 @@ test('every operation, fed junk replies, rejects with a typed error or resolves'
         });
       }
     }
+    sane = true;
+    assert.equal(await set.len(), 3, 'the set still works after the junk');
+    sane = false;
   }
   assert.deepEqual(untyped, [], `${untyped.length} of ${calls} calls rejected untyped`);
 });
