@@ -269,10 +269,14 @@ async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
             }
         }
     };
+    // The heartbeat extends a lease every third of it: a 2 s lease survives the
+    // heartbeat task being held up for over a second (a loaded machine stalls a task
+    // for a few hundred ms at worst), and the slow handler still outlives the lease.
+    let lease = Duration::from_secs(2);
     let options = redset::WorkerOptions {
         concurrency: 2,
-        lease: Duration::from_millis(150),
-        shutdown_timeout: Duration::from_secs(1),
+        lease,
+        shutdown_timeout: Duration::from_secs(5),
         poll: Duration::from_millis(100),
     };
     let done = tokio::time::timeout(
@@ -287,8 +291,8 @@ async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
                 };
                 async move {
                     if job == "slow" {
-                        // Past its 150 ms lease: kept by the heartbeat, not handed out again.
-                        tokio::time::sleep(Duration::from_millis(400)).await;
+                        // Past its lease: kept by the heartbeat, not handed out again.
+                        tokio::time::sleep(lease + lease / 4).await;
                     }
                     if job == "flaky" && n == 1 {
                         return Err("first try fails");
@@ -308,11 +312,22 @@ async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
     assert_eq!((tries["slow"], tries["flaky"]), (1, 2));
 
     // At the shutdown deadline a running handler is cancelled and its item released.
+    // The shutdown begins once the handler runs (the item is in flight), however long
+    // a busy machine takes to get there.
     set.add("stuck").await.unwrap();
     let options = redset::WorkerOptions {
         shutdown_timeout: Duration::from_millis(100),
         poll: Duration::from_millis(50),
         ..Default::default()
+    };
+    let claimed = async {
+        for _ in 0..3000 {
+            if watcher.in_flight().await.unwrap() > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the worker never claimed the item");
     };
     let done = set
         .process(
@@ -321,7 +336,7 @@ async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
                 Ok::<(), String>(())
             },
             options,
-            tokio::time::sleep(Duration::from_millis(200)),
+            claimed,
         )
         .await
         .unwrap();
