@@ -498,8 +498,8 @@ class SortedSet {
       for (;;) {
         const step = next !== null && typeof next === 'object' ? next[STEP] : undefined;
         if (step === undefined) return next;
-        if (typeof step === 'number') {
-          if (step > 0) await sleep(step); // 0: only the time is wanted
+        if (typeof step === 'number' || step === 'now') {
+          if (step !== 'now' && step > 0) await sleep(step); // 'now': only the time is wanted
           next = core.resume(id, now());
           continue;
         }

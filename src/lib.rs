@@ -28,13 +28,14 @@ mod native;
 #[cfg(feature = "tokio")]
 pub use native::aio;
 #[cfg(feature = "native")]
-pub use native::blocking::{Blocking, ScheduledSet, SortedSet, TimeSortedSet};
-#[cfg(feature = "native")]
 pub use native::testing;
 #[cfg(feature = "native")]
+#[allow(deprecated)]
+pub use native::Blocking;
+#[cfg(feature = "native")]
 pub use native::{
-    Connect, Consume, Reconnecting, RedisSet, Scheduled, ScheduledKind, Scored, SetKind, Sorted,
-    TimeSorted, Unscored,
+    Connect, Consume, Reconnecting, RedisSet, Scheduled, ScheduledKind, ScheduledSet, Scored,
+    SetKind, Sorted, SortedSet, Synchronous, TimeSorted, TimeSortedSet, Unscored,
 };
 #[cfg(feature = "tokio")]
 pub use native::{Processed, WorkerOptions};

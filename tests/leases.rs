@@ -292,7 +292,7 @@ fn run<O: Operation>(conn: &mut redis::Connection, mut op: O) -> O::Output {
                 };
                 op.feed(reply).unwrap()
             }
-            Step::Sleep(_) => panic!("no sleep expected"),
+            Step::Sleep(_) | Step::Now => panic!("no sleep expected"),
         }
     }
 }

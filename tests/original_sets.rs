@@ -8,7 +8,7 @@
 mod support;
 
 use redset::{
-    Blocking, Error, FnSerializer, Json, RedisSet, ScheduledSet, Serializer, SortedSet, Text,
+    Error, FnSerializer, Json, RedisSet, ScheduledSet, Serializer, SortedSet, Synchronous, Text,
     TimeSortedSet, Utf8,
 };
 use support::{now, RedisServer};
@@ -30,7 +30,7 @@ fn scheduled(server: &RedisServer) -> ScheduledSet<redis::Connection> {
 }
 
 /// A set of any kind on a blocking connection, with the default serializer.
-type AnySet<K> = RedisSet<K, Blocking<redis::Connection>, Utf8>;
+type AnySet<K> = RedisSet<K, Synchronous<redis::Connection>, Utf8>;
 
 // The cases the original repeats for each of its classes, written once.
 

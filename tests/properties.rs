@@ -132,7 +132,7 @@ fn drive<O: Operation>(mut op: O, replies: &[Reply]) {
                     None => return,
                 }
             }
-            Ok(Step::Sleep(_)) => op.resume(1e9),
+            Ok(Step::Sleep(_) | Step::Now) => op.resume(1e9),
             Ok(Step::Done(_)) | Err(_) => return,
         };
     }

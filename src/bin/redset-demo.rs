@@ -21,7 +21,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
-use redset::{Blocking, Json, Reconnecting, RedisSet, Scored, Sorted, SortedSet};
+use redset::{Json, Reconnecting, RedisSet, Scored, Sorted, SortedSet, Synchronous};
 use serde::{Deserialize, Serialize};
 
 const RUST_PRODUCERS: u32 = 2;
@@ -50,7 +50,7 @@ impl Task {
 }
 
 /// A scored set's type says so (`Scored<Sorted>`): its serializer is fixed.
-type Tasks = RedisSet<Scored<Sorted>, Blocking<Conn>, Json<Task>>;
+type Tasks = RedisSet<Scored<Sorted>, Synchronous<Conn>, Json<Task>>;
 
 fn tasks(url: &str) -> Tasks {
     SortedSet::new(connect(url), TASKS)

@@ -7,10 +7,8 @@
 //! producers and consumers whose clocks disagree still agree on what is due. Leases
 //! always use the server's clock, whichever is chosen.
 
-use super::command::Command;
-use super::error::{Error, Result};
 use super::operation::{Operation, Step};
-use super::reply::{Decoder, Reply};
+use super::protocol::{Command, Decoder, Error, Reply, Result};
 
 /// Whose clock decides "now" for a set.
 ///

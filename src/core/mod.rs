@@ -1,50 +1,68 @@
 //! The sans-IO core: every redset operation as commands out and replies in.
 //!
 //! Nothing here does I/O, reads a clock or knows a Redis client. [`SetCore`] holds a
-//! set's name, kind, serializer and scorer and builds each operation as an
-//! [`Operation`]; drivers ([`crate::SortedSet`] on the `redis` crate, the wasm
-//! binding for Node) only carry [`Command`]s to Redis and [`Reply`]s back.
+//! set's name, kind, serializer, scorer and settings and builds each operation as an
+//! [`Operation`]; drivers ([`crate::SortedSet`] on the `redis` crate, the wasm binding
+//! for Node) only carry [`Command`]s to Redis and [`Reply`]s back.
 //!
-//! One module per capability: `set` (the document's operations), `batch` (`add_many`),
-//! `lease` (at-least-once claims, with fencing tokens), `wait` (waits that block on the
-//! set or on its wake-up key, or poll), `clock` (the server's `TIME` as "now"),
-//! `dedup` (idempotent adds), `replication` (`WAIT` after writes), `original_lock`
-//! (sharing a scheduled set with the Python original), `keys` (companion keys in the
-//! set's Cluster slot); every script is a `.lua` file under `scripts/`.
+//! Layered by capability, one concept per file, no module importing one that imports
+//! it back:
+//!
+//! - the base, which knows no capability: `protocol` (commands, replies and their
+//!   decoding, scripts, the error type), `operation` (the [`Operation`] contract and
+//!   the pieces operations are made of, with the one `EVALSHA` → `EVAL` fallback),
+//!   `schema` (every key and every script's `KEYS` order), `kind`, `serializer`,
+//!   `target` (the set an operation acts on), `backoff`, `clock` (the server's `TIME`
+//!   as "now");
+//! - the capabilities, on the base: `lease` (at-least-once claims with fencing tokens
+//!   and dead letters), `wait` (waits that block or poll), `stats`, `original_lock`
+//!   (sharing a scheduled set with the Python original), `replication` (`WAIT` after
+//!   writes), `dedup` (idempotent adds);
+//! - `set` on top: [`SetCore`], which holds every capability's settings and hands each
+//!   operation to its capability; the document's own operations live there.
+//!
+//! A new capability gets its own module (a folder when it has several concepts) that
+//! imports only the base and the capabilities below it, its keys in `schema`, its
+//! scripts under `scripts/`, and its `SetCore` methods in a file of `set/`.
+//! Every script is a `.lua` file under `scripts/`, opening with its `KEYS` and `ARGV`.
 
-mod batch;
+mod backoff;
 mod clock;
-mod command;
 mod dedup;
-mod error;
-mod keys;
+mod kind;
 mod lease;
 mod operation;
 mod original_lock;
+mod protocol;
 mod replication;
-mod reply;
-mod script;
+mod schema;
 mod serializer;
 mod set;
+mod stats;
+mod target;
 mod wait;
 
-pub use batch::{AddCondition, AddMany, AddOptions, ADD_MANY_CHUNK};
+pub use backoff::Backoff;
 pub use clock::Clock;
-pub use command::{Arg, Command};
-pub use dedup::DEDUP;
-pub use error::{BoxError, Error, Result};
-pub use keys::{companion_key, hash_slot};
-pub use lease::{
-    Backoff, DeadLetter, InFlight, Lease, LeasePolicy, Recovered, Retried, Stats, MAX_DEAD_LISTED,
-};
+pub use kind::Kind;
+pub use lease::{DeadLetter, InFlight, Lease, LeasePolicy, Recovered, Retried, MAX_DEAD_LISTED};
 pub use operation::{too_many_steps, Map, Operation, Step, MAX_STEPS};
-pub use original_lock::{original_lock_key, DEFAULT_LOCK_TIMEOUT};
+pub use original_lock::DEFAULT_LOCK_TIMEOUT;
+pub use protocol::{Arg, BoxError, Command, Error, Reply, Result, Script};
 pub use replication::{Replicated, Replication};
-pub use reply::Reply;
-pub use script::{Script, ADD, CLEAR, POP_DUE};
+pub use schema::{
+    companion_key, hash_slot, original_lock_key, DEAD, DEAD_RECORDS, DEDUP, DELIVERIES, FENCE,
+    LEASES, LEASE_RECORDS, WAITING, WAKE,
+};
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
-pub use set::{Entry, Kind, Scorer, SetCore, Undecodable, UndecodableHook, TAKE_CHUNK};
-pub use wait::{Waiting, BLOCK_CAP, FIRST_POLL, POLL_CAP, SCHEDULED_CAP, WAKE};
+pub use set::{
+    AddCondition, AddMany, AddOptions, Entry, Scorer, SetCore, ADD_MANY_CHUNK, TAKE_CHUNK,
+};
+pub use stats::Stats;
+pub use target::{Undecodable, UndecodableHook};
+pub use wait::{Waiting, BLOCK_CAP, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
+
+pub use set::{ADD, CLEAR, POP_DUE};
 
 #[cfg(test)]
 mod tests;

@@ -4,21 +4,18 @@
 //! (the key `name + "__lock"`, holding an expiry timestamp): a `ZRANGEBYSCORE`, a
 //! separate `ZREM`, then `DEL` of the lock; it returns what it read whether or not its
 //! `ZREM` removed anything. A pop that runs between its read and its remove would hand
-//! out the same items twice. So redset's scheduled pop checks that lock inside its
-//! script, atomically: while it holds an expiry that has not passed, nothing is taken
-//! and the operation sleeps a short, jittered, growing while and tries again, for at
-//! most the lock timeout. redset never takes the lock itself.
+//! out the same items twice. So redset's scheduled pop (and claim) checks that lock
+//! inside its script, atomically: while it holds an expiry that has not passed, nothing
+//! is taken and the operation sleeps a short, jittered, growing while and tries again,
+//! for at most the lock timeout. redset never takes the lock itself.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::command::{redis_index, Arg};
-use super::error::{Error, Result};
-use super::lease::Backoff;
-use super::operation::{Operation, Step};
-use super::reply::Reply;
-use super::script::{Call, Outcome, Script, POP_DUE};
+use super::backoff::Backoff;
+use super::operation::{Call, Exchange, Operation, Step};
+use super::protocol::{Arg, Error, Reply, Result, Script};
 
 /// How long a scheduled pop waits for the original's lock before giving up with
 /// [`Error::LockTimeout`]: the original's own default `lock_timeout`.
@@ -27,18 +24,6 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most times one pop sleeps on the lock, whatever the timeout, so that every
 /// operation stays within [`MAX_STEPS`](super::MAX_STEPS).
 const MAX_LOCK_WAITS: u32 = 1000;
-
-/// The key of the original's lock for the set `name`: `name + "__lock"`.
-///
-/// It is not in the set's Cluster hash slot (the original does not support Cluster),
-/// so the lock is honoured only on a single Redis.
-///
-/// ```
-/// assert_eq!(redset::core::original_lock_key("jobs"), "jobs__lock");
-/// ```
-pub fn original_lock_key(name: &str) -> String {
-    format!("{name}__lock")
-}
 
 /// Whether and how long a scheduled set's pops wait for the original's lock.
 #[derive(Debug, Clone)]
@@ -75,27 +60,26 @@ pub(crate) struct TimedCall {
     pub now_arg: Option<usize>,
 }
 
-/// A script call that honours the original's lock: [`POP_DUE`] for a scheduled pop or
-/// take, the lease claim for a scheduled set. While the script answers that the lock is
-/// held (with its expiry, a bulk string), it sleeps and calls it again with the clock's
-/// new time in its `now` argument.
+/// The request in flight: its raw reply is what [`LockAware`] reads.
+type Raw = Exchange<fn(Reply) -> Result<Reply>>;
+
+/// A script call that honours the original's lock: the scheduled pop or take, the lease
+/// claim for a scheduled set. While the script answers that the lock is held (with its
+/// expiry, a bulk string), it sleeps and calls it again with the clock's new time in
+/// its `now` argument.
 pub(crate) struct LockAware<F> {
     set: Arc<str>,
-    script: &'static Script,
-    keys: Vec<Vec<u8>>,
-    /// The lock's key, when it is honoured (also the last of `keys`).
+    call: TimedCall,
+    /// The lock's key, when it is honoured (also the last of the call's keys).
     lock: Option<Vec<u8>>,
     /// Where to say that the lock key is in another slot.
     cross_slot: Option<Arc<AtomicBool>>,
-    args: Vec<Vec<u8>>,
-    /// Which of `args` is "now", if any.
-    now_arg: Option<usize>,
     lock_timeout: Duration,
     started: f64,
     now: f64,
     waits: u32,
     waited: Duration,
-    call: Call,
+    request: Raw,
     decode: Option<F>,
     /// A claim may be sent again; a pop may not.
     repeatable: bool,
@@ -105,64 +89,49 @@ impl<F> LockAware<F> {
     /// The lock's key, when given, is passed as the script's last key.
     pub fn new(
         set: Arc<str>,
-        call: TimedCall,
+        mut call: TimedCall,
         lock: Option<&OriginalLock>,
         now: f64,
         decode: F,
     ) -> Self {
-        let TimedCall {
-            script,
-            mut keys,
-            args,
-            now_arg,
-        } = call;
         let lock = OriginalLock::usable(lock);
-        keys.extend(lock.map(|lock| lock.key.clone()));
-        let mut call = LockAware {
+        call.keys.extend(lock.map(|lock| lock.key.clone()));
+        let mut aware = LockAware {
             set,
-            script,
-            keys,
+            call,
             lock: lock.map(|lock| lock.key.clone()),
             cross_slot: lock.map(|lock| lock.cross_slot.clone()),
-            args,
-            now_arg,
             lock_timeout: lock.map_or(Duration::ZERO, |lock| lock.timeout),
             started: now,
             now,
             waits: 0,
             waited: Duration::ZERO,
-            call: Call::Known(Reply::Nil),
+            request: Exchange::new(Call::Known(Reply::Nil), Ok as fn(Reply) -> Result<Reply>),
             decode: Some(decode),
             repeatable: true,
         };
-        call.call = call.call_at(now);
-        call
+        aware.request = aware.request_at(now);
+        aware
     }
 
-    /// A scheduled pop or take of up to `count` items.
-    pub fn pop_due(
-        set: Arc<str>,
-        lock: Option<&OriginalLock>,
-        count: usize,
-        now: f64,
-        decode: F,
-    ) -> Self {
-        let call = TimedCall {
-            script: &POP_DUE,
-            keys: vec![set.as_bytes().to_vec()],
-            args: vec![Arg::from(now).0, Arg::from(redis_index(count)).0],
-            now_arg: Some(0),
-        };
-        let mut pop = Self::new(set, call, lock, now, decode);
-        pop.repeatable = false;
-        pop
+    /// The same, for a call that must not be sent twice (a pop).
+    pub fn once(mut self) -> Self {
+        self.repeatable = false;
+        self
     }
 
-    fn call_at(&mut self, now: f64) -> Call {
-        if let Some(arg) = self.now_arg.and_then(|i| self.args.get_mut(i)) {
+    fn request_at(&mut self, now: f64) -> Raw {
+        let TimedCall {
+            script,
+            keys,
+            args,
+            now_arg,
+        } = &mut self.call;
+        if let Some(arg) = now_arg.and_then(|i| args.get_mut(i)) {
             *arg = Arg::from(now).0;
         }
-        Call::script(self.script, self.keys.clone(), self.args.clone())
+        let raw: fn(Reply) -> Result<Reply> = Ok;
+        Exchange::new(Call::script(script, keys.clone(), args.clone()), raw)
     }
 
     /// The lock is held until `expiry`: sleep, or give up when the timeout is spent.
@@ -171,7 +140,7 @@ impl<F> LockAware<F> {
             .ok()
             .and_then(|text| text.trim().parse().ok())
             .ok_or_else(|| {
-                Error::protocol(self.call.name(), "the lock's expiry is not a number")
+                Error::protocol(self.request.name(), "the lock's expiry is not a number")
             })?;
         // The clock may step back; the sleeps taken are a lower bound of the time spent.
         let spent = Duration::try_from_secs_f64(self.now - self.started)
@@ -212,43 +181,52 @@ fn backoff(attempt: u32, now: f64) -> Duration {
     LOCK_BACKOFF.delay(attempt + 1, now.to_bits() ^ u64::from(attempt))
 }
 
-impl<T, F: FnOnce(Reply) -> Result<T>> Operation for LockAware<F> {
-    type Output = T;
-
-    fn start(&mut self) -> Result<Step<T>> {
-        self.call.send()
-    }
-
-    fn feed(&mut self, reply: Reply) -> Result<Step<T>> {
-        match self.call.on_reply(reply) {
-            Outcome::Resend => self.start(),
+impl<T, F: FnOnce(Reply) -> Result<T>> LockAware<F> {
+    fn answered(&mut self, step: Step<Reply>) -> Result<Step<T>> {
+        let reply = match step.done() {
+            Ok(reply) => reply,
+            Err(pending) => return Ok(pending),
+        };
+        match reply {
             // The script answers a held lock with its expiry, a bulk string.
-            Outcome::Reply(Reply::Bulk(expiry)) if self.lock.is_some() => {
+            Reply::Bulk(expiry) if self.lock.is_some() => {
                 Ok(Step::Sleep(self.wait_for_lock(&expiry)?))
             }
-            Outcome::Reply(Reply::Status(expiry)) if self.lock.is_some() => {
+            Reply::Status(expiry) if self.lock.is_some() => {
                 Ok(Step::Sleep(self.wait_for_lock(expiry.as_bytes())?))
             }
             // A cluster refused the lock key, in another slot, before running anything:
             // the same call without it, and no more for this set.
-            Outcome::Reply(Reply::Error { code, .. })
-                if code == "CROSSSLOT" && self.lock.is_some() =>
-            {
+            Reply::Error { code, .. } if code == "CROSSSLOT" && self.lock.is_some() => {
                 self.lock = None;
-                self.keys.pop();
+                self.call.keys.pop();
                 if let Some(flag) = &self.cross_slot {
                     flag.store(true, Ordering::Relaxed);
                 }
-                self.call = self.call_at(self.now);
+                self.request = self.request_at(self.now);
                 self.start()
             }
-            Outcome::Reply(reply) => {
+            reply => {
                 let decode = self.decode.take().ok_or_else(|| {
-                    Error::protocol(self.call.name(), "reply fed to a finished operation")
+                    Error::protocol(self.request.name(), "reply fed to a finished operation")
                 })?;
                 decode(reply).map(Step::Done)
             }
         }
+    }
+}
+
+impl<T, F: FnOnce(Reply) -> Result<T>> Operation for LockAware<F> {
+    type Output = T;
+
+    fn start(&mut self) -> Result<Step<T>> {
+        let step = self.request.start()?;
+        self.answered(step)
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<T>> {
+        let step = self.request.feed(reply)?;
+        self.answered(step)
     }
 
     fn repeatable(&self) -> bool {
@@ -260,7 +238,7 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for LockAware<F> {
             return Err(Error::protocol("EVALSHA", "resumed without having slept"));
         }
         self.now = now;
-        self.call = self.call_at(now);
+        self.request = self.request_at(now);
         self.start()
     }
 }

@@ -8,12 +8,8 @@
 
 use std::time::Duration;
 
-use super::command::Command;
-use super::error::{Error, Result};
 use super::operation::{Operation, Step};
-use super::reply::{Decoder, Reply};
-use super::serializer::Serializer;
-use super::set::SetCore;
+use super::protocol::{Command, Decoder, Error, Reply, Result};
 
 /// How many replicas must acknowledge a write, and how long to wait for them.
 ///
@@ -43,6 +39,16 @@ pub struct Replicated<O: Operation> {
 }
 
 impl<O: Operation> Replicated<O> {
+    /// `op`, then `WAIT` if `wait` asks for it, routed by the set's key `route`.
+    pub(crate) fn new(op: O, wait: Option<Replication>, route: &[u8]) -> Self {
+        Replicated {
+            op,
+            wait,
+            route: route.to_vec(),
+            written: None,
+        }
+    }
+
     fn after(&mut self, step: Result<Step<O::Output>>) -> Result<Step<O::Output>> {
         match (step?, self.wait) {
             (Step::Done(output), Some(wait)) => {
@@ -89,30 +95,5 @@ impl<O: Operation> Operation for Replicated<O> {
     /// `WAIT` only waits: as the write before it.
     fn repeatable(&self) -> bool {
         self.written.is_some() || self.op.repeatable()
-    }
-}
-
-impl<S: Serializer> SetCore<S> {
-    /// Writes (`add`, `add_many`, `ack`, `retry`, `release`) wait for `replication`'s
-    /// replicas to acknowledge them, or fail with [`Error::NotReplicated`]; `None` (the
-    /// default) does not wait.
-    pub fn with_replication(mut self, replication: Option<Replication>) -> Self {
-        self.replication = replication;
-        self
-    }
-
-    /// What writes wait for, if anything.
-    pub fn replication(&self) -> Option<Replication> {
-        self.replication
-    }
-
-    /// `op`, then `WAIT` if the set asks for it.
-    pub(crate) fn replicated<O: Operation>(&self, op: O) -> Replicated<O> {
-        Replicated {
-            op,
-            wait: self.replication,
-            route: self.name().as_bytes().to_vec(),
-            written: None,
-        }
     }
 }

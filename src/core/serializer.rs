@@ -4,7 +4,7 @@ use std::fmt::Display;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
-use super::error::BoxError;
+use super::protocol::BoxError;
 
 /// Turns items into the bytes stored as sorted-set members, and back.
 ///

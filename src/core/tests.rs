@@ -37,6 +37,13 @@ fn script_from<O: Operation>(
                     Err(e) => return (sent, Err(e)),
                 };
             }
+            Step::Now => {
+                sent.push("now".to_owned());
+                step = match op.resume(now) {
+                    Ok(step) => step,
+                    Err(e) => return (sent, Err(e)),
+                };
+            }
             Step::Send(cmd) => {
                 sent.push(String::from_utf8_lossy(&cmd.to_resp()).into_owned());
                 let reply = replies
@@ -1199,4 +1206,45 @@ fn a_claim_wait_that_sees_items_it_could_not_claim_backs_off_instead_of_spinning
         4 * 3 + 1,
         "try, probe, sleep, four times, then the claim"
     );
+}
+
+/// Every script's header names its `KEYS` by role, in the order the schema gives them,
+/// and every helper it includes is in place.
+#[test]
+fn every_script_header_lists_the_keys_the_schema_gives_it() {
+    let all = [
+        set::scripts(),
+        lease::scripts(),
+        stats::scripts(),
+        wait::scripts(),
+    ]
+    .concat();
+    assert_eq!(all.len(), 15);
+    for (script, roles) in all {
+        assert!(!script.has_unresolved_include(), "{}", script.source());
+        let mut listed: Vec<(usize, String)> = Vec::new();
+        for line in script.source().lines().filter(|l| l.starts_with("--")) {
+            let mut rest = line;
+            while let Some(at) = rest.find("KEYS[") {
+                rest = &rest[at + 5..];
+                let Some(close) = rest.find(']') else { break };
+                let Ok(index) = rest[..close].parse::<usize>() else {
+                    continue;
+                };
+                let role: String = rest[close + 1..]
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                    .collect();
+                listed.push((index, role));
+            }
+        }
+        listed.sort();
+        let expected: Vec<(usize, String)> = roles
+            .iter()
+            .enumerate()
+            .map(|(i, role)| (i + 1, (*role).to_owned()))
+            .collect();
+        assert_eq!(listed, expected, "{}", &script.source()[..80]);
+    }
 }

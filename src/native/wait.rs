@@ -2,80 +2,68 @@
 //! owns its connection, so its waits block in Redis on it (`BZPOPMIN` on the set or on
 //! its wake-up key). An async set's connection is shared, so its waits block on
 //! connections of their own when it has them ([`waits_on`](RedisSet::waits_on)) and
-//! otherwise sleep between tries (a tokio timer), holding no shared connection.
+//! otherwise sleep between tries (a tokio timer), holding no shared connection. The
+//! waits are written once for both transports; `consume` is an `Iterator` on one and a
+//! `Stream` on the other.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::blocking::Blocking;
-use super::{unix_now, RedisSet};
+use super::methods::methods;
+use super::{RedisSet, Synchronous};
 use crate::core::{Lease, Result, Serializer};
 
-impl<K, C: redis::ConnectionLike, S: Serializer + 'static> RedisSet<K, Blocking<C>, S> {
-    /// Pops the next eligible item, waiting up to `timeout` for one to exist;
-    /// [`Error::Empty`](crate::Error::Empty) at the timeout. It blocks in Redis on this
-    /// set's connection and wakes as soon as an item is added (a scheduled set also
-    /// when its next item falls due); idle, it sends one or two commands a second. A
-    /// read timeout on the connection must exceed a second, the longest block.
-    ///
-    /// ```no_run
-    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
-    /// match jobs.pop_wait(std::time::Duration::from_secs(5)) {
-    ///     Ok(job) => println!("{job:?}"),
-    ///     Err(e) if e.is_empty() => println!("nothing for 5 s"),
-    ///     Err(e) => return Err(e),
-    /// }
-    /// # Ok::<(), redset::Error>(())
-    /// ```
-    pub fn pop_wait(&mut self, timeout: Duration) -> Result<Option<S::Item>> {
-        Self::run(
-            &mut self.transport.0,
-            self.core.pop_wait(timeout, unix_now()),
-        )
-    }
+methods! {
+    impl[K] for SortedSet {
+        /// Pops the next eligible item, waiting up to `timeout` for one to exist;
+        /// [`Error::Empty`](crate::Error::Empty) at the timeout. It blocks in Redis on this
+        /// set's connection and wakes as soon as an item is added (a scheduled set also
+        /// when its next item falls due); idle, it sends one or two commands a second. A
+        /// read timeout on the connection must exceed a second, the longest block.
+        ///
+        /// ```no_run
+        /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+        /// match jobs.pop_wait(std::time::Duration::from_secs(5)) {
+        ///     Ok(job) => println!("{job:?}"),
+        ///     Err(e) if e.is_empty() => println!("nothing for 5 s"),
+        ///     Err(e) => return Err(e),
+        /// }
+        /// # Ok::<(), redset::Error>(())
+        /// ```
+        fn pop_wait(timeout: Duration) -> Option<S::Item> where [S: 'static]
+            = run_wait |core, now| Ok(core.pop_wait(timeout, now));
 
-    /// Takes up to `count` eligible items, waiting up to `timeout` for at least one;
-    /// an empty list at the timeout.
-    ///
-    /// ```no_run
-    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
-    /// let batch = jobs.take_wait(100, std::time::Duration::from_secs(5))?;
-    /// # Ok::<(), redset::Error>(())
-    /// ```
-    pub fn take_wait(&mut self, count: usize, timeout: Duration) -> Result<Vec<S::Item>> {
-        Self::run(
-            &mut self.transport.0,
-            self.core.take_wait(count, timeout, unix_now()),
-        )
-    }
+        /// Takes up to `count` eligible items, waiting up to `timeout` for at least one;
+        /// an empty list at the timeout.
+        ///
+        /// ```no_run
+        /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+        /// let batch = jobs.take_wait(100, std::time::Duration::from_secs(5))?;
+        /// # Ok::<(), redset::Error>(())
+        /// ```
+        fn take_wait(count: usize, timeout: Duration) -> Vec<S::Item> where [S: 'static]
+            = run_wait |core, now| Ok(core.take_wait(count, timeout, now));
 
-    /// Claims up to `count` eligible items for `lease`, waiting up to `timeout` for at
-    /// least one; an empty list at the timeout.
-    ///
-    /// ```no_run
-    /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
-    /// use std::time::Duration;
-    /// for lease in jobs.claim_wait(10, Duration::from_secs(30), Duration::from_secs(5))? {
-    ///     jobs.ack(&lease)?;
-    /// }
-    /// # Ok::<(), redset::Error>(())
-    /// ```
-    pub fn claim_wait(
-        &mut self,
-        count: usize,
-        lease: Duration,
-        timeout: Duration,
-    ) -> Result<Vec<Lease<S::Item>>> {
-        Self::run(
-            &mut self.transport.0,
-            self.core.claim_wait(count, lease, timeout, unix_now()),
-        )
+        /// Claims up to `count` eligible items for `lease`, waiting up to `timeout` for at
+        /// least one; an empty list at the timeout.
+        ///
+        /// ```no_run
+        /// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+        /// use std::time::Duration;
+        /// for lease in jobs.claim_wait(10, Duration::from_secs(30), Duration::from_secs(5))? {
+        ///     jobs.ack(&lease)?;
+        /// }
+        /// # Ok::<(), redset::Error>(())
+        /// ```
+        fn claim_wait(count: usize, lease: Duration, timeout: Duration) -> Vec<Lease<S::Item>>
+            where [S: 'static]
+            = run_wait |core, now| Ok(core.claim_wait(count, lease, timeout, now));
     }
 }
 
 /// The iterator of [`consume`](RedisSet::consume).
 pub struct Consume<'a, K, C, S: Serializer> {
-    set: &'a mut RedisSet<K, Blocking<C>, S>,
+    set: &'a mut RedisSet<K, Synchronous<C>, S>,
     stop: &'a AtomicBool,
     poll: Duration,
 }
@@ -98,7 +86,7 @@ impl<K, C: redis::ConnectionLike, S: Serializer + 'static> Iterator for Consume<
     }
 }
 
-impl<K, C: redis::ConnectionLike, S: Serializer + 'static> RedisSet<K, Blocking<C>, S> {
+impl<K, C: redis::ConnectionLike, S: Serializer + 'static> RedisSet<K, Synchronous<C>, S> {
     /// The items as they become eligible (at-most-once, as `pop`), until `stop` is
     /// set: it is checked at least every second.
     ///
@@ -117,36 +105,6 @@ impl<K, C: redis::ConnectionLike, S: Serializer + 'static> RedisSet<K, Blocking<
             stop,
             poll: Duration::from_secs(1),
         }
-    }
-}
-
-#[cfg(feature = "tokio")]
-impl<K, C, S> RedisSet<K, super::aio::Async<C>, S>
-where
-    C: redis::aio::ConnectionLike + Clone,
-    S: Serializer + 'static,
-{
-    /// Pops the next eligible item, waiting up to `timeout`; see
-    /// [`SortedSet::pop_wait`](crate::SortedSet::pop_wait).
-    pub async fn pop_wait(&self, timeout: Duration) -> Result<Option<S::Item>> {
-        self.run_wait(self.core.pop_wait(timeout, unix_now())).await
-    }
-
-    /// Takes up to `count` eligible items, waiting up to `timeout` for at least one.
-    pub async fn take_wait(&self, count: usize, timeout: Duration) -> Result<Vec<S::Item>> {
-        self.run_wait(self.core.take_wait(count, timeout, unix_now()))
-            .await
-    }
-
-    /// Claims up to `count` eligible items for `lease`, waiting up to `timeout`.
-    pub async fn claim_wait(
-        &self,
-        count: usize,
-        lease: Duration,
-        timeout: Duration,
-    ) -> Result<Vec<Lease<S::Item>>> {
-        self.run_wait(self.core.claim_wait(count, lease, timeout, unix_now()))
-            .await
     }
 }
 

@@ -145,7 +145,7 @@ where
                     let claim = self
                         .core
                         .claim_wait(1, options.lease, options.poll, unix_now());
-                    let Some(lease) = self.run_wait(claim).await?.pop() else {
+                    let Some(lease) = self.transport.run_wait(claim).await?.pop() else {
                         continue;
                     };
                     lease
@@ -163,7 +163,7 @@ where
                 tokio::select! {
                     outcome = &mut job => break Some(outcome),
                     _ = beat.tick() => {
-                        match self.run(self.core.extend(&held, options.lease)).await {
+                        match self.transport.run(self.core.extend(&held, options.lease)).await {
                             Ok(deadline) => held.set_deadline_ms(deadline),
                             Err(e) if e.is_lease_lost() => {}
                             Err(e) => return Err(e),
@@ -176,20 +176,23 @@ where
                 Some(Ok(())) if !*stop.borrow() => {
                     let acked = std::slice::from_ref(&held);
                     let claim = self.core.ack_and_claim(acked, 1, options.lease, unix_now());
-                    self.run(claim).await.map(|mut leases| {
+                    self.transport.run(claim).await.map(|mut leases| {
                         done.acked += 1;
                         next = leases.pop();
                     })
                 }
                 Some(Ok(())) => self
+                    .transport
                     .run(self.core.ack(std::slice::from_ref(&held)))
                     .await
                     .map(|()| done.acked += 1),
                 Some(Err(e)) => self
+                    .transport
                     .run(self.core.retry(&held, None, &e.to_string()))
                     .await
                     .map(|_| done.retried += 1),
                 None => self
+                    .transport
                     .run(self.core.release(&held))
                     .await
                     .map(|_| done.released += 1),
@@ -201,7 +204,7 @@ where
         }
         // Claimed with the last ack, but stopped before its turn: back at once.
         if let Some(lease) = next {
-            match self.run(self.core.release(&lease)).await {
+            match self.transport.run(self.core.release(&lease)).await {
                 Ok(_) => done.released += 1,
                 Err(e) if e.is_lease_lost() => {}
                 Err(e) => return Err(e),

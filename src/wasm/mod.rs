@@ -62,7 +62,8 @@ const MAX_SLOTS: usize = 1 << 20;
 /// give its first step. A step is one of: an array of command arguments to send, whose
 /// `marker` property (the symbol given to the constructor) is `true`, or `"read"` for a
 /// command that only reads (so a lost reply changed nothing); an object whose
-/// `marker` property is a number of milliseconds to sleep before `resume`; or else the
+/// `marker` property is a number of milliseconds to sleep before `resume`, or `"now"`
+/// to `resume` with the time at once; or else the
 /// operation's result, its slot freed. Errors are thrown as `Error`s whose `name` the
 /// wrapper maps to its classes, and free the slot. Used by the `SortedSet`, `TimeSortedSet` and `ScheduledSet` classes
 /// of the wrapper.
@@ -393,6 +394,14 @@ impl WasmSet {
         }
     }
 
+    /// A step that is not a command: an object whose marker property is `value` (ms to
+    /// sleep, or "now" for the time at once).
+    fn marked(&self, value: &JsValue) -> JsValue {
+        let step = Object::new();
+        let _ = Reflect::set(&step, &self.marker, value);
+        step.into()
+    }
+
     /// Puts the operation back after a step and gives that step to JS.
     fn settle(
         &self,
@@ -405,11 +414,10 @@ impl WasmSet {
             Err(error) => (Slot::Free, Err(self.to_js(error))),
             Ok(Step::Send(cmd)) => (Slot::Running { op, steps }, Ok(self.args.of(cmd))),
             Ok(Step::Sleep(wait)) => {
-                let sleep = Object::new();
                 let ms = JsValue::from(wait.as_secs_f64() * 1000.0);
-                let _ = Reflect::set(&sleep, &self.marker, &ms);
-                (Slot::Running { op, steps }, Ok(sleep.into()))
+                (Slot::Running { op, steps }, Ok(self.marked(&ms)))
             }
+            Ok(Step::Now) => (Slot::Running { op, steps }, Ok(self.marked(&"now".into()))),
             Ok(Step::Done(output)) => (Slot::Free, Ok(output)),
         };
         self.replace(id, slot);

@@ -1,6 +1,9 @@
--- ack: ARGV holds (member, token) pairs. Each lease whose token is still current is
--- removed for good; the others are left as they are.
--- Returns {acked, position of each pair not acked (1-based), ...}.
+-- ack: done with leased items. Each lease whose token is still current is removed
+-- for good; the others are left as they are.
+--   KEYS     the lease keys (lease/common)
+--   ARGV     (member, token) pairs
+--   Returns  {acked, position of each pair not acked (1-based), ...}
+--- @include "lease/common"
 local acked, lost = ack_pairs(1)
 local out = {acked}
 for _, at in ipairs(lost) do out[#out + 1] = at end

@@ -1,6 +1,9 @@
--- bury: ARGV holds (member, token, reason) triples: each current lease goes to the
--- dead letters with its reason (an item that failed to deserialize on claim).
--- Returns how many were buried.
+-- bury: current leases to the dead letters, each with its reason (items that failed
+-- to deserialize on claim).
+--   KEYS     the lease keys (lease/common)
+--   ARGV     (member, token, reason) triples
+--   Returns  how many were buried
+--- @include "lease/common"
 local now, buried = server_ms(), 0
 for i = 1, #ARGV, 3 do
   local held, count, score = current(ARGV[i], ARGV[i + 1])

@@ -1,14 +1,19 @@
--- claim(n, lease): first the expired-lease sweep (ARGV[4] at most), then up to ARGV[1]
--- items whose score is at most ARGV[5] ("+inf", or "now" for a scheduled set), lowest
--- first, each moved to the leases with a deadline ARGV[2] ms from now, a delivery
--- counted and a fresh fencing token. ARGV[3]: the maximum deliveries.
--- ARGV[6] on, when given: (member, token) pairs to ack first (ack_and_claim). If any of
--- them is no longer held, the others are acked, nothing is claimed, and the reply is
--- {"lost", position of each pair not acked, ...}.
--- KEYS[10], when given: the original Python redset's lock, honoured as the scheduled
--- pop honours it (its expiry is returned, and nothing acked or taken, while it is held).
+-- claim(n, lease): first the expired-lease sweep (ARGV[4] at most), then up to
+-- ARGV[1] items whose score is at most ARGV[5], lowest first, each moved to the leases
+-- with a deadline ARGV[2] ms from now, a delivery counted and a fresh fencing token.
 -- Each step is one command for all the items (in chunks), not one per item.
--- Returns {requeued, buried, member, token, deliveries, deadline, score, ...}.
+--   KEYS     the lease keys (lease/common), then when honoured:
+--   KEYS[10] original-lock  the original Python redset's lock, honoured as the
+--            scheduled pop honours it (its expiry is returned, and nothing acked or
+--            taken, while it is held)
+--   ARGV[1]  how many   ARGV[2] lease ms   ARGV[3] the maximum deliveries
+--   ARGV[4]  at most how many expired leases to sweep first
+--   ARGV[5]  "+inf", or "now" for a scheduled set: the highest eligible score
+--   ARGV[6…] (member, token) pairs to ack first (ack_and_claim). If any of them is no
+--            longer held, the others are acked, nothing is claimed, and the reply is
+--            {"lost", position of each pair not acked, ...}
+--   Returns  {requeued, buried, member, token, deliveries, deadline, score, ...}
+--- @include "lease/common"
 local now = server_ms()
 if KEYS[10] then
   local expiry = tonumber(redis.call('GET', KEYS[10]))

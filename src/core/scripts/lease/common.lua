@@ -1,16 +1,18 @@
--- Shared by every lease script (the core prepends it). Every key arrives in KEYS, all
--- in the set's hash slot (the core's companion-key rule):
---   1 the set            zset: member -> score, the waiting items (the original's key)
---   2 leases             zset: member -> lease deadline, ms by the server's clock
---   3 records            hash: member -> "token deliveries score" of its lease
---   4 deliveries         hash: member -> how many times it was claimed, for an item
---                        back in the set after a delivery (a lease's own count is in
---                        its record; a claim takes the count over and removes it)
---   5 fence              the counter that fencing tokens come from
---   6 dead               zset: member -> when it was buried, ms
---   7 dead records       hash: member -> "deliveries time score reason"
---   8 wake               zset: one marker that wakes a consumer blocked on it
---   9 waiting            string, with an expiry: a consumer waits on the marker
+-- lease/common: what every lease script shares; each names it with
+-- `--- @include "lease/common"`, which the core puts in its place. Every key arrives in
+-- KEYS, all in the set's hash slot, in the order of the core's schema (LEASE_KEYS):
+--   KEYS[1] set            zset: member -> score, the waiting items (the original's key)
+--   KEYS[2] leases         zset: member -> lease deadline, ms by the server's clock
+--   KEYS[3] lease-records  hash: member -> "token deliveries score" of its lease (token
+--                          0: a retry waiting out its delay, held by nobody)
+--   KEYS[4] deliveries     hash: member -> how many times it was claimed, for an item
+--                          back in the set after a delivery (a lease's own count is in
+--                          its record; a claim takes the count over and removes it)
+--   KEYS[5] fence          the counter that fencing tokens come from
+--   KEYS[6] dead           zset: member -> when it was buried, ms
+--   KEYS[7] dead-records   hash: member -> "deliveries time score reason"
+--   KEYS[8] wake           zset: one marker that wakes a consumer blocked on it
+--   KEYS[9] waiting        string, with an expiry: a consumer waits on the marker
 -- The clock is always the server's (TIME): a client's clock never decides expiry.
 local set, leases, records, deliveries, fence, dead, dead_records, wake, waiting =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]

@@ -1,5 +1,8 @@
--- The dead letters, oldest first: ARGV[1] at most how many.
--- Returns {member, record, ...}.
+-- dead: the dead letters, oldest first.
+--   KEYS     the lease keys (lease/common)
+--   ARGV[1]  at most how many
+--   Returns  {member, record, ...}
+--- @include "lease/common"
 local members = redis.call('ZRANGE', dead, 0, tonumber(ARGV[1]) - 1)
 local out = {}
 for _, member in ipairs(members) do

@@ -1,6 +1,9 @@
--- The leases in flight, earliest deadline first: ARGV[1] at most how many. A record
+-- in_flight: the leases in flight, earliest deadline first, for operators. A record
 -- whose token is 0 is a retry waiting out its delay, held by nobody.
--- Returns {server time ms, member, deadline ms, record ("token deliveries score"), ...}.
+--   KEYS     the lease keys (lease/common)
+--   ARGV[1]  at most how many
+--   Returns  {server time ms, member, deadline ms, record ("token deliveries score"), ...}
+--- @include "lease/common"
 local out = {server_ms()}
 local limit = tonumber(ARGV[1])
 if limit < 1 then return out end

@@ -1,4 +1,8 @@
--- purge: deletes every dead letter. Returns how many there were.
+-- purge_dead: deletes every dead letter.
+--   KEYS     the lease keys (lease/common)
+--   ARGV     none
+--   Returns  how many there were
+--- @include "lease/common"
 local count = redis.call('ZCARD', dead)
 redis.call('DEL', dead, dead_records)
 return count

@@ -1,5 +1,9 @@
--- requeue: ARGV holds members; each dead letter goes back into the set with the score
--- it had, its deliveries counted afresh. Returns how many were requeued.
+-- requeue_dead: each dead letter goes back into the set with the score it had, its
+-- deliveries counted afresh.
+--   KEYS     the lease keys (lease/common)
+--   ARGV     members
+--   Returns  how many were requeued
+--- @include "lease/common"
 local requeued = 0
 for _, member in ipairs(ARGV) do
   if redis.call('ZREM', dead, member) == 1 then

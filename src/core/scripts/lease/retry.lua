@@ -1,10 +1,15 @@
--- retry(lease, delay) and release(lease): ARGV member, token, delay ms, max deliveries,
--- mode, reason. mode "release": back into the set at its score at once, the delivery
--- not counted. mode "retry": to the dead letters (with the reason) once its deliveries
--- reached the maximum; else back at its score after the delay — at once, or held as a
--- lease nobody holds (token 0) until the expiry sweep returns it. mode "retry-at": a
--- scheduled set, where the score is the time: back with the score now + delay.
--- Returns {outcome, at}: outcome 0 lost, 1 back in the set, 2 held until `at`, 3 dead.
+-- retry(lease, delay) and release(lease).
+--   KEYS     the lease keys (lease/common)
+--   ARGV[1]  member   ARGV[2] token   ARGV[3] delay ms   ARGV[4] max deliveries
+--   ARGV[5]  mode: "release": back into the set at its score at once, the delivery not
+--            counted; "retry": to the dead letters (with the reason) once its deliveries
+--            reached the maximum, else back at its score after the delay — at once, or
+--            held as a lease nobody holds (token 0) until the expiry sweep returns it;
+--            "retry-at": a scheduled set, where the score is the time: back with the
+--            score now + delay
+--   ARGV[6]  reason
+--   Returns  {outcome, at}: outcome 0 lost, 1 back in the set, 2 held until `at`, 3 dead
+--- @include "lease/common"
 local held, count, score = current(ARGV[1], ARGV[2])
 if not held then return {0, 0} end
 local member, mode, now = ARGV[1], ARGV[5], server_ms()

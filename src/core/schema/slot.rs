@@ -1,6 +1,5 @@
-//! Companion keys: where a set keeps the state of its leases, always in the set's own
-//! Redis Cluster hash slot, so that every script touching a set and its companions is
-//! Cluster-safe without the user choosing a hash tag.
+//! Redis Cluster hash slots, and the companion-key rule that keeps every key of a set
+//! in the set's own slot.
 
 /// The Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag (the text
 /// between the first `{` and the first `}` after it, if that text is not empty), else

@@ -1,14 +1,18 @@
--- add / add_many: ZADD into the set KEYS[1], and wake a waiting consumer when the set's
--- head changed (an item now comes first: due sooner, or the set was empty), by writing
--- the marker in KEYS[2] — in this same script, so no wake-up is lost between the add
--- and a consumer starting to wait. Only while KEYS[3] says that a consumer waits on the
--- marker: a set nobody waits on gets no extra key.
---
--- ARGV: the deduplication window in ms (0: none), the number of ZADD flags, the flags
--- (NX, XX, GT, LT, CH), then score, member pairs. With a window, a member added within
--- the last window ms (KEYS[4]: member -> until when, server clock) is skipped, even if it
--- was consumed meanwhile: a producer's retried add is not added twice.
--- Returns the sum of the ZADD replies (the skipped count nothing).
+-- add / add_many: ZADD into the set, and wake a waiting consumer when the set's head
+-- changed (an item now comes first: due sooner, or the set was empty), by writing the
+-- marker — in this same script, so no wake-up is lost between the add and a consumer
+-- starting to wait; only while a consumer waits on the marker, so a set nobody waits on
+-- gets no extra key. With a deduplication window, a member added within the last window
+-- ms is skipped, even if it was consumed meanwhile: a producer's retried add is not
+-- added twice.
+--   KEYS[1]  set      the set
+--   KEYS[2]  wake     the wake-up marker
+--   KEYS[3]  waiting  exists while a consumer waits on the marker
+--   KEYS[4]  dedup    zset: member -> until when (server clock), the window
+--   ARGV[1]  the deduplication window in ms (0: none)
+--   ARGV[2]  the number of ZADD flags, then the flags (NX, XX, GT, LT, CH)
+--   ARGV[…]  score, member pairs
+--   Returns  the sum of the ZADD replies (what was skipped counts nothing)
 local window = tonumber(ARGV[1])
 local flags = {}
 for f = 1, tonumber(ARGV[2]) do flags[f] = ARGV[f + 2] end

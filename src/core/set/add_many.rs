@@ -1,14 +1,15 @@
-//! Batch producers: many items in one `ZADD` per chunk, with its conditions.
+//! `add_many`: batch producers, many items in one `ZADD` per chunk, with its
+//! conditions.
 
-use super::clock::{server_time, time_command, Clock};
-use super::command::Arg;
-use super::error::Result;
-use super::operation::{Operation, Step};
-use super::replication::Replicated;
-use super::reply::{Decoder, Reply};
-use super::script::{Call, Outcome, ADD};
-use super::serializer::{Dumps, Serializer};
-use super::set::SetCore;
+use super::add::ADD;
+use super::SetCore;
+use crate::core::clock::{server_time, time_command, Clock};
+use crate::core::dedup::window_arg;
+use crate::core::operation::{Call, Exchange, Operation, Step};
+use crate::core::protocol::{Arg, Decoder, Reply, Result};
+use crate::core::replication::Replicated;
+use crate::core::schema::ADD_KEYS;
+use crate::core::serializer::{Dumps, Serializer};
 
 /// Members per `ZADD`: big enough that a batch costs few round trips, small enough that
 /// one command never holds the server long.
@@ -72,8 +73,15 @@ pub struct AddMany {
     now: Option<f64>,
     sent: usize,
     /// The chunk in flight.
-    call: Option<Call>,
+    chunk: Option<Chunk>,
     total: u64,
+}
+
+/// One chunk's call: how many its `ZADD`s counted.
+type Chunk = Exchange<fn(Reply) -> Result<u64>>;
+
+fn counted(reply: Reply) -> Result<u64> {
+    Decoder { command: "EVALSHA" }.count(reply)
 }
 
 impl AddMany {
@@ -95,9 +103,20 @@ impl AddMany {
             args.push(member.clone());
         }
         self.sent = end;
-        self.call
-            .insert(Call::script(&ADD, self.keys.clone(), args))
-            .send()
+        let decode: fn(Reply) -> Result<u64> = counted;
+        let chunk = Exchange::new(Call::script(&ADD, self.keys.clone(), args), decode);
+        let step = self.chunk.insert(chunk).start()?;
+        self.after_chunk(step)
+    }
+
+    fn after_chunk(&mut self, step: Step<u64>) -> Result<Step<u64>> {
+        match step.done() {
+            Ok(count) => {
+                self.total += count;
+                self.next_chunk()
+            }
+            Err(pending) => Ok(pending),
+        }
     }
 }
 
@@ -109,17 +128,12 @@ impl Operation for AddMany {
     }
 
     fn feed(&mut self, reply: Reply) -> Result<Step<u64>> {
-        let Some(call) = &mut self.call else {
+        let Some(chunk) = &mut self.chunk else {
             self.now = Some(server_time(reply)?);
             return self.next_chunk();
         };
-        match call.on_reply(reply) {
-            Outcome::Resend => call.send(),
-            Outcome::Reply(reply) => {
-                self.total += Decoder { command: "EVALSHA" }.count(reply)?;
-                self.next_chunk()
-            }
-        }
+        let step = chunk.feed(reply)?;
+        self.after_chunk(step)
     }
 
     /// A chunk sent again sets the same scores again.
@@ -153,9 +167,9 @@ impl<S: Serializer> SetCore<S> {
         }
         let ask = by_clock && self.clock() == Clock::Server;
         Ok(self.replicated(AddMany {
-            keys: self.add_keys(),
-            dedup: self.dedup_arg(),
-            call: None,
+            keys: self.target.keys.list(ADD_KEYS),
+            dedup: window_arg(self.dedup),
+            chunk: None,
             flags: options.flags(),
             members,
             now: (!ask).then_some(now),

@@ -1,0 +1,15 @@
+//! The base the capabilities build on: commands out, replies in, scripts, errors. It
+//! knows no set and no capability.
+
+mod command;
+mod decoder;
+mod error;
+mod reply;
+mod script;
+
+pub(crate) use command::redis_index;
+pub use command::{Arg, Command};
+pub(crate) use decoder::Decoder;
+pub use error::{BoxError, Error, Result};
+pub use reply::Reply;
+pub use script::Script;

@@ -1,0 +1,184 @@
+//! Every key a set uses and the order of every script's `KEYS`: the one place that
+//! names a key (BullMQ keeps its queue's keys in one file the same way).
+//!
+//! A set lives at the Redis key that is its name, readable by the original Python
+//! redset. Everything else is a companion key in the set's own Redis Cluster hash slot
+//! ([`companion_key`]), so every script that touches a set is Cluster-safe without the
+//! user choosing a hash tag. A script's `KEYS` are listed below by role, in order; each
+//! `.lua` file's header lists the same roles (a test compares them).
+
+mod slot;
+
+use std::sync::Arc;
+
+pub use slot::{companion_key, hash_slot};
+
+/// The role of the set's own key (the original's `ZSET`) in a script's `KEYS`.
+pub const SET: &str = "set";
+/// zset: member → lease deadline, ms by the server's clock.
+pub const LEASES: &str = "leases";
+/// hash: member → "token deliveries score" of its lease (token 0: a retry waiting out
+/// its delay, held by nobody).
+pub const LEASE_RECORDS: &str = "lease-records";
+/// hash: member → how many times it was claimed, for an item back in the set after a
+/// delivery, until it is claimed again.
+pub const DELIVERIES: &str = "deliveries";
+/// The counter that fencing tokens come from (never deleted: tokens keep growing).
+pub const FENCE: &str = "fence";
+/// zset: member → when it was buried, ms (the dead letters).
+pub const DEAD: &str = "dead";
+/// hash: member → "deliveries time score reason" of a dead letter.
+pub const DEAD_RECORDS: &str = "dead-records";
+/// zset: one marker that wakes a consumer blocked on it (see `Waiting::Blocking`).
+pub const WAKE: &str = "wake";
+/// string with an expiry: a consumer waits on the wake-up marker, so writers write it.
+pub const WAITING: &str = "waiting";
+/// zset: member → until when an add of it is skipped (the deduplication window).
+pub const DEDUP: &str = "dedup";
+/// The role of the original Python redset's lock (`name__lock`, not a companion: it
+/// is the original's own key, in another slot), appended last by a call that honours it.
+pub const ORIGINAL_LOCK: &str = "original-lock";
+
+/// `KEYS` of the add script (`add`, each chunk of `add_many`).
+pub const ADD_KEYS: &[&str] = &[SET, WAKE, WAITING, DEDUP];
+/// `KEYS` of the scheduled pop script, before the original's lock when honoured.
+pub const POP_DUE_KEYS: &[&str] = &[SET];
+/// `KEYS` of `clear()`: the set and every companion but the fencing counter (tokens
+/// keep growing, so a stale holder's token never matches a new lease).
+pub const CLEAR_KEYS: &[&str] = &[
+    SET,
+    LEASES,
+    LEASE_RECORDS,
+    DELIVERIES,
+    DEAD,
+    DEAD_RECORDS,
+    WAKE,
+    WAITING,
+    DEDUP,
+];
+/// `KEYS` of every lease script (claim, ack, extend, retry, bury, recover, dead,
+/// requeue_dead, purge_dead, stats, in_flight); the claim script takes the original's
+/// lock after them when honoured.
+pub const LEASE_KEYS: &[&str] = &[
+    SET,
+    LEASES,
+    LEASE_RECORDS,
+    DELIVERIES,
+    FENCE,
+    DEAD,
+    DEAD_RECORDS,
+    WAKE,
+    WAITING,
+];
+/// `KEYS` of a blocking wait's probe.
+pub const PROBE_KEYS: &[&str] = &[SET, LEASES, WAITING];
+
+/// The key of the original's lock for the set `name`: `name + "__lock"`.
+///
+/// It is not in the set's Cluster hash slot (the original does not support Cluster),
+/// so the lock is honoured only on a single Redis.
+///
+/// ```
+/// assert_eq!(redset::core::original_lock_key("jobs"), "jobs__lock");
+/// ```
+pub fn original_lock_key(name: &str) -> String {
+    format!("{name}__lock")
+}
+
+/// A set's keys, made once (they go out with every script call).
+#[derive(Debug)]
+pub(crate) struct Keys {
+    /// Each role and its key, the set's own first.
+    by_role: Vec<(&'static str, Vec<u8>)>,
+    /// The lease scripts' `KEYS`, the most used list.
+    lease: Arc<[Vec<u8>]>,
+}
+
+/// Every role but the original's lock, which [`Keys`] holds apart.
+const ROLES: &[&str] = &[
+    SET,
+    LEASES,
+    LEASE_RECORDS,
+    DELIVERIES,
+    FENCE,
+    DEAD,
+    DEAD_RECORDS,
+    WAKE,
+    WAITING,
+    DEDUP,
+    ORIGINAL_LOCK,
+];
+
+impl Keys {
+    /// The keys of the set `name`.
+    pub fn new(name: &str) -> Self {
+        let by_role: Vec<(&'static str, Vec<u8>)> = ROLES
+            .iter()
+            .map(|&role| {
+                let key = match role {
+                    SET => name.to_owned(),
+                    ORIGINAL_LOCK => original_lock_key(name),
+                    suffix => companion_key(name, suffix),
+                };
+                (role, key.into_bytes())
+            })
+            .collect();
+        let mut keys = Keys {
+            by_role,
+            lease: Arc::from(Vec::new()),
+        };
+        keys.lease = keys.list(LEASE_KEYS).into();
+        keys
+    }
+
+    /// The key of `role` (one of this module's constants).
+    pub fn get(&self, role: &str) -> &[u8] {
+        self.by_role
+            .iter()
+            .find(|(known, _)| *known == role)
+            .map_or(&[][..], |(_, key)| key.as_slice())
+    }
+
+    /// The keys of `roles`, in order: a script's `KEYS`.
+    pub fn list(&self, roles: &[&str]) -> Vec<Vec<u8>> {
+        roles.iter().map(|role| self.get(role).to_vec()).collect()
+    }
+
+    /// The lease scripts' `KEYS` ([`LEASE_KEYS`]).
+    pub fn lease(&self) -> Vec<Vec<u8>> {
+        self.lease.to_vec()
+    }
+
+    /// Every companion of the set, by role, for operators (the set's own key and the
+    /// original's lock left out).
+    pub fn companions(&self) -> Vec<(&'static str, String)> {
+        self.by_role
+            .iter()
+            .filter(|(role, _)| *role != SET && *role != ORIGINAL_LOCK)
+            .map(|(role, key)| (*role, String::from_utf8_lossy(key).into_owned()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_the_sets_or_in_its_slot_but_the_originals_lock() {
+        for name in ["jobs", "{t}jobs", "a}b", ""] {
+            let keys = Keys::new(name);
+            assert_eq!(keys.get(SET), name.as_bytes());
+            assert_eq!(keys.get(ORIGINAL_LOCK), format!("{name}__lock").as_bytes());
+            for (role, key) in keys.companions() {
+                assert_eq!(
+                    hash_slot(key.as_bytes()),
+                    hash_slot(name.as_bytes()),
+                    "{role}"
+                );
+            }
+        }
+        assert_eq!(Keys::new("jobs").get(LEASES), b"{jobs}:leases");
+        assert_eq!(Keys::new("jobs").lease().len(), LEASE_KEYS.len());
+    }
+}

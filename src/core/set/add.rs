@@ -1,0 +1,91 @@
+//! `add`: an item into the set, or a new score for it, in the add script (which wakes
+//! a consumer waiting on the set when the item comes first).
+
+use std::sync::LazyLock;
+
+use super::SetCore;
+use crate::core::dedup::window_arg;
+use crate::core::operation::{Call, Exchange, Operation};
+use crate::core::protocol::{Arg, Decoder, Error, Result, Script};
+use crate::core::schema::ADD_KEYS;
+use crate::core::serializer::{Dumps, Serializer};
+
+/// `ZADD` of one or many members, with its flags, that writes the wake-up marker when
+/// the set's head changed: `add` and each chunk of `add_many`.
+pub static ADD: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/set/add.lua")));
+
+impl<S: Serializer> SetCore<S> {
+    /// The score `add` uses: the explicit one (0 included), else the scorer's, else
+    /// "now" for time-ordered kinds, else 0. NaN is rejected; ±inf are valid.
+    ///
+    /// ```
+    /// use redset::core::{Kind, SetCore};
+    /// let fifo = SetCore::new("jobs", Kind::TimeSorted, redset::Utf8);
+    /// assert_eq!(fifo.resolve_score("a", None, 1700.0).unwrap(), 1700.0);
+    /// assert_eq!(fifo.resolve_score("a", Some(0.0), 1700.0).unwrap(), 0.0);
+    /// assert!(fifo.resolve_score("a", Some(f64::NAN), 1700.0).is_err());
+    /// ```
+    pub fn resolve_score<Q: ?Sized>(&self, item: &Q, score: Option<f64>, now: f64) -> Result<f64>
+    where
+        S: Dumps<Q>,
+    {
+        let (score, source) = match (score, &self.scorer) {
+            (Some(score), _) => (score, "score"),
+            (None, Some(scorer)) => (
+                self.target.serializer.score_ref(item, &**scorer),
+                "scorer's score",
+            ),
+            (None, None) if self.kind().scored_by_time() => (now, "clock's time"),
+            (None, None) => (0.0, "default score"),
+        };
+        if score.is_nan() {
+            return Err(Error::InvalidInput(format!(
+                "the {source} for an item of {:?} is NaN",
+                self.name()
+            )));
+        }
+        Ok(score)
+    }
+
+    /// Adds the item or updates its score (a `ZADD`, in the add script, which also
+    /// wakes a consumer waiting on the set when the item comes first); yields the
+    /// score used. Serializer errors and NaN scores fail here, before anything is sent.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let mut add = set.add("job-1", Some(2.5), 0.0).unwrap();
+    /// let Step::Send(cmd) = add.start().unwrap() else { unreachable!() };
+    /// assert!(format!("{cmd:?}").ends_with(r#""0", "0", "2.5", "job-1"]"#));
+    /// assert!(matches!(add.feed(Reply::Int(1)).unwrap(), Step::Done(2.5)));
+    /// ```
+    pub fn add<Q: ?Sized>(
+        &self,
+        item: &Q,
+        score: Option<f64>,
+        now: f64,
+    ) -> Result<impl Operation<Output = f64>>
+    where
+        S: Dumps<Q>,
+    {
+        let by_clock = self.score_is_now(score);
+        let score = self.resolve_score(item, score, now)?;
+        let (member, keys) = (self.member(item)?, self.target.keys.clone());
+        let dedup = window_arg(self.dedup);
+        let write = self.at(now, by_clock, move |now| {
+            let score = if by_clock { now } else { score };
+            let args = vec![dedup, b"0".to_vec(), Arg::from(score).0, member];
+            Exchange::new(
+                Call::script(&ADD, keys.list(ADD_KEYS), args),
+                move |reply| Decoder { command: "EVALSHA" }.integer(reply).map(|_| score),
+            )
+        });
+        Ok(self.replicated(write))
+    }
+
+    /// Whether `add` with this explicit score (or none) scores by the clock.
+    pub(super) fn score_is_now(&self, score: Option<f64>) -> bool {
+        score.is_none() && self.scorer.is_none() && self.kind().scored_by_time()
+    }
+}

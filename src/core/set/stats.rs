@@ -1,0 +1,31 @@
+//! The counts of a set (see the `stats` module).
+
+use super::SetCore;
+use crate::core::operation::Operation;
+use crate::core::serializer::Serializer;
+use crate::core::stats::{self, Stats};
+
+impl<S: Serializer> SetCore<S> {
+    /// Waiting, due, in flight, dead and the oldest due item's age, in one round trip.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
+    /// let set = SetCore::new("jobs", Kind::TimeSorted, redset::Utf8);
+    /// let mut stats = set.stats(0.0);
+    /// stats.start().unwrap();
+    /// let reply = Reply::Array([3, 3, 1, 0].map(Reply::Int).into_iter()
+    ///     .chain([Reply::bulk("10"), Reply::Int(12_500)]).collect());
+    /// let Step::Done(stats) = stats.feed(reply).unwrap() else { panic!() };
+    /// assert_eq!((stats.waiting, stats.in_flight), (3, 1));
+    /// assert_eq!(stats.oldest_due_age.unwrap().as_millis(), 2500);
+    /// ```
+    pub fn stats(&self, now: f64) -> impl Operation<Output = Stats> {
+        stats::stats(self.target.clone(), self.clock, now)
+    }
+
+    /// `ZCARD` of the leases: how many items are in flight (leased, or waiting out a
+    /// retry's delay).
+    pub fn in_flight(&self) -> impl Operation<Output = u64> {
+        stats::in_flight(&self.target)
+    }
+}

@@ -1,0 +1,81 @@
+//! Waiting by polling, for a connection that other commands share: sleeps between
+//! tries — a scheduled set until its next item is due (one probe command), at most
+//! [`SCHEDULED_CAP`]; the other kinds from [`FIRST_POLL`], doubling to [`POLL_CAP`].
+
+use std::time::Duration;
+
+use super::{Times, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
+use crate::core::operation::Step;
+use crate::core::protocol::{Command, Decoder, Reply, Result};
+
+/// How long a probe's answer that the next item is far off is trusted: the try every
+/// [`SCHEDULED_CAP`] still pops what falls due meanwhile; the probe only lets the wait
+/// wake before the cap.
+const PROBE_TRUSTED: f64 = 3.0;
+
+pub(super) struct Polling {
+    /// The set's key, for a scheduled set's probe of its next due score; `None` for
+    /// the other kinds, whose head is always eligible.
+    scheduled: Option<Vec<u8>>,
+    polls: u32,
+    /// A scheduled set's next due score, as the last probe saw it, and when.
+    hint: Option<(f64, f64)>,
+}
+
+impl Polling {
+    pub fn new(scheduled: Option<Vec<u8>>) -> Self {
+        Polling {
+            scheduled,
+            polls: 0,
+            hint: None,
+        }
+    }
+
+    /// A try found nothing: probe for the next due item, or sleep.
+    pub fn idle<T>(&mut self, times: &Times) -> Step<T> {
+        let cap = SCHEDULED_CAP.as_secs_f64();
+        match (&self.scheduled, self.hint) {
+            // The next item is still far off and the probe saying so is recent.
+            (Some(_), Some((due, at)))
+                if due - times.due_now() > cap && times.now - at < PROBE_TRUSTED =>
+            {
+                self.sleep(Some(due), times)
+            }
+            (Some(key), _) => Step::Send(
+                Command::new("ZRANGE")
+                    .arg(key.as_slice())
+                    .arg("0")
+                    .arg("0")
+                    .arg("WITHSCORES"),
+            ),
+            (None, _) => self.sleep(None, times),
+        }
+    }
+
+    /// The probe's reply: sleep until the head is due.
+    pub fn feed<T>(&mut self, reply: Reply, times: &Times) -> Result<Step<T>> {
+        let next = Decoder { command: "ZRANGE" }
+            .pairs(reply)?
+            .first()
+            .map(|(_, score)| *score);
+        self.hint = next.map(|due| (due, times.now));
+        Ok(self.sleep(next, times))
+    }
+
+    /// Sleeps until the next try: until `next_due` (a scheduled set's next score), or
+    /// by the polling schedule; never past the deadline.
+    fn sleep<T>(&mut self, next_due: Option<f64>, times: &Times) -> Step<T> {
+        let wanted = match next_due {
+            Some(due) => (due - times.due_now())
+                .max(0.001)
+                .min(SCHEDULED_CAP.as_secs_f64()),
+            None if self.scheduled.is_some() => SCHEDULED_CAP.as_secs_f64(),
+            None => {
+                let poll = FIRST_POLL.as_secs_f64() * f64::from(1u32 << self.polls.min(10));
+                self.polls += 1;
+                poll.min(POLL_CAP.as_secs_f64())
+            }
+        };
+        Step::Sleep(Duration::from_secs_f64(wanted.min(times.left()).max(0.0)))
+    }
+}

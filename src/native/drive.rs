@@ -1,0 +1,80 @@
+//! The drive loop's decisions, shared by the synchronous and the tokio driver: which
+//! command goes out, whether a failed one goes once more, what a reply or a failure
+//! means to the operation, when to sleep, and the bound on steps. The two drivers only
+//! add the I/O (a blocking send or an awaited one, a thread sleep or a timer).
+
+use std::time::Duration;
+
+use redis::{RedisResult, Value};
+
+use super::convert::{classify, repeat_after, to_cmd};
+use super::unix_now;
+use crate::core::{too_many_steps, Operation, Result, Step, MAX_STEPS};
+
+/// What the driver does next.
+pub(crate) enum Next<T> {
+    /// Send this command; its name is for errors.
+    Send(redis::Cmd, String),
+    /// Sleep this long, then [`Drive::resume`].
+    Sleep(Duration),
+    /// [`Drive::resume`] at once: the operation wants the time.
+    Now,
+    /// The operation's result.
+    Done(T),
+}
+
+/// An operation being driven, with the steps it has taken.
+pub(crate) struct Drive<O> {
+    op: O,
+    steps: usize,
+}
+
+impl<O: Operation> Drive<O> {
+    /// Starts `op`: its first step.
+    pub fn start(mut op: O) -> Result<(Self, Next<O::Output>)> {
+        let step = op.start()?;
+        let mut drive = Drive { op, steps: 0 };
+        let next = drive.next(step)?;
+        Ok((drive, next))
+    }
+
+    /// Whether the command whose sending gave `sent` should go once more: it failed on
+    /// the connection and is safe to repeat (a connection that reconnects carries the
+    /// repeat).
+    pub fn repeats(&self, sent: &RedisResult<Value>) -> bool {
+        repeat_after(sent, self.op.repeatable())
+    }
+
+    /// The outcome of sending `command`: a reply (or error reply) for the operation, or
+    /// a connection failure for the caller.
+    pub fn reply(&mut self, sent: RedisResult<Value>, command: &str) -> Result<Next<O::Output>> {
+        let reply = classify(sent, command, self.op.repeatable())?;
+        let step = self.op.feed(reply)?;
+        self.next(step)
+    }
+
+    /// Goes on after a sleep or when the time is wanted, with this machine's clock.
+    pub fn resume(&mut self) -> Result<Next<O::Output>> {
+        let step = self.op.resume(unix_now())?;
+        self.next(step)
+    }
+
+    fn next(&mut self, step: Step<O::Output>) -> Result<Next<O::Output>> {
+        if let Step::Done(output) = step {
+            return Ok(Next::Done(output));
+        }
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(too_many_steps());
+        }
+        Ok(match step {
+            Step::Send(cmd) => {
+                let name = cmd.name().to_owned();
+                Next::Send(to_cmd(cmd), name)
+            }
+            Step::Sleep(wait) => Next::Sleep(wait),
+            Step::Now => Next::Now,
+            Step::Done(output) => Next::Done(output),
+        })
+    }
+}

@@ -1,0 +1,65 @@
+//! One definition, two transports: each capability's methods are written once, as the
+//! core operation they run, and this macro makes the synchronous method (`&mut self`,
+//! on [`Synchronous`](super::Synchronous)) and the tokio one (`async`, `&self`, on
+//! `Async`) from it — as redis-rs makes its `Commands` and `AsyncCommands` from one
+//! list. The drive loop behind both is [`Drive`](super::drive::Drive).
+//!
+//! Each entry is `fn name[generics](args) -> Output [where bounds] = runner |core, now|
+//! operation;` where the operation is a `Result` of a core [`Operation`](crate::core::
+//! Operation), `core` the set's [`SetCore`](crate::core::SetCore) and `now` this
+//! machine's clock; `runner` is `run`, or `run_wait` for a wait (which blocks on a
+//! connection of its own). The rustdoc, with its example, is the sync method's; the
+//! async one links to it.
+
+/// See the module documentation.
+macro_rules! methods {
+    (
+        $(#[$outer:meta])*
+        impl[$($kind:tt)*] for $alias:ident {
+            $(
+                $(#[doc = $doc:expr])*
+                fn $name:ident $([$($generic:tt)*])? ($($arg:ident: $ty:ty),* $(,)?) -> $out:ty
+                    $(where [$($bound:tt)*])?
+                    = $run:ident |$core:ident, $now:ident| $op:expr;
+            )*
+        }
+    ) => {
+        $(#[$outer])*
+        impl<$($kind)*, C: redis::ConnectionLike, S: $crate::core::Serializer>
+            $crate::native::RedisSet<K, $crate::native::Synchronous<C>, S>
+        {
+            $(
+                $(#[doc = $doc])*
+                pub fn $name $(<$($generic)*>)? (&mut self, $($arg: $ty),*) -> $crate::core::Result<$out>
+                $(where $($bound)*)?
+                {
+                    let ($core, $now) = (&self.core, $crate::native::unix_now());
+                    let op = $op?;
+                    self.transport.$run(op)
+                }
+            )*
+        }
+
+        $(#[$outer])*
+        #[cfg(feature = "tokio")]
+        impl<$($kind)*, C: redis::aio::ConnectionLike + Clone, S: $crate::core::Serializer>
+            $crate::native::RedisSet<K, $crate::native::aio::Async<C>, S>
+        {
+            $(
+                #[doc = concat!(
+                    "The async form of [`", stringify!($alias), "::", stringify!($name),
+                    "`](crate::", stringify!($alias), "::", stringify!($name), ")."
+                )]
+                pub async fn $name $(<$($generic)*>)? (&self, $($arg: $ty),*) -> $crate::core::Result<$out>
+                $(where $($bound)*)?
+                {
+                    let ($core, $now) = (&self.core, $crate::native::unix_now());
+                    let op = $op?;
+                    self.transport.$run(op).await
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use methods;
