@@ -102,14 +102,17 @@ fn extend_keeps_a_lease_past_its_first_deadline() {
     let mut set = SortedSet::new(server.conn(), "jobs");
     let mut other = SortedSet::new(server.conn(), "jobs");
     set.add(&s("slow")).unwrap();
-    let mut lease = set.claim(1, 100 * MS).unwrap().remove(0);
+    // Extended every quarter of the lease, five times: past the first deadline, and a
+    // stall of up to three quarters of the lease between two extends is survived.
+    let lease_for = Duration::from_secs(1);
+    let mut lease = set.claim(1, lease_for).unwrap().remove(0);
     let first_deadline = lease.deadline_ms();
-    for _ in 0..4 {
-        sleep(50 * MS);
-        set.extend(&mut lease, 100 * MS).unwrap();
+    for _ in 0..5 {
+        sleep(lease_for / 4);
+        set.extend(&mut lease, lease_for).unwrap();
         assert!(other.claim(1, Duration::from_secs(1)).unwrap().is_empty());
     }
-    assert!(lease.deadline_ms() > first_deadline + 150);
+    assert!(lease.deadline_ms() > first_deadline + lease_for.as_millis() as u64 / 4);
     set.ack(&lease).unwrap();
     assert_eq!(set.stats().unwrap().in_flight, 0);
 }
@@ -117,29 +120,50 @@ fn extend_keeps_a_lease_past_its_first_deadline() {
 #[test]
 fn retries_back_off_then_dead_letters_keep_the_reason_and_can_be_requeued() {
     let server = RedisServer::start();
+    let mut admin = server.conn();
+    let base = 40 * MS;
     let mut set = SortedSet::new(server.conn(), "jobs")
         .max_deliveries(3)
         .backoff(redset::Backoff {
-            base: 40 * MS,
+            base,
             cap: Duration::from_secs(1),
         });
     set.add_with_score(&s("flaky"), 7.0).unwrap();
+    let lease_for = Duration::from_secs(5);
+    // When the item may be claimed again (server clock, ms): at once at first.
+    let mut due_ms = 0;
     for delivery in 1..=3u32 {
-        let lease = loop {
-            if let Some(lease) = set.claim(1, Duration::from_secs(5)).unwrap().pop() {
-                break lease;
-            }
-            sleep(10 * MS);
-        };
+        let lease = (0..1000)
+            .find_map(|_| {
+                let lease = set.claim(1, lease_for).unwrap().pop();
+                if lease.is_none() {
+                    sleep(10 * MS);
+                }
+                lease
+            })
+            .expect("the retried item comes back");
         assert_eq!(lease.deliveries, delivery);
         assert_eq!(lease.score, 7.0, "it comes back with its score");
+        // Compared by the server's clock, so it holds however slow this machine is.
+        let claimed_ms = lease.deadline_ms() - lease_for.as_millis() as u64;
+        assert!(claimed_ms >= due_ms, "claimed before its backoff ended");
+        let before = server_ms(&mut admin);
         let outcome = set
             .retry_with(&lease, None, &format!("boom {delivery}"))
             .unwrap();
+        let after = server_ms(&mut admin);
         if delivery < 3 {
             // Held for the backoff (20-40 ms, then 40-80 ms), then back in the set.
-            assert!(matches!(outcome, Retried::Requeued { .. }), "{outcome:?}");
-            assert!(set.claim(1, Duration::from_secs(5)).unwrap().is_empty());
+            let Retried::Requeued { at_ms } = outcome else {
+                panic!("requeued expected, got {outcome:?}")
+            };
+            let full = (base * 2u32.pow(delivery - 1)).as_millis() as u64;
+            assert!(
+                at_ms >= before + full / 2 && at_ms <= after + full,
+                "a backoff of {} ms after delivery {delivery}",
+                at_ms.saturating_sub(before)
+            );
+            due_ms = at_ms;
         } else {
             assert_eq!(outcome, Retried::Dead);
         }
@@ -318,12 +342,14 @@ fn a_consumer_whose_clock_is_an_hour_off_claims_and_acks_correctly() {
     run(&mut conn, set.add(&s("x"), Some(1.0), 0.0).unwrap());
     let ahead = now() + 3600.0;
     let behind = now() - 3600.0;
-    // An hour ahead: the lease still lasts 200 ms by the server's clock.
-    let lease = run(&mut conn, set.claim(1, 200 * MS, ahead)).remove(0);
+    // An hour ahead: the lease still lasts 30 s by the server's clock (long enough to
+    // outlive the steps below on a slow machine; an hour is what a skew would add).
+    let lease_for = Duration::from_secs(30);
+    let lease = run(&mut conn, set.claim(1, lease_for, ahead)).remove(0);
     let server_now = server_ms(&mut conn);
-    assert!(lease.deadline_ms() <= server_now + 200);
+    assert!(lease.deadline_ms() <= server_now + lease_for.as_millis() as u64);
     // An hour behind: sees the lease as live, not expired long ago, and claims nothing.
-    assert!(run(&mut conn, set.claim(1, 200 * MS, behind)).is_empty());
+    assert!(run(&mut conn, set.claim(1, lease_for, behind)).is_empty());
     run(&mut conn, set.ack(std::slice::from_ref(&lease)));
     assert_eq!(run(&mut conn, set.in_flight()), 0);
     // And it expires on time for the clock that is behind, too.
@@ -353,7 +379,9 @@ fn clear_takes_the_leases_and_dead_letters_with_it_and_tokens_keep_growing() {
     let server = RedisServer::start();
     let mut set = SortedSet::new(server.conn(), "jobs").max_deliveries(1);
     set.add_many(["a", "b", "c"]).unwrap();
-    let held = set.claim(2, 30 * MS).unwrap();
+    // "a" on a lease that expires soon; "b" on one that lasts until its retry.
+    let mut held = set.claim(1, 30 * MS).unwrap();
+    held.extend(set.claim(1, Duration::from_secs(30)).unwrap());
     set.retry(&held[1], None).unwrap(); // max 1 delivery: dead
     assert!(set.clear().unwrap());
     sleep(60 * MS);
