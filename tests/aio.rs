@@ -222,21 +222,26 @@ async fn scheduled_pop_waits_out_the_original_redsets_lock() {
     let server = RedisServer::start();
     let mut admin = server.conn();
     for conn in connections(&server).await {
+        // A lock that expires a second after it is taken: a 100 ms wait times out well
+        // before, even on a machine that stalls for most of that second.
         let set = ScheduledSet::new(conn, "retries").lock_timeout(Duration::from_millis(100));
         set.add_with_score(&s("due"), now() - 1.0).await.unwrap();
+        let expires = now() + 1.0;
         redis::cmd("SET")
             .arg("retries__lock")
-            .arg(now() + 0.2)
+            .arg(expires)
             .exec(&mut admin)
             .unwrap();
+        let started = Instant::now();
         let err = set.pop().await.unwrap_err();
         assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
+        assert!(started.elapsed() >= Duration::from_millis(100));
         assert_eq!(set.len().await.unwrap(), 1);
-        // The same lock expires (by the original's rule) while a longer pop waits.
-        let set = set.lock_timeout(Duration::from_secs(2));
-        let started = Instant::now();
+        // The same lock expires (by the original's rule) while a longer pop waits: the
+        // item comes out only once it has.
+        let set = set.lock_timeout(Duration::from_secs(5));
         assert_eq!(set.pop().await.unwrap(), Some(s("due")));
-        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert!(now() >= expires, "popped under the lock");
         redis::cmd("DEL")
             .arg("retries__lock")
             .exec(&mut admin)
