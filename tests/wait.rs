@@ -18,17 +18,19 @@ fn pop_wait_returns_at_once_when_an_item_is_there_and_empty_at_the_timeout() {
     let server = RedisServer::start();
     let mut set = SortedSet::new(server.conn(), "jobs");
     set.add("a").unwrap();
+    // "At once" is told from "at the 5 s timeout", with room for a stalled machine.
     let started = Instant::now();
     assert_eq!(
         set.pop_wait(Duration::from_secs(5)).unwrap().as_deref(),
         Some("a")
     );
-    assert!(started.elapsed() < 100 * MS);
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(1), "{waited:?}");
     let started = Instant::now();
     assert!(set.pop_wait(300 * MS).unwrap_err().is_empty());
     let waited = started.elapsed();
     assert!(
-        waited >= 290 * MS && waited < Duration::from_secs(1),
+        waited >= 290 * MS && waited < Duration::from_secs(2),
         "{waited:?}"
     );
     assert!(set.take_wait(5, 100 * MS).unwrap().is_empty());
