@@ -66,6 +66,13 @@ export interface SetOptions<T> {
    * acknowledge them (`WAIT`, up to `timeout` ms), else reject with NotReplicated.
    */
   waitForReplicas?: { replicas: number; timeout: number };
+  /**
+   * Count what the scripts do on the set — items added, claimed, acked, retried,
+   * released, dead-lettered, recovered, requeued — in `{name}:counters` on the server,
+   * exact across every process that counts; `stats().counters` reads them. Pops and
+   * takes are not counted.
+   */
+  metrics?: boolean;
 }
 
 /**
@@ -137,6 +144,24 @@ export interface Stats {
   dead: number;
   /** ms the oldest due item has waited (time-ordered sets), else null. */
   oldestDueAge: number | null;
+  /** What the scripts counted (see the option `metrics`), or null if the set never counted. */
+  counters: Counters | null;
+}
+
+/** Totals the scripts count on a set with `metrics: true`: they only grow. */
+export interface Counters {
+  /** Items added (new members). */
+  added: number;
+  claimed: number;
+  acked: number;
+  retried: number;
+  released: number;
+  /** Items moved to the dead letters. */
+  dead: number;
+  /** Expired leases that went back to the set. */
+  recovered: number;
+  /** Dead letters put back into the set. */
+  requeued: number;
 }
 
 export type RetryOutcome = { outcome: 'requeued'; at: number } | { outcome: 'dead'; at: null };

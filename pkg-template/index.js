@@ -455,9 +455,10 @@ class SortedSet {
    * rather than poll (an `execute` function always polls); `dedupWindow` (ms):
    * add / addMany skip an item added within it, even one consumed meanwhile;
    * `waitForReplicas` ({ replicas, timeout } in ms): writes wait for that many replicas
-   * (WAIT), else reject with NotReplicated.
+   * (WAIT), else reject with NotReplicated; `metrics`: the scripts count what they do
+   * on the set (`stats().counters`).
    */
-  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock, blockingWaits, dedupWindow, waitForReplicas } = {}) {
+  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock, blockingWaits, dedupWindow, waitForReplicas, metrics } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (timeout != null && !(typeof timeout === 'number' && timeout >= 0)) {
       throw new RangeError('timeout must be a number of ms >= 0');
@@ -475,6 +476,7 @@ class SortedSet {
       clock: clock ?? undefined,
       dedupWindow: dedupWindow ?? undefined,
       waitForReplicas: waitForReplicas ?? undefined,
+      metrics: metrics ?? undefined,
       blockingWaits: this.#blockers !== null,
     };
     this.#core = new wasm.WasmSet(new.target.kind, name, serializerSpec(serializer), scorer ?? undefined, log, options, STEP);
@@ -844,7 +846,7 @@ class SortedSet {
     return this[invoke](PURGE_DEAD);
   }
 
-  /** Resolves to `{ waiting, due, inFlight, dead, oldestDueAge }` (ms, or null) in one round trip. */
+  /** Resolves to `{ waiting, due, inFlight, dead, oldestDueAge (ms, or null), counters (or null) }` in one round trip. */
   stats() {
     return this[invoke](STATS);
   }

@@ -585,3 +585,53 @@ fn in_flight_items_list_holders_retries_and_expired_leases_for_operators() {
         Some("waiting")
     );
 }
+
+#[test]
+fn counters_count_exactly_what_the_scripts_did_when_the_set_counts() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "jobs")
+        .metrics(true)
+        .max_deliveries(2);
+    assert_eq!(set.stats().unwrap().counters, None, "never counted yet");
+    set.add_many(["a", "b", "c", "d", "e"]).unwrap();
+    set.add("a").unwrap(); // a re-add: nothing new
+                           // A producer that does not count adds uncounted.
+    SortedSet::new(server.conn(), "jobs")
+        .add("uncounted")
+        .unwrap();
+    let leases = set.claim(4, Duration::from_secs(30)).unwrap();
+    set.ack(&leases[0]).unwrap();
+    set.retry_with(&leases[1], Some(Duration::ZERO), "")
+        .unwrap();
+    set.release(&leases[2]).unwrap();
+    let mut short = leases[3].clone();
+    set.extend(&mut short, MS).unwrap();
+    sleep(Duration::from_millis(20));
+    assert_eq!(set.recover().unwrap().requeued, 1);
+    // "b" again (its second delivery), retried past the maximum: dead, then requeued.
+    let again = set.claim(10, Duration::from_secs(30)).unwrap();
+    let b = again.iter().find(|l| l.item == "b").unwrap();
+    assert_eq!(set.retry(b, None).unwrap(), Retried::Dead);
+    let dead = set.dead_letters().unwrap();
+    assert_eq!(set.requeue_dead(&dead).unwrap(), 1);
+    let acked: Vec<_> = again.into_iter().filter(|l| l.item != "b").collect();
+    set.ack_many(&acked).unwrap();
+
+    let counters = set.stats().unwrap().counters.unwrap();
+    assert_eq!(
+        counters,
+        redset::core::Counters {
+            added: 5,
+            claimed: 4 + 5,
+            acked: 1 + 4,
+            retried: 1,
+            released: 1,
+            dead: 1,
+            recovered: 1,
+            requeued: 1,
+        }
+    );
+    // The counters outlive clear(), as a Prometheus counter does.
+    set.clear().unwrap();
+    assert_eq!(set.stats().unwrap().counters, Some(counters));
+}

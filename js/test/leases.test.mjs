@@ -51,6 +51,20 @@ eachClient((t) => {
     await assert.rejects(set.inFlightItems(-1), RangeError);
   });
 
+  test('metrics: the scripts count adds, claims, acks, retries and releases exactly; stats reads them', async () => {
+    const set = new SortedSet(t.conn.client, key('counted'), { metrics: true });
+    assert.equal((await set.stats()).counters, null);
+    await set.addMany(['a', 'b', 'c']);
+    await set.add('a');
+    const [a, b, c] = await set.claim(3, 30000);
+    await set.ack(a);
+    await set.retry(b, 0);
+    await set.release(c);
+    assert.deepEqual((await set.stats()).counters, {
+      added: 3, claimed: 3, acked: 1, retried: 1, released: 1, dead: 0, recovered: 0, requeued: 0,
+    });
+  });
+
   test('ackAndClaim settles the last lease and hands out the next; a lost one stops the claim', async () => {
     const set = new SortedSet(t.conn.client, key('next'));
     await set.add('a', 1);

@@ -51,14 +51,14 @@ pub use original_lock::DEFAULT_LOCK_TIMEOUT;
 pub use protocol::{Arg, BoxError, Command, Error, Reply, Result, Script};
 pub use replication::{Replicated, Replication};
 pub use schema::{
-    companion_key, hash_slot, original_lock_key, DEAD, DEAD_RECORDS, DEDUP, DELIVERIES, FENCE,
-    LEASES, LEASE_RECORDS, WAITING, WAKE,
+    companion_key, hash_slot, original_lock_key, COUNTERS, DEAD, DEAD_RECORDS, DEDUP, DELIVERIES,
+    FENCE, LEASES, LEASE_RECORDS, WAITING, WAKE,
 };
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
 pub use set::{
     AddCondition, AddMany, AddOptions, Entry, Scorer, SetCore, ADD_MANY_CHUNK, TAKE_CHUNK,
 };
-pub use stats::Stats;
+pub use stats::{Counters, Stats};
 pub use target::{Undecodable, UndecodableHook};
 pub use wait::{Waiting, BLOCK_CAP, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
 

@@ -22,11 +22,14 @@ pub(crate) fn scripts() -> Vec<(&'static Script, Vec<&'static str>)> {
 
 /// A set's counts in one round trip.
 ///
-/// ```
-/// let stats = redset::Stats { waiting: 3, due: 1, in_flight: 2, dead: 0, oldest_due_age: None };
-/// assert_eq!(stats.waiting - stats.due, 2); // not due yet
+/// ```no_run
+/// # let mut jobs = redset::SortedSet::new(redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap(), "jobs");
+/// let stats = jobs.stats()?;
+/// println!("{} waiting, {} not due yet", stats.waiting, stats.waiting - stats.due);
+/// # Ok::<(), redset::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Items in the set, eligible or not (`len()`).
     pub waiting: u64,
@@ -39,30 +42,97 @@ pub struct Stats {
     /// How long the oldest eligible item has waited (time-ordered kinds: now minus its
     /// score, by the server's clock); `None` for a priority set or when none is due.
     pub oldest_due_age: Option<Duration>,
+    /// What the scripts counted on this set, if it ever counted (`metrics`).
+    pub counters: Option<Counters>,
+}
+
+/// What the scripts counted on a set since it first counted (see
+/// [`SetCore::with_metrics`](crate::core::SetCore::with_metrics)): totals that only grow,
+/// exact across every process that counts.
+///
+/// ```
+/// let counters = redset::core::Counters { claimed: 10, acked: 9, ..Default::default() };
+/// assert_eq!(counters.claimed - counters.acked, 1);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Items added (new members; a re-add of one already there is not counted).
+    pub added: u64,
+    /// Items claimed (deliveries).
+    pub claimed: u64,
+    /// Leases acked.
+    pub acked: u64,
+    /// Leases retried (back to the set after a delay).
+    pub retried: u64,
+    /// Leases released (given back uncounted).
+    pub released: u64,
+    /// Items moved to the dead letters (retried or expired past the maximum
+    /// deliveries, or undecodable).
+    pub dead: u64,
+    /// Expired leases that went back to the set.
+    pub recovered: u64,
+    /// Dead letters put back into the set.
+    pub requeued: u64,
+}
+
+impl Counters {
+    /// The counters from `HGETALL`'s field/value pairs; `None` if there are none.
+    fn from_pairs(pairs: Vec<(Vec<u8>, i64)>) -> Option<Counters> {
+        if pairs.is_empty() {
+            return None;
+        }
+        let mut counters = Counters::default();
+        for (field, value) in pairs {
+            let value = u64::try_from(value).unwrap_or(0);
+            match field.as_slice() {
+                b"added" => counters.added = value,
+                b"claimed" => counters.claimed = value,
+                b"acked" => counters.acked = value,
+                b"retried" => counters.retried = value,
+                b"released" => counters.released = value,
+                b"dead" => counters.dead = value,
+                b"recovered" => counters.recovered = value,
+                b"requeued" => counters.requeued = value,
+                _ => {}
+            }
+        }
+        Some(counters)
+    }
 }
 
 /// See [`SetCore::stats`](crate::core::SetCore::stats).
 pub(crate) fn stats<S>(
     target: Target<S>,
     clock: Clock,
+    options: Vec<u8>,
     now: f64,
 ) -> impl Operation<Output = Stats> {
     Clocked::new(clock, target.kind.due_by_time(), now, move |now| {
         let kind = target.kind;
-        let call = Call::script(&STATS, target.keys.lease(), vec![target.due_by(now)]);
+        let args = vec![options, target.due_by(now)];
+        let call = Call::script(&STATS, target.keys.lease(), args);
         Exchange::new(call, move |reply| decode(kind, reply))
     })
 }
 
 /// The stats script's reply: `[waiting, due, in flight, dead, oldest due score or
-/// nil, server ms]`.
+/// nil, server ms, counters as field/value pairs]`.
 fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
     let d = Decoder { command: "EVALSHA" };
     let Reply::Array(parts) = d.ok(reply)? else {
         return Err(Error::protocol("EVALSHA", "stats reply is not an array"));
     };
-    let [waiting, due, in_flight, dead, oldest, server_ms] = <[Reply; 6]>::try_from(parts)
-        .map_err(|_| Error::protocol("EVALSHA", "stats reply of the wrong length"))?;
+    let [waiting, due, in_flight, dead, oldest, server_ms, counters] =
+        <[Reply; 7]>::try_from(parts)
+            .map_err(|_| Error::protocol("EVALSHA", "stats reply of the wrong length"))?;
+    let counters = d
+        .array(counters)?
+        .chunks(2)
+        .map(|pair| match pair {
+            [field, value] => Ok((d.member(field.clone())?, d.integer(value.clone())?)),
+            _ => Err(Error::protocol("EVALSHA", "counters of an odd length")),
+        })
+        .collect::<Result<Vec<_>>>()?;
     let server_ms = d.count(server_ms)?;
     // Lua's false is a nil in RESP2 and a boolean in RESP3.
     let oldest = match oldest {
@@ -81,6 +151,7 @@ fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
         in_flight: d.count(in_flight)?,
         dead: d.count(dead)?,
         oldest_due_age,
+        counters: Counters::from_pairs(counters),
     })
 }
 

@@ -67,17 +67,19 @@ fn scheduled() -> SetCore<Utf8> {
     SetCore::new("jobs", Kind::Scheduled, Utf8)
 }
 
-/// The add script's call for the set `jobs`: its keys, no dedup window, no flags, then
-/// `score` and `member`.
+/// The add script's call for the set `jobs`: its keys, no options, no dedup window, no
+/// flags, then `score` and `member`.
 fn add_call<'a>(score: &'a str, member: &'a str) -> Vec<&'a str> {
     let sha = ADD.sha1();
     vec![
         sha,
-        "4",
+        "5",
         "jobs",
         "{jobs}:wake",
         "{jobs}:waiting",
         "{jobs}:dedup",
+        "{jobs}:counters",
+        "",
         "0",
         "0",
         score,
@@ -609,6 +611,7 @@ fn lease_keys() -> Vec<&'static str> {
         "{jobs}:dead-records",
         "{jobs}:wake",
         "{jobs}:waiting",
+        "{jobs}:counters",
     ]
 }
 
@@ -638,9 +641,9 @@ fn claim_sends_every_key_of_the_slot_and_reads_leases() {
     assert_eq!(sent.len(), 1);
     // The RESP array's bulk strings, the SHA left out.
     let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
-    let mut expected = vec!["EVALSHA", args[1], "9"];
+    let mut expected = vec!["EVALSHA", args[1], "10"];
     expected.extend(lease_keys());
-    expected.extend(["2", "30000", "5", "100", "+inf"]);
+    expected.extend(["", "2", "30000", "5", "100", "+inf"]);
     assert_eq!(args, expected);
     assert_eq!(leases.len(), 2);
     assert_eq!((leases[0].item.as_str(), leases[0].token), ("a", 7));
@@ -668,8 +671,8 @@ fn ack_and_claim_sends_the_acks_after_the_claims_arguments_and_reads_a_lost_ack(
     );
     let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
     assert_eq!(
-        args[12..],
-        ["1", "30000", "5", "100", "+inf", "a", "7", "b", "8"]
+        args[13..],
+        ["", "1", "30000", "5", "100", "+inf", "a", "7", "b", "8"]
     );
     assert_eq!(next.unwrap()[0].token, 9);
     // {"lost", positions}: the tokens at those positions, and nothing claimed.
@@ -792,6 +795,7 @@ fn stats_read_resp2_and_resp3_shapes() {
             Reply::Int(1),
             oldest,
             Reply::Int(100_000),
+            Reply::Array(vec![]),
         ])
     };
     let time_sorted = SetCore::new("jobs", Kind::TimeSorted, Utf8);
@@ -877,15 +881,17 @@ fn add_many_sends_one_zadd_per_chunk_with_its_flags() {
     assert_eq!(out.unwrap(), ADD_MANY_CHUNK as u64 + 1);
     assert_eq!(sent.len(), 2);
     let sha = ADD.sha1();
-    let first: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).take(13).collect();
+    let first: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).take(15).collect();
     let head = [
         "EVALSHA",
         sha,
-        "4",
+        "5",
         "jobs",
         "{jobs}:wake",
         "{jobs}:waiting",
         "{jobs}:dedup",
+        "{jobs}:counters",
+        "",
         "0",
         "2",
         "NX",
@@ -917,7 +923,12 @@ fn clear_deletes_the_set_and_its_companions_but_not_the_fence() {
     assert!(out.unwrap());
     let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
     let mut expected = vec!["EVALSHA", args[1], "9"];
-    expected.extend(lease_keys().into_iter().filter(|k| !k.ends_with(":fence")));
+    let kept = [":fence", ":counters"];
+    expected.extend(
+        lease_keys()
+            .into_iter()
+            .filter(|k| !kept.iter().any(|suffix| k.ends_with(suffix))),
+    );
     expected.push("{jobs}:dedup");
     assert_eq!(args, expected);
     let (_, out) = script(sorted().clear(), vec![Reply::Int(0)]);
@@ -1077,19 +1088,7 @@ fn under_the_server_clock_an_operation_asks_time_first_and_uses_it() {
         sent,
         [
             resp(&["TIME"]),
-            resp(&[
-                "EVALSHA",
-                ADD.sha1(),
-                "4",
-                "jobs",
-                "{jobs}:wake",
-                "{jobs}:waiting",
-                "{jobs}:dedup",
-                "0",
-                "0",
-                "1700000000.25",
-                "a"
-            ])
+            resp(&[&["EVALSHA"][..], &add_call("1700000000.25", "a")].concat())
         ]
     );
     assert_eq!(out.unwrap(), 1_700_000_000.25);

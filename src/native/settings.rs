@@ -121,6 +121,24 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
         self
     }
 
+    /// The scripts count what they do on this set — items added, claimed, acked,
+    /// retried, released, dead-lettered, recovered, requeued — in the companion hash
+    /// `{name}:counters`, on the server: exact across every process and runtime that
+    /// counts, kept with the data, read by [`stats`](RedisSet::stats) (and `redset
+    /// metrics`). Pops and takes, single commands, are not counted.
+    ///
+    /// ```no_run
+    /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
+    /// let mut jobs = redset::SortedSet::new(conn, "jobs").metrics(true);
+    /// jobs.add("job-1")?;
+    /// assert_eq!(jobs.stats()?.counters.unwrap().added, 1);
+    /// # Ok::<(), redset::Error>(())
+    /// ```
+    pub fn metrics(mut self, counting: bool) -> Self {
+        self.core = self.core.with_metrics(counting);
+        self
+    }
+
     /// Writes (`add`, `add_many`, `ack`, `retry`, `release`) wait until `replicas`
     /// replicas acknowledge them (`WAIT`, up to `timeout`), else fail with
     /// [`Error::NotReplicated`](crate::Error::NotReplicated): the write took effect on

@@ -194,6 +194,20 @@ struct StatsRecord {
     dead: u64,
     /// ms, or null.
     oldest_due_age: Option<f64>,
+    /// What the scripts counted, or null if the set never counted.
+    counters: Option<CountersRecord>,
+}
+
+#[derive(Serialize)]
+struct CountersRecord {
+    added: u64,
+    claimed: u64,
+    acked: u64,
+    retried: u64,
+    released: u64,
+    dead: u64,
+    recovered: u64,
+    requeued: u64,
 }
 
 #[derive(Serialize)]
@@ -427,5 +441,15 @@ fn stats_record(stats: Stats) -> StatsRecord {
         in_flight: stats.in_flight,
         dead: stats.dead,
         oldest_due_age: stats.oldest_due_age.map(|d| d.as_secs_f64() * 1000.0),
+        counters: stats.counters.map(|c| CountersRecord {
+            added: c.added,
+            claimed: c.claimed,
+            acked: c.acked,
+            retried: c.retried,
+            released: c.released,
+            dead: c.dead,
+            recovered: c.recovered,
+            requeued: c.requeued,
+        }),
     }
 }

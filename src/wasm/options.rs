@@ -27,6 +27,8 @@ pub(crate) struct SetOptions {
     /// Whether waits block in Redis (the wrapper has connections of their own for
     /// them) rather than poll.
     blocking_waits: Option<bool>,
+    /// Whether the scripts count what they do on the set.
+    metrics: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +75,9 @@ impl SetOptions {
         }
         if self.blocking_waits == Some(true) {
             core = core.with_waiting(Waiting::Blocking);
+        }
+        if let Some(counting) = self.metrics {
+            core = core.with_metrics(counting);
         }
         let mut policy = core.lease_policy();
         if let Some(max) = self.max_deliveries {

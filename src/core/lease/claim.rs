@@ -72,6 +72,7 @@ impl<S: Serializer> Leases<S> {
     ) -> impl Operation<Output = Vec<Lease<S::Item>>> {
         let target = &self.target;
         let mut args = vec![
+            self.options.clone(),
             Arg::from(redis_index(count)).0,
             Arg::from(duration_ms(lease)).0,
             Arg::from(self.policy.max_deliveries as usize).0,
@@ -84,7 +85,7 @@ impl<S: Serializer> Leases<S> {
             script: &CLAIM,
             keys: target.keys.lease(),
             args,
-            now_arg: scheduled.then_some(4),
+            now_arg: scheduled.then_some(5),
         };
         let lock = self.lock.as_ref().filter(|_| scheduled);
         let (set, tokens) = (target.name.to_string(), acks.tokens);
@@ -93,6 +94,7 @@ impl<S: Serializer> Leases<S> {
         });
         Claim {
             stage: Stage::Claiming(claim),
+            bury_args: self.args(Vec::new()),
             target: self.target,
         }
     }
@@ -109,6 +111,8 @@ enum Stage<C, T> {
 struct Claim<C, S: Serializer> {
     stage: Stage<C, S::Item>,
     target: Target<S>,
+    /// The bury script's arguments before the (member, token, reason) triples.
+    bury_args: Vec<Vec<u8>>,
 }
 
 fn buried_count(reply: Reply) -> Result<u64> {
@@ -122,7 +126,7 @@ where
 {
     fn claimed(&mut self, claimed: Vec<Claimed>) -> Result<Step<Vec<Lease<S::Item>>>> {
         let mut leases = Vec::with_capacity(claimed.len());
-        let mut buried = Vec::new();
+        let mut buried = self.bury_args.clone();
         for c in claimed {
             match self.target.loads(&c.member) {
                 Ok(item) => leases.push(Lease {
@@ -140,7 +144,7 @@ where
                 }
             }
         }
-        if buried.is_empty() {
+        if buried.len() == self.bury_args.len() {
             self.stage = Stage::Finished;
             return Ok(Step::Done(leases));
         }

@@ -53,6 +53,8 @@ pub(crate) struct Leases<S> {
     pub lock: Option<OriginalLock>,
     pub replication: Option<Replication>,
     pub clock: Clock,
+    /// `ARGV[1]` of every lease script: the set's options (see `lease/common`).
+    pub options: Vec<u8>,
 }
 
 impl<S> Clone for Leases<S> {
@@ -63,12 +65,14 @@ impl<S> Clone for Leases<S> {
             lock: self.lock.clone(),
             replication: self.replication,
             clock: self.clock,
+            options: self.options.clone(),
         }
     }
 }
 
 impl<S> Leases<S> {
-    /// A call of a lease script with the lease keys, its reply read by `decode`.
+    /// A call of a lease script with the lease keys and the set's options before
+    /// `args`, its reply read by `decode`.
     fn call<T>(
         &self,
         script: &'static Script,
@@ -76,9 +80,14 @@ impl<S> Leases<S> {
         decode: impl FnOnce(&Decoder<'_>, Reply) -> Result<T>,
     ) -> impl Operation<Output = T> {
         Exchange::new(
-            Call::script(script, self.target.keys.lease(), args),
+            Call::script(script, self.target.keys.lease(), self.args(args)),
             move |reply| decode(&Decoder { command: "EVALSHA" }, reply),
         )
+    }
+
+    /// A lease script's `ARGV`: the set's options, then `args`.
+    fn args(&self, args: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        std::iter::once(self.options.clone()).chain(args).collect()
     }
 
     /// `LeaseLost` for these tokens of this set.

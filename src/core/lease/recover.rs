@@ -18,10 +18,10 @@ impl<S> Leases<S> {
     /// See [`SetCore::recover`](crate::core::SetCore::recover).
     pub fn recover(&self) -> impl Operation<Output = Recovered> {
         let keys = self.target.keys.lease();
-        let args = vec![
+        let args = self.args(vec![
             Arg::from(RECOVER_PER_CALL).0,
             Arg::from(self.policy.max_deliveries as usize).0,
-        ];
+        ]);
         Recover {
             round: sweep(keys.clone(), args.clone()),
             keys,

@@ -35,16 +35,20 @@ pub const WAKE: &str = "wake";
 pub const WAITING: &str = "waiting";
 /// zset: member → until when an add of it is skipped (the deduplication window).
 pub const DEDUP: &str = "dedup";
+/// hash: field → how many items the scripts added, claimed, acked, retried,
+/// released, dead-lettered, recovered and requeued, when the set counts (`metrics`).
+pub const COUNTERS: &str = "counters";
 /// The role of the original Python redset's lock (`name__lock`, not a companion: it
 /// is the original's own key, in another slot), appended last by a call that honours it.
 pub const ORIGINAL_LOCK: &str = "original-lock";
 
 /// `KEYS` of the add script (`add`, each chunk of `add_many`).
-pub const ADD_KEYS: &[&str] = &[SET, WAKE, WAITING, DEDUP];
+pub const ADD_KEYS: &[&str] = &[SET, WAKE, WAITING, DEDUP, COUNTERS];
 /// `KEYS` of the scheduled pop script, before the original's lock when honoured.
 pub const POP_DUE_KEYS: &[&str] = &[SET];
 /// `KEYS` of `clear()`: the set and every companion but the fencing counter (tokens
-/// keep growing, so a stale holder's token never matches a new lease).
+/// keep growing, so a stale holder's token never matches a new lease) and the
+/// counters (they count for ever, as a Prometheus counter does).
 pub const CLEAR_KEYS: &[&str] = &[
     SET,
     LEASES,
@@ -69,6 +73,7 @@ pub const LEASE_KEYS: &[&str] = &[
     DEAD_RECORDS,
     WAKE,
     WAITING,
+    COUNTERS,
 ];
 /// `KEYS` of a blocking wait's probe.
 pub const PROBE_KEYS: &[&str] = &[SET, LEASES, WAITING];
@@ -106,6 +111,7 @@ const ROLES: &[&str] = &[
     WAKE,
     WAITING,
     DEDUP,
+    COUNTERS,
     ORIGINAL_LOCK,
 ];
 

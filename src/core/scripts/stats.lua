@@ -1,10 +1,12 @@
 -- stats: a set's counts in one round trip.
 --   KEYS     the lease keys (lease/common)
---   ARGV[1]  "+inf", or "now" for a scheduled set: the highest eligible score
+--   ARGV[1]  options (lease/common)
+--   ARGV[2]  "+inf", or "now" for a scheduled set: the highest eligible score
 --   Returns  {waiting, due, in flight (leases, including retries waiting out their
---            delay), dead, score of the oldest due item or false, the server's time ms}
+--            delay), dead, score of the oldest due item or false, the server's time ms,
+--            the counters as {field, value, ...} (empty when the set never counted)}
 --- @include "lease/common"
-local due_by = ARGV[1]
+local due_by = ARGV[2]
 local oldest = redis.call('ZRANGEBYSCORE', set, '-inf', due_by, 'WITHSCORES', 'LIMIT', 0, 1)
 return {
   redis.call('ZCARD', set),
@@ -13,4 +15,5 @@ return {
   redis.call('ZCARD', dead),
   oldest[2] or false,
   server_ms(),
+  redis.call('HGETALL', counters),
 }

@@ -72,10 +72,10 @@ impl<S: Serializer> SetCore<S> {
         let by_clock = self.score_is_now(score);
         let score = self.resolve_score(item, score, now)?;
         let (member, keys) = (self.member(item)?, self.target.keys.clone());
-        let dedup = window_arg(self.dedup);
+        let (options, dedup) = (self.script_options(), window_arg(self.dedup));
         let write = self.at(now, by_clock, move |now| {
             let score = if by_clock { now } else { score };
-            let args = vec![dedup, b"0".to_vec(), Arg::from(score).0, member];
+            let args = vec![options, dedup, b"0".to_vec(), Arg::from(score).0, member];
             Exchange::new(
                 Call::script(&ADD, keys.list(ADD_KEYS), args),
                 move |reply| Decoder { command: "EVALSHA" }.integer(reply).map(|_| score),

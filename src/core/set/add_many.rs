@@ -64,8 +64,8 @@ impl AddOptions {
 /// its `TIME`.
 pub struct AddMany {
     keys: Vec<Vec<u8>>,
-    /// The dedup window argument of the script.
-    dedup: Vec<u8>,
+    /// The script's arguments before the flags: the set's options, the dedup window.
+    head: [Vec<u8>; 2],
     flags: Vec<&'static str>,
     /// Each member with its score, or `None` for "now".
     members: Vec<(Option<f64>, Vec<u8>)>,
@@ -93,10 +93,8 @@ impl AddMany {
         if self.sent == end {
             return Ok(Step::Done(self.total));
         }
-        let mut args = vec![
-            self.dedup.clone(),
-            self.flags.len().to_string().into_bytes(),
-        ];
+        let mut args = self.head.to_vec();
+        args.push(self.flags.len().to_string().into_bytes());
         args.extend(self.flags.iter().map(|flag| flag.as_bytes().to_vec()));
         for (score, member) in &self.members[self.sent..end] {
             args.push(Arg::from(score.unwrap_or(now)).0);
@@ -168,7 +166,7 @@ impl<S: Serializer> SetCore<S> {
         let ask = by_clock && self.clock() == Clock::Server;
         Ok(self.replicated(AddMany {
             keys: self.target.keys.list(ADD_KEYS),
-            dedup: window_arg(self.dedup),
+            head: [self.script_options(), window_arg(self.dedup)],
             chunk: None,
             flags: options.flags(),
             members,

@@ -80,6 +80,8 @@ pub struct SetCore<S: Serializer> {
     dedup: Option<Duration>,
     /// What writes wait for (see the `replication` module).
     replication: Option<Replication>,
+    /// Whether the scripts count what they do (see [`with_metrics`](Self::with_metrics)).
+    metrics: bool,
 }
 
 impl<S: Serializer> SetCore<S> {
@@ -108,6 +110,7 @@ impl<S: Serializer> SetCore<S> {
             waiting: Waiting::Polling,
             dedup: None,
             replication: None,
+            metrics: false,
         }
     }
 
@@ -273,6 +276,39 @@ impl<S: Serializer> SetCore<S> {
         self.replication
     }
 
+    /// Whether the scripts count what they do on this set — items added, claimed,
+    /// acked, retried, released, dead-lettered, recovered and requeued — in the
+    /// companion hash [`COUNTERS`](crate::core::COUNTERS), on the server, so the counts
+    /// are exact across every process and runtime that counts, and kept with the data.
+    /// `stats()` reads them. Pops and takes (single commands) are not counted.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Operation, SetCore, Step};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_metrics(true);
+    /// let mut ack = set.recover();
+    /// let Step::Send(cmd) = ack.start().unwrap() else { panic!() };
+    /// assert_eq!(cmd.args()[3 + 10], b"m"); // after the script, the key count and KEYS
+    /// ```
+    pub fn with_metrics(mut self, counting: bool) -> Self {
+        self.metrics = counting;
+        self
+    }
+
+    /// Whether the scripts count what they do on this set.
+    pub fn metrics(&self) -> bool {
+        self.metrics
+    }
+
+    /// `ARGV[1]` of the lease and add scripts: the set's options, a word of letters
+    /// ("m": count).
+    fn script_options(&self) -> Vec<u8> {
+        if self.metrics {
+            b"m".to_vec()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The companion keys this set uses, by role (`leases`, `lease-records`,
     /// `deliveries`, `fence`, `dead`, `dead-records`, `wake`, `waiting`, `dedup`): all in
     /// the set's Cluster slot.
@@ -303,6 +339,7 @@ impl<S: Serializer> SetCore<S> {
             waiting: self.waiting,
             dedup: self.dedup,
             replication: self.replication,
+            metrics: self.metrics,
         }
     }
 
@@ -330,6 +367,7 @@ impl<S: Serializer> SetCore<S> {
             lock: self.original_lock.clone(),
             replication: self.replication,
             clock: self.clock,
+            options: self.script_options(),
         }
     }
 
@@ -357,6 +395,7 @@ impl<S: Serializer> Clone for SetCore<S> {
             waiting: self.waiting,
             dedup: self.dedup,
             replication: self.replication,
+            metrics: self.metrics,
         }
     }
 }

@@ -13,9 +13,20 @@
 --   KEYS[7] dead-records   hash: member -> "deliveries time score reason"
 --   KEYS[8] wake           zset: one marker that wakes a consumer blocked on it
 --   KEYS[9] waiting        string, with an expiry: a consumer waits on the marker
+--   KEYS[10] counters      hash: field -> how many items the scripts added, claimed,
+--                          acked, retried, released, dead-lettered, recovered, requeued
+-- ARGV[1] of every lease script: the set's options, a word of letters; "m": count what
+-- the script does into the counters (the set opted in to metrics).
 -- The clock is always the server's (TIME): a client's clock never decides expiry.
-local set, leases, records, deliveries, fence, dead, dead_records, wake, waiting =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local set, leases, records, deliveries, fence, dead, dead_records, wake, waiting, counters =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local counting = string.find(ARGV[1], 'm', 1, true) ~= nil
+
+-- Counts `n` more under `field` when the set counts: exact across every process, kept
+-- with the data.
+local function tally(field, n)
+  if counting and n > 0 then redis.call('HINCRBY', counters, field, n) end
+end
 
 -- Something may have become eligible sooner: wake a waiting consumer (it blocks on
 -- the marker with BZPOPMIN, then tries again). Written in the same script as the
@@ -131,6 +142,8 @@ local function recover(now, limit, max)
     end
   end
   if requeued > 0 then wake_up() end
+  tally('recovered', requeued)
+  tally('dead', buried)
   return requeued, buried
 end
 

@@ -1,6 +1,6 @@
 -- purge_dead: deletes every dead letter.
 --   KEYS     the lease keys (lease/common)
---   ARGV     none
+--   ARGV[1]  options (lease/common)
 --   Returns  how many there were
 --- @include "lease/common"
 local count = redis.call('ZCARD', dead)

@@ -1,11 +1,13 @@
 -- requeue_dead: each dead letter goes back into the set with the score it had, its
 -- deliveries counted afresh.
 --   KEYS     the lease keys (lease/common)
---   ARGV     members
+--   ARGV[1]  options (lease/common)
+--   ARGV[2…] members
 --   Returns  how many were requeued
 --- @include "lease/common"
 local requeued = 0
-for _, member in ipairs(ARGV) do
+for i = 2, #ARGV do
+  local member = ARGV[i]
   if redis.call('ZREM', dead, member) == 1 then
     local record = redis.call('HGET', dead_records, member) or ''
     local score = string.match(record, '^%d+ %d+ (%S+)') or '0'
@@ -14,5 +16,6 @@ for _, member in ipairs(ARGV) do
     requeued = requeued + 1
   end
 end
+tally('requeued', requeued)
 if requeued > 0 then wake_up() end
 return requeued

@@ -1,29 +1,33 @@
 -- retry(lease, delay) and release(lease).
 --   KEYS     the lease keys (lease/common)
---   ARGV[1]  member   ARGV[2] token   ARGV[3] delay ms   ARGV[4] max deliveries
---   ARGV[5]  mode: "release": back into the set at its score at once, the delivery not
+--   ARGV[1]  options (lease/common)
+--   ARGV[2]  member   ARGV[3] token   ARGV[4] delay ms   ARGV[5] max deliveries
+--   ARGV[6]  mode: "release": back into the set at its score at once, the delivery not
 --            counted; "retry": to the dead letters (with the reason) once its deliveries
 --            reached the maximum, else back at its score after the delay — at once, or
 --            held as a lease nobody holds (token 0) until the expiry sweep returns it;
 --            "retry-at": a scheduled set, where the score is the time: back with the
 --            score now + delay
---   ARGV[6]  reason
+--   ARGV[7]  reason
 --   Returns  {outcome, at}: outcome 0 lost, 1 back in the set, 2 held until `at`, 3 dead
 --- @include "lease/common"
-local held, count, score = current(ARGV[1], ARGV[2])
+local held, count, score = current(ARGV[2], ARGV[3])
 if not held then return {0, 0} end
-local member, mode, now = ARGV[1], ARGV[5], server_ms()
-local delay = tonumber(ARGV[3])
+local member, mode, now = ARGV[2], ARGV[6], server_ms()
+local delay = tonumber(ARGV[4])
 if mode == 'release' then
+  tally('released', 1)
   drop_lease(member)
   requeue(member, score, count - 1)
   wake_up()
   return {1, now}
 end
-if count >= tonumber(ARGV[4]) then
-  bury(member, ARGV[6], count, score, now)
+if count >= tonumber(ARGV[5]) then
+  bury(member, ARGV[7], count, score, now)
+  tally('dead', 1)
   return {3, now}
 end
+tally('retried', 1)
 if mode == 'retry-at' then
   drop_lease(member)
   requeue(member, string.format('%.3f', (now + delay) / 1000), count)

@@ -9,14 +9,17 @@
 --   KEYS[2]  wake     the wake-up marker
 --   KEYS[3]  waiting  exists while a consumer waits on the marker
 --   KEYS[4]  dedup    zset: member -> until when (server clock), the window
---   ARGV[1]  the deduplication window in ms (0: none)
---   ARGV[2]  the number of ZADD flags, then the flags (NX, XX, GT, LT, CH)
+--   KEYS[5]  counters hash: with the option "m", `added` counts the new members
+--   ARGV[1]  the set's options (see lease/common): "m" counts
+--   ARGV[2]  the deduplication window in ms (0: none)
+--   ARGV[3]  the number of ZADD flags, then the flags (NX, XX, GT, LT, CH)
 --   ARGV[…]  score, member pairs
 --   Returns  the sum of the ZADD replies (what was skipped counts nothing)
-local window = tonumber(ARGV[1])
+local counting = string.find(ARGV[1], 'm', 1, true) ~= nil
+local window = tonumber(ARGV[2])
 local flags = {}
-for f = 1, tonumber(ARGV[2]) do flags[f] = ARGV[f + 2] end
-local first = #flags + 3
+for f = 1, tonumber(ARGV[3]) do flags[f] = ARGV[f + 3] end
+local first = #flags + 4
 
 local function head()
   local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -24,6 +27,7 @@ local function head()
 end
 local waiting = redis.call('EXISTS', KEYS[3]) == 1
 local before = waiting and head()
+local size = counting and redis.call('ZCARD', KEYS[1])
 local total = 0
 
 if window > 0 then
@@ -54,6 +58,10 @@ else
   end
 end
 
+if counting then
+  local added = redis.call('ZCARD', KEYS[1]) - size
+  if added > 0 then redis.call('HINCRBY', KEYS[5], 'added', added) end
+end
 if waiting and head() ~= before then
   redis.call('ZADD', KEYS[2], 0, 'w')
   redis.call('PEXPIRE', KEYS[2], 60000)
