@@ -9,7 +9,7 @@
 //! Operation), `core` the set's [`SetCore`](crate::core::SetCore) and `now` this
 //! machine's clock; `runner` is `run`, or `run_wait` for a wait (which blocks on a
 //! connection of its own). The rustdoc, with its example, is the sync method's; the
-//! async one links to it.
+//! async one links to it. Each call runs in its span (see [`trace`](super::trace)).
 
 /// See the module documentation.
 macro_rules! methods {
@@ -33,9 +33,15 @@ macro_rules! methods {
                 pub fn $name $(<$($generic)*>)? (&mut self, $($arg: $ty),*) -> $crate::core::Result<$out>
                 $(where $($bound)*)?
                 {
+                    let span = $crate::native::trace::op_span!($name, self.core.name());
+                    let _entered = span.enter();
                     let ($core, $now) = (&self.core, $crate::native::unix_now());
-                    let op = $op?;
-                    self.transport.$run(op)
+                    let result = match $op {
+                        Ok(op) => self.transport.$run(op),
+                        Err(error) => Err(error),
+                    };
+                    $crate::native::trace::finish(&span, &result);
+                    result
                 }
             )*
         }
@@ -53,9 +59,15 @@ macro_rules! methods {
                 pub async fn $name $(<$($generic)*>)? (&self, $($arg: $ty),*) -> $crate::core::Result<$out>
                 $(where $($bound)*)?
                 {
+                    use tracing::Instrument;
+                    let span = $crate::native::trace::op_span!($name, self.core.name());
                     let ($core, $now) = (&self.core, $crate::native::unix_now());
-                    let op = $op?;
-                    self.transport.$run(op).await
+                    let result = match $op {
+                        Ok(op) => self.transport.$run(op).instrument(span.clone()).await,
+                        Err(error) => Err(error),
+                    };
+                    $crate::native::trace::finish(&span, &result);
+                    result
                 }
             )*
         }

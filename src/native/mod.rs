@@ -6,7 +6,7 @@
 //! ([`methods`](methods::methods)) for both transports — [`Synchronous`] (a
 //! `redis::ConnectionLike`, `&mut self`) and, with the `tokio` feature, `aio::Async`
 //! (`async`, `&self`) — whose loops share one [`Drive`](drive::Drive). `convert` maps
-//! commands, values and errors across; `kind` and `settings` are the set's type and
+//! commands, values and errors across; `trace` gives each call a `tracing` span; `kind` and `settings` are the set's type and
 //! builder; `reconnect` and `testing` are connections of redset's own.
 
 use std::fmt;
@@ -29,6 +29,7 @@ mod settings;
 mod stats;
 mod sync;
 pub mod testing;
+mod trace;
 mod wait;
 #[cfg(feature = "tokio")]
 mod worker;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures_util::future::try_join_all;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::aio::Async;
 use super::{unix_now, RedisSet};
@@ -155,7 +156,20 @@ where
             let mut item = None;
             let mut held: Lease<()> = lease.map(|it| item = Some(it));
             let Some(item) = item else { continue };
-            let job = handler(item);
+            // The handler runs inside the job's span, so what it traces nests under it.
+            let span = tracing::info_span!(
+                target: "redset",
+                "redset.job",
+                redset.set = self.core.name(),
+                redset.operation = "process",
+                redset.token = i64::try_from(held.token).unwrap_or(i64::MAX),
+                redset.deliveries = i64::from(held.deliveries),
+                redset.items = 1,
+                redset.outcome = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
+                error.message = tracing::field::Empty,
+            );
+            let job = handler(item).instrument(span.clone());
             tokio::pin!(job);
             let mut beat = tokio::time::interval(options.lease / 3);
             beat.tick().await; // the first tick is at once
@@ -171,6 +185,15 @@ where
                     }
                     _ = kill.changed() => break None,
                 }
+            };
+            let settling = match &outcome {
+                Some(Ok(())) => "acked",
+                Some(Err(e)) => {
+                    span.record("otel.status_code", "ERROR");
+                    span.record("error.message", tracing::field::display(e));
+                    "retried"
+                }
+                None => "released",
             };
             let settled = match outcome {
                 Some(Ok(())) if !*stop.borrow() => {
@@ -197,6 +220,13 @@ where
                     .await
                     .map(|_| done.released += 1),
             };
+            span.record(
+                "redset.outcome",
+                match &settled {
+                    Ok(()) => settling,
+                    Err(e) => super::trace::outcome(e),
+                },
+            );
             match settled {
                 Err(e) if !e.is_lease_lost() => return Err(e),
                 _ => {}
