@@ -1,0 +1,203 @@
+//! Finding sets: Redis has no list of them, so `SCAN` every server that holds keys
+//! (each cluster master) for the companion keys a set gets once it has leases, dead
+//! letters, waiting consumers or a dedup window (`{jobs}:leases`, `{jobs}:fence`, …,
+//! named by [`companion_key`]), and read the set's name back from each. With
+//! `zsets`, every sorted set is a candidate too: a set used only by `add` and `pop`
+//! (or by the Python original) has no companion.
+
+use std::collections::BTreeMap;
+
+use redis::Value;
+use redset::core::{companion_key, Kind, SetCore, DEDUP};
+
+use crate::connect::{array, Conn, Node, Redis};
+use crate::exit::Failure;
+use crate::progress;
+
+/// Keys asked for per `SCAN` round trip.
+const SCAN_COUNT: usize = 1000;
+/// A bound on `SCAN` round trips per server (a billion keys at [`SCAN_COUNT`]): the
+/// cursor comes back to 0 long before.
+const MAX_SCAN_ROUNDS: usize = 1_000_000;
+
+/// A set found, and the evidence: the companion suffixes seen, or `zset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The set's name.
+    pub name: String,
+    /// What showed it: `leases`, `fence`, `dead`, … or `zset` (the key itself).
+    pub found_by: Vec<String>,
+}
+
+/// The suffixes of every companion key a set can have.
+fn suffixes() -> Vec<&'static str> {
+    let roles = SetCore::new("", Kind::Sorted, redset::Bytes).companion_keys();
+    roles
+        .into_iter()
+        .map(|(role, _)| role)
+        .chain([DEDUP])
+        .collect()
+}
+
+/// The names whose companion `suffix` is `key`: a key can come from two names, `jobs`
+/// and `{jobs}` (both have `{jobs}:leases`).
+fn names_of(key: &str, suffixes: &[&'static str]) -> Vec<(String, &'static str)> {
+    let mut names = Vec::new();
+    for &suffix in suffixes {
+        let Some(stem) = key
+            .strip_suffix(suffix)
+            .and_then(|rest| rest.strip_suffix(':'))
+        else {
+            continue;
+        };
+        let untagged = stem.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+        // A name with `}` or no text has a numeric tag: "{n}:name:suffix".
+        let numbered = stem
+            .strip_prefix('{')
+            .and_then(|s| s.split_once("}:"))
+            .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(_, name)| name);
+        for name in [untagged, Some(stem), numbered].into_iter().flatten() {
+            if companion_key(name, suffix) == key && !names.iter().any(|(n, _)| n == name) {
+                names.push((name.to_owned(), suffix));
+            }
+        }
+    }
+    names
+}
+
+/// Every key on `node` that matches `pattern` (a glob) or has `type`.
+async fn scan(
+    conn: &Conn,
+    node: &Node,
+    filter: (&str, &str),
+    seen: &indicatif::ProgressBar,
+) -> Result<Vec<String>, Failure> {
+    let mut keys = Vec::new();
+    let mut cursor = 0u64;
+    for _ in 0..MAX_SCAN_ROUNDS {
+        let mut cmd = redis::cmd("SCAN");
+        cmd.arg(cursor)
+            .arg(filter.0)
+            .arg(filter.1)
+            .arg("COUNT")
+            .arg(SCAN_COUNT);
+        let mut reply = array(conn.on_node(node, cmd).await?).into_iter();
+        let (Some(next), Some(batch)) = (reply.next(), reply.next()) else {
+            return Err(protocol("SCAN reply is not [cursor, keys]"));
+        };
+        cursor = match next {
+            Value::BulkString(bytes) => std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| protocol("SCAN cursor is not a number"))?,
+            _ => return Err(protocol("SCAN cursor is not a string")),
+        };
+        for key in array(batch) {
+            if let Value::BulkString(bytes) = key {
+                // Names are UTF-8 in every runtime's API; a key that is not is no set's.
+                if let Ok(key) = String::from_utf8(bytes) {
+                    keys.push(key);
+                }
+            }
+            seen.inc(1);
+        }
+        if cursor == 0 {
+            return Ok(keys);
+        }
+    }
+    Err(protocol("SCAN did not finish"))
+}
+
+fn protocol(detail: &str) -> Failure {
+    Failure::Redis(redset::Error::Protocol {
+        command: "SCAN".into(),
+        detail: detail.into(),
+    })
+}
+
+/// The sets on every server, by name, with what showed each.
+pub async fn find_sets(redis: &Redis, zsets: bool) -> Result<Vec<Found>, Failure> {
+    let conn = redis.conn().await?;
+    let suffixes = suffixes();
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut ambiguous: Vec<Vec<String>> = Vec::new();
+    for node in conn.nodes().await? {
+        let seen = progress::spinner(&format!("scanning {}", node.describe()));
+        // Every companion key holds a `}`: its hash tag ends there.
+        for key in scan(&conn, &node, ("MATCH", "*}*"), &seen).await? {
+            let names = names_of(&key, &suffixes);
+            for (name, suffix) in &names {
+                let evidence = found.entry(name.clone()).or_default();
+                if !evidence.iter().any(|e| e == suffix) {
+                    evidence.push((*suffix).to_owned());
+                }
+            }
+            if names.len() > 1 {
+                ambiguous.push(names.into_iter().map(|(name, _)| name).collect());
+            }
+        }
+        if zsets {
+            for key in scan(&conn, &node, ("TYPE", "zset"), &seen).await? {
+                // A companion (leases, dead, wake) is a sorted set too, not a set.
+                if names_of(&key, &suffixes).is_empty() {
+                    found.entry(key).or_default().push("zset".to_owned());
+                }
+            }
+        }
+        seen.finish_and_clear();
+    }
+    // `jobs` and `{jobs}` share companions: keep the one whose set exists, else `jobs`.
+    for names in ambiguous {
+        let mut present = Vec::new();
+        for name in &names {
+            if exists(&conn, name).await? {
+                present.push(name);
+            }
+        }
+        let keep = present.first().copied().unwrap_or(&names[0]);
+        for name in names.iter().filter(|n| *n != keep) {
+            if !present.contains(&name) {
+                found.remove(name);
+            }
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|(name, found_by)| Found { name, found_by })
+        .collect())
+}
+
+async fn exists(conn: &Conn, name: &str) -> Result<bool, Failure> {
+    let mut cmd = redis::cmd("EXISTS");
+    cmd.arg(name);
+    let reply = redis::aio::ConnectionLike::req_packed_command(&mut conn.clone(), &cmd).await?;
+    Ok(matches!(reply, Value::Int(1..)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_back_from_every_form_of_companion_key() {
+        let suffixes = suffixes();
+        for name in ["jobs", "{t}jobs", "a}b", "", "x:y:leases"] {
+            for suffix in ["leases", "fence", "dead", "dedup", "wake"] {
+                let key = companion_key(name, suffix);
+                let names = names_of(&key, &suffixes);
+                assert!(
+                    names.iter().any(|(n, s)| n == name && *s == suffix),
+                    "{name:?} from {key:?}: {names:?}"
+                );
+            }
+        }
+        assert_eq!(names_of("jobs", &suffixes), vec![]);
+        assert_eq!(names_of("{jobs}:other", &suffixes), vec![]);
+        let both: Vec<String> = names_of("{jobs}:leases", &suffixes)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(both, ["jobs", "{jobs}"]);
+    }
+}

@@ -1,0 +1,252 @@
+//! `redset metrics`: `/metrics` scraped and parsed, each gauge checked against the
+//! set's real state while Rust producers and consumers work on it, and scrapes that
+//! still answer while Redis is down.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use openmetrics_parser::openmetrics::parse_openmetrics;
+use openmetrics_parser::{MetricNumber, OpenMetricsValue};
+use redset::{ScheduledSet, SortedSet, Stats, TimeSortedSet};
+
+use crate::fixtures::{fifo_set, scheduled_set, work_set};
+use crate::run::BIN;
+use crate::support::RedisServer;
+
+/// A running `redset metrics`, stopped on drop.
+pub struct Exporter {
+    child: Child,
+    address: String,
+}
+
+impl Exporter {
+    /// Starts it on a free loopback port; returns once it says where it serves.
+    pub fn start(url: &str, args: &[&str]) -> Exporter {
+        let mut child = Command::new(BIN)
+            .args(["metrics", "--listen", "127.0.0.1:0", "--timeout", "2s"])
+            .args(args)
+            .env("REDIS_URL", url)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("redset metrics starts");
+        let mut first = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let address = first
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_owned();
+        Exporter { child, address }
+    }
+
+    /// One scrape: its content type and samples by (name, set label).
+    pub fn scrape(&self) -> (String, HashMap<(String, String), f64>) {
+        let mut response = ureq::get(format!("http://{}/metrics", self.address))
+            .call()
+            .expect("the scrape answers");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let text = response.body_mut().read_to_string().unwrap();
+        // A strict parser: the text must be valid OpenMetrics, label values and all.
+        let exposition = parse_openmetrics(&text).unwrap_or_else(|e| panic!("{e:?}:\n{text}"));
+        let mut samples = HashMap::new();
+        for (family, metrics) in exposition.families {
+            for sample in metrics.iter_samples() {
+                let labels = sample.get_labelset().expect("labels");
+                let set = labels.get_label_value("set").unwrap_or_default().to_owned();
+                let (name, number) = match &sample.value {
+                    OpenMetricsValue::Gauge(n) => (family.clone(), n),
+                    OpenMetricsValue::Counter(c) => (format!("{family}_total"), &c.value),
+                    other => panic!("unexpected sample {other:?} in {family}"),
+                };
+                let value = match number {
+                    MetricNumber::Float(f) => *f,
+                    MetricNumber::Int(i) => *i as f64,
+                };
+                samples.insert((name, set), value);
+            }
+        }
+        (content_type, samples)
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(samples: &HashMap<(String, String), f64>, name: &str, set: &str) -> Option<f64> {
+    samples.get(&(name.to_owned(), set.to_owned())).copied()
+}
+
+/// Checks the counts of `set` in a scrape against `stats`.
+fn assert_counts(samples: &HashMap<(String, String), f64>, set: &str, stats: &Stats) {
+    for (name, want) in [
+        ("redset_waiting_items", stats.waiting),
+        ("redset_due_items", stats.due),
+        ("redset_in_flight_items", stats.in_flight),
+        ("redset_dead_items", stats.dead),
+    ] {
+        assert_eq!(
+            get(samples, name, set),
+            Some(want as f64),
+            "{name}{{set={set:?}}}"
+        );
+    }
+}
+
+#[test]
+fn each_gauge_is_the_sets_real_state_while_producers_and_consumers_work() {
+    let server = RedisServer::start();
+    work_set(server.conn(), "jobs");
+    scheduled_set(server.conn(), "retries");
+    fifo_set(server.conn(), "fifo");
+    let exporter = Exporter::start(&server.url(), &["jobs", "retries", "fifo", "live"]);
+
+    // A producer and a consumer on `live` while scrapes go on.
+    let stop = Arc::new(AtomicBool::new(false));
+    let producer = {
+        let (stop, mut set) = (stop.clone(), SortedSet::new(server.conn(), "live"));
+        std::thread::spawn(move || {
+            let mut n = 0u32;
+            while !stop.load(Ordering::Relaxed) && n < 100_000 {
+                set.add_with_score(&format!("item-{n}"), f64::from(n % 7))
+                    .unwrap();
+                n += 1;
+            }
+        })
+    };
+    let consumer = {
+        let (stop, mut set) = (
+            stop.clone(),
+            SortedSet::new(server.conn(), "live").max_deliveries(2),
+        );
+        std::thread::spawn(move || {
+            let mut rounds = 0;
+            while !stop.load(Ordering::Relaxed) && rounds < 100_000 {
+                // Ack most, fail every third: some items retry, some die.
+                for (i, lease) in set
+                    .claim(5, Duration::from_secs(60))
+                    .unwrap()
+                    .iter()
+                    .enumerate()
+                {
+                    if i % 3 == 0 {
+                        set.retry_with(lease, Some(Duration::ZERO), "flaky")
+                            .unwrap();
+                    } else {
+                        set.ack(lease).unwrap();
+                    }
+                }
+                rounds += 1;
+            }
+        })
+    };
+    // Scrapes go on until one sees a dead letter of `live` (an item that failed twice).
+    let mut scrapes = 0;
+    loop {
+        let (content_type, samples) = exporter.scrape();
+        assert!(
+            content_type.starts_with("application/openmetrics-text"),
+            "{content_type}"
+        );
+        assert_eq!(get(&samples, "redset_up", ""), Some(1.0));
+        scrapes += 1;
+        if get(&samples, "redset_dead_items", "live").unwrap_or(0.0) > 0.0 {
+            break;
+        }
+        assert!(scrapes < 10_000, "no dead letter after {scrapes} scrapes");
+    }
+    stop.store(true, Ordering::Relaxed);
+    producer.join().unwrap();
+    consumer.join().unwrap();
+
+    // At rest, each gauge is what the crate reads.
+    let mut live = SortedSet::new(server.conn(), "live");
+    let mut jobs = SortedSet::new(server.conn(), "jobs");
+    let mut fifo = TimeSortedSet::new(server.conn(), "fifo");
+    let mut retries = ScheduledSet::new(server.conn(), "retries");
+    let retries_before = retries.stats().unwrap();
+    let (_, samples) = exporter.scrape();
+    let retries_after = retries.stats().unwrap();
+    let live_stats = live.stats().unwrap();
+    assert!(live_stats.dead > 0, "{live_stats:?}");
+    assert_counts(&samples, "live", &live_stats);
+    assert_counts(&samples, "jobs", &jobs.stats().unwrap());
+    assert_counts(&samples, "fifo", &fifo.stats().unwrap());
+    assert_counts(&samples, "retries", &retries_after);
+    assert_eq!(
+        get(&samples, "redset_due_items", "retries"),
+        Some(1.0),
+        "y is not due"
+    );
+
+    // The oldest due age: for time-ordered sets only, between two reads around the scrape.
+    let age = get(&samples, "redset_oldest_due_age_seconds", "retries").unwrap();
+    let (low, high) = (
+        retries_before.oldest_due_age.unwrap(),
+        retries_after.oldest_due_age.unwrap(),
+    );
+    assert!(
+        low.as_secs_f64() - 0.01 <= age && age <= high.as_secs_f64() + 0.01,
+        "{low:?} <= {age} <= {high:?}"
+    );
+    assert!(get(&samples, "redset_oldest_due_age_seconds", "fifo").is_some());
+    assert_eq!(
+        get(&samples, "redset_oldest_due_age_seconds", "jobs"),
+        None,
+        "priorities are not times"
+    );
+    assert_eq!(get(&samples, "redset_read_errors_total", "jobs"), None);
+}
+
+#[test]
+fn a_scrape_during_an_outage_still_answers() {
+    let server = RedisServer::start();
+    work_set(server.conn(), "jobs");
+    let url = server.url();
+    let exporter = Exporter::start(&url, &["jobs"]);
+    let (_, samples) = exporter.scrape();
+    assert_eq!(get(&samples, "redset_up", ""), Some(1.0));
+    assert_eq!(get(&samples, "redset_dead_items", "jobs"), Some(2.0));
+
+    drop(server);
+    let (_, samples) = exporter.scrape();
+    assert_eq!(get(&samples, "redset_up", ""), Some(0.0));
+    assert_eq!(get(&samples, "redset_read_errors_total", "jobs"), Some(1.0));
+    assert_eq!(
+        get(&samples, "redset_dead_items", "jobs"),
+        None,
+        "no stale figure"
+    );
+
+    // Started while Redis is down, it answers too (and connects once Redis is up).
+    let early = Exporter::start("redis://127.0.0.1:1/", &["jobs"]);
+    let (_, samples) = early.scrape();
+    assert_eq!(get(&samples, "redset_up", ""), Some(0.0));
+}
+
+#[test]
+fn without_set_names_it_serves_every_set_found() {
+    let server = RedisServer::start();
+    work_set(server.conn(), "jobs");
+    work_set(server.conn(), "{t}more");
+    let exporter = Exporter::start(&server.url(), &[]);
+    let (_, samples) = exporter.scrape();
+    assert_eq!(get(&samples, "redset_in_flight_items", "jobs"), Some(4.0));
+    assert_eq!(
+        get(&samples, "redset_in_flight_items", "{t}more"),
+        Some(4.0)
+    );
+}
