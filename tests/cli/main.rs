@@ -11,5 +11,6 @@ mod fixtures;
 mod metrics;
 mod reads;
 mod run;
+mod tls;
 mod watch;
 mod writes;

@@ -164,7 +164,10 @@ pub async fn find_sets(redis: &Redis, zsets: bool) -> Result<Vec<Found>, Failure
     }
     Ok(found
         .into_iter()
-        .map(|(name, found_by)| Found { name, found_by })
+        .map(|(name, mut found_by)| {
+            found_by.sort();
+            Found { name, found_by }
+        })
         .collect())
 }
 

@@ -63,7 +63,13 @@ pub fn print_json(value: &impl serde::Serialize) {
 /// `\xNN` escapes.
 pub fn item_text(member: &[u8]) -> String {
     match std::str::from_utf8(member) {
-        Ok(text) => text.escape_debug().to_string(),
+        Ok(text) => text
+            .chars()
+            .map(|c| match c.is_control() {
+                true => c.escape_default().to_string(),
+                false => c.to_string(),
+            })
+            .collect(),
         Err(_) => member.escape_ascii().to_string(),
     }
 }
@@ -173,6 +179,7 @@ mod tests {
     fn items_show_what_is_stored() {
         assert_eq!(item_text(b"job-1"), "job-1");
         assert_eq!(item_text(b"a\nb"), "a\\nb");
+        assert_eq!(item_text(br#"{"id":1}"#), r#"{"id":1}"#);
         assert_eq!(item_text(&[0xff, b'a']), "\\xffa");
         assert!(JsonItem::of(&[0xff]).binary);
         assert_eq!(item_cell(&[b'x'; 100]).chars().count(), ITEM_WIDTH);
