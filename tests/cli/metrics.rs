@@ -250,3 +250,47 @@ fn without_set_names_it_serves_every_set_found() {
         Some(4.0)
     );
 }
+
+#[test]
+fn a_set_that_counts_serves_its_counters_and_the_tools_writes_count_too() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "counted")
+        .metrics(true)
+        .max_deliveries(1);
+    for i in 0..10 {
+        set.add_with_score(&format!("job-{i}"), f64::from(i))
+            .unwrap();
+    }
+    let leases = set.claim(4, Duration::from_secs(60)).unwrap();
+    for lease in &leases[..3] {
+        set.ack(lease).unwrap();
+    }
+    set.retry_with(&leases[3], None, "boom").unwrap(); // dead: one delivery allowed
+
+    // The tool's requeue counts as the set's clients do.
+    crate::run::redset(&server.url(), &["requeue", "counted", "--all", "--yes"]).expect(0);
+
+    let exporter = Exporter::start(&server.url(), &["counted"]);
+    let (_, samples) = exporter.scrape();
+    let counters = set.stats().unwrap().counters.expect("the set counts");
+    assert_eq!(counters.requeued, 1, "{counters:?}");
+    for (name, want) in [
+        ("redset_added_items_total", counters.added),
+        ("redset_claimed_items_total", counters.claimed),
+        ("redset_acked_items_total", counters.acked),
+        ("redset_dead_lettered_items_total", counters.dead),
+        ("redset_requeued_items_total", counters.requeued),
+        ("redset_recovered_items_total", counters.recovered),
+    ] {
+        assert_eq!(get(&samples, name, "counted"), Some(want as f64), "{name}");
+    }
+    assert_eq!(
+        (
+            counters.added,
+            counters.claimed,
+            counters.acked,
+            counters.dead
+        ),
+        (10, 4, 3, 1)
+    );
+}

@@ -48,6 +48,16 @@ impl Ran {
         self
     }
 
+    /// Fails the test unless stderr holds `text`.
+    pub fn says(self, text: &str) -> Ran {
+        assert!(
+            self.stderr.contains(text),
+            "{text:?} not in:\n{}",
+            self.stderr
+        );
+        self
+    }
+
     /// The line of the table whose first column is `first`, split on blanks.
     pub fn row(&self, first: &str) -> Vec<String> {
         self.stdout

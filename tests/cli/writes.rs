@@ -40,8 +40,9 @@ fn requeue_asks_and_puts_dead_letters_back_with_their_scores() {
     assert_eq!(before.2, ["d", "e"]);
 
     // Not a terminal, no --yes: refused, nothing changed.
-    let refused = redset(&url, &["requeue", "jobs", "d"]).expect(3);
-    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    redset(&url, &["requeue", "jobs", "d"])
+        .expect(3)
+        .says("--yes");
     // Declined on a terminal: nothing changed.
     let (code, shown) = redset_on_terminal(
         &url,
@@ -64,12 +65,9 @@ fn requeue_asks_and_puts_dead_letters_back_with_their_scores() {
     assert_eq!((in_flight, dead), (before.1, vec!["e".to_owned()]));
 
     // Not dead (any more): nothing to do.
-    let missing = redset(&url, &["requeue", "jobs", "d", "zzz", "--yes"]).expect(4);
-    assert!(
-        missing.stderr.contains("not in the dead letters: d, zzz"),
-        "{}",
-        missing.stderr
-    );
+    redset(&url, &["requeue", "jobs", "d", "zzz", "--yes"])
+        .expect(4)
+        .says("not in the dead letters: d, zzz");
 
     // By text, answering yes on a terminal.
     let (code, shown) = redset_on_terminal(
@@ -136,12 +134,9 @@ fn purge_asks_then_deletes_every_dead_letter() {
         "only the dead letters went"
     );
 
-    let again = redset(&url, &["purge", "jobs", "--yes"]).expect(4);
-    assert!(
-        again.stderr.contains("jobs: no dead letters"),
-        "{}",
-        again.stderr
-    );
+    redset(&url, &["purge", "jobs", "--yes"])
+        .expect(4)
+        .says("jobs: no dead letters");
 }
 
 #[test]

@@ -32,11 +32,14 @@ pub struct Found {
 /// The suffixes of every companion key a set can have.
 fn suffixes() -> Vec<&'static str> {
     let roles = SetCore::new("", Kind::Sorted, redset::Bytes).companion_keys();
-    roles
+    let mut suffixes: Vec<&'static str> = roles
         .into_iter()
         .map(|(role, _)| role)
         .chain([DEDUP])
-        .collect()
+        .collect();
+    suffixes.sort_unstable();
+    suffixes.dedup();
+    suffixes
 }
 
 /// The names whose companion `suffix` is `key`: a key can come from two names, `jobs`

@@ -106,10 +106,36 @@ impl OpSet {
     /// Expired leases go to the dead letters after this many deliveries (the
     /// library's default is 5; the set's producers and consumers may use another).
     pub fn max_deliveries(self, max: u32) -> OpSet {
+        self.configure(
+            |set| set.max_deliveries(max),
+            |set| set.max_deliveries(max),
+            |set| set.max_deliveries(max),
+        )
+    }
+
+    /// The set, its writes (a requeue, a recover) counted in the server-side counters
+    /// if the set already counts, so that an operator's changes are in its totals too.
+    pub async fn counting_as_it_does(self) -> Result<OpSet, Failure> {
+        let counts = self.stats().await?.counters.is_some();
+        Ok(self.configure(
+            |set| set.metrics(counts),
+            |set| set.metrics(counts),
+            |set| set.metrics(counts),
+        ))
+    }
+
+    /// The set with a setting applied, whatever its kind (one function per kind, as
+    /// each is its own type).
+    fn configure(
+        self,
+        sorted: impl FnOnce(SortedSet<Conn, Bytes>) -> SortedSet<Conn, Bytes>,
+        time_sorted: impl FnOnce(TimeSortedSet<Conn, Bytes>) -> TimeSortedSet<Conn, Bytes>,
+        scheduled: impl FnOnce(ScheduledSet<Conn, Bytes>) -> ScheduledSet<Conn, Bytes>,
+    ) -> OpSet {
         let typed = match self.typed {
-            Typed::Sorted(set) => Typed::Sorted(set.max_deliveries(max)),
-            Typed::TimeSorted(set) => Typed::TimeSorted(set.max_deliveries(max)),
-            Typed::Scheduled(set) => Typed::Scheduled(set.max_deliveries(max)),
+            Typed::Sorted(set) => Typed::Sorted(sorted(set)),
+            Typed::TimeSorted(set) => Typed::TimeSorted(time_sorted(set)),
+            Typed::Scheduled(set) => Typed::Scheduled(scheduled(set)),
         };
         OpSet { typed, ..self }
     }

@@ -50,7 +50,9 @@ struct RecoveredJson<'a> {
 pub async fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let set = OpSet::open(&context.redis, &context.kinds, &args.set)
         .await?
-        .max_deliveries(args.max_deliveries);
+        .max_deliveries(args.max_deliveries)
+        .counting_as_it_does()
+        .await?;
     let leases = set.in_flight(LOOK_AT).await?;
     let expired = leases.iter().filter(|l| l.time_left.is_zero()).count();
     if expired == 0 {

@@ -62,7 +62,10 @@ struct RequeuedJson<'a> {
 
 /// Runs `redset requeue`.
 pub async fn run(context: &Context, args: Args) -> Result<(), Failure> {
-    let set = OpSet::open(&context.redis, &context.kinds, &args.set).await?;
+    let set = OpSet::open(&context.redis, &context.kinds, &args.set)
+        .await?
+        .counting_as_it_does()
+        .await?;
     let (letters, cut) = dead::select(&set, args.grep.as_deref()).await?;
     let mut chosen: Vec<Vec<u8>> = letters.iter().map(|l| l.member().to_vec()).collect();
     let mut missing = Vec::new();

@@ -36,7 +36,8 @@ JSON (--json): an array with one object per set:
   error             in place of the counts, when the set could not be read
 With --watch, one line per refresh: {\"time\", \"interval_s\", \"sets\": [...]}, each set also with
   in, out           items into the set (added, or back from a lease or the dead letters) and
-                    claimed from it since the last refresh; consumers that pop are not counted
+                    claimed from it since the last refresh: exact for a set that counts
+                    (server-side counters); else from its fencing counter, without pops
   in_per_s, out_per_s  the same per second
   (all four null on the first refresh)";
 

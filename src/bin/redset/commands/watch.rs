@@ -1,17 +1,17 @@
 //! `redset stats --watch`: the stats again every interval, redrawn in place on a
 //! terminal (a JSON line per refresh with `--json`), with items/s in and out.
 //!
-//! Out is what consumers claimed: the set's fencing counter (`{name}:fence`, named by
-//! `companion_key`) grows by one per item claimed, and is never reset. In follows from
-//! it: what the set gained plus what left it by claims, so items added and items back
-//! from a lease or the dead letters. Consumers that `pop` are not counted (their
-//! items leave without a trace but the smaller set); the server-side counters will
-//! count them exactly.
+//! Out is what consumers claimed; in, what entered the set: items added, and items
+//! back from a lease (retried, released, expired) or from the dead letters. Exact from
+//! the server-side counters of a set that counts. Otherwise out comes from the set's
+//! fencing counter (`{name}:fence`, one per item claimed, never reset) and in from it
+//! and what the set gained; consumers that `pop` are not counted then.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant, SystemTime};
 
+use redset::Stats;
 use serde::Serialize;
 
 use super::stats::{self, StatsJson};
@@ -29,6 +29,25 @@ const CLEAR: &str = "\x1b[H\x1b[2J";
 struct Sample {
     waiting: u64,
     claimed: u64,
+    /// Items that entered the set, by its server-side counters if it counts.
+    entered: Option<u64>,
+}
+
+impl Sample {
+    fn of(stats: &Stats, fence: Option<u64>) -> Option<Sample> {
+        match &stats.counters {
+            Some(c) => Some(Sample {
+                waiting: stats.waiting,
+                claimed: c.claimed,
+                entered: Some(c.added + c.retried + c.released + c.recovered + c.requeued),
+            }),
+            None => fence.map(|claimed| Sample {
+                waiting: stats.waiting,
+                claimed,
+                entered: None,
+            }),
+        }
+    }
 }
 
 /// Items in and out of a set between two refreshes.
@@ -44,9 +63,12 @@ struct Flow {
 impl Flow {
     fn between(before: Sample, after: Sample, elapsed: Duration) -> Flow {
         let out = after.claimed.saturating_sub(before.claimed);
-        // The set gained (or lost) waiting items while `out` left it by claims.
-        let into = (i128::from(after.waiting) - i128::from(before.waiting) + i128::from(out))
-            .clamp(0, i128::from(u64::MAX)) as u64;
+        let into = match (before.entered, after.entered) {
+            (Some(before), Some(after)) => after.saturating_sub(before),
+            // The set gained (or lost) waiting items while `out` left it by claims.
+            _ => (i128::from(after.waiting) - i128::from(before.waiting) + i128::from(out))
+                .clamp(0, i128::from(u64::MAX)) as u64,
+        };
         let per_s = |n: u64| n as f64 / elapsed.as_secs_f64().max(f64::EPSILON);
         Flow {
             into: Some(into),
@@ -94,12 +116,9 @@ pub async fn run(
         let mut flows = Vec::with_capacity(names.len());
         let mut after = HashMap::new();
         for (reading, claimed) in readings.iter().zip(claimed) {
-            let sample = match (&reading.result, claimed) {
-                (Ok((_, stats)), Some(claimed)) => Some(Sample {
-                    waiting: stats.waiting,
-                    claimed,
-                }),
-                _ => None,
+            let sample = match &reading.result {
+                Ok((_, stats)) => Sample::of(stats, claimed),
+                Err(_) => None,
             };
             let flow = match (before.get(&reading.name), sample, elapsed) {
                 (Some(b), Some(a), Some(elapsed)) => Flow::between(*b, a, elapsed),
@@ -129,7 +148,7 @@ async fn claimed_so_far(redis: &Redis, names: &[String]) -> Vec<Option<u64>> {
     let reads = names.iter().map(|name| {
         let mut conn = conn.clone();
         async move {
-            let key = redset::core::companion_key(name, "fence");
+            let key = redset::core::companion_key(name, redset::core::FENCE);
             let claimed: redis::RedisResult<Option<u64>> =
                 redis::cmd("GET").arg(key).query_async(&mut conn).await;
             claimed.ok().map(Option::unwrap_or_default)
@@ -199,11 +218,13 @@ mod tests {
         let before = Sample {
             waiting: 10,
             claimed: 100,
+            entered: None,
         };
         // 50 added, 20 claimed: the set grew by 30.
         let after = Sample {
             waiting: 40,
             claimed: 120,
+            entered: None,
         };
         let flow = Flow::between(before, after, Duration::from_secs(2));
         assert_eq!((flow.into, flow.out), (Some(50), Some(20)));
@@ -212,10 +233,19 @@ mod tests {
         let popped = Sample {
             waiting: 0,
             claimed: 100,
+            entered: None,
         };
         assert_eq!(
             Flow::between(before, popped, Duration::from_secs(1)).into,
             Some(0)
         );
+        // A set that counts says what entered it, pops or not.
+        let counted = |waiting, entered| Sample {
+            waiting,
+            claimed: 100,
+            entered: Some(entered),
+        };
+        let flow = Flow::between(counted(10, 500), counted(0, 530), Duration::from_secs(1));
+        assert_eq!((flow.into, flow.out), (Some(30), Some(0)));
     }
 }

@@ -7,9 +7,10 @@
 //! The exporter's own series (`redset_up`, `redset_read_errors_total`) say when Redis
 //! could not be read, so a scrape during an outage still answers.
 //!
-//! Per-set series come in groups (`gauges` now; the server-side counters, when sets
-//! count, will be one more group observed from the same readings).
+//! Per-set series come in groups observed from the same readings: `gauges`, and the
+//! server-side `counters` of sets that count.
 
+mod counters;
 mod gauges;
 
 use std::collections::HashMap;
@@ -29,6 +30,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use tokio::sync::Mutex;
 
+use self::counters::CounterSeries;
 use self::gauges::Gauges;
 use crate::exit::Failure;
 use crate::kind::{KindSource, KnownKind};
@@ -52,7 +54,11 @@ Series (a `set` label on each but the first two):
   redset_in_flight_items               leased items, and retries waiting out their delay
   redset_dead_items                    dead letters
   redset_oldest_due_age_seconds        how long the oldest due item has waited (time-ordered
-                                       sets only; 0 when none is due)";
+                                       sets only; 0 when none is due)
+For sets that count (.metrics(true) / { metrics: true } in their clients), the server's totals:
+  redset_added_items_total, redset_claimed_items_total, redset_acked_items_total,
+  redset_retried_items_total, redset_released_items_total, redset_dead_lettered_items_total,
+  redset_recovered_items_total, redset_requeued_items_total";
 
 /// Serves `/metrics` for Prometheus: each set's counts, read at each scrape.
 #[derive(Debug, clap::Args)]
@@ -164,6 +170,7 @@ impl Exporter {
     async fn scrape(&self) -> String {
         let (sets, kinds, mut up) = self.sets_and_kinds().await;
         let gauges = Gauges::default();
+        let counters = CounterSeries::default();
         let reads = sets
             .iter()
             .map(|name| self.read(name, kinds.get(name).copied()));
@@ -174,6 +181,9 @@ impl Exporter {
             match reading {
                 Ok((kind, stats)) => {
                     gauges.observe(&set, &kind, &stats);
+                    if let Some(counted) = &stats.counters {
+                        counters.observe(&set, counted);
+                    }
                     // An empty set's kind is told again at the next scrape.
                     if kind.source != KindSource::Empty {
                         told.push((name.clone(), kind));
@@ -201,6 +211,7 @@ impl Exporter {
             self.read_errors.clone(),
         );
         gauges.register(&mut registry);
+        counters.register(&mut registry);
         let mut text = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
