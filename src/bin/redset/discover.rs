@@ -42,14 +42,14 @@ fn suffixes() -> Vec<&'static str> {
     suffixes
 }
 
-/// The names whose companion `suffix` is `key`: a key can come from two names, `jobs`
-/// and `{jobs}` (both have `{jobs}:leases`).
+/// The name (with the suffix) whose companion `key` is, if any: no two names share one
+/// (`jobs` has `{jobs}:leases`, `{jobs}` has `{jobs}.leases`).
 fn names_of(key: &str, suffixes: &[&'static str]) -> Vec<(String, &'static str)> {
     let mut names = Vec::new();
     for &suffix in suffixes {
         let Some(stem) = key
             .strip_suffix(suffix)
-            .and_then(|rest| rest.strip_suffix(':'))
+            .and_then(|rest| rest.strip_suffix(':').or_else(|| rest.strip_suffix('.')))
         else {
             continue;
         };
@@ -124,7 +124,6 @@ pub async fn find_sets(redis: &Redis, zsets: bool) -> Result<Vec<Found>, Failure
     let conn = redis.conn().await?;
     let suffixes = suffixes();
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut ambiguous: Vec<Vec<String>> = Vec::new();
     for node in conn.nodes().await? {
         let seen = progress::spinner(&format!("scanning {}", node.describe()));
         // Every companion key holds a `}`: its hash tag ends there.
@@ -135,9 +134,6 @@ pub async fn find_sets(redis: &Redis, zsets: bool) -> Result<Vec<Found>, Failure
                 if !evidence.iter().any(|e| e == suffix) {
                     evidence.push((*suffix).to_owned());
                 }
-            }
-            if names.len() > 1 {
-                ambiguous.push(names.into_iter().map(|(name, _)| name).collect());
             }
         }
         if zsets {
@@ -150,21 +146,6 @@ pub async fn find_sets(redis: &Redis, zsets: bool) -> Result<Vec<Found>, Failure
         }
         seen.finish_and_clear();
     }
-    // `jobs` and `{jobs}` share companions: keep the one whose set exists, else `jobs`.
-    for names in ambiguous {
-        let mut present = Vec::new();
-        for name in &names {
-            if exists(&conn, name).await? {
-                present.push(name);
-            }
-        }
-        let keep = present.first().copied().unwrap_or(&names[0]);
-        for name in names.iter().filter(|n| *n != keep) {
-            if !present.contains(&name) {
-                found.remove(name);
-            }
-        }
-    }
     Ok(found
         .into_iter()
         .map(|(name, mut found_by)| {
@@ -174,13 +155,6 @@ pub async fn find_sets(redis: &Redis, zsets: bool) -> Result<Vec<Found>, Failure
         .collect())
 }
 
-async fn exists(conn: &Conn, name: &str) -> Result<bool, Failure> {
-    let mut cmd = redis::cmd("EXISTS");
-    cmd.arg(name);
-    let reply = redis::aio::ConnectionLike::req_packed_command(&mut conn.clone(), &cmd).await?;
-    Ok(matches!(reply, Value::Int(1..)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,7 +162,7 @@ mod tests {
     #[test]
     fn names_come_back_from_every_form_of_companion_key() {
         let suffixes = suffixes();
-        for name in ["jobs", "{t}jobs", "a}b", "", "x:y:leases"] {
+        for name in ["jobs", "{jobs}", "{t}jobs", "a}b", "", "x:y:leases"] {
             for suffix in ["leases", "fence", "dead", "dedup", "wake"] {
                 let key = companion_key(name, suffix);
                 let names = names_of(&key, &suffixes);
@@ -200,10 +174,13 @@ mod tests {
         }
         assert_eq!(names_of("jobs", &suffixes), vec![]);
         assert_eq!(names_of("{jobs}:other", &suffixes), vec![]);
-        let both: Vec<String> = names_of("{jobs}:leases", &suffixes)
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        assert_eq!(both, ["jobs", "{jobs}"]);
+        let name = |key| {
+            names_of(key, &suffixes)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(name("{jobs}:leases"), ["jobs"]);
+        assert_eq!(name("{jobs}.leases"), ["{jobs}"]);
     }
 }

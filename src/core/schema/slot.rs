@@ -39,23 +39,34 @@ fn crc16(bytes: &[u8]) -> u16 {
 
 /// The key of the set `name`'s companion `suffix`, in the same hash slot as `name`:
 ///
-/// - `name` has a hash tag: `name + ":" + suffix`;
-/// - otherwise `"{" + name + "}:" + suffix`, whose tag is `name` itself;
-/// - unless `name` is empty or holds a `}` (and no tag), which would make that tag
-///   empty or end it early: then the tag is the first decimal number whose slot is
-///   `name`'s, followed by the name: `"{" + n + "}:" + name + ":" + suffix`. Every
-///   client computes the same `n`.
+/// - `name` has no hash tag: `"{" + name + "}:" + suffix`, whose tag is `name` itself;
+/// - `name` has a hash tag and is more than it: `name + ":" + suffix`;
+/// - `name` is nothing but a hash tag (`{jobs}`): `name + "." + suffix`, so that its
+///   companions are not those of the untagged name inside it (`jobs`);
+/// - unless `name` is empty or holds a `}` (and no tag), which would make the first
+///   rule's tag empty or end it early: then the tag is the first decimal number whose
+///   slot is `name`'s, followed by the name: `"{" + n + "}:" + name + ":" + suffix`.
+///   Every client computes the same `n`.
+///
+/// No two set names share a companion key.
 ///
 /// ```
 /// use redset::core::{companion_key, hash_slot};
 /// assert_eq!(companion_key("jobs", "leases"), "{jobs}:leases");
 /// assert_eq!(companion_key("{tenant-1}jobs", "leases"), "{tenant-1}jobs:leases");
+/// assert_eq!(companion_key("{jobs}", "leases"), "{jobs}.leases");
 /// let odd = companion_key("a{}b", "leases");
 /// assert_eq!(hash_slot(odd.as_bytes()), hash_slot(b"a{}b"));
 /// ```
 pub fn companion_key(name: &str, suffix: &str) -> String {
-    if hash_tag(name.as_bytes()).is_some() {
-        return format!("{name}:{suffix}");
+    if let Some(tag) = hash_tag(name.as_bytes()) {
+        // The whole name is its tag: `name:suffix` would be the untagged tag's own.
+        let separator = if tag.len() + 2 == name.len() {
+            "."
+        } else {
+            ":"
+        };
+        return format!("{name}{separator}{suffix}");
     }
     if !name.is_empty() && !name.contains('}') {
         return format!("{{{name}}}:{suffix}");
@@ -157,6 +168,18 @@ mod tests {
         let a = companion_key("a}b", "leases");
         let b = companion_key("b}a", "leases");
         assert_ne!(a, b);
+        let mut seen = std::collections::HashMap::new();
+        for name in names
+            .iter()
+            .chain(&["{jobs}", "jobs", "{jobs}:", "{jobs}.", "{a:b}"])
+        {
+            for suffix in ["leases", "dead", "dead-records", "lease-records"] {
+                let key = companion_key(name, suffix);
+                if let Some(other) = seen.insert(key.clone(), (*name, suffix)) {
+                    assert_eq!(other, (*name, suffix), "{key:?} twice");
+                }
+            }
+        }
         assert_eq!(companion_key("jobs", "dead"), "{jobs}:dead");
         assert_eq!(companion_key("{t}jobs", "dead"), "{t}jobs:dead");
     }
