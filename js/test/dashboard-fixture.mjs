@@ -10,7 +10,8 @@ export const MARKUP_ITEM = '<img src=x onerror="document.title=\'injected\'">';
 /**
  * `jobs`, a priority set whose consumers give up after one delivery (maxDeliveries 1):
  * 3 waiting (job-5, job-6 and the markup item), 2 in flight (job-1 held for a minute,
- * job-2 whose lease has expired), 2 dead (job-3, job-4, each with its reason).
+ * job-4 whose lease has expired — claimed last, as a claim also takes back expired
+ * leases), 2 dead (job-2 and job-3, each with its reason).
  * `retries`, a scheduled set: 5 waiting, of which 2 due (a minute and 30 s ago) and 3
  * later, 1 in flight (the item due two minutes ago), none dead.
  */
@@ -19,11 +20,16 @@ export async function knownStates(client) {
   for (let i = 1; i <= 6; i++) await jobs.add(`job-${i}`, i);
   await jobs.add(MARKUP_ITEM, 7);
   await jobs.claim(1, 60000); // job-1
-  const [expiring] = await jobs.claim(1, 1); // job-2
-  const [first, second] = await jobs.claim(2, 60000); // job-3, job-4
+  const [first, second] = await jobs.claim(2, 60000); // job-2, job-3
   await jobs.retry(first, { reason: 'HTTP 503 from the billing API' });
   await jobs.retry(second, { reason: 'timed out after 30 s' });
-  while ((await jobs.inFlightItems()).find((l) => l.token === expiring.token)?.timeLeft !== 0) await sleep(5);
+  const [expiring] = await jobs.claim(1, 1); // job-4
+  for (let i = 0; ; i++) {
+    const lease = (await jobs.inFlightItems()).find((l) => l.token === expiring.token);
+    if (lease?.timeLeft === 0) break;
+    if (!lease || i === 200) throw new Error(`job-4's 1 ms lease: ${JSON.stringify(lease)} after ${i} looks`);
+    await sleep(5);
+  }
 
   const retries = new ScheduledSet(client, 'retries');
   const now = Date.now() / 1000;
