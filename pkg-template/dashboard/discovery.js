@@ -75,9 +75,9 @@ async function* scanKeys(send) {
 
 /**
  * The names of the sets whose companion keys are in Redis, in the order found. Of the
- * candidates for a key, the first that is a sorted set wins, else the first that does
- * not exist (a set whose items are all in flight or dead); a key of another type is no
- * set of ours.
+ * candidates for a key, each that is a sorted set; if none is, the first that does not
+ * exist (a set whose items are all in flight or dead) — unless one is a key of another
+ * type: then the key only looks like a companion.
  */
 async function discoverSets(client) {
   const targets = await scanTargets(client);
@@ -92,9 +92,9 @@ async function discoverSets(client) {
   const found = new Set();
   for (const names of candidates.values()) {
     const types = await Promise.all(names.map((name) => keyType(client, send, name)));
-    const zset = names.find((_, i) => types[i] === 'zset');
-    const name = zset ?? names.find((_, i) => types[i] === 'none');
-    if (name !== undefined) found.add(name);
+    const sets = names.filter((_, i) => types[i] === 'zset');
+    if (sets.length === 0 && types.every((type) => type === 'none')) sets.push(names[0]);
+    for (const name of sets) found.add(name);
   }
   return [...found];
 }

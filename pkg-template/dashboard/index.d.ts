@@ -1,5 +1,28 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RedisClient, SortedSet } from '../index.js';
+
+/**
+ * What the handler reads of a request: node:http's IncomingMessage fits, and so do
+ * Express's and Connect's (declared here so that the typings need no @types/node).
+ */
+export interface DashboardRequest extends AsyncIterable<Uint8Array | string> {
+  method?: string;
+  url?: string;
+  /** Express and Connect: the path asked for, before the mount path was stripped. */
+  originalUrl?: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** What a body parser that ran before made of the body, if one did. */
+  body?: unknown;
+  socket?: { remoteAddress?: string };
+}
+
+/** What the handler uses of a response: node:http's ServerResponse fits. */
+export interface DashboardResponse {
+  readonly headersSent: boolean;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  writeHead(status: number, headers?: Record<string, string | number>): unknown;
+  end(body?: string | Uint8Array): unknown;
+  destroy(error?: Error): unknown;
+}
 
 /** A set to show: a set object (its serializer reads the items), a name, or a name and its kind. */
 export type DashboardSet =
@@ -49,7 +72,7 @@ export interface DashboardOptions {
  * and Fastify through @fastify/middie. Unknown paths go to `next` when given one.
  */
 export interface DashboardHandler {
-  (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
+  (req: DashboardRequest, res: DashboardResponse, next?: (err?: unknown) => void): void;
   /** Stops reading the sets' stats. */
   close(): void;
 }

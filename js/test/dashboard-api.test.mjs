@@ -1,0 +1,532 @@
+// The dashboard's Node host (redset/dashboard) over HTTP, on real redis-servers: its
+// JSON API on ioredis and node-redis clients, finding sets by their companion keys,
+// guessing kinds, who may change what (token, the application's own auth, Origin),
+// typed refusals of bad requests, mounting under node:http, Express and Fastify, and
+// the installed tarball.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { ScheduledSet, SortedSet } from '../../pkg/index.mjs';
+import { knownStates } from './dashboard-fixture.mjs';
+import { CLIENTS, startRedis } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const { dashboard } = require('../../pkg/dashboard/index.js');
+const TOKEN = 'api-test-token-0123456789';
+
+/** Serves `handler` (or a dashboard with `options`) on loopback: `{ base, logs, get, post, close }`. */
+async function serve(options, { prefix = '', app } = {}) {
+  const logs = [];
+  const handler = dashboard({ logger: (message) => logs.push(message), ...options, prefix });
+  const server = http.createServer(app ? app(handler) : handler);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const base = `${origin}${prefix}/`;
+  const call = async (path, init = {}) => {
+    const res = await fetch(new URL(path, base), { redirect: 'manual', ...init });
+    const text = await res.text();
+    let body = text;
+    try {
+      body = JSON.parse(text);
+    } catch { /* a page, or nothing */ }
+    return { status: res.status, headers: res.headers, body };
+  };
+  return {
+    base,
+    origin,
+    logs,
+    get: (path, headers = {}) => call(path, { headers }),
+    post: (path, body = {}, headers = { 'x-redset-token': TOKEN }) => call(path, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+    async close() {
+      handler.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A POST with exactly these headers (fetch() adds some of its own and drops others). */
+function rawPost(url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk) => { body += chunk; }).on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject).end('{}');
+  });
+}
+
+const figuresOf = (overview, name) => {
+  const set = overview.sets.find((s) => s.name === name);
+  assert.ok(set, `${name} is not listed: ${JSON.stringify(overview.sets.map((s) => s.name))}`);
+  const { waiting, due, inFlight, dead } = set.stats;
+  return { kind: set.kind, waiting, due, inFlight, dead };
+};
+
+// The clients a host may be given: the two families, both protocols.
+for (const { name, connect } of CLIENTS.filter((c) => ['ioredis 6 (RESP3)', 'node-redis 6 (RESP3)', 'node-redis 4 (RESP2)'].includes(c.name))) {
+  describe(`over ${name}`, () => {
+    let redis;
+    let conn;
+    let sets;
+    let host;
+    before(async () => {
+      redis = await startRedis();
+      conn = await connect(redis.socket);
+      sets = await knownStates(conn.client);
+      host = await serve({ client: conn.client, discover: true, token: TOKEN });
+    });
+    after(async () => {
+      await host.close();
+      await conn.close();
+      await redis.stop();
+    });
+
+    test('lists the sets it finds, with their figures and guessed kinds', async () => {
+      const { status, body } = await host.get('api/sets');
+      assert.equal(status, 200);
+      assert.equal(body.writes, 'token');
+      assert.equal(body.refreshMs, 2000);
+      for (const [set, expected] of Object.entries(sets.expected)) assert.deepEqual(figuresOf(body, set), expected);
+      const retries = body.sets.find((s) => s.name === 'retries');
+      assert.equal(retries.kindGuessed, true);
+      assert.ok(retries.stats.oldestDueAgeMs >= 60000 && retries.stats.oldestDueAgeMs < 120000, retries.stats.oldestDueAgeMs);
+      assert.equal(retries.error, null);
+    });
+
+    test('lists next items, leases and dead letters, searchable', async () => {
+      const items = await host.get('api/sets/retries/items?count=5');
+      assert.deepEqual(items.body.items.map((i) => i.item), ['retry-b', 'retry-c']);
+      const leases = (await host.get('api/sets/jobs/in-flight')).body.leases;
+      assert.deepEqual(leases.map((l) => [l.item, l.deliveries, l.timeLeftMs === 0]), [['job-4', 1, true], ['job-1', 1, false]]);
+      assert.ok(leases[1].timeLeftMs > 50000 && leases[1].deadline > Date.now() + 50000);
+      assert.equal(typeof leases[0].token, 'number');
+      const dead = (await host.get(`api/sets/jobs/dead?q=${encodeURIComponent('TIMED out')}`)).body;
+      assert.equal(dead.total, 2);
+      assert.equal(dead.matched, 1);
+      assert.deepEqual(dead.letters.map((l) => [l.item, l.reason, l.deliveries, Buffer.from(l.id, 'base64').toString()]),
+        [['job-3', 'timed out after 30 s', 1, 'job-3']]);
+      const history = (await host.get('api/sets/jobs/history')).body;
+      assert.equal(history.stepMs, 10000);
+      assert.equal(history.spanMs, 3600000);
+      assert.deepEqual(history.series.map((s) => [s.name, s.unit]), [['waiting', 'items'], ['due', 'items'], ['inFlight', 'items'], ['dead', 'items']]);
+      assert.equal(history.t.length, 1);
+      assert.deepEqual(history.series.map((s) => s.values), [[3], [3], [2], [2]]);
+    });
+
+    test('requeues some and all dead letters, purges, recovers; each logged and reported', async () => {
+      const ids = (await host.get('api/sets/jobs/dead')).body.letters.map((l) => l.id);
+      const gone = Buffer.from('never-dead').toString('base64');
+      const some = await host.post('api/sets/jobs/requeue', { ids: [ids[0], gone] });
+      assert.deepEqual(some.body, { requeued: 1, notFound: 1 });
+      assert.equal(await sets.jobs.score('job-2'), 2);
+      assert.deepEqual((await host.get('api/sets')).body.sets.find((s) => s.name === 'jobs').stats.dead, 1);
+      assert.deepEqual((await host.post('api/sets/jobs/requeue', { all: true })).body, { requeued: 1, notFound: 0 });
+      assert.deepEqual(await sets.jobs.deadLetters(), []);
+      assert.deepEqual((await host.post('api/sets/jobs/purge')).body, { purged: 0 });
+      assert.deepEqual((await host.post('api/sets/jobs/recover')).body, { requeued: 1, dead: 0 });
+      assert.equal(await sets.jobs.score('job-4'), 4);
+      assert.deepEqual(host.logs, [
+        'redset dashboard: requeued 1 dead letter of "jobs" (1 no longer dead)',
+        'redset dashboard: requeued 1 dead letter of "jobs"',
+        'redset dashboard: purged 0 dead letters of "jobs"',
+        'redset dashboard: recovered the expired leases of "jobs": 1 requeued, 0 to the dead letters',
+      ]);
+    });
+  });
+}
+
+describe('finding sets', () => {
+  let redis;
+  let client;
+  before(async () => {
+    redis = await startRedis();
+    client = new (require('ioredis'))({ path: redis.socket });
+  });
+  after(async () => {
+    client.disconnect();
+    await redis.stop();
+  });
+
+  test('by the companion keys of any name, and no key of another type', async () => {
+    // Names with a hash tag, with a "}" and no tag, empty, with a "{" only: each keeps
+    // its companions by the core's rule; their only item is in flight, so the set's own
+    // key is gone and only the companions tell of it.
+    const names = ['{tenant-1}jobs', 'a}b', '', '{x'];
+    for (const name of names) {
+      const set = new SortedSet(client, name);
+      await set.add('item', 1);
+      await set.claim(1, 60000);
+    }
+    // `plain` and `{plain}` share their companions by that rule: both are listed while
+    // both hold items.
+    for (const name of ['plain', '{plain}']) {
+      const set = new SortedSet(client, name);
+      await set.addMany(['a', 'b']);
+      await set.claim(1, 60000);
+    }
+    await client.set('lookalike', 'a string');
+    await client.set('{lookalike}:dead', 'not a redset key');
+    await client.zadd('no-companions', 1, 'x'); // used only with pop: not found, so named
+    const host = await serve({ client, discover: true, sets: ['no-companions'] });
+    try {
+      const listed = (await host.get('api/sets')).body.sets;
+      assert.equal(listed[0].name, 'no-companions', 'the sets given come first');
+      assert.deepEqual(listed.map((s) => s.name).sort(), ['no-companions', ...names, 'plain', '{plain}'].sort());
+      for (const set of listed) assert.equal(set.error, null, set.name);
+      assert.deepEqual(listed.filter((s) => names.includes(s.name)).map((s) => s.stats.inFlight), [1, 1, 1, 1]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('guesses scheduled from UNIX-time scores, sorted otherwise, and an empty set later', async () => {
+    const soon = new ScheduledSet(client, 'later-guessed');
+    await soon.claim(1, 1000); // companions, no items yet
+    await client.zadd('time-scored', Date.now() / 1000 - 5, 'due', Date.now() / 1000 + 3600, 'not-due');
+    await client.zadd('priorities', 1, 'a', 2, 'b');
+    const host = await serve({ client, sets: ['time-scored', 'priorities', { name: 'told', kind: 'time' }, 'later-guessed'], discoverMs: 100, refreshMs: 100 });
+    try {
+      const kinds = async () => Object.fromEntries((await host.get('api/sets')).body.sets.map((s) => [s.name, [s.kind, s.kindGuessed, s.stats?.due]]));
+      assert.deepEqual(await kinds(), {
+        'time-scored': ['scheduled', true, 1],
+        priorities: ['sorted', true, 2],
+        told: ['time', false, 0],
+        'later-guessed': ['sorted', true, 0],
+      });
+      await soon.add('x', Date.now() / 1000 + 60);
+      let guessed;
+      for (let i = 0; i < 100 && guessed?.[0] !== 'scheduled'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        guessed = (await kinds())['later-guessed'];
+      }
+      assert.deepEqual(guessed, ['scheduled', true, 0]);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('who may change what', () => {
+  let redis;
+  let client;
+  let jobs;
+  before(async () => {
+    redis = await startRedis();
+    client = new (require('ioredis'))({ path: redis.socket });
+    jobs = new SortedSet(client, 'jobs', { maxDeliveries: 1 });
+    await jobs.add('a', 1);
+    await jobs.retry((await jobs.claim(1, 60000))[0], { reason: 'failed' });
+  });
+  after(async () => {
+    client.disconnect();
+    await redis.stop();
+  });
+  const stillDead = async () => assert.equal((await jobs.stats()).dead, 1);
+
+  test('read-only by default: every write refused, nothing changed', async () => {
+    const host = await serve({ client, sets: ['jobs'] });
+    try {
+      assert.equal((await host.get('api/sets')).body.writes, 'off');
+      for (const route of ['api/sets/jobs/purge', 'api/sets/jobs/recover', 'api/session']) {
+        const { status, body } = await host.post(route);
+        assert.equal(status, 403);
+        assert.equal(body.error.code, 'read-only');
+      }
+      await stillDead();
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('with a token: only same-origin POSTs that carry it', async () => {
+    const host = await serve({ client, sets: ['jobs'], token: TOKEN, origins: ['https://ops.example.com'] });
+    try {
+      const refusals = [
+        [{}, 401, 'unauthorized'],
+        [{ 'x-redset-token': 'wrong-token-of-some-length' }, 401, 'unauthorized'],
+        [{ 'x-redset-token': TOKEN, origin: 'https://attacker.example' }, 403, 'forbidden-origin'],
+        [{ 'x-redset-token': TOKEN, origin: 'null' }, 403, 'forbidden-origin'],
+      ];
+      for (const [headers, status, code] of refusals) {
+        const res = await host.post('api/sets/jobs/purge', {}, headers);
+        assert.deepEqual([res.status, res.body.error?.code], [status, code], JSON.stringify(headers));
+      }
+      // Fetch metadata without an Origin (fetch() here would not send Sec-Fetch-Site).
+      const crossSite = await rawPost(new URL('api/sets/jobs/purge', host.base), { 'x-redset-token': TOKEN, 'sec-fetch-site': 'cross-site' });
+      assert.deepEqual([crossSite.status, JSON.parse(crossSite.body).error.code], [403, 'forbidden-origin']);
+      // A form post (no custom header, a simple content type): refused for its origin
+      // when cross-site, and for want of the header even from the page's own origin.
+      const formPost = (origin) => fetch(new URL('api/sets/jobs/purge', host.base), {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin }, body: 'x=1',
+      });
+      assert.equal((await formPost('https://attacker.example')).status, 403);
+      assert.equal((await formPost(host.origin)).status, 401);
+      await stillDead();
+      assert.deepEqual(host.logs, []);
+      // The token checks out; an allowed proxy origin and a client without Origin (curl) may write.
+      assert.deepEqual((await host.post('api/session')).body, { writes: 'token' });
+      assert.equal((await host.post('api/sets/jobs/recover', {}, { 'x-redset-token': TOKEN, origin: 'https://ops.example.com' })).status, 200);
+      assert.equal((await rawPost(new URL('api/sets/jobs/recover', host.base), { 'x-redset-token': TOKEN })).status, 200);
+      await stillDead();
+    } finally {
+      await host.close();
+    }
+  });
+
+  test("the application's own auth: writes allowed, still with the header and from its origin", async () => {
+    const host = await serve({ client, sets: ['jobs'], authenticated: true });
+    try {
+      assert.equal((await host.get('api/sets')).body.writes, 'app');
+      assert.equal((await host.post('api/sets/jobs/purge', {}, {})).status, 401);
+      assert.equal((await host.post('api/sets/jobs/purge', {}, { 'x-redset-token': '1', origin: 'https://attacker.example' })).status, 403);
+      await stillDead();
+      assert.deepEqual((await host.post('api/sets/jobs/requeue', { all: true }, { 'x-redset-token': 'same-origin' })).body, { requeued: 1, notFound: 0 });
+      assert.deepEqual(host.logs, ['redset dashboard: requeued 1 dead letter of "jobs"']);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('refuses a short token and other bad options with a typed error', () => {
+    assert.throws(() => dashboard({ client, sets: ['jobs'], token: 'short' }), RangeError);
+    assert.throws(() => dashboard({ sets: ['jobs'] }), TypeError);
+    assert.throws(() => dashboard({ client }), /discover/);
+    assert.throws(() => dashboard({ client, sets: [{ name: 'x', kind: 'fifo' }] }), TypeError);
+    assert.throws(() => dashboard({ client, sets: ['x', 'x'] }), /twice/);
+    assert.throws(() => dashboard({ client, sets: ['x'], prefix: 'no-slash' }), TypeError);
+    assert.throws(() => dashboard({ client, sets: ['x'], refreshMs: 0 }), RangeError);
+  });
+});
+
+describe('bad requests and failures', () => {
+  let redis;
+  let client;
+  let host;
+  before(async () => {
+    redis = await startRedis();
+    client = new (require('ioredis'))({ path: redis.socket });
+    await client.set('a-string', 'not a sorted set');
+    await new SortedSet(client, 'jobs').add('a', 1);
+    host = await serve({ client, sets: ['jobs', 'a-string'], token: TOKEN });
+  });
+  after(async () => {
+    await host.close();
+    client.disconnect();
+    await redis.stop();
+  });
+
+  test('answer with a typed JSON error, never a crash', async () => {
+    const cases = [
+      [host.get('api/sets/nope/items'), 404, 'not-found'],
+      [host.get('api/sets/%E0%A4%A/items'), 400, 'bad-request'],
+      [host.get('api/sets/jobs/items?count=0'), 400, 'bad-request'],
+      [host.get('api/sets/jobs/dead?limit=x'), 400, 'bad-request'],
+      [host.get('api/sets/jobs/whatever'), 404, 'not-found'],
+      [host.get('api/nothing'), 404, 'not-found'],
+      [host.get('secrets.txt'), 404, 'not-found'],
+      [host.post('api/sets'), 405, 'method-not-allowed'],
+      [host.get('api/sets/jobs/purge'), 405, 'method-not-allowed'],
+      [host.post('api/sets/jobs/requeue', '{"all": tru'), 400, 'bad-request'],
+      [host.post('api/sets/jobs/requeue', '[1]'), 400, 'bad-request'],
+      [host.post('api/sets/jobs/requeue', {}), 400, 'bad-request'],
+      [host.post('api/sets/jobs/requeue', { all: true, ids: ['x'] }), 400, 'bad-request'],
+      [host.post('api/sets/jobs/requeue', { ids: [1] }), 400, 'bad-request'],
+      [host.post('api/sets/jobs/requeue', { ids: [] }), 400, 'bad-request'],
+      [host.post('api/sets/jobs/purge', 'x'.repeat(2 << 20)), 413, 'too-large'],
+      [host.get('api/sets/a-string/items'), 502, 'redis'],
+    ];
+    for (const [pending, status, code] of cases) {
+      const res = await pending;
+      assert.deepEqual([res.status, res.body?.error?.code], [status, code], JSON.stringify(res.body).slice(0, 200));
+      assert.equal(typeof res.body.error.message, 'string');
+    }
+    // The set of the wrong type shows its error; the other set is unaffected.
+    const overview = (await host.get('api/sets')).body;
+    const wrong = overview.sets.find((s) => s.name === 'a-string');
+    assert.equal(wrong.stats, null);
+    assert.equal(wrong.error.code, 'ReplyError');
+    assert.match(wrong.error.message, /WRONGTYPE/);
+    assert.equal(overview.sets.find((s) => s.name === 'jobs').stats.waiting, 1);
+  });
+
+  test('a lost connection is a 502 and the figures stay with the error', async () => {
+    const lost = await startRedis();
+    const doomed = new (require('ioredis'))({ path: lost.socket, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    doomed.on('error', () => {});
+    await new SortedSet(doomed, 'jobs').add('a', 1);
+    const failing = await serve({ client: doomed, sets: ['jobs'], refreshMs: 100 });
+    try {
+      assert.equal((await failing.get('api/sets')).body.sets[0].stats.waiting, 1);
+      await lost.stop();
+      let listed;
+      for (let i = 0; i < 100 && !listed?.error; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        listed = (await failing.get('api/sets')).body.sets[0];
+      }
+      assert.equal(listed.error.code, 'ConnectionError');
+      assert.equal(listed.stats.waiting, 1);
+      const res = await failing.get('api/sets/jobs/items');
+      assert.deepEqual([res.status, res.body.error.code], [502, 'redis']);
+    } finally {
+      await failing.close();
+      doomed.disconnect();
+    }
+  });
+
+  test('the page and its files, with a CSP and no caching of the API', async () => {
+    const page = await host.get('');
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type'), /^text\/html/);
+    assert.match(page.headers.get('content-security-policy'), /script-src 'self'/);
+    assert.match(page.body, /<script type="module" src="app.js">/);
+    for (const file of ['app.js', 'api.js', 'chart.js', 'render.js']) {
+      assert.match((await host.get(file)).headers.get('content-type'), /^text\/javascript/);
+    }
+    assert.equal((await host.get('app.css')).headers.get('content-type'), 'text/css; charset=utf-8');
+    assert.equal((await host.get('api/sets')).headers.get('cache-control'), 'no-store');
+  });
+});
+
+describe('mounting', () => {
+  let redis;
+  let client;
+  before(async () => {
+    redis = await startRedis();
+    client = new (require('ioredis'))({ path: redis.socket });
+    const jobs = new SortedSet(client, 'jobs', { maxDeliveries: 1 });
+    await jobs.add('a', 1);
+    await jobs.retry((await jobs.claim(1, 60000))[0], { reason: 'failed' });
+  });
+  after(async () => {
+    client.disconnect();
+    await redis.stop();
+  });
+
+  /** Serves `app` (made of the dashboard's handler) and checks the page, a read and a write under /ops/redset/. */
+  async function checkMounted(app, options = {}) {
+    const host = await serve({ client, sets: ['jobs'], token: TOKEN, ...options.dashboard }, { prefix: options.prefix, app });
+    const root = host.origin + '/ops/redset';
+    try {
+      const redirect = await fetch(root, { redirect: 'manual' });
+      assert.equal(redirect.status, 308);
+      assert.equal(redirect.headers.get('location'), '/ops/redset/');
+      const page = await fetch(`${root}/`);
+      assert.match(await page.text(), /<title>redset dashboard<\/title>/);
+      const sets = await (await fetch(`${root}/api/sets`)).json();
+      assert.equal(sets.sets[0].stats.dead, 1);
+      const requeue = await fetch(`${root}/api/sets/jobs/requeue`, {
+        method: 'POST',
+        headers: { origin: host.origin, 'content-type': 'application/json', 'x-redset-token': TOKEN },
+        body: JSON.stringify({ all: true }),
+      });
+      assert.deepEqual(await requeue.json(), { requeued: 1, notFound: 0 });
+      return host;
+    } finally {
+      await host.close();
+      const jobs = new SortedSet(client, 'jobs', { maxDeliveries: 1 });
+      await jobs.retry((await jobs.claim(1, 60000))[0], { reason: 'failed again' });
+    }
+  }
+
+  test('node:http with a prefix; other paths go to next', async () => {
+    await checkMounted(null, { prefix: '/ops/redset' });
+    let passed = null;
+    const host = await serve({ client, sets: ['jobs'] }, {
+      prefix: '/ops/redset',
+      app: (handler) => (req, res) => handler(req, res, () => { passed = req.url; res.end('the app'); }),
+    });
+    try {
+      assert.equal((await host.get(`${host.origin}/elsewhere`)).body, 'the app');
+      assert.equal(passed, '/elsewhere');
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('Express, with and without a JSON body parser before it', async () => {
+    const express = require('express');
+    await checkMounted((handler) => express().use('/ops/redset', handler));
+    await checkMounted((handler) => express().use(express.json()).use('/ops/redset', handler));
+  });
+
+  test('Fastify through @fastify/middie', async () => {
+    const Fastify = require('fastify');
+    const fastify = Fastify();
+    await fastify.register(require('@fastify/middie'));
+    let mounted;
+    const app = (handler) => {
+      fastify.use('/ops/redset', handler);
+      mounted = fastify.ready();
+      return (req, res) => mounted.then(() => fastify.routing(req, res));
+    };
+    try {
+      await checkMounted(app);
+    } finally {
+      await fastify.close();
+    }
+  });
+});
+
+test('require and import redset/dashboard from the installed tarball, with typings', async () => {
+  const run = promisify(execFile);
+  const pkgDir = fileURLToPath(new URL('../../pkg/', import.meta.url));
+  const tarball = readdirSync(pkgDir).find((f) => f.endsWith('.tgz'));
+  assert.ok(tarball, 'pkg/*.tgz is missing: ./run build');
+  const project = mkdtempSync(join(tmpdir(), 'redset-dashboard-'));
+  try {
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    await run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(pkgDir, tarball)], { cwd: project });
+    writeFileSync(join(project, 'serve.mjs'), `
+      import http from 'node:http';
+      import { dashboard } from 'redset/dashboard';
+      import { createRequire } from 'node:module';
+      const cjs = createRequire(import.meta.url)('redset/dashboard');
+      const handler = dashboard({ client: async (args) => (args[0] === 'EVALSHA' ? [0, 0, 0, 0, null, Date.now()] : null), sets: ['jobs'] });
+      const server = http.createServer(handler).listen(0, '127.0.0.1', async () => {
+        const base = 'http://127.0.0.1:' + server.address().port + '/';
+        const page = await (await fetch(base)).text();
+        const app = await fetch(base + 'app.js');
+        console.log(cjs.dashboard === dashboard, page.includes('redset dashboard'), app.status);
+        handler.close();
+        server.close();
+      });`);
+    const { stdout } = await run('node', ['serve.mjs'], { cwd: project });
+    assert.equal(stdout.trim(), 'true true 200');
+
+    writeFileSync(join(project, 'usage.ts'), `
+      import { SortedSet, type Execute } from 'redset';
+      import { dashboard, type DashboardHandler } from 'redset/dashboard';
+      const execute: Execute = async () => null;
+      export const handler: DashboardHandler = dashboard({
+        client: execute,
+        sets: [new SortedSet(execute, 'jobs'), 'retries', { name: 'later', kind: 'scheduled' }],
+        discover: true, token: 'x'.repeat(16), prefix: '/redset', refreshMs: 1000,
+        logger: (message, details) => void [message, details],
+      });
+      handler.close();`);
+    writeFileSync(join(project, 'misuse.ts'), `
+      import { dashboard } from 'redset/dashboard';
+      dashboard({ client: async () => null, sets: [{ name: 'x', kind: 'fifo' }] });`);
+    const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+    const common = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022'];
+    await run('node', [tsc, ...common, 'usage.ts'], { cwd: project }).catch((e) => assert.fail(e.stdout));
+    const misuse = await run('node', [tsc, ...common, 'misuse.ts'], { cwd: project }).then(() => null, (e) => e);
+    assert.ok(misuse, 'tsc accepted the kind "fifo"');
+    assert.match(misuse.stdout, /TS2322/);
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+});
