@@ -117,6 +117,13 @@ function renderOverview(overview) {
   $('updated').textContent = `Updated ${new Date(overview.now).toLocaleTimeString()}, every ${overview.refreshMs / 1000} s`;
 }
 
+/** "hour", "3 hours", "15 minutes". */
+function span(ms) {
+  const hours = ms / 3600000;
+  if (Number.isInteger(hours)) return hours === 1 ? 'hour' : `${hours} hours`;
+  return `${Math.round(ms / 60000)} minutes`;
+}
+
 const kindText = ({ kind, kindGuessed }) => `${KINDS[kind]}${kindGuessed ? ' (guessed from its scores)' : ''}`;
 
 function drawChart(container, name, compact) {
@@ -124,9 +131,10 @@ function drawChart(container, name, compact) {
   if (!history) return;
   const series = history.series.filter((s) => s.unit === 'items');
   const latest = state.sets.get(name)?.stats;
-  const label = `${name} over the last ${Math.round(history.spanMs / 60000)} minutes` +
+  const label = `${name} over the last ${span(history.spanMs)}` +
     (latest ? `; now ${latest.waiting} waiting, ${latest.due} due, ${latest.inFlight} in flight, ${latest.dead} dead` : '');
   container.replaceChildren(lineChart({ times: history.t, series, spanMs: history.spanMs, now: Date.now(), label, compact }));
+  if (!compact) $('history-span').textContent = `The last ${span(history.spanMs)}`;
 }
 
 async function refreshHistory() {
