@@ -148,17 +148,31 @@ for (const { name, connect } of CLIENTS.filter((c) => ['ioredis 6 (RESP3)', 'nod
   });
 }
 
-describe('finding sets', () => {
-  let redis;
-  let client;
+// Each describe below has a redis-server of its own, and an ioredis client of it.
+let redis;
+let client;
+function freshRedis(setup = async () => {}) {
   before(async () => {
     redis = await startRedis();
     client = new (require('ioredis'))({ path: redis.socket });
+    await setup();
   });
   after(async () => {
     client.disconnect();
     await redis.stop();
   });
+}
+
+/** `jobs`, whose consumers give up after one delivery, with one dead letter. */
+async function oneDeadLetter(reason = 'failed') {
+  const jobs = new SortedSet(client, 'jobs', { maxDeliveries: 1 });
+  if ((await jobs.len()) === 0) await jobs.add('a', 1);
+  await jobs.retry((await jobs.claim(1, 60000))[0], { reason });
+  return jobs;
+}
+
+describe('finding sets', () => {
+  freshRedis();
 
   test('by the companion keys of any name, and no key of another type', async () => {
     // Names with a hash tag, with a "}" and no tag, empty, with a "{" only: each keeps
@@ -220,19 +234,9 @@ describe('finding sets', () => {
 });
 
 describe('who may change what', () => {
-  let redis;
-  let client;
   let jobs;
-  before(async () => {
-    redis = await startRedis();
-    client = new (require('ioredis'))({ path: redis.socket });
-    jobs = new SortedSet(client, 'jobs', { maxDeliveries: 1 });
-    await jobs.add('a', 1);
-    await jobs.retry((await jobs.claim(1, 60000))[0], { reason: 'failed' });
-  });
-  after(async () => {
-    client.disconnect();
-    await redis.stop();
+  freshRedis(async () => {
+    jobs = await oneDeadLetter();
   });
   const stillDead = async () => assert.equal((await jobs.stats()).dead, 1);
 
@@ -312,21 +316,13 @@ describe('who may change what', () => {
 });
 
 describe('bad requests and failures', () => {
-  let redis;
-  let client;
   let host;
-  before(async () => {
-    redis = await startRedis();
-    client = new (require('ioredis'))({ path: redis.socket });
+  freshRedis(async () => {
     await client.set('a-string', 'not a sorted set');
     await new SortedSet(client, 'jobs').add('a', 1);
     host = await serve({ client, sets: ['jobs', 'a-string'], token: TOKEN });
   });
-  after(async () => {
-    await host.close();
-    client.disconnect();
-    await redis.stop();
-  });
+  after(() => host.close());
 
   test('answer with a typed JSON error, never a crash', async () => {
     const cases = [
@@ -401,19 +397,7 @@ describe('bad requests and failures', () => {
 });
 
 describe('mounting', () => {
-  let redis;
-  let client;
-  before(async () => {
-    redis = await startRedis();
-    client = new (require('ioredis'))({ path: redis.socket });
-    const jobs = new SortedSet(client, 'jobs', { maxDeliveries: 1 });
-    await jobs.add('a', 1);
-    await jobs.retry((await jobs.claim(1, 60000))[0], { reason: 'failed' });
-  });
-  after(async () => {
-    client.disconnect();
-    await redis.stop();
-  });
+  freshRedis(() => oneDeadLetter());
 
   /** Serves `app` (made of the dashboard's handler) and checks the page, a read and a write under /ops/redset/. */
   async function checkMounted(app, options = {}) {
@@ -436,8 +420,7 @@ describe('mounting', () => {
       return host;
     } finally {
       await host.close();
-      const jobs = new SortedSet(client, 'jobs', { maxDeliveries: 1 });
-      await jobs.retry((await jobs.claim(1, 60000))[0], { reason: 'failed again' });
+      await oneDeadLetter('failed again');
     }
   }
 
