@@ -102,6 +102,9 @@ for (const { name, connect } of CLIENTS.filter((c) => ['ioredis 6 (RESP3)', 'nod
       for (const [set, expected] of Object.entries(sets.expected)) assert.deepEqual(figuresOf(body, set), expected);
       const retries = body.sets.find((s) => s.name === 'retries');
       assert.equal(retries.kindGuessed, true);
+      // retries counts server-side; jobs does not.
+      assert.deepEqual(retries.stats.counters, { added: 6, claimed: 1, acked: 0, retried: 0, released: 0, dead: 0, recovered: 0, requeued: 0 });
+      assert.equal(body.sets.find((s) => s.name === 'jobs').stats.counters, null);
       assert.ok(retries.stats.oldestDueAgeMs >= 60000 && retries.stats.oldestDueAgeMs < 120000, retries.stats.oldestDueAgeMs);
       assert.equal(retries.error, null);
     });
@@ -121,9 +124,10 @@ for (const { name, connect } of CLIENTS.filter((c) => ['ioredis 6 (RESP3)', 'nod
       const history = (await host.get('api/sets/jobs/history')).body;
       assert.equal(history.stepMs, 10000);
       assert.equal(history.spanMs, 3600000);
-      assert.deepEqual(history.series.map((s) => [s.name, s.unit]), [['waiting', 'items'], ['due', 'items'], ['inFlight', 'items'], ['dead', 'items']]);
+      assert.deepEqual(history.series.map((s) => [s.name, s.unit]),
+        [['waiting', 'items'], ['due', 'items'], ['inFlight', 'items'], ['dead', 'items'], ['in', 'items/s'], ['out', 'items/s']]);
       assert.equal(history.t.length, 1);
-      assert.deepEqual(history.series.map((s) => s.values), [[3], [3], [2], [2]]);
+      assert.deepEqual(history.series.map((s) => s.values), [[3], [3], [2], [2], [null], [null]]);
     });
 
     test('requeues some and all dead letters, purges, recovers; each logged and reported', async () => {
@@ -221,12 +225,47 @@ describe('finding sets', () => {
         'later-guessed': ['sorted', true, 0],
       });
       await soon.add('x', Date.now() / 1000 + 60);
-      let guessed;
-      for (let i = 0; i < 100 && guessed?.[0] !== 'scheduled'; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        guessed = (await kinds())['later-guessed'];
-      }
-      assert.deepEqual(guessed, ['scheduled', true, 0]);
+      await until('a guess again once the set has items', async () => (await kinds())['later-guessed'][0] === 'scheduled');
+      assert.deepEqual((await kinds())['later-guessed'], ['scheduled', true, 0]);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+/** Polls `ready()` every 50 ms for up to 10 s; fails saying what it waited for. */
+async function until(what, ready) {
+  for (let i = 0; i < 200; i++) {
+    if (await ready()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`not within 10 s: ${what}`);
+}
+
+describe('items in and out, from the server-side counters', () => {
+  freshRedis();
+
+  test("the history's in and out per second add up to what entered and left the set", async () => {
+    const counted = new SortedSet(client, 'counted', { metrics: true });
+    await counted.add('first', 0); // its counters exist before the first point
+    const host = await serve({ client, sets: ['counted'], refreshMs: 100, historyStepMs: 100 });
+    try {
+      const history = async () => (await host.get('api/sets/counted/history')).body;
+      await until('a first point', async () => (await history()).t.length > 0);
+      for (let i = 1; i <= 7; i++) await counted.add(`item-${i}`, i);
+      const leases = await counted.claim(3, 60000);
+      await counted.release(leases[0]);
+      const done = Date.now();
+      await until('a point after the changes', async () => (await history()).t.at(-1) > done);
+      const { t, series } = await history();
+      const values = Object.fromEntries(series.map((s) => [s.name, s.values]));
+      assert.equal(values.in[0], null);
+      const total = (name) => t.slice(1).reduce((sum, at, i) => sum + values[name][i + 1] * ((at - t[i]) / 1000), 0);
+      assert.equal(Math.round(total('in') * 1e6) / 1e6, 8); // 7 added, 1 released
+      assert.equal(Math.round(total('out') * 1e6) / 1e6, 3); // claimed
+      const { flow, stats } = (await host.get('api/sets')).body.sets[0];
+      assert.equal(stats.counters.added, 8);
+      assert.ok(flow.inPerSec >= 0 && flow.outPerSec >= 0, JSON.stringify(flow));
     } finally {
       await host.close();
     }
@@ -367,13 +406,11 @@ describe('bad requests and failures', () => {
     try {
       assert.equal((await failing.get('api/sets')).body.sets[0].stats.waiting, 1);
       await lost.stop();
-      let listed;
-      for (let i = 0; i < 100 && !listed?.error; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        listed = (await failing.get('api/sets')).body.sets[0];
-      }
-      assert.equal(listed.error.code, 'ConnectionError');
-      assert.equal(listed.stats.waiting, 1);
+      const listed = async () => (await failing.get('api/sets')).body.sets[0];
+      await until('the failed read reported', async () => (await listed()).error !== null);
+      const { error, stats } = await listed();
+      assert.equal(error.code, 'ConnectionError');
+      assert.equal(stats.waiting, 1);
       const res = await failing.get('api/sets/jobs/items');
       assert.deepEqual([res.status, res.body.error.code], [502, 'redis']);
     } finally {

@@ -100,6 +100,9 @@ for (const host of HOSTS) {
       // retries' oldest due item has waited a minute (due 60 s before the fixture ran).
       assert.match(await figure(page, 'retries', 'oldestDueAgeMs'), /^1 min \d+ s$/);
       assert.equal(await figure(page, 'jobs', 'oldestDueAgeMs'), '—');
+      // Items in and out per second are shown for the set that counts them only.
+      assert.ok(await page.locator('[data-set="retries"] [data-field="outPerSec"]').isVisible());
+      assert.ok(await page.locator('[data-set="jobs"] [data-field="outPerSec"]').isHidden());
       assert.equal(await page.locator('#mode').textContent(), 'Read-only until the write token is given');
       t.diagnostic(`screenshot: ${await shot(page, 'desktop-overview')}`);
       assert.deepEqual(browser.errors, []);

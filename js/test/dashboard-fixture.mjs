@@ -12,8 +12,9 @@ export const MARKUP_ITEM = '<img src=x onerror="document.title=\'injected\'">';
  * 3 waiting (job-5, job-6 and the markup item), 2 in flight (job-1 held for a minute,
  * job-4 whose lease has expired — claimed last, as a claim also takes back expired
  * leases), 2 dead (job-2 and job-3, each with its reason).
- * `retries`, a scheduled set: 5 waiting, of which 2 due (a minute and 30 s ago) and 3
- * later, 1 in flight (the item due two minutes ago), none dead.
+ * `retries`, a scheduled set that counts server-side (metrics): 5 waiting, of which 2
+ * due (a minute and 30 s ago) and 3 later, 1 in flight (the item due two minutes ago),
+ * none dead.
  */
 export async function knownStates(client) {
   const jobs = new SortedSet(client, 'jobs', { maxDeliveries: 1 });
@@ -31,7 +32,7 @@ export async function knownStates(client) {
     await sleep(5);
   }
 
-  const retries = new ScheduledSet(client, 'retries');
+  const retries = new ScheduledSet(client, 'retries', { metrics: true });
   const now = Date.now() / 1000;
   await retries.add('retry-a', now - 120);
   await retries.add('retry-b', now - 60);

@@ -104,7 +104,13 @@ class Routes {
       now: Date.now(),
       sets: this.#registry.list().map(({ name, kind, guessed }) => {
         const sample = this.#sampler.latest(name);
-        return { name, kind, kindGuessed: guessed, stats: sample?.stats ?? null, error: sample?.error ?? null, sampledAt: sample?.sampledAt ?? null };
+        return {
+          name, kind, kindGuessed: guessed,
+          stats: sample?.reading?.stats ?? null,
+          flow: sample?.flow ?? null,
+          error: sample?.error ?? null,
+          sampledAt: sample?.reading?.at ?? null,
+        };
       }),
     };
   }

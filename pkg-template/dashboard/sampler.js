@@ -1,9 +1,10 @@
 'use strict';
 // Reads every set's stats() once per refresh (one round trip per set), keeps the latest
-// for the API, and a point per history step; finds sets again every `discoverMs`. The
+// for the API with the items in and out per second since the refresh before (for a set
+// that counts), and a point per history step; finds sets again every `discoverMs`. The
 // page's polls read what the sampler holds, so Redis sees the same few commands per
 // second however many pages are open.
-const { History } = require('./history.js');
+const { History, flow } = require('./history.js');
 const views = require('./views.js');
 
 class Sampler {
@@ -12,7 +13,11 @@ class Sampler {
   #discoverMs;
   #historyOptions;
   #onError;
-  /** name → { stats, error, sampledAt, history } */
+  /**
+   * name → the last good reading ({ at, stats }), the flow (items/s in and out) from
+   * the reading `base` half a refresh or more before it, the last read's error, when that
+   * read was asked, and the history.
+   */
   #samples = new Map();
   #timer = null;
   #lastDiscovery = -Infinity;
@@ -75,9 +80,9 @@ class Sampler {
   async sampleSet({ name, set }) {
     const sample = this.#sampleOf(name);
     const askedAt = Date.now();
-    let stats;
+    let raw;
     try {
-      stats = views.stats(await set.stats());
+      raw = await set.stats();
     } catch (err) {
       // The last figures stay, marked stale by the error and their time.
       if (askedAt >= sample.askedAt) sample.error = errorJSON(err);
@@ -85,14 +90,21 @@ class Sampler {
     }
     // A read asked before the one already kept (a pass overtaken by a change's) is older.
     if (askedAt < sample.askedAt) return;
-    Object.assign(sample, { stats, error: null, sampledAt: Date.now(), askedAt });
-    sample.history.record(sample.sampledAt, stats);
+    const reading = { at: Date.now(), stats: views.stats(raw) };
+    Object.assign(sample, { reading, error: null, askedAt });
+    // Flows over half a refresh at least: a change's read right after a pass would
+    // divide by a few ms.
+    if (!sample.base || reading.at - sample.base.at >= this.#refreshMs / 2) {
+      sample.flow = sample.base && flow(sample.base, reading);
+      sample.base = reading;
+    }
+    sample.history.record(reading);
   }
 
   #sampleOf(name) {
     let sample = this.#samples.get(name);
     if (!sample) {
-      sample = { stats: null, error: null, sampledAt: null, askedAt: -Infinity, history: new History(this.#historyOptions) };
+      sample = { reading: null, base: null, flow: null, error: null, askedAt: -Infinity, history: new History(this.#historyOptions) };
       this.#samples.set(name, sample);
     }
     return sample;

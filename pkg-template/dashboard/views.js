@@ -48,7 +48,8 @@ const deadLetter = ({ item, reason, deliveries, time, score: s, member }) => ({
   score: score(s),
 });
 
-/** Stats as the API gives them: ages in ms under a name that says so. */
-const stats = ({ waiting, due, inFlight, dead, oldestDueAge }) => ({ waiting, due, inFlight, dead, oldestDueAgeMs: oldestDueAge });
+/** Stats as the API gives them: ages in ms under a name that says so, the server-side counters as they are. */
+const stats = ({ waiting, due, inFlight, dead, oldestDueAge, counters }) =>
+  ({ waiting, due, inFlight, dead, oldestDueAgeMs: oldestDueAge, counters: counters ?? null });
 
 module.exports = { entry, lease, deadLetter, stats, memberId };

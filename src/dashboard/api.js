@@ -8,10 +8,16 @@
 //                                 once per refresh whatever the number of pages open:
 //     { writes: "off" | "token" | "app", refreshMs, now,
 //       sets: [{ name, kind: "sorted" | "time" | "scheduled", kindGuessed,
-//                stats: { waiting, due, inFlight, dead, oldestDueAgeMs } | null,
+//                stats: { waiting, due, inFlight, dead, oldestDueAgeMs,
+//                         counters: { added, claimed, acked, retried, released, dead,
+//                                     recovered, requeued } | null } | null,
+//                flow: { inPerSec, outPerSec } | null,
 //                error: { code, message } | null, sampledAt }] }
 //     kindGuessed: the host was given a name only and read the kind off the scores;
-//     stats null: not read yet; error: the last read failed (stats are the last good).
+//     stats null: not read yet; error: the last read failed (stats are the last good);
+//     counters: the server-side totals of a set that counts (option `metrics`), else
+//     null; flow: from them, items per second into the set (added, or back from a
+//     lease or the dead letters) and out of it (claimed) over the last refresh or so.
 //   api/sets/{set}/items?count=20        the next eligible items, not removed:
 //     { items: [{ item, score }] }
 //   api/sets/{set}/in-flight?limit=100   leases, earliest deadline first:
@@ -24,8 +30,9 @@
 //   api/sets/{set}/history               the figures over the last hour, kept by the
 //                                        host while it runs, a point per step:
 //     { stepMs, spanMs, t: [ms…], series: [{ name, unit, values: [number | null…] }] }
-//     Today the depths (waiting, due, inFlight, dead; unit "items"); counters of items
-//     in and out per second come as more series (unit "items/s").
+//     The depths (waiting, due, inFlight, dead; unit "items") and, for a set that
+//     counts, in and out between points (unit "items/s"; null where it did not count).
+//     A page charts every series it is given, one chart per unit.
 //
 // Writes (POST, only when the host allows them — `writes` above — and only with the
 // header X-Redset-Token: the host's token, or any value where the application

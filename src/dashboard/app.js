@@ -106,11 +106,12 @@ function renderOverview(overview) {
     if (!card) list.append((card = setCard(summary.name)));
     cards.delete(summary.name);
     card.querySelector('.kind').textContent = kindText(summary);
-    figures(card.querySelector('dl'), summary.stats);
+    figures(card.querySelector('dl'), summary.stats, summary.flow);
     const error = card.querySelector('.error');
     error.hidden = summary.error === null;
     error.textContent = summary.error ? `The last read failed: ${summary.error.code}: ${summary.error.message}` : '';
-    drawChart(card.querySelector('.spark'), summary.name, true);
+    // In and out where the set counts them, else its depths.
+    drawChart(card.querySelector('.spark'), summary.name, summary.stats?.counters ? 'items/s' : 'items', true);
   }
   for (const gone of cards.values()) gone.remove();
   $('no-sets').hidden = overview.sets.length > 0;
@@ -126,15 +127,18 @@ function span(ms) {
 
 const kindText = ({ kind, kindGuessed }) => `${KINDS[kind]}${kindGuessed ? ' (guessed from its scores)' : ''}`;
 
-function drawChart(container, name, compact) {
+/** Charts the series of `unit` of a set's history in `container`. */
+function drawChart(container, name, unit, compact) {
   const history = state.history.get(name);
   if (!history) return;
-  const series = history.series.filter((s) => s.unit === 'items');
-  const latest = state.sets.get(name)?.stats;
-  const label = `${name} over the last ${span(history.spanMs)}` +
-    (latest ? `; now ${latest.waiting} waiting, ${latest.due} due, ${latest.inFlight} in flight, ${latest.dead} dead` : '');
+  const series = history.series.filter((s) => s.unit === unit);
+  const { stats, flow } = state.sets.get(name) ?? {};
+  const now = unit === 'items'
+    ? stats && `${stats.waiting} waiting, ${stats.due} due, ${stats.inFlight} in flight, ${stats.dead} dead`
+    : flow && `${flow.inPerSec.toFixed(1)} in and ${flow.outPerSec.toFixed(1)} out per second`;
+  const label = `${name}, ${unit === 'items' ? 'items by state' : 'items in and out per second'}, over the last ${span(history.spanMs)}` +
+    (now ? `; now ${now}` : '');
   container.replaceChildren(lineChart({ times: history.t, series, spanMs: history.spanMs, now: Date.now(), label, compact }));
-  if (!compact) $('history-span').textContent = `The last ${span(history.spanMs)}`;
 }
 
 async function refreshHistory() {
@@ -188,8 +192,12 @@ async function refreshDetail() {
     return;
   }
   $('detail-kind').textContent = kindText(summary);
-  figures($('detail-figures'), summary.stats);
-  drawChart($('detail-chart'), name, false);
+  figures($('detail-figures'), summary.stats, summary.flow);
+  drawChart($('detail-chart'), name, 'items', false);
+  $('detail-flow').hidden = !summary.stats?.counters;
+  if (summary.stats?.counters) drawChart($('detail-flow-chart'), name, 'items/s', false);
+  const history = state.history.get(name);
+  if (history) for (const label of document.querySelectorAll('.history-span')) label.textContent = `The last ${span(history.spanMs)}`;
   const [items, inFlight, dead] = await Promise.all([
     api.items(name, NEXT_ITEMS),
     api.inFlight(name, DETAIL_ROWS),

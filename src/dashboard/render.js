@@ -36,21 +36,32 @@ export function score(value, kind) {
   return String(value);
 }
 
+const perSecond = (n) => (n === null || n === undefined ? '—' : `${n.toLocaleString(undefined, { maximumFractionDigits: 1 })}/s`);
+
+// [field, label, format, of a set that counts only]
 const FIGURES = [
   ['waiting', 'Waiting', count],
   ['due', 'Due', count],
   ['inFlight', 'In flight', count],
   ['dead', 'Dead', count],
   ['oldestDueAgeMs', 'Oldest due', duration],
+  ['inPerSec', 'In', perSecond, true],
+  ['outPerSec', 'Out', perSecond, true],
 ];
 
-/** Fills a <dl> with a set's figures, each <dd> marked data-field for its name. */
-export function figures(dl, stats) {
+/**
+ * Fills a <dl> with a set's figures, each <dd> marked data-field for its name; the
+ * items in and out per second (`flow`) only for a set that counts them.
+ */
+export function figures(dl, stats, flow) {
   if (dl.children.length === 0) {
     for (const [field, label] of FIGURES) dl.append(el('div', {}, el('dt', {}, label), el('dd', { 'data-field': field })));
   }
-  for (const [field, , format] of FIGURES) {
-    dl.querySelector(`[data-field="${field}"]`).textContent = stats ? format(stats[field]) : '—';
+  const values = { ...stats, ...flow };
+  for (const [field, , format, counted] of FIGURES) {
+    const dd = dl.querySelector(`[data-field="${field}"]`);
+    dd.textContent = stats ? format(values[field]) : '—';
+    if (counted) dd.parentElement.hidden = !stats?.counters;
   }
 }
 
