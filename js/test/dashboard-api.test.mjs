@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 
 import { ScheduledSet, SortedSet } from '../../pkg/index.mjs';
 import { knownStates } from './dashboard-fixture.mjs';
-import { CLIENTS, startRedis } from './helpers.mjs';
+import { CLIENTS, startCluster, startRedis } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { dashboard } = require('../../pkg/dashboard/index.js');
@@ -241,6 +241,46 @@ async function until(what, ready) {
   }
   assert.fail(`not within 10 s: ${what}`);
 }
+
+describe('finding sets on a Redis Cluster, every master scanned', () => {
+  let cluster;
+  before(async () => { cluster = await startCluster(); });
+  after(() => cluster.stop());
+  const clusterClients = {
+    'ioredis 6 Cluster': async () => {
+      const client = new (require('ioredis').Cluster)(cluster.nodes);
+      await new Promise((resolve, reject) => client.once('ready', resolve).once('error', reject));
+      return { client, close: () => client.disconnect() };
+    },
+    'node-redis 6 createCluster': async () => {
+      const client = require('redis').createCluster({ rootNodes: cluster.nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })) });
+      client.on('error', () => {});
+      await client.connect();
+      return { client, close: () => client.destroy() };
+    },
+  };
+  for (const [name, connect] of Object.entries(clusterClients)) {
+    test(name, async () => {
+      const { client: clustered, close } = await connect();
+      // Ten names hash to slots all over the three masters' thirds.
+      const names = Array.from({ length: 10 }, (_, i) => `${name}:set-${i}`);
+      for (const set of names) {
+        const jobs = new SortedSet(clustered, set);
+        await jobs.addMany(['a', 'b']);
+        await jobs.claim(1, 60000);
+      }
+      const host = await serve({ client: clustered, discover: true });
+      try {
+        const listed = (await host.get('api/sets')).body.sets.filter((s) => s.name.startsWith(name));
+        assert.deepEqual(listed.map((s) => s.name).sort(), names.sort());
+        for (const set of listed) assert.deepEqual([set.stats.waiting, set.stats.inFlight, set.error], [1, 1, null]);
+      } finally {
+        await host.close();
+        await close();
+      }
+    });
+  }
+});
 
 describe('items in and out, from the server-side counters', () => {
   freshRedis();
