@@ -197,12 +197,13 @@ describe('finding sets', () => {
     }
     await client.set('lookalike', 'a string');
     await client.set('{lookalike}:dead', 'not a redset key');
+    await new SortedSet(client, 'counts', { metrics: true }).add('x'); // {counts}:counters
     await client.zadd('no-companions', 1, 'x'); // used only with pop: not found, so named
     const host = await serve({ client, discover: true, sets: ['no-companions'] });
     try {
       const listed = (await host.get('api/sets')).body.sets;
       assert.equal(listed[0].name, 'no-companions', 'the sets given come first');
-      assert.deepEqual(listed.map((s) => s.name).sort(), ['no-companions', ...names, 'plain', '{plain}'].sort());
+      assert.deepEqual(listed.map((s) => s.name).sort(), ['no-companions', ...names, 'plain', '{plain}', 'counts'].sort());
       for (const set of listed) assert.equal(set.error, null, set.name);
       assert.deepEqual(listed.filter((s) => names.includes(s.name)).map((s) => s.stats.inFlight), [1, 1, 1, 1]);
     } finally {

@@ -1,10 +1,11 @@
 'use strict';
-// Finding sets: every set with leases, dead letters, waiting consumers or a dedup window
-// has companion keys named by the core's rule (`companion_key`, src/core/keys.rs), so a
-// SCAN for those names finds it. A set used only with pop/take has none: name it.
+// Finding sets: every set with leases, dead letters, waiting consumers, a dedup window
+// or server-side counters has companion keys named by the core's rule (`companion_key`
+// and the suffixes of src/core/schema), so a SCAN for those names finds it. A set used
+// only with add and pop/take has none: name it.
 
 /** The companions' suffixes (`{jobs}:leases`, …), longest alternatives first. */
-const SUFFIXES = ['lease-records', 'leases', 'deliveries', 'fence', 'dead-records', 'dead', 'wake', 'waiting', 'dedup'];
+const SUFFIXES = ['lease-records', 'leases', 'deliveries', 'fence', 'dead-records', 'dead', 'wake', 'waiting', 'dedup', 'counters'];
 const COMPANION = new RegExp(`^([^]*):(?:${SUFFIXES.join('|')})$`);
 const SCAN_COUNT = 1000;
 // SCAN over a keyspace of a few million keys takes a few thousand calls; past this
