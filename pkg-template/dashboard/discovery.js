@@ -6,7 +6,7 @@
 
 /** The companions' suffixes (`{jobs}:leases`, …), longest alternatives first. */
 const SUFFIXES = ['lease-records', 'leases', 'deliveries', 'fence', 'dead-records', 'dead', 'wake', 'waiting', 'dedup', 'counters'];
-const COMPANION = new RegExp(`^([^]*):(?:${SUFFIXES.join('|')})$`);
+const COMPANION = new RegExp(`^([^]*)([:.])(?:${SUFFIXES.join('|')})$`);
 const SCAN_COUNT = 1000;
 // SCAN over a keyspace of a few million keys takes a few thousand calls; past this
 // many per node the pass stops and says so rather than run on.
@@ -22,15 +22,19 @@ function hashTag(key) {
 
 /**
  * The names whose companion `key` could be, most likely first: the inverse of
- * `companion_key`, which gives `{name}:suffix` for a plain name, `name:suffix` for a
- * name with a hash tag, and `{N}:name:suffix` (N a decimal tag in the name's slot) for
- * an empty name or one holding a `}` without a tag. `{jobs}:leases` is the companion of
- * `jobs` and of `{jobs}` alike; the caller tells them apart by which is a sorted set.
+ * `companion_key`, which gives `{name}:suffix` for a name without a hash tag,
+ * `name.suffix` for a name that is nothing but a tag (`{jobs}`), `name:suffix` for
+ * another name with a tag, and `{N}:name:suffix` (N a decimal tag in the name's slot)
+ * for an empty name or one holding a `}` without a tag. The last two can read alike
+ * (`{7}:a}b:leases`); the caller tells them apart by which is a sorted set.
  */
 function setNamesOf(key) {
   const match = COMPANION.exec(key);
   if (!match) return [];
-  const prefix = match[1];
+  const [, prefix, separator] = match;
+  const tag = hashTag(prefix);
+  const onlyTag = tag !== null && tag.length + 2 === prefix.length;
+  if (separator === '.') return onlyTag ? [prefix] : [];
   const names = [];
   const numbered = /^\{\d+\}:([^]*)$/.exec(prefix);
   if (numbered && (numbered[1] === '' || (numbered[1].includes('}') && hashTag(numbered[1]) === null))) {
@@ -38,7 +42,7 @@ function setNamesOf(key) {
   }
   const braced = /^\{([^}]+)\}$/.exec(prefix);
   if (braced && hashTag(braced[1]) === null) names.push(braced[1]);
-  if (hashTag(prefix) !== null) names.push(prefix);
+  if (tag !== null && !onlyTag) names.push(prefix);
   return names;
 }
 
