@@ -21,12 +21,11 @@ function hashTag(key) {
 }
 
 /**
- * The names whose companion `key` could be, most likely first: the inverse of
- * `companion_key`, which gives `{name}:suffix` for a name without a hash tag,
- * `name.suffix` for a name that is nothing but a tag (`{jobs}`), `name:suffix` for
- * another name with a tag, and `{N}:name:suffix` (N a decimal tag in the name's slot)
- * for an empty name or one holding a `}` without a tag. The last two can read alike
- * (`{7}:a}b:leases`); the caller tells them apart by which is a sorted set.
+ * The name whose companion `key` is, if any: the inverse of `companion_key`, which gives
+ * `{name}:suffix` for a name without a hash tag, `name:suffix` for a name with one,
+ * `name.suffix` for a name that is nothing but a tag (`{jobs}`), and `{N}:name.suffix`
+ * (N a decimal tag in the name's slot) for an empty name or one holding a `}` without a
+ * tag. No two names share a key, so there is one at most.
  */
 function setNamesOf(key) {
   const match = COMPANION.exec(key);
@@ -34,16 +33,15 @@ function setNamesOf(key) {
   const [, prefix, separator] = match;
   const tag = hashTag(prefix);
   const onlyTag = tag !== null && tag.length + 2 === prefix.length;
-  if (separator === '.') return onlyTag ? [prefix] : [];
-  const names = [];
-  const numbered = /^\{\d+\}:([^]*)$/.exec(prefix);
-  if (numbered && (numbered[1] === '' || (numbered[1].includes('}') && hashTag(numbered[1]) === null))) {
-    names.push(numbered[1]);
+  if (separator === '.') {
+    if (onlyTag) return [prefix];
+    const numbered = /^\{\d+\}:([^]*)$/.exec(prefix);
+    const name = numbered?.[1];
+    return name !== undefined && (name === '' || (name.includes('}') && hashTag(name) === null)) ? [name] : [];
   }
-  const braced = /^\{([^}]+)\}$/.exec(prefix);
-  if (braced && hashTag(braced[1]) === null) names.push(braced[1]);
-  if (tag !== null && !onlyTag) names.push(prefix);
-  return names;
+  // `{jobs}:suffix` is the untagged `jobs`'s; any other tagged prefix is a name.
+  if (onlyTag) return [tag];
+  return tag !== null ? [prefix] : [];
 }
 
 const text = (reply) => (typeof reply === 'string' ? reply : Buffer.from(reply).toString('utf8'));

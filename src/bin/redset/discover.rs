@@ -54,7 +54,7 @@ fn names_of(key: &str, suffixes: &[&'static str]) -> Vec<(String, &'static str)>
             continue;
         };
         let untagged = stem.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
-        // A name with `}` or no text has a numeric tag: "{n}:name:suffix".
+        // A name with `}` or no text has a decimal tag: "{n}:name.suffix".
         let numbered = stem
             .strip_prefix('{')
             .and_then(|s| s.split_once("}:"))

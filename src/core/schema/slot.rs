@@ -45,10 +45,13 @@ fn crc16(bytes: &[u8]) -> u16 {
 ///   companions are not those of the untagged name inside it (`jobs`);
 /// - unless `name` is empty or holds a `}` (and no tag), which would make the first
 ///   rule's tag empty or end it early: then the tag is the first decimal number whose
-///   slot is `name`'s, followed by the name: `"{" + n + "}:" + name + ":" + suffix`.
+///   slot is `name`'s, followed by the name: `"{" + n + "}:" + name + "." + suffix`.
 ///   Every client computes the same `n`.
 ///
-/// No two set names share a companion key.
+/// No two set names share a companion key: a tagged name's keys end in `:suffix`; a
+/// name that is only a tag, or that gets a decimal tag, ends in `.suffix` with `}.` or
+/// `}:` right after its tag; an untagged name's is `{name}:suffix`; suffixes hold no
+/// `:` or `.`. (A set should still not be named like another set's companion key.)
 ///
 /// ```
 /// use redset::core::{companion_key, hash_slot};
@@ -77,7 +80,7 @@ pub fn companion_key(name: &str, suffix: &str) -> String {
         .map(|n| n.to_string())
         .find(|n| crc16(n.as_bytes()) % 16384 == slot)
         .expect("every slot has a decimal tag");
-    format!("{{{tag}}}:{name}:{suffix}")
+    format!("{{{tag}}}:{name}.{suffix}")
 }
 
 #[cfg(test)]
