@@ -18,8 +18,9 @@
 pub mod core;
 
 pub use crate::core::{
-    Backoff, Bytes, Clock, DeadLetter, Dumps, Entry, Error, FnSerializer, InFlight, Json, Lease,
-    Recovered, Result, Retried, Serializer, Stats, Text, Utf8,
+    Backoff, Bytes, Clock, DeadLetter, Dumps, Entry, Error, FnSerializer, GroupStats, Groups,
+    InFlight, Json, Lease, RateLimit, RateLimited, Recovered, Result, Retried, Serializer, Stats,
+    Text, Utf8,
 };
 
 #[cfg(feature = "native")]
@@ -34,8 +35,8 @@ pub use native::testing;
 pub use native::Blocking;
 #[cfg(feature = "native")]
 pub use native::{
-    Connect, Consume, Reconnecting, RedisSet, Scheduled, ScheduledKind, ScheduledSet, Scored,
-    SetKind, Sorted, SortedSet, Synchronous, TimeSorted, TimeSortedSet, Unscored,
+    Connect, Consume, Grouped, Reconnecting, RedisSet, Scheduled, ScheduledKind, ScheduledSet,
+    Scored, SetKind, Sorted, SortedSet, Synchronous, TimeSorted, TimeSortedSet, Unscored,
 };
 #[cfg(feature = "tokio")]
 pub use native::{Processed, WorkerOptions};

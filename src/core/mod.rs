@@ -14,8 +14,10 @@
 //!   `schema` (every key and every script's `KEYS` order), `kind`, `serializer`,
 //!   `target` (the set an operation acts on), `backoff`, `clock` (the server's `TIME`
 //!   as "now");
-//! - the capabilities, on the base: `lease` (at-least-once claims with fencing tokens
-//!   and dead letters), `wait` (waits that block or poll), `stats`, `original_lock`
+//! - the capabilities, on the base: `flow` (flow control enforced by the server: pause,
+//!   rate limits, fair groups; below `lease`, whose claims obey it), `lease`
+//!   (at-least-once claims with fencing tokens and dead letters), `wait` (waits that
+//!   block or poll), `stats`, `original_lock`
 //!   (sharing a scheduled set with the Python original), `replication` (`WAIT` after
 //!   writes), `dedup` (idempotent adds);
 //! - `set` on top: [`SetCore`], which holds every capability's settings and hands each
@@ -29,6 +31,7 @@
 mod backoff;
 mod clock;
 mod dedup;
+mod flow;
 mod kind;
 mod lease;
 mod operation;
@@ -44,6 +47,7 @@ mod wait;
 
 pub use backoff::Backoff;
 pub use clock::Clock;
+pub use flow::{Grouper, Groups, RateLimit, RateLimited, MAX_GROUP_LEN};
 pub use kind::Kind;
 pub use lease::{DeadLetter, InFlight, Lease, LeasePolicy, Recovered, Retried, MAX_DEAD_LISTED};
 pub use operation::{too_many_steps, Map, Operation, Step, MAX_STEPS};
@@ -52,13 +56,14 @@ pub use protocol::{Arg, BoxError, Command, Error, Reply, Result, Script};
 pub use replication::{Replicated, Replication};
 pub use schema::{
     companion_key, hash_slot, original_lock_key, COUNTERS, DEAD, DEAD_RECORDS, DEDUP, DELIVERIES,
-    FENCE, LEASES, LEASE_RECORDS, WAITING, WAKE,
+    FENCE, FLOW, GROUPS_HELD, GROUPS_LATER, GROUPS_READY, GROUP_DEAD, GROUP_INDEX, GROUP_IN_FLIGHT,
+    GROUP_OF, GROUP_RATE, LEASES, LEASE_RECORDS, WAITING, WAKE,
 };
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
 pub use set::{
     AddCondition, AddMany, AddOptions, Entry, Scorer, SetCore, ADD_MANY_CHUNK, TAKE_CHUNK,
 };
-pub use stats::{Counters, Stats};
+pub use stats::{Counters, GroupStats, Stats};
 pub use target::{Undecodable, UndecodableHook};
 pub use wait::{Waiting, BLOCK_CAP, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
 

@@ -41,6 +41,8 @@ pub trait Dumps<Q: ?Sized>: Serializer {
     fn dumps_ref(&self, item: &Q) -> Result<Vec<u8>, BoxError>;
     /// `scorer(item)`; the borrowed forms make the owned item for it.
     fn score_ref(&self, item: &Q, scorer: &dyn Fn(&Self::Item) -> f64) -> f64;
+    /// `grouper(item)`, likewise.
+    fn group_ref(&self, item: &Q, grouper: &dyn Fn(&Self::Item) -> String) -> String;
 }
 
 impl<S: Serializer> Dumps<S::Item> for S {
@@ -50,6 +52,10 @@ impl<S: Serializer> Dumps<S::Item> for S {
 
     fn score_ref(&self, item: &S::Item, scorer: &dyn Fn(&S::Item) -> f64) -> f64 {
         scorer(item)
+    }
+
+    fn group_ref(&self, item: &S::Item, grouper: &dyn Fn(&S::Item) -> String) -> String {
+        grouper(item)
     }
 }
 
@@ -61,6 +67,10 @@ impl Dumps<str> for Utf8 {
     fn score_ref(&self, item: &str, scorer: &dyn Fn(&String) -> f64) -> f64 {
         scorer(&item.to_owned())
     }
+
+    fn group_ref(&self, item: &str, grouper: &dyn Fn(&String) -> String) -> String {
+        grouper(&item.to_owned())
+    }
 }
 
 impl Dumps<[u8]> for Bytes {
@@ -70,6 +80,10 @@ impl Dumps<[u8]> for Bytes {
 
     fn score_ref(&self, item: &[u8], scorer: &dyn Fn(&Vec<u8>) -> f64) -> f64 {
         scorer(&item.to_vec())
+    }
+
+    fn group_ref(&self, item: &[u8], grouper: &dyn Fn(&Vec<u8>) -> String) -> String {
+        grouper(&item.to_vec())
     }
 }
 

@@ -612,6 +612,15 @@ fn lease_keys() -> Vec<&'static str> {
         "{jobs}:wake",
         "{jobs}:waiting",
         "{jobs}:counters",
+        "{jobs}:flow",
+        "{jobs}:group-index",
+        "{jobs}:group-of",
+        "{jobs}:groups-ready",
+        "{jobs}:groups-held",
+        "{jobs}:groups-later",
+        "{jobs}:group-in-flight",
+        "{jobs}:group-rate",
+        "{jobs}:group-dead",
     ]
 }
 
@@ -641,7 +650,7 @@ fn claim_sends_every_key_of_the_slot_and_reads_leases() {
     assert_eq!(sent.len(), 1);
     // The RESP array's bulk strings, the SHA left out.
     let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
-    let mut expected = vec!["EVALSHA", args[1], "10"];
+    let mut expected = vec!["EVALSHA", args[1], "19"];
     expected.extend(lease_keys());
     expected.extend(["", "2", "30000", "5", "100", "+inf"]);
     assert_eq!(args, expected);
@@ -671,7 +680,7 @@ fn ack_and_claim_sends_the_acks_after_the_claims_arguments_and_reads_a_lost_ack(
     );
     let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
     assert_eq!(
-        args[13..],
+        args[3 + lease_keys().len()..],
         ["", "1", "30000", "5", "100", "+inf", "a", "7", "b", "8"]
     );
     assert_eq!(next.unwrap()[0].token, 9);
@@ -796,6 +805,8 @@ fn stats_read_resp2_and_resp3_shapes() {
             oldest,
             Reply::Int(100_000),
             Reply::Array(vec![]),
+            Reply::Int(0),
+            Reply::Nil,
         ])
     };
     let time_sorted = SetCore::new("jobs", Kind::TimeSorted, Utf8);
@@ -922,14 +933,14 @@ fn clear_deletes_the_set_and_its_companions_but_not_the_fence() {
     let (sent, out) = script(sorted().clear(), vec![Reply::Int(1)]);
     assert!(out.unwrap());
     let args: Vec<&str> = sent[0].split("\r\n").skip(2).step_by(2).collect();
-    let mut expected = vec!["EVALSHA", args[1], "9"];
-    let kept = [":fence", ":counters"];
-    expected.extend(
-        lease_keys()
-            .into_iter()
-            .filter(|k| !kept.iter().any(|suffix| k.ends_with(suffix))),
-    );
+    let mut expected = vec!["EVALSHA", args[1], "17"];
+    let kept = [":fence", ":counters", ":flow"];
+    let keys = lease_keys();
+    let (lease, groups) = keys.split_at(10);
+    let without_kept = |k: &&&str| !kept.iter().any(|suffix| k.ends_with(suffix));
+    expected.extend(lease.iter().filter(without_kept).copied());
     expected.push("{jobs}:dedup");
+    expected.extend(groups.iter().filter(without_kept).copied());
     assert_eq!(args, expected);
     let (_, out) = script(sorted().clear(), vec![Reply::Int(0)]);
     assert!(!out.unwrap());
@@ -969,6 +980,12 @@ fn only_pop_and_take_are_not_safe_to_repeat() {
 }
 
 /// The sleeps an operation asked for, in seconds, from what `script_from` recorded.
+/// The wait probe's reply: the head's score and the ms until the earliest lease, no
+/// held group, no limit, not paused.
+fn probe_reply(head: Reply, lease: Reply) -> Reply {
+    Reply::Array(vec![head, lease, Reply::Nil, Reply::Nil, Reply::Int(0)])
+}
+
 fn sleeps(sent: &[String]) -> Vec<f64> {
     sent.iter()
         .filter_map(|s| s.strip_prefix("sleep ")?.parse().ok())
@@ -1173,7 +1190,7 @@ fn a_claim_wait_that_sees_items_it_could_not_claim_backs_off_instead_of_spinning
     // a row without a try.
     let set = sorted().with_waiting(Waiting::Blocking);
     let nothing = Reply::Array(vec![Reply::Int(0), Reply::Int(0)]);
-    let head = Reply::Array(vec![Reply::bulk("5"), Reply::Nil]);
+    let head = probe_reply(Reply::bulk("5"), Reply::Nil);
     let mut replies = Vec::new();
     for _ in 0..4 {
         replies.push(nothing.clone());
@@ -1216,9 +1233,10 @@ fn every_script_header_lists_the_keys_the_schema_gives_it() {
         lease::scripts(),
         stats::scripts(),
         wait::scripts(),
+        flow::scripts(),
     ]
     .concat();
-    assert_eq!(all.len(), 15);
+    assert_eq!(all.len(), 18);
     for (script, roles) in all {
         assert!(!script.has_unresolved_include(), "{}", script.source());
         let mut listed: Vec<(usize, String)> = Vec::new();

@@ -50,6 +50,23 @@ impl<K: SetKind> SetKind for Scored<K> {
     const KIND: Kind = K::KIND;
 }
 
+/// Marks a set of kind `K` whose items get their group from a grouper: what
+/// [`group_by`](super::RedisSet::group_by) gives. Like [`Scored`], its serializer (and
+/// scorer) can no longer change, since the grouper is typed for its items.
+///
+/// ```compile_fail
+/// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
+/// let set = redset::SortedSet::new(conn, "jobs")
+///     .group_by(|job: &String| job[..1].to_owned())
+///     .scorer(|job: &String| job.len() as f64); // error: the scorer comes before
+/// ```
+#[derive(Debug)]
+pub struct Grouped<K>(PhantomData<fn() -> K>);
+
+impl<K: SetKind> SetKind for Grouped<K> {
+    const KIND: Kind = K::KIND;
+}
+
 /// The scheduled kinds, with or without a scorer: what `available()` and the other
 /// methods of scheduled sets alone are implemented for, so that no builder chain loses
 /// them.
@@ -63,6 +80,8 @@ impl<K: SetKind> SetKind for Scored<K> {
 pub trait ScheduledKind: SetKind {}
 impl ScheduledKind for Scheduled {}
 impl ScheduledKind for Scored<Scheduled> {}
+impl ScheduledKind for Grouped<Scheduled> {}
+impl ScheduledKind for Grouped<Scored<Scheduled>> {}
 
 /// The kinds without a scorer yet, whose serializer and scorer may still be chosen.
 pub trait Unscored: SetKind + sealed::Sealed {}

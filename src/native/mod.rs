@@ -2,7 +2,7 @@
 //!
 //! It knows nothing of set semantics. Its files mirror the core's capabilities: the
 //! document's operations (`set`), batches (`batch`), leases (`lease`), waits (`wait`),
-//! counts (`stats`), the worker (`worker`); each writes its methods once
+//! counts (`stats`), flow control (`flow`), the worker (`worker`); each writes its methods once
 //! ([`methods`](methods::methods)) for both transports — [`Synchronous`] (a
 //! `redis::ConnectionLike`, `&mut self`) and, with the `tokio` feature, `aio::Async`
 //! (`async`, `&self`) — whose loops share one [`Drive`](drive::Drive). `convert` maps
@@ -20,6 +20,7 @@ pub mod aio;
 mod batch;
 mod convert;
 mod drive;
+mod flow;
 mod kind;
 mod lease;
 mod methods;
@@ -34,7 +35,7 @@ mod wait;
 #[cfg(feature = "tokio")]
 mod worker;
 
-pub use kind::{Scheduled, ScheduledKind, Scored, SetKind, Sorted, TimeSorted, Unscored};
+pub use kind::{Grouped, Scheduled, ScheduledKind, Scored, SetKind, Sorted, TimeSorted, Unscored};
 pub use reconnect::{Connect, Reconnecting};
 #[allow(deprecated)]
 pub use sync::Blocking;

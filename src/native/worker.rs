@@ -11,7 +11,7 @@ use tracing::Instrument;
 
 use super::aio::Async;
 use super::{unix_now, RedisSet};
-use crate::core::{Lease, Result, Serializer};
+use crate::core::{BoxError, Lease, RateLimited, Result, Serializer};
 
 /// How [`process`](RedisSet::process) runs.
 ///
@@ -57,6 +57,9 @@ pub struct Processed {
     /// (acks claim the next item in the same round trip) they were claimed just as
     /// the shutdown began, before their handler started.
     pub released: u64,
+    /// Items whose handler met an outside rate limit ([`RateLimited`]): given back
+    /// uncounted, the set held for the time it asked.
+    pub rate_limited: u64,
 }
 
 impl std::ops::AddAssign for Processed {
@@ -64,6 +67,7 @@ impl std::ops::AddAssign for Processed {
         self.acked += other.acked;
         self.retried += other.retried;
         self.released += other.released;
+        self.rate_limited += other.rate_limited;
     }
 }
 
@@ -75,7 +79,10 @@ where
     /// Runs `handler` on items as they become eligible, on leases: acks when it returns
     /// `Ok`, retries with the backoff when it returns `Err` (its message is the dead
     /// letter's reason after the maximum deliveries), and extends the lease every third
-    /// of it while it runs. When `shutdown` completes it stops claiming, lets running
+    /// of it while it runs. An `Err` that is a [`RateLimited`] (or a boxed error holding
+    /// one) gives the item back uncounted and holds the whole set for its `retry_after`
+    /// (see [`rate_limited`](RedisSet::rate_limited)). The worker honours the set's
+    /// pause, rate limits and groups: its claims are the set's. When `shutdown` completes it stops claiming, lets running
     /// handlers finish for up to `shutdown_timeout`, then cancels them and releases
     /// their items. A failing call (a wrong key type, a lost connection) stops the
     /// worker with that error; the leases it held come back when they expire.
@@ -100,7 +107,7 @@ where
     where
         F: Fn(S::Item) -> Fut,
         Fut: Future<Output = std::result::Result<(), E>>,
-        E: Display,
+        E: Display + 'static,
     {
         let (stop_tx, stop) = watch::channel(false);
         let (kill_tx, kill) = watch::channel(false);
@@ -134,7 +141,7 @@ where
     where
         F: Fn(S::Item) -> Fut,
         Fut: Future<Output = std::result::Result<(), E>>,
-        E: Display,
+        E: Display + 'static,
     {
         let mut done = Processed::default();
         // The next lease, when the ack of the last one claimed it in the same round trip.
@@ -209,11 +216,18 @@ where
                     .run(self.core.ack(std::slice::from_ref(&held)))
                     .await
                     .map(|()| done.acked += 1),
-                Some(Err(e)) => self
-                    .transport
-                    .run(self.core.retry(&held, None, &e.to_string()))
-                    .await
-                    .map(|_| done.retried += 1),
+                Some(Err(e)) => match rate_limited(&e) {
+                    Some(limited) => self
+                        .transport
+                        .run(self.core.rate_limited(&held, limited.retry_after))
+                        .await
+                        .map(|_| done.rate_limited += 1),
+                    None => self
+                        .transport
+                        .run(self.core.retry(&held, None, &e.to_string()))
+                        .await
+                        .map(|_| done.retried += 1),
+                },
                 None => self
                     .transport
                     .run(self.core.release(&held))
@@ -242,6 +256,16 @@ where
         }
         Ok(done)
     }
+}
+
+/// The [`RateLimited`] a handler's error is, or holds (boxed).
+fn rate_limited<E: 'static>(error: &E) -> Option<RateLimited> {
+    let any: &dyn std::any::Any = error;
+    if let Some(limited) = any.downcast_ref::<RateLimited>() {
+        return Some(*limited);
+    }
+    let boxed = any.downcast_ref::<BoxError>()?;
+    boxed.downcast_ref::<RateLimited>().copied()
 }
 
 fn sum(parts: Vec<Processed>) -> Processed {

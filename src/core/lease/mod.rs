@@ -23,7 +23,10 @@ mod recover;
 mod retry;
 mod wire;
 
+use std::sync::LazyLock;
+
 use super::clock::Clock;
+use super::flow;
 use super::operation::{Call, Exchange, Operation};
 use super::original_lock::OriginalLock;
 use super::protocol::{Decoder, Error, Reply, Result, Script};
@@ -36,12 +39,18 @@ pub use record::{DeadLetter, InFlight, Lease, Recovered, Retried};
 /// The most dead letters `dead_letters()` lists.
 pub const MAX_DEAD_LISTED: usize = 10_000;
 
-/// The helper every lease script includes (`--- @include "lease/common"`).
-const INCLUDES: &[(&str, &str)] = &[("lease/common", include_str!("../scripts/lease/common.lua"))];
+/// The helpers lease scripts include: `lease/common`, and flow control's (which
+/// `lease/common` includes in turn).
+static INCLUDES: LazyLock<Vec<(&str, &'static str)>> = LazyLock::new(|| {
+    let common = ("lease/common", include_str!("../scripts/lease/common.lua"));
+    std::iter::once(common)
+        .chain(flow::INCLUDES.iter().copied())
+        .collect()
+});
 
 /// A lease script from its source: the helpers it names put in place.
 pub(crate) fn script(source: &'static str) -> Script {
-    Script::with_includes(source, INCLUDES)
+    Script::with_includes(source, &INCLUDES)
 }
 
 /// What the lease operations need of a set: the set, its lease policy, the original's

@@ -40,6 +40,15 @@ impl<S> Leases<S> {
         self.retry_call(lease, Duration::ZERO, "release", "")
     }
 
+    /// See [`SetCore::rate_limited`](crate::core::SetCore::rate_limited).
+    pub fn rate_limited<T>(
+        &self,
+        lease: &Lease<T>,
+        retry_after: Duration,
+    ) -> impl Operation<Output = Retried> {
+        self.retry_call(lease, retry_after, "rate-limited", "")
+    }
+
     fn retry_call<T>(
         &self,
         lease: &Lease<T>,

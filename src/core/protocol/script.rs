@@ -16,6 +16,34 @@ pub struct Script {
     sha1: String,
 }
 
+/// Appends `source` to `out` with its include lines resolved (see
+/// [`Script::with_includes`]); `placed` names the helpers already in.
+fn include_into<'a>(
+    out: &mut String,
+    source: &str,
+    helpers: &[(&'a str, &'static str)],
+    placed: &mut Vec<&'a str>,
+) {
+    for line in source.split_inclusive('\n') {
+        let helper = line
+            .trim_end()
+            .strip_prefix(INCLUDE)
+            .and_then(|rest| rest.strip_suffix('"'))
+            .and_then(|name| helpers.iter().find(|(known, _)| *known == name));
+        match helper {
+            Some((name, _)) if placed.contains(name) => {}
+            Some((name, text)) => {
+                placed.push(name);
+                include_into(out, text.trim_end_matches('\n'), helpers, placed);
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+}
+
 /// The line that puts a helper file in place, as BullMQ's scripts name theirs:
 /// `--- @include "lease/common"`.
 const INCLUDE: &str = "--- @include \"";
@@ -33,36 +61,23 @@ impl Script {
     }
 
     /// A script whose `--- @include "name"` lines are replaced by the helper of that
-    /// name among `helpers`; a name not among them is left as the line it is (a Lua
-    /// comment), which the tests of every script rule out.
+    /// name among `helpers`, whose own include lines are resolved the same way; a
+    /// helper already in place is not put in twice. A name not among them is left as
+    /// the line it is (a Lua comment), which the tests of every script rule out.
     ///
     /// ```
     /// use redset::core::Script;
-    /// let helpers = [("math/two", "local two = 2")];
-    /// let script = Script::with_includes("--- @include \"math/two\"\nreturn two", &helpers);
-    /// assert_eq!(script.source(), "local two = 2\nreturn two");
+    /// let helpers = [("math/one", "local one = 1"), ("math/two", "--- @include \"math/one\"\nlocal two = one + one")];
+    /// let script = Script::with_includes("--- @include \"math/two\"\n--- @include \"math/one\"\nreturn two", &helpers);
+    /// assert_eq!(script.source(), "local one = 1\nlocal two = one + one\nreturn two");
     /// ```
     pub fn with_includes(source: &'static str, helpers: &[(&str, &'static str)]) -> Self {
         if !source.contains(INCLUDE) {
             return Script::new(source);
         }
         let mut out = String::with_capacity(source.len());
-        for line in source.split_inclusive('\n') {
-            let helper = line
-                .trim_end()
-                .strip_prefix(INCLUDE)
-                .and_then(|rest| rest.strip_suffix('"'))
-                .and_then(|name| helpers.iter().find(|(known, _)| *known == name));
-            match helper {
-                Some((_, text)) => {
-                    out.push_str(text.trim_end_matches('\n'));
-                    if line.ends_with('\n') {
-                        out.push('\n');
-                    }
-                }
-                None => out.push_str(line),
-            }
-        }
+        let mut placed = Vec::new();
+        include_into(&mut out, source, helpers, &mut placed);
         Script::new(out)
     }
 

@@ -38,17 +38,54 @@ pub const DEDUP: &str = "dedup";
 /// hash: field → how many items the scripts added, claimed, acked, retried,
 /// released, dead-lettered, recovered and requeued, when the set counts (`metrics`).
 pub const COUNTERS: &str = "counters";
+/// hash: the set's flow control — "paused" (while paused), "tat" (the set's rate
+/// limit: its theoretical arrival time, ms by the server's clock), "hold" (until when,
+/// ms, the set hands out nothing: `rate_limited`), "seq" (the groups' round-robin
+/// counter).
+pub const FLOW: &str = "flow";
+/// zset, all scores 0, read by `ZRANGEBYLEX`: one entry per waiting item of a grouped
+/// set, `group prefix ‖ sortable score ‖ member`, so a group's head is one lookup.
+pub const GROUP_INDEX: &str = "group-index";
+/// hash: member → its group, while the item is waiting, in flight or dead.
+pub const GROUP_OF: &str = "group-of";
+/// zset: group → round-robin position, for the groups whose turn may come now.
+pub const GROUPS_READY: &str = "groups-ready";
+/// zset: group → when its rate limit lets it go again, ms by the server's clock.
+pub const GROUPS_HELD: &str = "groups-held";
+/// zset: group → its head's score, for a scheduled set's groups with nothing due yet.
+pub const GROUPS_LATER: &str = "groups-later";
+/// hash: group → how many of its items are leased (its in-flight count).
+pub const GROUP_IN_FLIGHT: &str = "group-in-flight";
+/// hash: group → its rate limit's theoretical arrival time, ms.
+pub const GROUP_RATE: &str = "group-rate";
+/// hash: group → how many of its items are in the dead letters.
+pub const GROUP_DEAD: &str = "group-dead";
 /// The role of the original Python redset's lock (`name__lock`, not a companion: it
 /// is the original's own key, in another slot), appended last by a call that honours it.
 pub const ORIGINAL_LOCK: &str = "original-lock";
 
-/// `KEYS` of the add script (`add`, each chunk of `add_many`).
+/// The flow-control keys, in this order, after the other keys of the scripts that use
+/// them (lease scripts, a grouped set's adds, the wait probe's first four).
+pub const FLOW_KEYS: &[&str] = &[
+    FLOW,
+    GROUP_INDEX,
+    GROUP_OF,
+    GROUPS_READY,
+    GROUPS_HELD,
+    GROUPS_LATER,
+    GROUP_IN_FLIGHT,
+    GROUP_RATE,
+    GROUP_DEAD,
+];
+/// `KEYS` of the add script (`add`, each chunk of `add_many`); a grouped set's adds
+/// send [`FLOW_KEYS`] after them.
 pub const ADD_KEYS: &[&str] = &[SET, WAKE, WAITING, DEDUP, COUNTERS];
 /// `KEYS` of the scheduled pop script, before the original's lock when honoured.
 pub const POP_DUE_KEYS: &[&str] = &[SET];
 /// `KEYS` of `clear()`: the set and every companion but the fencing counter (tokens
-/// keep growing, so a stale holder's token never matches a new lease) and the
-/// counters (they count for ever, as a Prometheus counter does).
+/// keep growing, so a stale holder's token never matches a new lease), the counters
+/// (they count for ever, as a Prometheus counter does) and the flow-control hash (a
+/// paused set stays paused, a rate limit keeps its state).
 pub const CLEAR_KEYS: &[&str] = &[
     SET,
     LEASES,
@@ -59,10 +96,19 @@ pub const CLEAR_KEYS: &[&str] = &[
     WAKE,
     WAITING,
     DEDUP,
+    GROUP_INDEX,
+    GROUP_OF,
+    GROUPS_READY,
+    GROUPS_HELD,
+    GROUPS_LATER,
+    GROUP_IN_FLIGHT,
+    GROUP_RATE,
+    GROUP_DEAD,
 ];
 /// `KEYS` of every lease script (claim, ack, extend, retry, bury, recover, dead,
-/// requeue_dead, purge_dead, stats, in_flight); the claim script takes the original's
-/// lock after them when honoured.
+/// requeue_dead, purge_dead, stats, in_flight) and of a flow-controlled set's pop: the
+/// lease keys, then [`FLOW_KEYS`]; the claim and pop scripts take the original's lock
+/// after them when honoured.
 pub const LEASE_KEYS: &[&str] = &[
     SET,
     LEASES,
@@ -74,9 +120,29 @@ pub const LEASE_KEYS: &[&str] = &[
     WAKE,
     WAITING,
     COUNTERS,
+    FLOW,
+    GROUP_INDEX,
+    GROUP_OF,
+    GROUPS_READY,
+    GROUPS_HELD,
+    GROUPS_LATER,
+    GROUP_IN_FLIGHT,
+    GROUP_RATE,
+    GROUP_DEAD,
 ];
-/// `KEYS` of a blocking wait's probe.
-pub const PROBE_KEYS: &[&str] = &[SET, LEASES, WAITING];
+/// `KEYS` of a wait's probe.
+pub const PROBE_KEYS: &[&str] = &[
+    SET,
+    LEASES,
+    WAITING,
+    FLOW,
+    GROUPS_READY,
+    GROUPS_HELD,
+    GROUPS_LATER,
+];
+/// `KEYS` of `resume()`: the flow hash, and the wake-up marker it writes for waiting
+/// consumers.
+pub const RESUME_KEYS: &[&str] = &[FLOW, WAKE, WAITING];
 
 /// The key of the original's lock for the set `name`: `name + "__lock"`.
 ///
@@ -112,6 +178,15 @@ const ROLES: &[&str] = &[
     WAITING,
     DEDUP,
     COUNTERS,
+    FLOW,
+    GROUP_INDEX,
+    GROUP_OF,
+    GROUPS_READY,
+    GROUPS_HELD,
+    GROUPS_LATER,
+    GROUP_IN_FLIGHT,
+    GROUP_RATE,
+    GROUP_DEAD,
     ORIGINAL_LOCK,
 ];
 

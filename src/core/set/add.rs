@@ -7,13 +7,17 @@ use super::SetCore;
 use crate::core::dedup::window_arg;
 use crate::core::operation::{Call, Exchange, Operation};
 use crate::core::protocol::{Arg, Decoder, Error, Result, Script};
-use crate::core::schema::ADD_KEYS;
+use crate::core::schema::{ADD_KEYS, FLOW_KEYS};
 use crate::core::serializer::{Dumps, Serializer};
 
 /// `ZADD` of one or many members, with its flags, that writes the wake-up marker when
 /// the set's head changed: `add` and each chunk of `add_many`.
-pub static ADD: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/set/add.lua")));
+pub static ADD: LazyLock<Script> = LazyLock::new(|| {
+    Script::with_includes(
+        include_str!("../scripts/set/add.lua"),
+        crate::core::flow::INCLUDES,
+    )
+});
 
 impl<S: Serializer> SetCore<S> {
     /// The score `add` uses: the explicit one (0 included), else the scorer's, else
@@ -69,19 +73,54 @@ impl<S: Serializer> SetCore<S> {
     where
         S: Dumps<Q>,
     {
+        self.add_in_group(item, score, None, now)
+    }
+
+    /// [`add`](Self::add) into `group` (`None`: the grouper's, else the default group
+    /// `""`) of a grouped set (see [`with_groups`](Self::with_groups)). A group given to
+    /// a set that is not grouped is rejected with [`Error::InvalidInput`].
+    ///
+    /// ```
+    /// use redset::core::{Groups, Kind, Operation, SetCore, Step};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_groups(Some(Groups::default()));
+    /// let mut add = set.add_in_group("job-1", Some(1.0), Some("tenant-a"), 0.0).unwrap();
+    /// let Step::Send(cmd) = add.start().unwrap() else { unreachable!() };
+    /// assert!(format!("{cmd:?}").ends_with(r#""g", "0", "0", "1", "job-1", "tenant-a"]"#));
+    /// assert!(SetCore::new("jobs", Kind::Sorted, redset::Utf8).add_in_group("a", None, Some("t"), 0.0).is_err());
+    /// ```
+    pub fn add_in_group<Q: ?Sized>(
+        &self,
+        item: &Q,
+        score: Option<f64>,
+        group: Option<&str>,
+        now: f64,
+    ) -> Result<impl Operation<Output = f64>>
+    where
+        S: Dumps<Q>,
+    {
         let by_clock = self.score_is_now(score);
         let score = self.resolve_score(item, score, now)?;
-        let (member, keys) = (self.member(item)?, self.target.keys.clone());
+        let group = self.group_of(item, group)?;
+        let (member, keys) = (self.member(item)?, self.add_keys());
         let (options, dedup) = (self.script_options(), window_arg(self.dedup));
         let write = self.at(now, by_clock, move |now| {
             let score = if by_clock { now } else { score };
-            let args = vec![options, dedup, b"0".to_vec(), Arg::from(score).0, member];
-            Exchange::new(
-                Call::script(&ADD, keys.list(ADD_KEYS), args),
-                move |reply| Decoder { command: "EVALSHA" }.integer(reply).map(|_| score),
-            )
+            let mut args = vec![options, dedup, b"0".to_vec(), Arg::from(score).0, member];
+            args.extend(group);
+            Exchange::new(Call::script(&ADD, keys, args), move |reply| {
+                Decoder { command: "EVALSHA" }.integer(reply).map(|_| score)
+            })
         });
         Ok(self.replicated(write))
+    }
+
+    /// The add script's `KEYS`: a grouped set's have its flow keys too.
+    pub(super) fn add_keys(&self) -> Vec<Vec<u8>> {
+        let keys = &self.target.keys;
+        match self.flow.groups {
+            Some(_) => keys.list(&[ADD_KEYS, FLOW_KEYS].concat()),
+            None => keys.list(ADD_KEYS),
+        }
     }
 
     /// Whether `add` with this explicit score (or none) scores by the clock.

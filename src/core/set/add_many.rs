@@ -8,7 +8,6 @@ use crate::core::dedup::window_arg;
 use crate::core::operation::{Call, Exchange, Operation, Step};
 use crate::core::protocol::{Arg, Decoder, Reply, Result};
 use crate::core::replication::Replicated;
-use crate::core::schema::ADD_KEYS;
 use crate::core::serializer::{Dumps, Serializer};
 
 /// Members per `ZADD`: big enough that a batch costs few round trips, small enough that
@@ -67,8 +66,8 @@ pub struct AddMany {
     /// The script's arguments before the flags: the set's options, the dedup window.
     head: [Vec<u8>; 2],
     flags: Vec<&'static str>,
-    /// Each member with its score, or `None` for "now".
-    members: Vec<(Option<f64>, Vec<u8>)>,
+    /// Each member with its score, or `None` for "now", and its group in a grouped set.
+    members: Vec<(Option<f64>, Vec<u8>, Option<Vec<u8>>)>,
     /// "Now" for the members scored by the clock; `None` until the server says it.
     now: Option<f64>,
     sent: usize,
@@ -96,9 +95,10 @@ impl AddMany {
         let mut args = self.head.to_vec();
         args.push(self.flags.len().to_string().into_bytes());
         args.extend(self.flags.iter().map(|flag| flag.as_bytes().to_vec()));
-        for (score, member) in &self.members[self.sent..end] {
+        for (score, member, group) in &self.members[self.sent..end] {
             args.push(Arg::from(score.unwrap_or(now)).0);
             args.push(member.clone());
+            args.extend(group.clone());
         }
         self.sent = end;
         let decode: fn(Reply) -> Result<u64> = counted;
@@ -161,11 +161,12 @@ impl<S: Serializer> SetCore<S> {
             let resolved = self.resolve_score(item, score, now)?;
             let is_now = self.score_is_now(score);
             by_clock |= is_now;
-            members.push(((!is_now).then_some(resolved), self.member(item)?));
+            let group = self.group_of(item, None)?;
+            members.push(((!is_now).then_some(resolved), self.member(item)?, group));
         }
         let ask = by_clock && self.clock() == Clock::Server;
         Ok(self.replicated(AddMany {
-            keys: self.target.keys.list(ADD_KEYS),
+            keys: self.add_keys(),
             head: [self.script_options(), window_arg(self.dedup)],
             chunk: None,
             flags: options.flags(),

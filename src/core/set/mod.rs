@@ -9,9 +9,11 @@
 mod add;
 mod add_many;
 mod clear;
+mod flow;
 mod leases;
 mod pop;
 mod read;
+mod settings;
 mod stats;
 mod waits;
 
@@ -20,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::clock::{Clock, Clocked};
+use super::flow::{FlowControl, Grouper};
 use super::kind::Kind;
 use super::lease::{LeasePolicy, Leases};
 use super::operation::Operation;
@@ -28,7 +31,7 @@ use super::protocol::{Error, Result};
 use super::replication::{Replicated, Replication};
 use super::schema::{Keys, ORIGINAL_LOCK, SET};
 use super::serializer::{Dumps, Serializer};
-use super::target::{log_undecodable, Target, UndecodableHook};
+use super::target::{log_undecodable, Target};
 use super::wait::Waiting;
 
 pub use add::ADD;
@@ -42,11 +45,12 @@ pub use read::Entry;
 /// header.
 #[cfg(test)]
 pub(crate) fn scripts() -> Vec<(&'static super::protocol::Script, Vec<&'static str>)> {
-    use super::schema::{ADD_KEYS, CLEAR_KEYS, ORIGINAL_LOCK, POP_DUE_KEYS};
+    use super::schema::{ADD_KEYS, CLEAR_KEYS, FLOW_KEYS, LEASE_KEYS, ORIGINAL_LOCK, POP_DUE_KEYS};
     vec![
-        (&*ADD, ADD_KEYS.to_vec()),
+        (&*ADD, [ADD_KEYS, FLOW_KEYS].concat()),
         (&*CLEAR, CLEAR_KEYS.to_vec()),
         (&*POP_DUE, [POP_DUE_KEYS, &[ORIGINAL_LOCK]].concat()),
+        (&*pop::FLOW_POP, [LEASE_KEYS, &[ORIGINAL_LOCK]].concat()),
     ]
 }
 
@@ -82,6 +86,10 @@ pub struct SetCore<S: Serializer> {
     replication: Option<Replication>,
     /// Whether the scripts count what they do (see [`with_metrics`](Self::with_metrics)).
     metrics: bool,
+    /// Pause, rate limits and groups (see the `flow` module, and `set/flow.rs`).
+    flow: FlowControl,
+    /// Gives an item its group when `add` is not told one.
+    grouper: Option<Grouper<S::Item>>,
 }
 
 impl<S: Serializer> SetCore<S> {
@@ -111,6 +119,8 @@ impl<S: Serializer> SetCore<S> {
             dedup: None,
             replication: None,
             metrics: false,
+            flow: FlowControl::default(),
+            grouper: None,
         }
     }
 
@@ -124,189 +134,13 @@ impl<S: Serializer> SetCore<S> {
         self.target.kind
     }
 
-    /// Replaces the scorer used by `add` without an explicit score.
-    pub fn with_scorer(mut self, scorer: Scorer<S::Item>) -> Self {
-        self.scorer = Some(scorer);
-        self
-    }
-
-    /// Replaces what happens to members that fail to deserialize (default: a
-    /// `tracing` warning naming the set and showing the raw bytes).
-    pub fn with_undecodable_hook(mut self, hook: UndecodableHook) -> Self {
-        self.target.on_undecodable = hook;
-        self
-    }
-
-    /// Whether a scheduled set's pop and take honour the original Python redset's lock
-    /// (`name__lock`): on by default, so that consumers of the original can share the
-    /// set without an item being handed out twice. Turn it off on Redis Cluster, where
-    /// that key lives in another hash slot (the original does not support Cluster).
-    /// Other kinds pop with one atomic `ZPOPMIN`, as the original does with `MULTI`,
-    /// and never need it.
-    ///
-    /// ```
-    /// use redset::core::{Kind, SetCore};
-    /// let set = SetCore::new("retries", Kind::Scheduled, redset::Utf8);
-    /// assert!(set.honours_original_lock());
-    /// assert!(!set.with_original_lock(false).honours_original_lock());
-    /// ```
-    pub fn with_original_lock(mut self, honoured: bool) -> Self {
-        let timeout = self.lock_timeout().unwrap_or(DEFAULT_LOCK_TIMEOUT);
-        let key = self.target.keys.get(ORIGINAL_LOCK).to_vec();
-        self.original_lock =
-            (honoured && self.kind().due_by_time()).then(|| OriginalLock::new(key, timeout));
-        self
-    }
-
-    /// How long a scheduled pop waits for the original's lock before it fails with
-    /// [`Error::LockTimeout`] (the original's `lock_timeout`; default 10 s). Zero
-    /// means one try.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use redset::core::{Kind, SetCore};
-    /// let set = SetCore::new("retries", Kind::Scheduled, redset::Utf8)
-    ///     .with_lock_timeout(Duration::from_millis(250));
-    /// assert_eq!(set.lock_timeout(), Some(Duration::from_millis(250)));
-    /// ```
-    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
-        if let Some(lock) = &mut self.original_lock {
-            lock.timeout = timeout;
-        }
-        self
-    }
-
-    /// Whether pops honour the original's lock (see
-    /// [`with_original_lock`](Self::with_original_lock)).
-    pub fn honours_original_lock(&self) -> bool {
-        self.original_lock.is_some()
-    }
-
-    /// How long pops wait for the original's lock, when they honour it.
-    pub fn lock_timeout(&self) -> Option<Duration> {
-        self.original_lock.as_ref().map(|lock| lock.timeout)
-    }
-
-    /// Sets the maximum deliveries and the retry backoff of this set's leases.
-    ///
-    /// ```
-    /// use redset::core::{Kind, LeasePolicy, SetCore};
-    /// let policy = LeasePolicy { max_deliveries: 3, ..LeasePolicy::default() };
-    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_lease_policy(policy);
-    /// assert_eq!(set.lease_policy().max_deliveries, 3);
-    /// ```
-    pub fn with_lease_policy(mut self, policy: LeasePolicy) -> Self {
-        self.lease_policy = policy;
-        self
-    }
-
-    /// The lease settings: maximum deliveries and retry backoff.
-    pub fn lease_policy(&self) -> LeasePolicy {
-        self.lease_policy
-    }
-
-    /// Chooses whose clock says "now" (see [`Clock`]); the default is the client's.
-    ///
-    /// ```
-    /// use redset::core::{Clock, Kind, SetCore};
-    /// let set = SetCore::new("retries", Kind::Scheduled, redset::Utf8).with_clock(Clock::Server);
-    /// assert_eq!(set.clock(), Clock::Server);
-    /// ```
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Whose clock says "now" for this set.
-    pub fn clock(&self) -> Clock {
-        self.clock
-    }
-
-    /// Chooses how `pop_wait`, `take_wait` and `claim_wait` wait (see [`Waiting`]): a
-    /// driver that gives waits a connection of their own chooses blocking.
-    pub fn with_waiting(mut self, waiting: Waiting) -> Self {
-        self.waiting = waiting;
-        self
-    }
-
-    /// How this set's waits wait.
-    pub fn waiting(&self) -> Waiting {
-        self.waiting
-    }
-
-    /// Adds skip any member added within the last `window` (`None`: no window, the
-    /// default), even if it was consumed meanwhile. `add` still gives the score it
-    /// would have used; `add_many` counts only what it added. See the `dedup` module.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use redset::core::{Kind, SetCore};
-    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8)
-    ///     .with_dedup_window(Some(Duration::from_secs(300)));
-    /// assert_eq!(set.dedup_window(), Some(Duration::from_secs(300)));
-    /// ```
-    pub fn with_dedup_window(mut self, window: Option<Duration>) -> Self {
-        self.dedup = window.filter(|w| !w.is_zero());
-        self
-    }
-
-    /// The deduplication window of adds, if any.
-    pub fn dedup_window(&self) -> Option<Duration> {
-        self.dedup
-    }
-
-    /// Writes (`add`, `add_many`, `ack`, `retry`, `release`) wait for `replication`'s
-    /// replicas to acknowledge them, or fail with [`Error::NotReplicated`]; `None` (the
-    /// default) does not wait.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use redset::core::{Kind, Replication, SetCore};
-    /// let wait = Replication { replicas: 1, timeout: Duration::from_millis(100) };
-    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_replication(Some(wait));
-    /// assert_eq!(set.replication(), Some(wait));
-    /// ```
-    pub fn with_replication(mut self, replication: Option<Replication>) -> Self {
-        self.replication = replication;
-        self
-    }
-
-    /// What writes wait for, if anything.
-    pub fn replication(&self) -> Option<Replication> {
-        self.replication
-    }
-
-    /// Whether the scripts count what they do on this set — items added, claimed,
-    /// acked, retried, released, dead-lettered, recovered and requeued — in the
-    /// companion hash [`COUNTERS`](crate::core::COUNTERS), on the server, so the counts
-    /// are exact across every process and runtime that counts, and kept with the data.
-    /// `stats()` reads them. Pops and takes (single commands) are not counted.
-    ///
-    /// ```
-    /// use redset::core::{Kind, Operation, SetCore, Step};
-    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_metrics(true);
-    /// let mut ack = set.recover();
-    /// let Step::Send(cmd) = ack.start().unwrap() else { panic!() };
-    /// assert_eq!(cmd.args()[3 + 10], b"m"); // after the script, the key count and KEYS
-    /// ```
-    pub fn with_metrics(mut self, counting: bool) -> Self {
-        self.metrics = counting;
-        self
-    }
-
-    /// Whether the scripts count what they do on this set.
-    pub fn metrics(&self) -> bool {
-        self.metrics
-    }
-
-    /// `ARGV[1]` of the lease and add scripts: the set's options, a word of letters
-    /// ("m": count).
+    /// `ARGV[1]` of the lease and add scripts and of the wait probe: the set's options,
+    /// letters (some with numbers) separated by spaces: "m" counts; the flow control's
+    /// limits and groups (`scripts/flow/options.lua`).
     fn script_options(&self) -> Vec<u8> {
-        if self.metrics {
-            b"m".to_vec()
-        } else {
-            Vec::new()
-        }
+        let metrics = self.metrics.then(|| "m".to_owned());
+        let words: Vec<String> = metrics.into_iter().chain(self.flow.options()).collect();
+        words.join(" ").into_bytes()
     }
 
     /// The companion keys this set uses, by role (`leases`, `lease-records`,
@@ -322,7 +156,8 @@ impl<S: Serializer> SetCore<S> {
         self.target.keys.companions()
     }
 
-    /// Swaps the serializer. The scorer, typed for the old items, is dropped.
+    /// Swaps the serializer. The scorer and the grouper, typed for the old items, are
+    /// dropped.
     pub fn with_serializer<S2: Serializer>(self, serializer: S2) -> SetCore<S2> {
         SetCore {
             target: Target {
@@ -340,6 +175,8 @@ impl<S: Serializer> SetCore<S> {
             dedup: self.dedup,
             replication: self.replication,
             metrics: self.metrics,
+            flow: self.flow,
+            grouper: None,
         }
     }
 
@@ -396,6 +233,8 @@ impl<S: Serializer> Clone for SetCore<S> {
             dedup: self.dedup,
             replication: self.replication,
             metrics: self.metrics,
+            flow: self.flow,
+            grouper: self.grouper.clone(),
         }
     }
 }

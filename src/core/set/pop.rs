@@ -1,11 +1,11 @@
 //! `pop` and `take`: eligible items removed atomically, lowest score first — one
 //! `ZPOPMIN`, or for a scheduled set the pop script (which waits out the original's
-//! lock when it honours it).
+//! lock when it honours it); on a flow-controlled set, the flow pop script (pause, rate
+//! limits, round-robin over the groups).
 
 use std::sync::LazyLock;
 
 use super::SetCore;
-use crate::core::kind::Kind;
 use crate::core::operation::{Call, Either, Exchange, Operation, Step};
 use crate::core::original_lock::{LockAware, TimedCall};
 use crate::core::protocol::{redis_index, Arg, Command, Decoder, Error, Reply, Result, Script};
@@ -17,6 +17,10 @@ use crate::core::serializer::Serializer;
 /// while that lock is not held (else it returns the lock's expiry).
 pub static POP_DUE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../scripts/set/pop_due.lua")));
+
+/// A flow-controlled set's pop and take: what `flow/select` hands out, removed for good.
+pub static FLOW_POP: LazyLock<Script> =
+    LazyLock::new(|| crate::core::lease::script(include_str!("../scripts/flow/pop.lua")));
 
 /// The most items one atomic removal takes: a bigger `take` is several.
 pub const TAKE_CHUNK: usize = 10_000;
@@ -30,17 +34,28 @@ impl<S: Serializer> SetCore<S> {
         now: f64,
         decode: F,
     ) -> impl Operation<Output = T> {
-        match (count, self.kind()) {
-            (0, _) => Either::Left(Exchange::new(Call::Known(Reply::Array(Vec::new())), decode)),
-            (_, Kind::Scheduled) => {
-                let call = TimedCall {
-                    script: &POP_DUE,
-                    keys: self.target.keys.list(POP_DUE_KEYS),
-                    args: vec![Arg::from(now).0, Arg::from(redis_index(count)).0],
-                    now_arg: Some(0),
+        let scheduled = self.kind().due_by_time();
+        match count {
+            0 => Either::Left(Exchange::new(Call::Known(Reply::Array(Vec::new())), decode)),
+            _ if self.pops_by_script() => {
+                let count = Arg::from(redis_index(count)).0;
+                let call = if self.flow.on_pops() {
+                    TimedCall {
+                        script: &FLOW_POP,
+                        keys: self.target.keys.lease(),
+                        args: vec![self.script_options(), self.target.due_by(now), count],
+                        now_arg: scheduled.then_some(1),
+                    }
+                } else {
+                    TimedCall {
+                        script: &POP_DUE,
+                        keys: self.target.keys.list(POP_DUE_KEYS),
+                        args: vec![Arg::from(now).0, count],
+                        now_arg: Some(0),
+                    }
                 };
                 let name = self.target.name.clone();
-                let lock = self.original_lock.as_ref();
+                let lock = self.original_lock.as_ref().filter(|_| scheduled);
                 Either::Right(LockAware::new(name, call, lock, now, decode).once())
             }
             _ => Either::Left(
@@ -57,11 +72,18 @@ impl<S: Serializer> SetCore<S> {
         }
     }
 
-    /// The members in the reply to a [`removal`](Self::removal).
-    fn popped(kind: Kind, reply: Reply) -> Result<Vec<Vec<u8>>> {
-        match kind {
-            Kind::Scheduled => Decoder { command: "EVALSHA" }.members(reply),
-            _ => Ok(Decoder { command: "ZPOPMIN" }
+    /// Whether pops run a script (a scheduled set's, or the flow pop) rather than
+    /// `ZPOPMIN`.
+    fn pops_by_script(&self) -> bool {
+        self.kind().due_by_time() || self.flow.on_pops()
+    }
+
+    /// The members in the reply to a [`removal`](Self::removal): a script's
+    /// (`by_script`) or `ZPOPMIN`'s.
+    fn popped(by_script: bool, reply: Reply) -> Result<Vec<Vec<u8>>> {
+        match by_script {
+            true => Decoder { command: "EVALSHA" }.members(reply),
+            false => Ok(Decoder { command: "ZPOPMIN" }
                 .pairs(reply)?
                 .into_iter()
                 .map(|(member, _)| member)
@@ -75,10 +97,10 @@ impl<S: Serializer> SetCore<S> {
         now: f64,
         finish: impl FnOnce(Option<Vec<u8>>) -> Result<T>,
     ) -> impl Operation<Output = T> {
-        let (kind, core) = (self.kind(), self.clone());
-        self.at(now, kind.due_by_time(), move |now| {
+        let (by_script, core) = (self.pops_by_script(), self.clone());
+        self.at(now, self.kind().due_by_time(), move |now| {
             core.removal(1, now, move |reply| {
-                finish(Self::popped(kind, reply)?.into_iter().next())
+                finish(Self::popped(by_script, reply)?.into_iter().next())
             })
         })
     }
@@ -134,9 +156,9 @@ impl<S: Serializer> SetCore<S> {
     /// One atomic removal of up to `count` items: the items, and how many members
     /// came out (undecodable ones included).
     fn take_chunk(&self, count: usize, now: f64) -> impl Operation<Output = (Vec<S::Item>, usize)> {
-        let (kind, target) = (self.kind(), self.target.clone());
+        let (by_script, target) = (self.pops_by_script(), self.target.clone());
         self.removal(count, now, move |reply| {
-            let members = Self::popped(kind, reply)?;
+            let members = Self::popped(by_script, reply)?;
             let removed = members.len();
             let items = members
                 .into_iter()

@@ -3,7 +3,7 @@
 use super::SetCore;
 use crate::core::operation::Operation;
 use crate::core::serializer::Serializer;
-use crate::core::stats::{self, Stats};
+use crate::core::stats::{self, GroupStats, Stats};
 
 impl<S: Serializer> SetCore<S> {
     /// Waiting, due, in flight, dead and the oldest due item's age, in one round trip.
@@ -28,5 +28,27 @@ impl<S: Serializer> SetCore<S> {
     /// retry's delay).
     pub fn in_flight(&self) -> impl Operation<Output = u64> {
         stats::in_flight(&self.target)
+    }
+
+    /// The counts of the groups named (waiting, in flight, dead), in that order; a
+    /// group with nothing has zeros.
+    ///
+    /// ```
+    /// use redset::core::{Groups, Kind, Operation, Reply, SetCore, Step};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_groups(Some(Groups::default()));
+    /// let mut read = set.group_stats(&["tenant-a"]);
+    /// read.start().unwrap();
+    /// let reply = Reply::Array(vec![Reply::bulk("tenant-a"), Reply::Int(3), Reply::Int(1), Reply::Int(0)]);
+    /// let Step::Done(groups) = read.feed(reply).unwrap() else { panic!() };
+    /// assert_eq!((groups[0].waiting, groups[0].in_flight), (3, 1));
+    /// ```
+    pub fn group_stats(&self, groups: &[&str]) -> impl Operation<Output = Vec<GroupStats>> {
+        stats::group_stats(&self.target, self.script_options(), groups)
+    }
+
+    /// The counts of up to `limit` groups that have waiting, in-flight or dead items:
+    /// those with waiting items first, then the others by name.
+    pub fn groups_stats(&self, limit: usize) -> impl Operation<Output = Vec<GroupStats>> {
+        stats::groups(&self.target, self.script_options(), limit)
     }
 }

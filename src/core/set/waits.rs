@@ -30,6 +30,8 @@ impl<S: Serializer + 'static> SetCore<S> {
             count,
             decode,
             nothing,
+            options: self.script_options(),
+            flow: self.flow.on_pops(),
         }
     }
 

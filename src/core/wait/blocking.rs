@@ -1,7 +1,7 @@
 //! Waiting in Redis, for a connection of the wait's own: `BZPOPMIN` / `BZMPOP` on the
 //! set itself (a priority or FIFO set's pop or take), or on the set's wake-up marker
-//! (a scheduled set, and every claim) until the next item is due or the next lease
-//! expires, as a probe script saw them.
+//! (a scheduled set, a flow-controlled set, and every claim) until the next item may be
+//! handed out or the next lease expires, as a probe script saw them.
 
 use std::time::Duration;
 
@@ -35,8 +35,8 @@ pub(super) enum BlockOn<D> {
 struct Next {
     /// When the probe saw it (by the caller's clock).
     at: f64,
-    /// The set's lowest score (by the set's clock), if any.
-    head: Option<f64>,
+    /// When an item may next be handed out (by the caller's clock), if any is known.
+    item: Option<f64>,
     /// When the earliest lease expires (by the caller's clock), if any.
     lease: Option<f64>,
 }
@@ -51,6 +51,8 @@ enum Phase {
 
 pub(super) struct Blocking<D> {
     keys: std::sync::Arc<Keys>,
+    /// The set's options word, for the probe.
+    options: Vec<u8>,
     on: BlockOn<D>,
     /// Only a scheduled set's head has a time; any other set's head is eligible now.
     scheduled: bool,
@@ -65,9 +67,15 @@ pub(super) struct Blocking<D> {
 }
 
 impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
-    pub fn new(keys: std::sync::Arc<Keys>, on: BlockOn<D>, scheduled: bool) -> Self {
+    pub fn new(
+        keys: std::sync::Arc<Keys>,
+        options: Vec<u8>,
+        on: BlockOn<D>,
+        scheduled: bool,
+    ) -> Self {
         Blocking {
             keys,
+            options,
             on,
             scheduled,
             phase: Phase::Idle,
@@ -86,21 +94,20 @@ impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
     /// item and lease may be stale. `fresh`: the probe has just answered, so it is not
     /// asked again before a try.
     pub fn idle(&mut self, times: &Times, fresh: bool) -> Result<Step<T>> {
-        let (now, due_now) = (times.now, times.due_now());
-        // Seconds until the wait must act: its deadline, the next due item, the next
-        // lease deadline.
+        let now = times.now;
+        // Seconds until the wait must act: its deadline, the next item, the next lease
+        // deadline.
         let mut until = times.left();
         if let BlockOn::Marker { claims } = self.on {
             // What the probe saw has passed, or a wake-up said it changed, or it is
             // time to say again that a consumer waits: ask again.
             let stale = self.next.is_none_or(|next| {
-                next.head
-                    .is_some_and(|due| !self.scheduled || due <= due_now)
+                next.item.is_some_and(|at| at <= now)
                     || (claims && next.lease.is_some_and(|at| at <= now))
                     || now - next.at > PROBE_EVERY
             });
             if stale && !fresh {
-                let mut probe = probe(&self.keys);
+                let mut probe = probe(&self.keys, &self.options);
                 let Step::Send(cmd) = probe.start()? else {
                     return Err(Error::protocol("wait", "the probe sent nothing"));
                 };
@@ -108,8 +115,8 @@ impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
                 return Ok(Step::Send(cmd));
             }
             if let Some(next) = self.next {
-                if let Some(due) = next.head {
-                    until = until.min(if self.scheduled { due - due_now } else { 0.0 });
+                if let Some(at) = next.item {
+                    until = until.min(at - now);
                 }
                 if let (true, Some(at)) = (claims, next.lease) {
                     until = until.min(at - now);
@@ -162,12 +169,11 @@ impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
     pub fn feed(&mut self, reply: Reply, times: &Times) -> Result<Step<T>> {
         match std::mem::replace(&mut self.phase, Phase::Idle) {
             Phase::Probing(mut probe) => match probe.feed(reply)? {
-                Step::Done((head, lease_in)) => {
-                    // The lease's time is relative: make it the caller's clock's.
+                Step::Done(probed) => {
                     self.next = Some(Next {
                         at: times.now,
-                        head,
-                        lease: lease_in.map(|seconds| times.now + seconds),
+                        item: probed.item_at(times, self.scheduled),
+                        lease: probed.lease_at(times),
                     });
                     self.idle(times, true)
                 }

@@ -112,6 +112,12 @@ pub(crate) struct WaitSpec<D, N> {
     pub decode: D,
     /// The output when nothing came by the deadline.
     pub nothing: N,
+    /// The set's options word (the probe reads its limits).
+    pub options: Vec<u8>,
+    /// Whether the set's pops honour flow control: then they wait on the wake-up marker
+    /// too (what `BZPOPMIN` on the set would take bypasses the limits), and polling
+    /// waits probe for when the limits let the next item go.
+    pub flow: bool,
 }
 
 enum Strategy<D> {
@@ -153,12 +159,17 @@ where
         };
         let scheduled = spec.kind.due_by_time();
         let strategy = match spec.waiting {
+            Waiting::Polling if spec.flow => Strategy::Polling(Polling::probing(
+                spec.keys.clone(),
+                spec.options.clone(),
+                scheduled,
+            )),
             Waiting::Polling => {
                 let key = scheduled.then(|| spec.keys.get(SET).to_vec());
                 Strategy::Polling(Polling::new(key))
             }
             Waiting::Blocking => {
-                let on = if scheduled || spec.claims {
+                let on = if scheduled || spec.claims || spec.flow {
                     BlockOn::Marker {
                         claims: spec.claims,
                     }
@@ -168,7 +179,7 @@ where
                         decode: spec.decode,
                     }
                 };
-                Strategy::Blocking(Blocking::new(spec.keys, on, scheduled))
+                Strategy::Blocking(Blocking::new(spec.keys, spec.options, on, scheduled))
             }
         };
         Wait {
@@ -195,7 +206,7 @@ where
                 }
                 self.phase = Phase::Waiting;
                 match &mut self.strategy {
-                    Strategy::Polling(polling) => Ok(polling.idle(&self.times)),
+                    Strategy::Polling(polling) => polling.idle(&self.times),
                     Strategy::Blocking(blocking) => blocking.idle(&self.times, false),
                 }
             }

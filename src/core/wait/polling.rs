@@ -1,12 +1,16 @@
 //! Waiting by polling, for a connection that other commands share: sleeps between
 //! tries — a scheduled set until its next item is due (one probe command), at most
-//! [`SCHEDULED_CAP`]; the other kinds from [`FIRST_POLL`], doubling to [`POLL_CAP`].
+//! [`SCHEDULED_CAP`]; the other kinds from [`FIRST_POLL`], doubling to [`POLL_CAP`]; a
+//! flow-controlled set until the wait probe says its limits let the next item go.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::probe::{probe, Probe};
 use super::{Times, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
-use crate::core::operation::Step;
-use crate::core::protocol::{Command, Decoder, Reply, Result};
+use crate::core::operation::{Operation, Step};
+use crate::core::protocol::{Command, Decoder, Error, Reply, Result};
+use crate::core::schema::Keys;
 
 /// How long a probe's answer that the next item is far off is trusted: the try every
 /// [`SCHEDULED_CAP`] still pops what falls due meanwhile; the probe only lets the wait
@@ -20,6 +24,10 @@ pub(super) struct Polling {
     polls: u32,
     /// A scheduled set's next due score, as the last probe saw it, and when.
     hint: Option<(f64, f64)>,
+    /// A flow-controlled set's wait probe: its keys, options word and whether it is
+    /// scheduled; and the probe in flight.
+    flow: Option<(Arc<Keys>, Vec<u8>, bool)>,
+    probing: Option<Probe>,
 }
 
 impl Polling {
@@ -28,11 +36,34 @@ impl Polling {
             scheduled,
             polls: 0,
             hint: None,
+            flow: None,
+            probing: None,
+        }
+    }
+
+    /// Polling a flow-controlled set: each wait asks the wait probe when the limits let
+    /// the next item go.
+    pub fn probing(keys: Arc<Keys>, options: Vec<u8>, scheduled: bool) -> Self {
+        Polling {
+            flow: Some((keys, options, scheduled)),
+            ..Polling::new(None)
         }
     }
 
     /// A try found nothing: probe for the next due item, or sleep.
-    pub fn idle<T>(&mut self, times: &Times) -> Step<T> {
+    pub fn idle<T>(&mut self, times: &Times) -> Result<Step<T>> {
+        if let Some((keys, options, _)) = &self.flow {
+            let mut asked = probe(keys, options);
+            let Step::Send(cmd) = asked.start()? else {
+                return Err(Error::protocol("wait", "the probe sent nothing"));
+            };
+            self.probing = Some(asked);
+            return Ok(Step::Send(cmd));
+        }
+        Ok(self.idle_unprobed(times))
+    }
+
+    fn idle_unprobed<T>(&mut self, times: &Times) -> Step<T> {
         let cap = SCHEDULED_CAP.as_secs_f64();
         match (&self.scheduled, self.hint) {
             // The next item is still far off and the probe saying so is recent.
@@ -52,8 +83,22 @@ impl Polling {
         }
     }
 
-    /// The probe's reply: sleep until the head is due.
+    /// The probe's reply: sleep until the head is due (or the limits let it go).
     pub fn feed<T>(&mut self, reply: Reply, times: &Times) -> Result<Step<T>> {
+        if let (Some(asked), Some((_, _, scheduled))) = (&mut self.probing, &self.flow) {
+            let probed = match asked.feed(reply)?.done() {
+                Ok(probed) => probed,
+                Err(pending) => return Ok(pending),
+            };
+            self.probing = None;
+            return Ok(match probed.item_at(times, *scheduled) {
+                Some(at) => {
+                    let wanted = (at - times.now).clamp(0.001, SCHEDULED_CAP.as_secs_f64());
+                    Step::Sleep(Duration::from_secs_f64(wanted.min(times.left()).max(0.0)))
+                }
+                None => self.sleep(None, times),
+            });
+        }
         let next = Decoder { command: "ZRANGE" }
             .pairs(reply)?
             .first()

@@ -1,9 +1,11 @@
 -- claim(n, lease): first the expired-lease sweep (ARGV[5] at most), then up to
--- ARGV[2] items whose score is at most ARGV[6], lowest first, each moved to the leases
--- with a deadline ARGV[3] ms from now, a delivery counted and a fresh fencing token.
--- Each step is one command for all the items (in chunks), not one per item.
+-- ARGV[2] items whose score is at most ARGV[6], as flow/select picks them (nothing
+-- while paused; within the rate limits; round-robin over a grouped set's groups), each
+-- moved to the leases with a deadline ARGV[3] ms from now, a delivery counted and a
+-- fresh fencing token. Each step is one command for all the items (in chunks), not one
+-- per item.
 --   KEYS     the lease keys (lease/common), then when honoured:
---   KEYS[11] original-lock  the original Python redset's lock, honoured as the
+--   KEYS[20] original-lock  the original Python redset's lock, honoured as the
 --            scheduled pop honours it (its expiry is returned, and nothing acked or
 --            taken, while it is held)
 --   ARGV[1]  options (lease/common)
@@ -15,9 +17,10 @@
 --            {"lost", position of each pair not acked, ...}
 --   Returns  {requeued, buried, member, token, deliveries, deadline, score, ...}
 --- @include "lease/common"
-local now = server_ms()
-if KEYS[11] then
-  local expiry = tonumber(redis.call('GET', KEYS[11]))
+--- @include "flow/select"
+local now, exact = server_clock()
+if KEYS[20] then
+  local expiry = tonumber(redis.call('GET', KEYS[20]))
   if expiry and expiry + 0.01 >= tonumber(ARGV[6]) then
     return tostring(expiry)
   end
@@ -32,10 +35,7 @@ if #ARGV > 6 then
   end
 end
 local requeued, buried = recover(now, tonumber(ARGV[5]), tonumber(ARGV[4]))
--- Every item is eligible in a priority or FIFO set: one ZPOPMIN picks and removes.
-local unbounded = ARGV[6] == '+inf'
-local picked = unbounded and redis.call('ZPOPMIN', set, ARGV[2])
-  or redis.call('ZRANGEBYSCORE', set, '-inf', ARGV[6], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+local picked = hand_out(tonumber(ARGV[2]), ARGV[6], exact, true)
 local out = {requeued, buried}
 if #picked == 0 then return out end
 tally('claimed', #picked / 2)
@@ -44,7 +44,6 @@ for i = 1, n do
   members[i] = picked[2 * i - 1]
   scores[i] = picked[2 * i]
 end
-if not unbounded then chunked('ZREM', set, members, 1000) end
 local first = redis.call('INCRBY', fence, n) - n
 -- Deliveries of items that were back in the set after one; the lease record keeps the
 -- count from here on.

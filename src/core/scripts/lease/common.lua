@@ -15,12 +15,29 @@
 --   KEYS[9] waiting        string, with an expiry: a consumer waits on the marker
 --   KEYS[10] counters      hash: field -> how many items the scripts added, claimed,
 --                          acked, retried, released, dead-lettered, recovered, requeued
--- ARGV[1] of every lease script: the set's options, a word of letters; "m": count what
--- the script does into the counters (the set opted in to metrics).
+--   KEYS[11] flow          hash: paused, the rate limit's state, the hold, the groups'
+--                          round-robin counter
+--   KEYS[12] group-index   zset: a grouped set's waiting items by group (flow/groups)
+--   KEYS[13] group-of      hash: member -> its group
+--   KEYS[14] groups-ready  zset: group -> round-robin position
+--   KEYS[15] groups-held   zset: group -> when its rate limit lets it go, ms
+--   KEYS[16] groups-later  zset: group -> its head's score, nothing due yet
+--   KEYS[17] group-in-flight  hash: group -> items leased
+--   KEYS[18] group-rate    hash: group -> its rate limit's state
+--   KEYS[19] group-dead    hash: group -> items in the dead letters
+-- ARGV[1] of every lease script: the set's options (flow/options); "m": count what the
+-- script does into the counters (the set opted in to metrics).
 -- The clock is always the server's (TIME): a client's clock never decides expiry.
+-- Whatever a client's options, a lease that ends settles its group's counts (the
+-- group-of hash says which group): a client that does not know the set is grouped
+-- cannot leave a group stuck at its in-flight limit.
 local set, leases, records, deliveries, fence, dead, dead_records, wake, waiting, counters =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
-local counting = string.find(ARGV[1], 'm', 1, true) ~= nil
+local flow, index, group_of, ready, held, later, in_flight, group_rate, group_dead =
+  KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15], KEYS[16], KEYS[17], KEYS[18], KEYS[19]
+--- @include "flow/options"
+--- @include "flow/groups"
+local counting = options.counting
 
 -- Counts `n` more under `field` when the set counts: exact across every process, kept
 -- with the data.
@@ -39,9 +56,15 @@ local function wake_up()
   end
 end
 
-local function server_ms()
+-- The server's time in whole ms, and with its fraction (for the rate limits).
+local function server_clock()
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local ms = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+  return math.floor(ms), ms
+end
+
+local function server_ms()
+  return (server_clock())
 end
 
 -- token, deliveries, score (as the set stored it) of a lease record.
@@ -77,10 +100,19 @@ local function drop_lease(member)
   redis.call('HDEL', records, member)
 end
 
--- Back into the set at `score`, its deliveries so far (`count`) remembered for the
--- next claim.
+-- A lease ended: gone from the leases; one less in flight for its group when it was
+-- held (token 0: a retry waiting out its delay, no longer counted).
+local function end_lease(member, token)
+  drop_lease(member)
+  if token ~= 0 then settle_groups({member}, false) end
+end
+
+-- Back into the set at `score` (and into its group's index), its deliveries so far
+-- (`count`) remembered for the next claim.
 local function requeue(member, score, count)
+  local group = index_drop(member)
   redis.call('ZADD', set, score, member)
+  if group then index_add(member, group) end
   if count > 0 then
     redis.call('HSET', deliveries, member, count)
   else
@@ -111,12 +143,16 @@ local function ack_pairs(from)
   if #acked > 0 then
     chunked('ZREM', leases, acked, 1000)
     chunked('HDEL', records, acked, 1000)
+    if settle_groups(acked, true) then wake_up() end
   end
   return #acked, lost
 end
 
-local function bury(member, reason, count, score, now)
-  drop_lease(member)
+-- To the dead letters (its group counts one more dead).
+local function bury(member, reason, count, score, now, token)
+  end_lease(member, token)
+  local group = redis.call('HGET', group_of, member)
+  if group then redis.call('HINCRBY', group_dead, group, 1) end
   redis.call('HDEL', deliveries, member)
   redis.call('ZADD', dead, now, member)
   redis.call('HSET', dead_records, member, count .. ' ' .. now .. ' ' .. score .. ' ' .. reason)
@@ -129,12 +165,12 @@ local function recover(now, limit, max)
   local requeued, buried = 0, 0
   for _, member in ipairs(expired) do
     local record = redis.call('HGET', records, member)
-    local _, count, score = parse(record or '0 0 0')
+    local token, count, score = parse(record or '0 0 0')
     if record and count >= max then
-      bury(member, 'lease expired after ' .. count .. ' deliveries', count, score, now)
+      bury(member, 'lease expired after ' .. count .. ' deliveries', count, score, now, token)
       buried = buried + 1
     else
-      drop_lease(member)
+      end_lease(member, token)
       if record then
         requeue(member, score, count)
         requeued = requeued + 1

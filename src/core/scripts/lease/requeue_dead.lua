@@ -1,5 +1,5 @@
--- requeue_dead: each dead letter goes back into the set with the score it had, its
--- deliveries counted afresh.
+-- requeue_dead: each dead letter goes back into the set (and its group) with the score
+-- it had, its deliveries counted afresh.
 --   KEYS     the lease keys (lease/common)
 --   ARGV[1]  options (lease/common)
 --   ARGV[2…] members
@@ -12,7 +12,11 @@ for i = 2, #ARGV do
     local record = redis.call('HGET', dead_records, member) or ''
     local score = string.match(record, '^%d+ %d+ (%S+)') or '0'
     redis.call('HDEL', dead_records, member)
-    redis.call('ZADD', set, score, member)
+    local group = redis.call('HGET', group_of, member)
+    if group and redis.call('HINCRBY', group_dead, group, -1) <= 0 then
+      redis.call('HDEL', group_dead, group)
+    end
+    requeue(member, score, 0)
     requeued = requeued + 1
   end
 end

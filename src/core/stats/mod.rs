@@ -1,5 +1,8 @@
-//! A set's counts for operators and dashboards: waiting, due, in flight, dead and the
-//! age of the oldest due item, in one round trip; and how many are in flight alone.
+//! A set's counts for operators and dashboards: waiting, due, in flight, dead, the
+//! age of the oldest due item and whether it is paused, in one round trip; how many are
+//! in flight alone; and a grouped set's counts per group (`groups`).
+
+mod groups;
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -12,13 +15,20 @@ use super::schema::LEASES;
 use super::target::Target;
 
 static STATS: LazyLock<Script> =
-    LazyLock::new(|| super::lease::script(include_str!("scripts/stats.lua")));
+    LazyLock::new(|| super::lease::script(include_str!("../scripts/stats/stats.lua")));
 
 /// The stats script with its `KEYS` by role, for the tests of every script's header.
 #[cfg(test)]
 pub(crate) fn scripts() -> Vec<(&'static Script, Vec<&'static str>)> {
-    vec![(&*STATS, super::schema::LEASE_KEYS.to_vec())]
+    let lease_keys = super::schema::LEASE_KEYS.to_vec();
+    vec![
+        (&*STATS, lease_keys.clone()),
+        (&*groups::GROUP_STATS, lease_keys),
+    ]
 }
+
+pub use groups::GroupStats;
+pub(crate) use groups::{group_stats, groups};
 
 /// A set's counts in one round trip.
 ///
@@ -44,11 +54,15 @@ pub struct Stats {
     pub oldest_due_age: Option<Duration>,
     /// What the scripts counted on this set, if it ever counted (`metrics`).
     pub counters: Option<Counters>,
+    /// Whether the set is paused (`pause()`): claims hand out nothing.
+    pub paused: bool,
+    /// How long the set still hands out nothing after a handler met an outside rate
+    /// limit (`rate_limited`), by the server's clock; `None` when it does not.
+    pub held_for: Option<Duration>,
 }
 
-/// What the scripts counted on a set since it first counted (see
-/// [`SetCore::with_metrics`](crate::core::SetCore::with_metrics)): totals that only grow,
-/// exact across every process that counts.
+/// What the scripts counted on a set since it first counted (see the set's `metrics`
+/// setting): totals that only grow, exact across every process that counts.
 ///
 /// ```
 /// let counters = redset::core::Counters { claimed: 10, acked: 9, ..Default::default() };
@@ -116,14 +130,14 @@ pub(crate) fn stats<S>(
 }
 
 /// The stats script's reply: `[waiting, due, in flight, dead, oldest due score or
-/// nil, server ms, counters as field/value pairs]`.
+/// nil, server ms, counters as field/value pairs, paused, hold ms or nil]`.
 fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
     let d = Decoder { command: "EVALSHA" };
     let Reply::Array(parts) = d.ok(reply)? else {
         return Err(Error::protocol("EVALSHA", "stats reply is not an array"));
     };
-    let [waiting, due, in_flight, dead, oldest, server_ms, counters] =
-        <[Reply; 7]>::try_from(parts)
+    let [waiting, due, in_flight, dead, oldest, server_ms, counters, paused, hold] =
+        <[Reply; 9]>::try_from(parts)
             .map_err(|_| Error::protocol("EVALSHA", "stats reply of the wrong length"))?;
     let counters = d
         .array(counters)?
@@ -139,6 +153,12 @@ fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
         Reply::Bool(false) => None,
         other => d.optional_score(other)?,
     };
+    let held_for = match hold {
+        Reply::Bool(false) => None,
+        other => d.optional_score(other)?,
+    }
+    .map(|until| Duration::from_millis((until - server_ms as f64).max(0.0) as u64))
+    .filter(|left| !left.is_zero());
     let oldest_due_age = match (kind, oldest) {
         (Kind::Sorted, _) | (_, None) => None,
         (_, Some(score)) => {
@@ -152,6 +172,8 @@ fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
         dead: d.count(dead)?,
         oldest_due_age,
         counters: Counters::from_pairs(counters),
+        paused: d.flag(paused)?,
+        held_for,
     })
 }
 

@@ -4,7 +4,9 @@
 --   ARGV[2]  "+inf", or "now" for a scheduled set: the highest eligible score
 --   Returns  {waiting, due, in flight (leases, including retries waiting out their
 --            delay), dead, score of the oldest due item or false, the server's time ms,
---            the counters as {field, value, ...} (empty when the set never counted)}
+--            the counters as {field, value, ...} (empty when the set never counted),
+--            1 while the set is paused else 0, until when (ms) rate_limited holds it or
+--            false}
 --- @include "lease/common"
 local due_by = ARGV[2]
 local oldest = redis.call('ZRANGEBYSCORE', set, '-inf', due_by, 'WITHSCORES', 'LIMIT', 0, 1)
@@ -16,4 +18,6 @@ return {
   oldest[2] or false,
   server_ms(),
   redis.call('HGETALL', counters),
+  redis.call('HEXISTS', flow, 'paused'),
+  redis.call('HGET', flow, 'hold'),
 }
