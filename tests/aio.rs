@@ -442,3 +442,78 @@ async fn waits_on_a_client_block_on_connections_of_their_own() {
         "{waited:?}"
     );
 }
+
+#[tokio::test]
+async fn the_worker_keeps_a_groups_concurrency_and_hands_back_a_rate_limited_item() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    let server = RedisServer::start();
+    let conn = multiplexed(&server).await;
+    let set = SortedSet::new(conn.clone(), "tenants")
+        .group_by(|job: &String| job[..1].to_owned())
+        .group_concurrency(1);
+    set.add_many(["a1", "a2", "a3", "b1", "b2"]).await.unwrap();
+    let watcher = SortedSet::new(conn, "tenants");
+    let drained = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let stats = watcher.stats().await.unwrap();
+            if stats.waiting + stats.in_flight == 0 {
+                return;
+            }
+        }
+    };
+    // Per group: how many handlers run now, the most at once, and b1's tries.
+    let running = Mutex::new(HashMap::<char, (u32, u32)>::new());
+    let b1_tries = Mutex::new(0u32);
+    let options = redset::WorkerOptions {
+        concurrency: 4,
+        poll: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let done = tokio::time::timeout(
+        Duration::from_secs(20),
+        set.process(
+            |job: String| {
+                let group = job.chars().next().unwrap();
+                let limited = job == "b1" && {
+                    let mut tries = b1_tries.lock().unwrap();
+                    *tries += 1;
+                    *tries == 1
+                };
+                let running = &running;
+                async move {
+                    {
+                        let mut counts = running.lock().unwrap();
+                        let (now, most) = counts.entry(group).or_default();
+                        *now += 1;
+                        *most = (*most).max(*now);
+                    }
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    running.lock().unwrap().get_mut(&group).unwrap().0 -= 1;
+                    if limited {
+                        let retry_after = Duration::from_millis(400);
+                        return Err(redset::RateLimited { retry_after });
+                    }
+                    Ok(())
+                }
+            },
+            options,
+            drained,
+        ),
+    )
+    .await
+    .expect("the worker stops")
+    .unwrap();
+    assert_eq!((done.acked, done.rate_limited, done.retried), (5, 1, 0));
+    let most = running.into_inner().unwrap();
+    assert_eq!(
+        (most[&'a'].1, most[&'b'].1),
+        (1, 1),
+        "a group ran two at once"
+    );
+    // The whole set waited out the 400 ms the handler asked for.
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}

@@ -65,6 +65,37 @@ fn every_operation_works_on_sets_spread_over_the_masters() {
 }
 
 #[test]
+fn flow_control_works_on_sets_spread_over_the_masters() {
+    let cluster = RedisCluster::start();
+    let limit = redset::RateLimit::with_burst(1000, Duration::from_secs(1), 3).unwrap();
+    for name in cluster.names_on_each_master("flow") {
+        let mut set = SortedSet::new(cluster.conn(), name.as_str())
+            .rate_limit(limit)
+            .group_by(|item: &String| item[..1].to_owned())
+            .group_concurrency(1);
+        set.add_many(["a1", "a2", "b1", "c1"]).unwrap();
+        set.pause().unwrap();
+        assert!(set.claim(5, Duration::from_secs(30)).unwrap().is_empty());
+        assert!(set.stats().unwrap().paused);
+        set.resume().unwrap();
+        // The burst of three, one per group, round-robin; a's second waits for its first.
+        let leases = set.claim(5, Duration::from_secs(30)).unwrap();
+        let items: Vec<&str> = leases.iter().map(|l| l.item.as_str()).collect();
+        assert_eq!(items, ["a1", "b1", "c1"]);
+        set.ack_many(&leases).unwrap();
+        let next = set
+            .claim_wait(5, Duration::from_secs(30), Duration::from_secs(2))
+            .unwrap();
+        assert_eq!(next[0].item, "a2");
+        set.rate_limited(&next[0], Duration::from_secs(10)).unwrap();
+        assert_eq!(set.group_stats("a").unwrap().waiting, 1);
+        assert_eq!(set.groups(10).unwrap().len(), 1);
+        assert_eq!(set.take(5).unwrap(), Vec::<String>::new()); // held for 10 s
+        assert!(set.clear().unwrap());
+    }
+}
+
+#[test]
 fn the_async_sets_work_over_the_async_cluster_connection() {
     let cluster = RedisCluster::start();
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -296,7 +296,11 @@ fn group_consumer(url: &str, name: &str, mut seed: u64) {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            let work = if seed % 10 == 0 { 400 } else { seed % 30 };
+            let work = if seed.is_multiple_of(10) {
+                400
+            } else {
+                seed % 30
+            };
             std::thread::sleep(Duration::from_millis(work));
             let before = server_ms(&mut log);
             match set.ack(&lease) {

@@ -20,6 +20,15 @@ fn refused<T: std::fmt::Debug>(result: redset::Result<T>) {
     }
 }
 
+/// A grouped add: refused by the connection, or, on a set that is not grouped, rejected
+/// before anything is sent.
+fn grouped_add<T: std::fmt::Debug>(result: redset::Result<T>) {
+    match result {
+        Err(redset::Error::InvalidInput(why)) => assert!(why.contains("not grouped"), "{why}"),
+        other => refused(other),
+    }
+}
+
 fn lease<T>(item: T) -> Lease<T> {
     Lease::from_parts(item, b"m".to_vec(), 1, 1, 0, 0.0)
 }
@@ -66,6 +75,14 @@ macro_rules! sync_calls {
         refused(set.requeue_dead(&[letter]));
         refused(set.purge_dead());
         refused(set.stats());
+        refused(set.pause());
+        refused(set.resume());
+        refused(set.is_paused());
+        refused(set.rate_limited(&held, Duration::from_secs(1)));
+        grouped_add(set.add_to_group("g", &item));
+        grouped_add(set.add_to_group_with_score("g", &item, 1.0));
+        refused(set.group_stats("g"));
+        refused(set.groups(10));
         let stop = AtomicBool::new(false);
         let first = set.consume(&stop).next().expect("a first try");
         refused(first);
@@ -118,6 +135,14 @@ macro_rules! aio_calls {
         refused(set.requeue_dead(&[letter]).await);
         refused(set.purge_dead().await);
         refused(set.stats().await);
+        refused(set.pause().await);
+        refused(set.resume().await);
+        refused(set.is_paused().await);
+        refused(set.rate_limited(&held, Duration::from_secs(1)).await);
+        grouped_add(set.add_to_group("g", &item).await);
+        grouped_add(set.add_to_group_with_score("g", &item, 1.0).await);
+        refused(set.group_stats("g").await);
+        refused(set.groups(10).await);
         let first = set.consume(std::future::pending()).boxed_local().next().await;
         refused(first.expect("a first try"));
         let options = redset::WorkerOptions::default();
@@ -128,7 +153,8 @@ macro_rules! aio_calls {
     }};
 }
 
-/// The four builder chains of one kind, sync: plain, scored, custom serializer, both.
+/// The six builder chains of one kind, sync: plain, scored, custom serializer, both, and
+/// grouped by a grouper (alone, and after both).
 macro_rules! sync_kind {
     ($test:ident, $kind:ident $(, $scheduled:ident)?) => {
         #[test]
@@ -149,11 +175,24 @@ macro_rules! sync_kind {
                     .scorer(|i: &u64| *i as f64),
                 7u64 $(, $scheduled)?
             );
+            sync_calls!(
+                redset::$kind::new(conn(), "s").group_by(|i: &String| i.clone()),
+                "a".to_string() $(, $scheduled)?
+            );
+            sync_calls!(
+                redset::$kind::new(conn(), "s")
+                    .serializer(Json::<u64>::new())
+                    .scorer(|i: &u64| *i as f64)
+                    .group_by(|i: &u64| i.to_string())
+                    .rate_limit(redset::RateLimit::new(1, Duration::from_secs(1)).unwrap())
+                    .group_concurrency(1),
+                7u64 $(, $scheduled)?
+            );
         }
     };
 }
 
-/// The same four chains, tokio.
+/// The same six chains, tokio.
 macro_rules! aio_kind {
     ($test:ident, $kind:ident $(, $scheduled:ident)?) => {
         #[tokio::test]
@@ -172,6 +211,19 @@ macro_rules! aio_kind {
                 redset::aio::$kind::new(conn(), "s")
                     .serializer(Json::<u64>::new())
                     .scorer(|i: &u64| *i as f64),
+                7u64 $(, $scheduled)?
+            );
+            aio_calls!(
+                redset::aio::$kind::new(conn(), "s").group_by(|i: &String| i.clone()),
+                "a".to_string() $(, $scheduled)?
+            );
+            aio_calls!(
+                redset::aio::$kind::new(conn(), "s")
+                    .serializer(Json::<u64>::new())
+                    .scorer(|i: &u64| *i as f64)
+                    .group_by(|i: &u64| i.to_string())
+                    .group_rate_limit(redset::RateLimit::new(1, Duration::from_secs(1)).unwrap())
+                    .flow_control(true),
                 7u64 $(, $scheduled)?
             );
         }

@@ -67,7 +67,7 @@ pub use stats::{Counters, GroupStats, Stats};
 pub use target::{Undecodable, UndecodableHook};
 pub use wait::{Waiting, BLOCK_CAP, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
 
-pub use set::{ADD, CLEAR, POP_DUE};
+pub use set::{ADD, CLEAR, FLOW_POP, POP_DUE};
 
 #[cfg(test)]
 mod tests;

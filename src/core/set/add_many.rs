@@ -66,8 +66,7 @@ pub struct AddMany {
     /// The script's arguments before the flags: the set's options, the dedup window.
     head: [Vec<u8>; 2],
     flags: Vec<&'static str>,
-    /// Each member with its score, or `None` for "now", and its group in a grouped set.
-    members: Vec<(Option<f64>, Vec<u8>, Option<Vec<u8>>)>,
+    members: Vec<Member>,
     /// "Now" for the members scored by the clock; `None` until the server says it.
     now: Option<f64>,
     sent: usize,
@@ -75,6 +74,10 @@ pub struct AddMany {
     chunk: Option<Chunk>,
     total: u64,
 }
+
+/// A member to add: its score (`None` for "now"), its bytes, and its group in a grouped
+/// set.
+type Member = (Option<f64>, Vec<u8>, Option<Vec<u8>>);
 
 /// One chunk's call: how many its `ZADD`s counted.
 type Chunk = Exchange<fn(Reply) -> Result<u64>>;

@@ -37,8 +37,8 @@ use super::wait::Waiting;
 pub use add::ADD;
 pub use add_many::{AddCondition, AddMany, AddOptions, ADD_MANY_CHUNK};
 pub use clear::CLEAR;
-pub use pop::POP_DUE;
 pub use pop::TAKE_CHUNK;
+pub use pop::{FLOW_POP, POP_DUE};
 pub use read::Entry;
 
 /// The set's own scripts with their `KEYS` by role, for the tests of every script's
@@ -50,7 +50,7 @@ pub(crate) fn scripts() -> Vec<(&'static super::protocol::Script, Vec<&'static s
         (&*ADD, [ADD_KEYS, FLOW_KEYS].concat()),
         (&*CLEAR, CLEAR_KEYS.to_vec()),
         (&*POP_DUE, [POP_DUE_KEYS, &[ORIGINAL_LOCK]].concat()),
-        (&*pop::FLOW_POP, [LEASE_KEYS, &[ORIGINAL_LOCK]].concat()),
+        (&*FLOW_POP, [LEASE_KEYS, &[ORIGINAL_LOCK]].concat()),
     ]
 }
 

@@ -49,7 +49,7 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// How long a scheduled pop waits for the original's lock before it fails with
-    /// [`Error::LockTimeout`] (the original's `lock_timeout`; default 10 s). Zero
+    /// [`Error::LockTimeout`](crate::Error::LockTimeout) (the original's `lock_timeout`; default 10 s). Zero
     /// means one try.
     ///
     /// ```
@@ -146,7 +146,7 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// Writes (`add`, `add_many`, `ack`, `retry`, `release`) wait for `replication`'s
-    /// replicas to acknowledge them, or fail with [`Error::NotReplicated`]; `None` (the
+    /// replicas to acknowledge them, or fail with [`Error::NotReplicated`](crate::Error::NotReplicated); `None` (the
     /// default) does not wait.
     ///
     /// ```
@@ -177,7 +177,7 @@ impl<S: Serializer> SetCore<S> {
     /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_metrics(true);
     /// let mut ack = set.recover();
     /// let Step::Send(cmd) = ack.start().unwrap() else { panic!() };
-    /// assert_eq!(cmd.args()[3 + 10], b"m"); // after the script, the key count and KEYS
+    /// assert_eq!(cmd.args()[3 + 19], b"m"); // after the script, the key count and KEYS
     /// ```
     pub fn with_metrics(mut self, counting: bool) -> Self {
         self.metrics = counting;

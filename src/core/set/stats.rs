@@ -14,11 +14,13 @@ impl<S: Serializer> SetCore<S> {
     /// let mut stats = set.stats(0.0);
     /// stats.start().unwrap();
     /// let reply = Reply::Array([3, 3, 1, 0].map(Reply::Int).into_iter()
-    ///     .chain([Reply::bulk("10"), Reply::Int(12_500), Reply::Array(vec![])]).collect());
+    ///     .chain([Reply::bulk("10"), Reply::Int(12_500), Reply::Array(vec![]), Reply::Int(0), Reply::Nil])
+    ///     .collect());
     /// let Step::Done(stats) = stats.feed(reply).unwrap() else { panic!() };
     /// assert_eq!((stats.waiting, stats.in_flight), (3, 1));
     /// assert_eq!(stats.oldest_due_age.unwrap().as_millis(), 2500);
     /// assert_eq!(stats.counters, None); // the set never counted
+    /// assert!(!stats.paused);
     /// ```
     pub fn stats(&self, now: f64) -> impl Operation<Output = Stats> {
         stats::stats(self.target.clone(), self.clock, self.script_options(), now)
