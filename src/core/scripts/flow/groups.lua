@@ -36,12 +36,12 @@ local function bounds(group)
   return '[' .. p, '(' .. p .. '\255\255', #p
 end
 
--- `group`'s first entry and the member in it, or nil.
+-- `group`'s first entry and the member in it, or nil; and whether another follows.
 local function group_head(group)
   local low, high, length = bounds(group)
-  local first = redis.call('ZRANGEBYLEX', index, low, high, 'LIMIT', 0, 1)[1]
-  if not first then return nil end
-  return first, string.sub(first, length + 9)
+  local firsts = redis.call('ZRANGEBYLEX', index, low, high, 'LIMIT', 0, 2)
+  if not firsts[1] then return nil end
+  return firsts[1], string.sub(firsts[1], length + 9), firsts[2] ~= nil
 end
 
 local function group_waiting(group)
@@ -110,7 +110,11 @@ local function settle_groups(members, done)
     end
   end
   for group in pairs(touched) do
-    if group_head(group) then woke = ready_up(group) or woke end
+    -- Most groups keep their place in line; only one that left it (at its in-flight
+    -- limit) and has waiting items takes a new one.
+    local placed = redis.call('ZSCORE', ready, group) or redis.call('ZSCORE', held, group)
+      or redis.call('ZSCORE', later, group)
+    if not placed and group_head(group) then woke = ready_up(group) or woke end
   end
   return woke
 end

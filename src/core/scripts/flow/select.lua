@@ -30,19 +30,18 @@ local function promote(zset, upto)
   end
 end
 
--- `group`'s next item that is still in the set, with its score. Index entries of
--- items gone from the set (popped by the original, discarded) are dropped on the way,
--- and one whose score changed behind the index's back is put right.
+-- `group`'s next item that is still in the set, with its score, and whether the group
+-- has more. Index entries of items gone from the set (popped by the original,
+-- discarded) are dropped on the way, and one whose score changed behind the index's back
+-- is put right.
 local function next_of(group, budget)
   while budget.turns > 0 do
     budget.turns = budget.turns - 1
-    local first, member = group_head(group)
+    local first, member, more = group_head(group)
     if not first then return nil end
     local score = redis.call('ZSCORE', set, member)
+    if score and first == entry(group, score, member) then return member, score, more end
     local mine = redis.call('HGET', group_of, member) == group
-    if score and mine and first == entry(group, score, member) then
-      return member, score
-    end
     redis.call('ZREM', index, first)
     if score and mine then
       redis.call('ZADD', index, 0, entry(group, score, member))
@@ -60,10 +59,14 @@ end
 
 -- Where `group` goes after a turn: back of the line, held by its rate limit, later
 -- (nothing due), or nowhere (empty, or at its in-flight limit until a lease ends).
-local function requeue_group(group, due_by, now, leasing)
+-- `more`: whether its turn left it items (true, false), or unknown (nil).
+local function requeue_group(group, due_by, now, leasing, more)
   if leasing and at_limit(group) then return end
-  local first, member = group_head(group)
-  if not first then
+  local member = more
+  if more == nil or options.group_rate or due_by ~= '+inf' then
+    member = more ~= false and select(2, group_head(group))
+  end
+  if not member then
     local tat = tonumber(redis.call('HGET', group_rate, group))
     if tat and tat <= now then redis.call('HDEL', group_rate, group) end
     return
@@ -88,7 +91,7 @@ end
 -- `group`'s head, if it may go now: due, and allowed by the group's rate limit (and
 -- then from when that counts).
 local function turn_of(group, due_by, now, budget)
-  local member, score = next_of(group, budget)
+  local member, score, more = next_of(group, budget)
   if not member or (due_by ~= '+inf' and tonumber(score) > tonumber(due_by)) then
     return nil
   end
@@ -98,14 +101,15 @@ local function turn_of(group, due_by, now, budget)
     k, rate_from = allowance(options.group_rate, tonumber(redis.call('HGET', group_rate, group)), now)
     if k < 1 then return nil end
   end
-  return member, score, rate_from
+  return member, score, rate_from, more
 end
 
 -- Round-robin over the groups in line: each turn hands out the head of one group (the
 -- one waiting longest for its turn) and puts the group back as requeue_group says. A
 -- group at its in-flight limit leaves the line until one of its leases ends.
 local function pick_groups(n, due_by, now, leasing)
-  promote(held, now)
+  -- Only a group rate limit holds groups back.
+  if options.group_rate then promote(held, now) end
   if due_by ~= '+inf' then promote(later, due_by) end
   local out, budget = {}, { turns = n + EXTRA_TURNS }
   while #out < 2 * n and budget.turns > 0 do
@@ -113,7 +117,7 @@ local function pick_groups(n, due_by, now, leasing)
     local group = redis.call('ZPOPMIN', ready)[1]
     if not group then break end
     if not (leasing and at_limit(group)) then
-      local member, score, rate_from = turn_of(group, due_by, now, budget)
+      local member, score, rate_from, more = turn_of(group, due_by, now, budget)
       if member then
         redis.call('ZREM', index, entry(group, score, member))
         redis.call('ZREM', set, member)
@@ -127,7 +131,8 @@ local function pick_groups(n, due_by, now, leasing)
           redis.call('HDEL', group_of, member)
         end
       end
-      requeue_group(group, due_by, now, leasing)
+      -- Whether it has more is known when its turn took an item.
+      requeue_group(group, due_by, now, leasing, member and more)
     end
   end
   return out
