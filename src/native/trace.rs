@@ -6,7 +6,7 @@
 
 use tracing::Span;
 
-use crate::core::{Error, Recovered, Retried, Stats};
+use crate::core::{Error, GroupStats, Recovered, Retried, Stats};
 
 /// How many items an operation's output handled, for `redset.items`, when that says
 /// something (a list's length, an item or none).
@@ -40,6 +40,7 @@ impl Items for bool {}
 impl Items for u64 {}
 impl Items for f64 {}
 impl Items for Stats {}
+impl Items for GroupStats {}
 impl Items for Retried {}
 
 /// Records how an operation ended on its span: `redset.outcome` ("ok", or the error's
