@@ -42,7 +42,11 @@ pub trait Dumps<Q: ?Sized>: Serializer {
     /// `scorer(item)`; the borrowed forms make the owned item for it.
     fn score_ref(&self, item: &Q, scorer: &dyn Fn(&Self::Item) -> f64) -> f64;
     /// `grouper(item)`, likewise.
-    fn group_ref(&self, item: &Q, grouper: &dyn Fn(&Self::Item) -> String) -> String;
+    fn group_ref(
+        &self,
+        item: &Q,
+        grouper: &dyn Fn(&Self::Item) -> Option<String>,
+    ) -> Option<String>;
 }
 
 impl<S: Serializer> Dumps<S::Item> for S {
@@ -54,7 +58,11 @@ impl<S: Serializer> Dumps<S::Item> for S {
         scorer(item)
     }
 
-    fn group_ref(&self, item: &S::Item, grouper: &dyn Fn(&S::Item) -> String) -> String {
+    fn group_ref(
+        &self,
+        item: &S::Item,
+        grouper: &dyn Fn(&S::Item) -> Option<String>,
+    ) -> Option<String> {
         grouper(item)
     }
 }
@@ -68,7 +76,7 @@ impl Dumps<str> for Utf8 {
         scorer(&item.to_owned())
     }
 
-    fn group_ref(&self, item: &str, grouper: &dyn Fn(&String) -> String) -> String {
+    fn group_ref(&self, item: &str, grouper: &dyn Fn(&String) -> Option<String>) -> Option<String> {
         grouper(&item.to_owned())
     }
 }
@@ -82,7 +90,11 @@ impl Dumps<[u8]> for Bytes {
         scorer(&item.to_vec())
     }
 
-    fn group_ref(&self, item: &[u8], grouper: &dyn Fn(&Vec<u8>) -> String) -> String {
+    fn group_ref(
+        &self,
+        item: &[u8],
+        grouper: &dyn Fn(&Vec<u8>) -> Option<String>,
+    ) -> Option<String> {
         grouper(&item.to_vec())
     }
 }

@@ -1318,7 +1318,7 @@ fn pops_honour_flow_control_only_when_the_set_opts_in() {
 
 #[test]
 fn a_grouped_add_sends_its_group_and_the_flow_keys() {
-    let set = sorted().with_grouper(Arc::new(|item: &String| item[..1].to_owned()));
+    let set = sorted().with_grouper(Arc::new(|item: &String| Some(item[..1].to_owned())));
     let (sent, out) = script(set.add("a1", Some(1.0), 0.0).unwrap(), vec![Reply::Int(1)]);
     assert_eq!(out.unwrap(), 1.0);
     assert!(sent[0].contains("\r\n{jobs}:group-index\r\n"));

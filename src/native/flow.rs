@@ -107,7 +107,9 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     ) -> RedisSet<K2, T, S> {
         RedisSet {
             transport: self.transport,
-            core: self.core.with_grouper(Arc::new(grouper)),
+            core: self
+                .core
+                .with_grouper(Arc::new(move |item| Some(grouper(item)))),
             kind: PhantomData,
         }
     }

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use super::RateLimit;
 use crate::core::protocol::{Error, Result};
 
-/// Gives an item its group when `add` is not told one (like a scorer gives its score).
-pub type Grouper<T> = Arc<dyn Fn(&T) -> String + Send + Sync>;
+/// Gives an item its group when `add` is not told one (like a scorer gives its score);
+/// `None` when it cannot (a JS grouper that threw), and the add is rejected.
+pub type Grouper<T> = Arc<dyn Fn(&T) -> Option<String> + Send + Sync>;
 
 /// The longest group name, in bytes: its index entries begin with its length in two
 /// bytes.

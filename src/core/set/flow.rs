@@ -72,7 +72,7 @@ impl<S: Serializer> SetCore<S> {
     /// use std::sync::Arc;
     /// use redset::core::{Kind, SetCore};
     /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8)
-    ///     .with_grouper(Arc::new(|job: &String| job.split(':').next().unwrap_or("").to_owned()));
+    ///     .with_grouper(Arc::new(|job: &String| job.split(':').next().map(str::to_owned)));
     /// assert!(set.groups().is_some());
     /// ```
     pub fn with_grouper(mut self, grouper: Grouper<S::Item>) -> Self {
@@ -102,7 +102,13 @@ impl<S: Serializer> SetCore<S> {
         }
         let named = match (group, &self.grouper) {
             (Some(group), _) => group.to_owned(),
-            (None, Some(grouper)) => self.target.serializer.group_ref(item, &**grouper),
+            (None, Some(grouper)) => self
+                .target
+                .serializer
+                .group_ref(item, &**grouper)
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!("the grouper of {self} gave no group for an item"))
+                })?,
             (None, None) => String::new(),
         };
         group_arg(self.name(), &named).map(Some)
