@@ -73,6 +73,40 @@ export interface SetOptions<T> {
    * takes are not counted.
    */
   metrics?: boolean;
+  /**
+   * At most `max` items handed out (claimed, or popped with flow control) per
+   * `periodMs` across every consumer of the set, `burst` (default 1) at once: a GCRA
+   * checked in the scripts by the server's clock. Give every client the same limit.
+   */
+  rateLimit?: RateLimitOptions;
+  /**
+   * Fair groups: claims go round-robin over the groups with eligible items, each
+   * within `concurrency` items in flight and its own `rateLimit`. `true`: no limits.
+   */
+  groups?: boolean | { concurrency?: number; rateLimit?: RateLimitOptions };
+  /** Gives each added item its group (like `scorer` its score); makes the set grouped. */
+  groupBy?: (item: T) => string;
+  /**
+   * Pops and takes honour pause and the limits too (the flow script instead of the
+   * original's ZPOPMIN); on by itself with `rateLimit` or groups.
+   */
+  flowControl?: boolean;
+}
+
+/** A rate limit: `max` items per `periodMs`, up to `burst` (default 1) at once. */
+export interface RateLimitOptions {
+  max: number;
+  periodMs: number;
+  burst?: number;
+}
+
+/** A group's counts. */
+export interface GroupStats {
+  /** "" is the default group: items added without one. */
+  group: string;
+  waiting: number;
+  inFlight: number;
+  dead: number;
 }
 
 /**
@@ -146,6 +180,10 @@ export interface Stats {
   oldestDueAge: number | null;
   /** What the scripts counted (see the option `metrics`), or null if the set never counted. */
   counters: Counters | null;
+  /** Whether the set is paused. */
+  paused: boolean;
+  /** ms a handler's rateLimited still holds the set, or null. */
+  heldFor: number | null;
 }
 
 /** Totals the scripts count on a set with `metrics: true`: they only grow. */
@@ -181,6 +219,20 @@ export class SortedSet<T = string> {
     items: T[],
     options?: { scores?: Array<number | null>; condition?: 'nx' | 'xx' | 'gt' | 'lt'; changed?: boolean },
   ): Promise<number>;
+  /** Adds the item in `group` of a grouped set; resolves to the score used. */
+  addToGroup(group: string, item: T, score?: number | null): Promise<number>;
+  /** Pauses the set: claims (and a flowControl set's pops) hand out nothing until resume(). */
+  pause(): Promise<void>;
+  /** Resumes a paused set; waiting consumers wake at once. */
+  resume(): Promise<void>;
+  /** Whether the set is paused. */
+  isPaused(): Promise<boolean>;
+  /** The work met an outside rate limit: the item goes back uncounted, the set holds for `retryAfterMs`. */
+  rateLimited(lease: Lease<T>, retryAfterMs: number): Promise<void>;
+  /** A group's counts (zeros for a group with nothing). */
+  groupStats(group: string): Promise<GroupStats>;
+  /** The counts of up to `limit` (default 100) groups with waiting, in-flight or dead items. */
+  groups(limit?: number): Promise<GroupStats[]>;
   /** Removes the next eligible item; null if it failed to deserialize; rejects with KeyError if none. */
   pop(): Promise<T | null>;
   /** Like pop(), waiting up to `timeoutMs` for an eligible item; rejects with KeyError at the timeout. */
@@ -210,14 +262,15 @@ export class SortedSet<T = string> {
   /** Yields items as they become eligible (at-most-once) until `signal` aborts. */
   consume(options?: { signal?: AbortSignalLike; pollMs?: number }): AsyncGenerator<T | null, void, undefined>;
   /**
-   * A worker on leases: runs `handler` on each item, acks on success, retries on a throw,
-   * extends the lease while it runs; on abort stops claiming, waits up to `shutdownMs`,
-   * releases what still runs.
+   * A worker on leases: runs `handler` on each item, acks on success, retries on a throw
+   * (a RateLimited throw gives the item back uncounted and holds the set), extends the
+   * lease while it runs; on abort stops claiming, waits up to `shutdownMs`, releases
+   * what still runs.
    */
   process(
     handler: (item: T, lease: Lease<T>) => unknown | Promise<unknown>,
     options?: { concurrency?: number; leaseMs?: number; signal?: AbortSignalLike; shutdownMs?: number; pollMs?: number },
-  ): Promise<{ acked: number; retried: number; released: number }>;
+  ): Promise<{ acked: number; retried: number; released: number; rateLimited: number }>;
   /** Like claim(), waiting up to `timeoutMs` for at least one item; [] at the timeout. */
   claimWait(count: number, leaseMs: number, timeoutMs: number): Promise<Array<Lease<T>>>;
   /** Done: removes the item for good; rejects with LeaseLost if the lease is not held. */
@@ -302,6 +355,11 @@ export class NotReplicated extends RedsetError {
   acked: number;
   /** Replicas asked for. */
   wanted: number;
+}
+/** What a process() handler throws on an outside rate limit: the item goes back uncounted, the set holds for `retryAfterMs`. */
+export class RateLimited extends Error {
+  constructor(retryAfterMs: number, message?: string);
+  retryAfterMs: number;
 }
 /** A scheduled pop waited `lockTimeout` for the original redset's lock and gave up; nothing was taken. */
 export class LockTimeout extends RedsetError {

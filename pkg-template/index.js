@@ -5,6 +5,19 @@
 
 const wasm = require('./wasm/redset_wasm.js');
 
+/**
+ * What a process() handler throws when it meets an outside rate limit (an HTTP 429):
+ * the worker gives the item back without counting a delivery, and the whole set hands
+ * out nothing for `retryAfterMs`. Not a RedsetError: redset never throws it.
+ */
+class RateLimited extends Error {
+  constructor(retryAfterMs, message = `rate limited: retry after ${retryAfterMs} ms`) {
+    super(message);
+    this.name = 'RateLimited';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** Base class of redset's errors. */
 class RedsetError extends Error {
   constructor(message, options) {
@@ -344,6 +357,9 @@ const IN_FLIGHT = (core, id) => core.inFlight(id);
 const DEAD_LETTERS = (core, id) => core.deadLetters(id);
 const PURGE_DEAD = (core, id) => core.purgeDead(id);
 const STATS = (core, id) => core.stats(id, now());
+const PAUSE = (core, id) => core.pauseSet(id);
+const RESUME = (core, id) => core.resumeSet(id);
+const IS_PAUSED = (core, id) => core.isPaused(id);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -456,9 +472,14 @@ class SortedSet {
    * add / addMany skip an item added within it, even one consumed meanwhile;
    * `waitForReplicas` ({ replicas, timeout } in ms): writes wait for that many replicas
    * (WAIT), else reject with NotReplicated; `metrics`: the scripts count what they do
-   * on the set (`stats().counters`).
+   * on the set (`stats().counters`). Flow control, enforced by the server:
+   * `rateLimit` ({ max, periodMs, burst = 1 }: at most `max` items handed out per
+   * `periodMs` across every consumer, `burst` at once), `groups` (true, or
+   * { concurrency, rateLimit }: claims go round-robin over the groups, each within its
+   * limits), `groupBy` (item => group; makes the set grouped), `flowControl` (pops and
+   * takes honour pause and the limits too; on by itself with a limit or groups).
    */
-  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock, blockingWaits, dedupWindow, waitForReplicas, metrics } = {}) {
+  constructor(client, name, { scorer, serializer, logger, originalLock, lockTimeout, maxDeliveries, backoff, timeout, clock, blockingWaits, dedupWindow, waitForReplicas, metrics, flowControl, rateLimit, groups, groupBy } = {}) {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     if (timeout != null && !(typeof timeout === 'number' && timeout >= 0)) {
       throw new RangeError('timeout must be a number of ms >= 0');
@@ -477,9 +498,14 @@ class SortedSet {
       dedupWindow: dedupWindow ?? undefined,
       waitForReplicas: waitForReplicas ?? undefined,
       metrics: metrics ?? undefined,
+      flowControl: flowControl ?? undefined,
+      rateLimit: rateLimit ?? undefined,
+      groups: groups ?? undefined,
       blockingWaits: this.#blockers !== null,
     };
+    if (groupBy != null && typeof groupBy !== 'function') throw new TypeError('groupBy must be a function');
     this.#core = new wasm.WasmSet(new.target.kind, name, serializerSpec(serializer), scorer ?? undefined, log, options, STEP);
+    if (groupBy != null) this.#core.groupBy(groupBy);
     if (isNodeRedisCluster(client)) this.#core.markKeys(KEY);
   }
 
@@ -539,6 +565,51 @@ class SortedSet {
   add(item, score) {
     if (score != null && typeof score !== 'number') return Promise.reject(new TypeError('score must be a number'));
     return this[invoke]((core, id) => core.add(id, item, score ?? undefined, now()));
+  }
+
+  /** Adds the item in `group` of a grouped set (score as add's); resolves to the score used. */
+  addToGroup(group, item, score) {
+    if (typeof group !== 'string') return Promise.reject(new TypeError('addToGroup(group, item, score?): group must be a string'));
+    if (score != null && typeof score !== 'number') return Promise.reject(new TypeError('score must be a number'));
+    return this[invoke]((core, id) => core.addToGroup(id, group, item, score ?? undefined, now()));
+  }
+
+  // ---- flow control ---------------------------------------------------------------
+
+  /** Pauses the set: every consumer's claims (and a flowControl set's pops) get nothing until resume(). */
+  pause() {
+    return this[invoke](PAUSE);
+  }
+
+  /** Resumes a paused set; consumers waiting on it wake at once. */
+  resume() {
+    return this[invoke](RESUME);
+  }
+
+  /** Resolves to whether the set is paused. */
+  isPaused() {
+    return this[invoke](IS_PAUSED);
+  }
+
+  /**
+   * The work met an outside rate limit: the lease's item goes back without counting a
+   * delivery, and the whole set hands out nothing for `retryAfterMs`.
+   */
+  rateLimited(lease, retryAfterMs) {
+    if (typeof retryAfterMs !== 'number') return Promise.reject(new TypeError('rateLimited(lease, retryAfterMs) takes a number of ms'));
+    return this[invoke]((core, id) => core.rateLimited(id, lease, retryAfterMs));
+  }
+
+  /** Resolves to a group's counts: `{ group, waiting, inFlight, dead }`. */
+  async groupStats(group) {
+    if (typeof group !== 'string') throw new TypeError('groupStats(group) takes a string');
+    const [found] = await this[invoke]((core, id) => core.groupStats(id, [group]));
+    return found ?? { group, waiting: 0, inFlight: 0, dead: 0 };
+  }
+
+  /** Resolves to the counts of up to `limit` groups with waiting, in-flight or dead items. */
+  groups(limit = 100) {
+    return this[invoke]((core, id) => core.groups(id, limit));
   }
 
   /**
@@ -656,11 +727,13 @@ class SortedSet {
    * throws, and extends the lease every `leaseMs / 3` while it runs. `concurrency`
    * handlers run at once. When `signal` aborts it stops claiming, waits up to
    * `shutdownMs` for running handlers, and releases the leases of those still running.
-   * Resolves with `{ acked, retried, released }` once stopped.
+   * A handler that throws RateLimited gives its item back uncounted and holds the whole
+   * set for its `retryAfterMs`. Its claims are the set's: pause, limits and groups hold.
+   * Resolves with `{ acked, retried, released, rateLimited }` once stopped.
    */
   async process(handler, { concurrency = 1, leaseMs = 30000, signal, shutdownMs = leaseMs, pollMs = 1000 } = {}) {
     if (typeof handler !== 'function') throw new TypeError('process(handler) takes a function');
-    const counts = { acked: 0, retried: 0, released: 0 };
+    const counts = { acked: 0, retried: 0, released: 0, rateLimited: 0 };
     const running = new Set();
     // Stops on the caller's abort, or on the first failure of a loop (which is rethrown).
     const stop = new AbortController();
@@ -693,6 +766,9 @@ class SortedSet {
         } else if (thrown === null) {
           await this.ack(lease);
           counts.acked++;
+        } else if (thrown instanceof RateLimited) {
+          await this.rateLimited(lease, thrown.retryAfterMs);
+          counts.rateLimited++;
         } else {
           await this.retry(lease, { reason: thrown instanceof Error ? thrown.message : String(thrown) });
           counts.retried++;
@@ -890,4 +966,5 @@ module.exports = {
   LeaseLost,
   NotReplicated,
   TimeoutError,
+  RateLimited,
 };

@@ -16,5 +16,6 @@ export const {
   LeaseLost,
   NotReplicated,
   TimeoutError,
+  RateLimited,
 } = redset;
 export default redset;

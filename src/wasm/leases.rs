@@ -73,7 +73,7 @@ fn lease_record(lease: Lease<JsValue>) -> JsValue {
 
 /// A lease record from JS (one `claim` gave), checked field by field: a `TypeError`
 /// naming `what` and the field for anything else.
-fn lease_from_js(value: &JsValue, what: &str) -> Result<Lease<JsValue>, JsValue> {
+pub(super) fn lease_from_js(value: &JsValue, what: &str) -> Result<Lease<JsValue>, JsValue> {
     if !value.is_object() {
         return Err(type_error(what, "a lease record (from claim) is expected"));
     }
@@ -196,6 +196,10 @@ struct StatsRecord {
     oldest_due_age: Option<f64>,
     /// What the scripts counted, or null if the set never counted.
     counters: Option<CountersRecord>,
+    /// Whether the set is paused.
+    paused: bool,
+    /// How long (ms) a handler's rateLimited still holds the set, or null.
+    held_for: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -224,7 +228,7 @@ struct RetriedRecord {
     at: Option<f64>,
 }
 
-fn record<T: Serialize>(value: &T) -> JsValue {
+pub(super) fn record<T: Serialize>(value: &T) -> JsValue {
     // Plain records of numbers, strings, bytes and preserved JS values: serializing
     // them cannot fail, but a failure would still be a value, not a panic.
     value
@@ -451,5 +455,7 @@ fn stats_record(stats: Stats) -> StatsRecord {
             recovered: c.recovered,
             requeued: c.requeued,
         }),
+        paused: stats.paused,
+        held_for: stats.held_for.map(|d| d.as_secs_f64() * 1000.0),
     }
 }

@@ -19,6 +19,7 @@ use crate::core::{too_many_steps, Error, Kind, Operation, SetCore, Step, Undecod
 
 mod batch;
 mod convert;
+mod flow;
 mod leases;
 mod options;
 mod serializer;

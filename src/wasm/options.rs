@@ -5,7 +5,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::convert::duration;
-use crate::core::{Backoff, Clock, Replication, Serializer, SetCore, Waiting};
+use crate::core::{Backoff, Clock, Groups, RateLimit, Replication, Serializer, SetCore, Waiting};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -29,6 +29,53 @@ pub(crate) struct SetOptions {
     blocking_waits: Option<bool>,
     /// Whether the scripts count what they do on the set.
     metrics: Option<bool>,
+    /// Pops and takes honour pause and the limits too.
+    flow_control: Option<bool>,
+    /// The set's rate limit.
+    rate_limit: Option<RateOptions>,
+    /// Fair groups: `true`, or their limits.
+    groups: Option<GroupOptions>,
+}
+
+/// `{ max, periodMs, burst? }`: at most `max` items per `periodMs`, `burst` at once.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RateOptions {
+    max: f64,
+    period_ms: f64,
+    burst: Option<f64>,
+}
+
+impl RateOptions {
+    fn limit(&self, what: &str) -> Result<RateLimit, JsValue> {
+        let count = |n: f64, name: &str| -> Result<u32, JsValue> {
+            if n.is_finite() && n.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&n) {
+                Ok(n as u32)
+            } else {
+                Err(js_sys::RangeError::new(&format!(
+                    "{what}.{name} must be a whole number from 1, got {n}"
+                ))
+                .into())
+            }
+        };
+        let max = count(self.max, "max")?;
+        let burst = count(self.burst.unwrap_or(1.0), "burst")?;
+        let per = super::convert::ms(self.period_ms, &format!("{what}.periodMs"))?;
+        RateLimit::with_burst(max, per, burst)
+            .map_err(|e| js_sys::RangeError::new(&format!("{what}: {e}")).into())
+    }
+}
+
+/// `true`, or `{ concurrency?, rateLimit? }`: each group's limits.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum GroupOptions {
+    On(bool),
+    Limits {
+        concurrency: Option<u32>,
+        #[serde(rename = "rateLimit")]
+        rate_limit: Option<RateOptions>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +125,25 @@ impl SetOptions {
         }
         if let Some(counting) = self.metrics {
             core = core.with_metrics(counting);
+        }
+        if let Some(pops_too) = self.flow_control {
+            core = core.with_flow_control(pops_too);
+        }
+        if let Some(rate) = &self.rate_limit {
+            core = core.with_rate_limit(Some(rate.limit("rateLimit")?));
+        }
+        match self.groups {
+            None | Some(GroupOptions::On(false)) => {}
+            Some(GroupOptions::On(true)) => core = core.with_groups(Some(Groups::default())),
+            Some(GroupOptions::Limits {
+                concurrency,
+                rate_limit,
+            }) => {
+                let rate = rate_limit
+                    .map(|r| r.limit("groups.rateLimit"))
+                    .transpose()?;
+                core = core.with_groups(Some(Groups { concurrency, rate }));
+            }
         }
         let mut policy = core.lease_policy();
         if let Some(max) = self.max_deliveries {
