@@ -485,6 +485,13 @@ fn grouped_pops_go_round_robin_and_scheduled_groups_wait_for_their_items() {
     assert_eq!(set.len().unwrap(), 4);
     let popped = set.take(4).unwrap();
     assert_eq!(popped, ["a1", "b1", "a2", "a3"]);
+    // An item added by a writer that knows nothing of groups (the Python original adds
+    // with ZADD) joins the default group when it reaches the set's head.
+    let mut raw = server.conn();
+    let _: () = raw.zadd("rr", "stray", 0.5).unwrap();
+    set.add_to_group_with_score("a", "a4", 1.0).unwrap();
+    assert_eq!(set.take(2).unwrap(), ["a4", "stray"]); // a was in line first
+    assert_eq!(set.group_stats("").unwrap().waiting, 0);
     let mut plain = SortedSet::new(server.conn(), "plain");
     assert!(plain
         .add_to_group("a", "x")

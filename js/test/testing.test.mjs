@@ -9,8 +9,11 @@ import { ConnectionError, KeyError, ReplyError, ScheduledSet, SortedSet, Timeout
 import { scripted } from '../../pkg/testing.mjs';
 
 const LEASE_KEYS = ['{jobs}:leases', '{jobs}:lease-records', '{jobs}:deliveries', '{jobs}:fence',
-  '{jobs}:dead', '{jobs}:dead-records', '{jobs}:wake', '{jobs}:waiting'];
-const CLAIM = ['EVALSHA', '*', '9', 'jobs', ...LEASE_KEYS, '1', '30000', '5', '100', '+inf'];
+  '{jobs}:dead', '{jobs}:dead-records', '{jobs}:wake', '{jobs}:waiting', '{jobs}:counters',
+  '{jobs}:flow', '{jobs}:group-index', '{jobs}:group-of', '{jobs}:groups-ready', '{jobs}:groups-held',
+  '{jobs}:groups-later', '{jobs}:group-in-flight', '{jobs}:group-rate', '{jobs}:group-dead'];
+// The key count, the keys, then the set's options word (empty: no metrics, no limits).
+const CLAIM = ['EVALSHA', '*', '19', 'jobs', ...LEASE_KEYS, '', '1', '30000', '5', '100', '+inf'];
 const CLAIMED = [0, 0, 'a', 7, 1, 1700000030000, '0'];
 
 test('a user drains a set in a test without a server', async () => {
@@ -40,7 +43,7 @@ test('a failure at each round trip is a typed rejection', async () => {
   await assert.rejects(jobs.pop(), (e) => e instanceof ReplyError && /WRONGTYPE/.test(e.message));
   conn.assertDone();
   // A claim then an ack: fail each round trip in turn.
-  const ack = ['EVALSHA', '*', '9', 'jobs', ...LEASE_KEYS, 'a', '7'];
+  const ack = ['EVALSHA', '*', '19', 'jobs', ...LEASE_KEYS, '', 'a', '7'];
   for (let failing = 0; failing < 2; failing++) {
     conn = scripted();
     if (failing === 0) conn.expectDropped(CLAIM);

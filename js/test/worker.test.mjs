@@ -38,7 +38,7 @@ eachClient((t) => {
     for (let i = 0; i < 100 && (await set.len()) + (await set.inFlight()) > 0; i++) await sleep(20);
     controller.abort();
     const counts = await done;
-    assert.deepEqual(counts, { acked: 4, retried: 1, released: 0 });
+    assert.deepEqual(counts, { acked: 4, retried: 1, released: 0, rateLimited: 0 });
     assert.equal(seen.filter((i) => i === 'slow').length, 1, 'the slow one was not handed out twice');
     assert.equal(flakyTries, 2);
     const stats = await set.stats();
@@ -52,7 +52,7 @@ eachClient((t) => {
     const done = set.process(() => sleep(5000), { leaseMs: 10000, signal: controller.signal, shutdownMs: 100, pollMs: 100 });
     await sleep(150);
     controller.abort();
-    assert.deepEqual(await done, { acked: 0, retried: 0, released: 1 });
+    assert.deepEqual(await done, { acked: 0, retried: 0, released: 1, rateLimited: 0 });
     assert.equal(await set.len(), 1, 'back in the set');
     // A key of another type: the worker stops and rejects with the server's error.
     const wrong = key('wrongtype');

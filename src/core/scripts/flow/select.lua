@@ -107,7 +107,21 @@ end
 -- Round-robin over the groups in line: each turn hands out the head of one group (the
 -- one waiting longest for its turn) and puts the group back as requeue_group says. A
 -- group at its in-flight limit leaves the line until one of its leases ends.
+-- Items at the head of the set that no group knows (added by the Python original, or
+-- by a client that did not know the set is grouped) join the default group "", so no
+-- item is left where a grouped claim never looks: up to ADOPT_PER_CALL per call.
+local ADOPT_PER_CALL = 10
+local function adopt_strays()
+  local head = redis.call('ZRANGE', set, 0, ADOPT_PER_CALL - 1)
+  if #head == 0 then return end
+  local groups = redis.call('HMGET', group_of, unpack(head))
+  for i, member in ipairs(head) do
+    if not groups[i] then index_add(member, '') end
+  end
+end
+
 local function pick_groups(n, due_by, now, leasing)
+  adopt_strays()
   -- Only a group rate limit holds groups back.
   if options.group_rate then promote(held, now) end
   if due_by ~= '+inf' then promote(later, due_by) end
