@@ -265,15 +265,6 @@ async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
         .unwrap();
     let tries = Mutex::new(HashMap::<String, u32>::new());
     let watcher = SortedSet::new(conn, "jobs");
-    let drained = async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            let stats = watcher.stats().await.unwrap();
-            if stats.waiting + stats.in_flight == 0 {
-                return;
-            }
-        }
-    };
     // The heartbeat extends a lease every third of it: a 2 s lease survives the
     // heartbeat task being held up for over a second (a loaded machine stalls a task
     // for a few hundred ms at worst), and the slow handler still outlives the lease.
@@ -284,34 +275,29 @@ async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
         shutdown_timeout: Duration::from_secs(5),
         poll: Duration::from_millis(100),
     };
-    let done = tokio::time::timeout(
-        Duration::from_secs(20),
-        set.process(
-            |job: String| {
-                let n = {
-                    let mut tries = tries.lock().unwrap();
-                    let n = tries.entry(job.clone()).or_default();
-                    *n += 1;
-                    *n
-                };
-                async move {
-                    if job == "slow" {
-                        // Past its lease: kept by the heartbeat, not handed out again.
-                        tokio::time::sleep(lease + lease / 4).await;
-                    }
-                    if job == "flaky" && n == 1 {
-                        return Err("first try fails");
-                    }
-                    Ok(())
+    let done = process_until_drained(
+        &set,
+        |job: String| {
+            let n = {
+                let mut tries = tries.lock().unwrap();
+                let n = tries.entry(job.clone()).or_default();
+                *n += 1;
+                *n
+            };
+            async move {
+                if job == "slow" {
+                    // Past its lease: kept by the heartbeat, not handed out again.
+                    tokio::time::sleep(lease + lease / 4).await;
                 }
-            },
-            options,
-            drained,
-        ),
+                if job == "flaky" && n == 1 {
+                    return Err("first try fails");
+                }
+                Ok(())
+            }
+        },
+        options,
     )
-    .await
-    .expect("the worker stops")
-    .unwrap();
+    .await;
     assert_eq!((done.acked, done.retried, done.released), (4, 1, 0));
     let tries = tries.into_inner().unwrap();
     assert_eq!((tries["slow"], tries["flaky"]), (1, 2));
@@ -443,6 +429,38 @@ async fn waits_on_a_client_block_on_connections_of_their_own() {
     );
 }
 
+/// Runs `set`'s worker until the set is drained (failing after 20 s).
+async fn process_until_drained<F, Fut, E>(
+    set: &SortedSet<MultiplexedConnection>,
+    handler: F,
+    options: redset::WorkerOptions,
+) -> redset::Processed
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display + 'static,
+{
+    let stop = drained(set);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        set.process(handler, options, stop),
+    )
+    .await
+    .expect("the worker stops")
+    .unwrap()
+}
+
+/// Completes once `watcher`'s set has nothing waiting or in flight.
+async fn drained(watcher: &SortedSet<MultiplexedConnection>) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let stats = watcher.stats().await.unwrap();
+        if stats.waiting + stats.in_flight == 0 {
+            return;
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_worker_keeps_a_groups_concurrency_and_hands_back_a_rate_limited_item() {
     use std::collections::HashMap;
@@ -450,20 +468,13 @@ async fn the_worker_keeps_a_groups_concurrency_and_hands_back_a_rate_limited_ite
     use std::time::{Duration, Instant};
     let server = RedisServer::start();
     let conn = multiplexed(&server).await;
-    let set = SortedSet::new(conn.clone(), "tenants")
-        .group_by(|job: &String| job[..1].to_owned())
+    let set = SortedSet::new(conn, "tenants")
+        .grouped()
         .group_concurrency(1);
-    set.add_many(["a1", "a2", "a3", "b1", "b2"]).await.unwrap();
-    let watcher = SortedSet::new(conn, "tenants");
-    let drained = async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            let stats = watcher.stats().await.unwrap();
-            if stats.waiting + stats.in_flight == 0 {
-                return;
-            }
-        }
-    };
+    for job in ["a1", "a2", "a3", "b1", "b2"] {
+        set.add_to_group(&job[..1], job).await.unwrap();
+    }
+
     // Per group: how many handlers run now, the most at once, and b1's tries.
     let running = Mutex::new(HashMap::<char, (u32, u32)>::new());
     let b1_tries = Mutex::new(0u32);
@@ -473,40 +484,35 @@ async fn the_worker_keeps_a_groups_concurrency_and_hands_back_a_rate_limited_ite
         ..Default::default()
     };
     let started = Instant::now();
-    let done = tokio::time::timeout(
-        Duration::from_secs(20),
-        set.process(
-            |job: String| {
-                let group = job.chars().next().unwrap();
-                let limited = job == "b1" && {
-                    let mut tries = b1_tries.lock().unwrap();
-                    *tries += 1;
-                    *tries == 1
-                };
-                let running = &running;
-                async move {
-                    {
-                        let mut counts = running.lock().unwrap();
-                        let (now, most) = counts.entry(group).or_default();
-                        *now += 1;
-                        *most = (*most).max(*now);
-                    }
-                    tokio::time::sleep(Duration::from_millis(30)).await;
-                    running.lock().unwrap().get_mut(&group).unwrap().0 -= 1;
-                    if limited {
-                        let retry_after = Duration::from_millis(400);
-                        return Err(redset::RateLimited { retry_after });
-                    }
-                    Ok(())
+    let done = process_until_drained(
+        &set,
+        |job: String| {
+            let group = job.chars().next().unwrap();
+            let limited = job == "b1" && {
+                let mut tries = b1_tries.lock().unwrap();
+                *tries += 1;
+                *tries == 1
+            };
+            let running = &running;
+            async move {
+                {
+                    let mut counts = running.lock().unwrap();
+                    let (now, most) = counts.entry(group).or_default();
+                    *now += 1;
+                    *most = (*most).max(*now);
                 }
-            },
-            options,
-            drained,
-        ),
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                running.lock().unwrap().get_mut(&group).unwrap().0 -= 1;
+                if limited {
+                    let retry_after = Duration::from_millis(400);
+                    return Err(redset::RateLimited { retry_after });
+                }
+                Ok(())
+            }
+        },
+        options,
     )
-    .await
-    .expect("the worker stops")
-    .unwrap();
+    .await;
     assert_eq!((done.acked, done.rate_limited, done.retried), (5, 1, 0));
     let most = running.into_inner().unwrap();
     assert_eq!(

@@ -101,11 +101,7 @@ impl WasmSet {
         score: Option<f64>,
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let op = self
-            .core
-            .add_in_group(&item, score, Some(&group), now)
-            .map_err(|e| self.to_js(e))?;
-        self.begin(id, op.map(JsValue::from))
+        self.add_in(id, item, score, Some(&group), now)
     }
 
     /// The counts of the groups named: `[{ group, waiting, inFlight, dead }]`.

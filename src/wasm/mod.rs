@@ -181,11 +181,7 @@ impl WasmSet {
         score: Option<f64>,
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let op = self
-            .core
-            .add(&item, score, now)
-            .map_err(|e| self.to_js(e))?;
-        self.begin(id, op.map(JsValue::from))
+        self.add_in(id, item, score, None, now)
     }
 
     /// Pops the next eligible item (null if it failed to deserialize; KeyError if none).
@@ -344,6 +340,22 @@ impl WasmSet {
 }
 
 impl WasmSet {
+    /// Adds the item, in `group` if given (a grouped set's); outputs the score used.
+    pub(crate) fn add_in(
+        &self,
+        id: u32,
+        item: JsValue,
+        score: Option<f64>,
+        group: Option<&str>,
+        now: f64,
+    ) -> Result<JsValue, JsValue> {
+        let op = self
+            .core
+            .add_in_group(&item, score, group, now)
+            .map_err(|e| self.to_js(e))?;
+        self.begin(id, op.map(JsValue::from))
+    }
+
     pub(crate) fn to_js(&self, error: Error) -> JsValue {
         let cause = match error {
             Error::InvalidInput(_) | Error::Serializer(_) => self.thrown.take(),

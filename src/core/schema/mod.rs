@@ -64,10 +64,8 @@ pub const GROUP_DEAD: &str = "group-dead";
 /// is the original's own key, in another slot), appended last by a call that honours it.
 pub const ORIGINAL_LOCK: &str = "original-lock";
 
-/// The flow-control keys, in this order, after the other keys of the scripts that use
-/// them (lease scripts, a grouped set's adds, the wait probe's first four).
-pub const FLOW_KEYS: &[&str] = &[
-    FLOW,
+/// A grouped set's keys, in this order (see `scripts/flow/groups.lua`).
+pub const GROUP_KEYS: &[&str] = &[
     GROUP_INDEX,
     GROUP_OF,
     GROUPS_READY,
@@ -77,6 +75,9 @@ pub const FLOW_KEYS: &[&str] = &[
     GROUP_RATE,
     GROUP_DEAD,
 ];
+/// The flow-control keys: the flow hash, then [`GROUP_KEYS`]; after the other keys of
+/// the scripts that use them (lease scripts, a grouped set's adds).
+pub const FLOW_KEYS: &[&str] = &joined::<9>(&[FLOW], GROUP_KEYS);
 /// `KEYS` of the add script (`add`, each chunk of `add_many`); a grouped set's adds
 /// send [`FLOW_KEYS`] after them.
 pub const ADD_KEYS: &[&str] = &[SET, WAKE, WAITING, DEDUP, COUNTERS];
@@ -86,50 +87,39 @@ pub const POP_DUE_KEYS: &[&str] = &[SET];
 /// keep growing, so a stale holder's token never matches a new lease), the counters
 /// (they count for ever, as a Prometheus counter does) and the flow-control hash (a
 /// paused set stays paused, a rate limit keeps its state).
-pub const CLEAR_KEYS: &[&str] = &[
-    SET,
-    LEASES,
-    LEASE_RECORDS,
-    DELIVERIES,
-    DEAD,
-    DEAD_RECORDS,
-    WAKE,
-    WAITING,
-    DEDUP,
-    GROUP_INDEX,
-    GROUP_OF,
-    GROUPS_READY,
-    GROUPS_HELD,
-    GROUPS_LATER,
-    GROUP_IN_FLIGHT,
-    GROUP_RATE,
-    GROUP_DEAD,
-];
+pub const CLEAR_KEYS: &[&str] = &joined::<17>(
+    &[
+        SET,
+        LEASES,
+        LEASE_RECORDS,
+        DELIVERIES,
+        DEAD,
+        DEAD_RECORDS,
+        WAKE,
+        WAITING,
+        DEDUP,
+    ],
+    GROUP_KEYS,
+);
 /// `KEYS` of every lease script (claim, ack, extend, retry, bury, recover, dead,
 /// requeue_dead, purge_dead, stats, in_flight) and of a flow-controlled set's pop: the
 /// lease keys, then [`FLOW_KEYS`]; the claim and pop scripts take the original's lock
 /// after them when honoured.
-pub const LEASE_KEYS: &[&str] = &[
-    SET,
-    LEASES,
-    LEASE_RECORDS,
-    DELIVERIES,
-    FENCE,
-    DEAD,
-    DEAD_RECORDS,
-    WAKE,
-    WAITING,
-    COUNTERS,
-    FLOW,
-    GROUP_INDEX,
-    GROUP_OF,
-    GROUPS_READY,
-    GROUPS_HELD,
-    GROUPS_LATER,
-    GROUP_IN_FLIGHT,
-    GROUP_RATE,
-    GROUP_DEAD,
-];
+pub const LEASE_KEYS: &[&str] = &joined::<19>(
+    &[
+        SET,
+        LEASES,
+        LEASE_RECORDS,
+        DELIVERIES,
+        FENCE,
+        DEAD,
+        DEAD_RECORDS,
+        WAKE,
+        WAITING,
+        COUNTERS,
+    ],
+    FLOW_KEYS,
+);
 /// `KEYS` of a wait's probe.
 pub const PROBE_KEYS: &[&str] = &[
     SET,
@@ -165,30 +155,21 @@ pub(crate) struct Keys {
     lease: Arc<[Vec<u8>]>,
 }
 
-/// Every role but the original's lock, which [`Keys`] holds apart.
-const ROLES: &[&str] = &[
-    SET,
-    LEASES,
-    LEASE_RECORDS,
-    DELIVERIES,
-    FENCE,
-    DEAD,
-    DEAD_RECORDS,
-    WAKE,
-    WAITING,
-    DEDUP,
-    COUNTERS,
-    FLOW,
-    GROUP_INDEX,
-    GROUP_OF,
-    GROUPS_READY,
-    GROUPS_HELD,
-    GROUPS_LATER,
-    GROUP_IN_FLIGHT,
-    GROUP_RATE,
-    GROUP_DEAD,
-    ORIGINAL_LOCK,
-];
+/// Every role: the lease scripts', the dedup window's, and the original's lock last.
+const ROLES: &[&str] = &joined::<21>(&joined::<20>(LEASE_KEYS, &[DEDUP]), &[ORIGINAL_LOCK]);
+
+/// `a` then `b`, as one array of `N` (a compile error unless `N` is their length): so
+/// that each list of keys is written once.
+const fn joined<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    assert!(a.len() + b.len() == N, "joined: N is not the length");
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < a.len() { a[i] } else { b[i - a.len()] };
+        i += 1;
+    }
+    out
+}
 
 impl Keys {
     /// The keys of the set `name`.

@@ -10,12 +10,8 @@
 --   Returns  the members, or the lock's expiry while it is held
 --- @include "lease/common"
 --- @include "flow/select"
-if KEYS[20] then
-  local expiry = tonumber(redis.call('GET', KEYS[20]))
-  if expiry and expiry + 0.01 >= tonumber(ARGV[2]) then
-    return tostring(expiry)
-  end
-end
+local lock_expiry = original_lock_held(ARGV[2])
+if lock_expiry then return lock_expiry end
 local _, exact = server_clock()
 local picked = hand_out(tonumber(ARGV[3]), ARGV[2], exact, false)
 local members = {}

@@ -19,12 +19,8 @@
 --- @include "lease/common"
 --- @include "flow/select"
 local now, exact = server_clock()
-if KEYS[20] then
-  local expiry = tonumber(redis.call('GET', KEYS[20]))
-  if expiry and expiry + 0.01 >= tonumber(ARGV[6]) then
-    return tostring(expiry)
-  end
-end
+local lock_expiry = original_lock_held(ARGV[6])
+if lock_expiry then return lock_expiry end
 if #ARGV > 6 then
   local acked, lost = ack_pairs(7)
   tally('acked', acked)

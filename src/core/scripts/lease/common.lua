@@ -67,6 +67,15 @@ local function server_ms()
   return (server_clock())
 end
 
+-- The original Python redset's lock (the key after the lease keys, when a scheduled
+-- set honours it): its expiry while it is held at `now` by the original's rule (expiry
+-- + 0.01 >= now), for the script to return at once, taking nothing; else nil.
+local function original_lock_held(now)
+  local expiry = KEYS[20] and tonumber(redis.call('GET', KEYS[20]))
+  if expiry and expiry + 0.01 >= tonumber(now) then return tostring(expiry) end
+  return nil
+end
+
 -- token, deliveries, score (as the set stored it) of a lease record.
 local function parse(record)
   local token, count, score = string.match(record, '^(%d+) (%d+) (.*)$')
