@@ -193,6 +193,13 @@ for (const [mode, per] of [['one at a time, ackAndClaim', 1], ['batches of 100, 
   console.log(`| ${mode} | ${atMostOnce.toFixed(0)} | ${leases.toFixed(0)} | ${(leases / atMostOnce).toFixed(2)} |`);
 }
 
+// Flow control's rows (js/bench/flow.mjs, which also runs alone).
+{
+  const flowBench = fileURLToPath(new URL('./flow.mjs', import.meta.url));
+  const { stdout } = await run('node', [flowBench, socket, ...(smoke ? ['--smoke'] : [])], { maxBuffer: 1 << 20 });
+  process.stdout.write(stdout);
+}
+
 // Batch producers: addMany against one add per item and against raw ioredis pipelining
 // the same ZADDs (one command per item, one round trip).
 const BATCH = OPS * 10;

@@ -1,0 +1,75 @@
+// Node benchmarks of flow control (issue 23): claim + ack on a set with flow control on
+// (a rate limit never reached, fair groups) beside the same items without, interleaved;
+// and a claim's cost with 10, 1 000 and 100 000 groups waiting. Prints Markdown rows;
+// bench.mjs runs it, and it runs alone too:
+//   node js/bench/flow.mjs SOCKET [--smoke]
+import { createRequire } from 'node:module';
+
+import { SortedSet } from '../../pkg/index.mjs';
+
+const require = createRequire(import.meta.url);
+const Redis = require('ioredis');
+const [socket, mode] = process.argv.slice(2);
+const smoke = mode === '--smoke';
+const OPS = smoke ? 50 : 3000;
+const ROUNDS = smoke ? 3 : 9;
+const io = new Redis({ path: socket });
+const key = 'bench:node:flow';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const items = (n) => Array.from({ length: n }, (_, i) => String(i));
+
+/** Claims one item and acks it with the next claim (as process() does) until `n` are done; µs per item. */
+async function drain(set, n) {
+  const started = process.hrtime.bigint();
+  let got = await set.claim(1, 60000);
+  let done = 0;
+  while (got.length > 0) {
+    done += got.length;
+    if (done >= n) {
+      await set.ackMany(got);
+      break;
+    }
+    got = await set.ackAndClaim(got, 1, 60000);
+  }
+  if (done !== n) throw new Error(`the set ran dry at ${done} of ${n}`);
+  return Number(process.hrtime.bigint() - started) / 1000 / n;
+}
+
+async function refill(set, n) {
+  await set.clear();
+  await set.addMany(items(n));
+}
+
+const off = new SortedSet(io, key);
+console.log('\n### Node: flow control\'s cost (claim + ack one at a time, acks with the next claim; items/s; ratio = on / off, ≥ 0.9 is the target)\n');
+console.log('| flow control on | off | on | ratio |\n|---|---|---|---|');
+for (const [name, options] of [
+  ['a rate limit, never reached', { rateLimit: { max: 4294967295, periodMs: 1000, burst: 1000000 } }],
+  ['10 fair groups', { groupBy: (i) => String(Number(i) % 10) }],
+  ['10 groups, concurrency 1000 each', { groupBy: (i) => String(Number(i) % 10), groups: { concurrency: 1000 } }],
+]) {
+  const on = new SortedSet(io, key, options);
+  const samples = [[], []];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const side of round % 2 ? [1, 0] : [0, 1]) {
+      const set = side === 0 ? off : on;
+      await refill(set, OPS);
+      samples[side].push(await drain(set, OPS));
+    }
+  }
+  const [offRate, onRate] = samples.map((s) => 1e6 / median(s));
+  console.log(`| ${name} | ${offRate.toFixed(0)} | ${onRate.toFixed(0)} | ${(onRate / offRate).toFixed(2)} |`);
+}
+
+const counts = smoke ? [10, 100, 1000] : [10, 1000, 100000];
+const total = Math.max(counts[counts.length - 1], OPS * ROUNDS);
+console.log(`\n### Node: a claim's cost by the number of groups (claim + ack one at a time, ${total} items waiting, spread evenly; µs per item, median of ${ROUNDS} runs of ${OPS})\n`);
+console.log('| groups | µs per item |\n|---|---|');
+for (const groups of counts) {
+  const set = new SortedSet(io, key, { groupBy: (i) => String(Number(i) % groups) });
+  await refill(set, total);
+  const runs = [];
+  for (let round = 0; round < ROUNDS; round++) runs.push(await drain(set, OPS));
+  console.log(`| ${groups} | ${median(runs).toFixed(1)} |`);
+}
+io.disconnect();
