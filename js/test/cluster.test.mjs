@@ -101,6 +101,31 @@ for (const [clientName, connect] of Object.entries(CLIENTS)) {
       }
     });
 
+    test('flow control on sets spread over the masters: pause, a rate limit, fair groups, the escape hatch', async () => {
+      for (const name of namesOnEachMaster(`${clientName.replace(/\W/g, '')}-flow`)) {
+        const set = new SortedSet(conn.client, name, {
+          rateLimit: { max: 1000, periodMs: 1000, burst: 3 },
+          groupBy: (item) => item[0],
+          groups: { concurrency: 1 },
+        });
+        await set.addMany(['a1', 'a2', 'b1', 'c1']);
+        await set.pause();
+        assert.deepEqual(await set.claim(5, 30000), []);
+        assert.equal((await set.stats()).paused, true);
+        await set.resume();
+        // The burst of three, one per group, round-robin; a's second waits for its first.
+        const leases = await set.claim(5, 30000);
+        assert.deepEqual(leases.map((l) => l.item), ['a1', 'b1', 'c1']);
+        await set.ackMany(leases);
+        const [next] = await set.claimWait(5, 30000, 2000);
+        assert.equal(next.item, 'a2');
+        await set.rateLimited(next, 10000);
+        assert.deepEqual(await set.groupStats('a'), { group: 'a', waiting: 1, inFlight: 0, dead: 0 });
+        assert.deepEqual(await set.take(5), []); // held for 10 s
+        assert.equal(await set.clear(), true);
+      }
+    });
+
     test('writes wait for a replica with waitForReplicas; too many asked is NotReplicated', async () => {
       const name = `{${clientName.replace(/\W/g, '')}}wait`;
       const set = new SortedSet(conn.client, name, { waitForReplicas: { replicas: 1, timeout: 1000 } });
