@@ -13,7 +13,8 @@ fn pair(member: &str, score: &str) -> Reply {
     Reply::Array(vec![Reply::bulk(member), Reply::bulk(score)])
 }
 
-const LEASE_KEYS: [&str; 8] = [
+/// The lease scripts' keys after the set's own.
+const LEASE_KEYS: [&str; 18] = [
     "{jobs}:leases",
     "{jobs}:lease-records",
     "{jobs}:deliveries",
@@ -22,13 +23,29 @@ const LEASE_KEYS: [&str; 8] = [
     "{jobs}:dead-records",
     "{jobs}:wake",
     "{jobs}:waiting",
+    "{jobs}:counters",
+    "{jobs}:flow",
+    "{jobs}:group-index",
+    "{jobs}:group-of",
+    "{jobs}:groups-ready",
+    "{jobs}:groups-held",
+    "{jobs}:groups-later",
+    "{jobs}:group-in-flight",
+    "{jobs}:group-rate",
+    "{jobs}:group-dead",
 ];
 
-fn claim_command() -> Vec<&'static str> {
-    let mut cmd = vec!["EVALSHA", "*", "9", "jobs"];
+/// A lease script's call: its keys, the set's options word (empty), then `args`.
+fn lease_call(args: &[&'static str]) -> Vec<&'static str> {
+    let mut cmd = vec!["EVALSHA", "*", "19", "jobs"];
     cmd.extend(LEASE_KEYS);
-    cmd.extend(["1", "30000", "5", "100", "+inf"]);
+    cmd.push("");
+    cmd.extend(args);
     cmd
+}
+
+fn claim_command() -> Vec<&'static str> {
+    lease_call(&["1", "30000", "5", "100", "+inf"])
 }
 
 fn claim_reply() -> Reply {
@@ -66,11 +83,13 @@ fn operations_safe_to_repeat_are_sent_once_more_after_a_drop() {
     let add = [
         "EVALSHA",
         "*",
-        "4",
+        "5",
         "jobs",
         "{jobs}:wake",
         "{jobs}:waiting",
         "{jobs}:dedup",
+        "{jobs}:counters",
+        "",
         "0",
         "0",
         "2",
@@ -99,22 +118,7 @@ fn operations_safe_to_repeat_are_sent_once_more_after_a_drop() {
 fn every_round_trip_of_an_operation_can_fail_without_a_panic_or_a_silent_loss() {
     // take(3) on a priority set, claim and ack: fail the k-th round trip, for each k.
     let take = ["ZPOPMIN", "jobs", "3"];
-    let ack = [
-        "EVALSHA",
-        "*",
-        "9",
-        "jobs",
-        LEASE_KEYS[0],
-        LEASE_KEYS[1],
-        LEASE_KEYS[2],
-        LEASE_KEYS[3],
-        LEASE_KEYS[4],
-        LEASE_KEYS[5],
-        LEASE_KEYS[6],
-        LEASE_KEYS[7],
-        "a",
-        "7",
-    ];
+    let ack = lease_call(&["a", "7"]);
     type Run = fn(&mut SortedSet<Scripted>) -> Result<usize, Error>;
     type Exchanges = Vec<(Vec<&'static str>, Reply)>;
     let cases: [(&str, Exchanges, Run); 3] = [
