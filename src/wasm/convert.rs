@@ -227,18 +227,7 @@ pub(crate) fn whole_number(value: f64, what: &str) -> Result<usize, JsValue> {
 
 /// A core error as a JS `Error` whose `name` the wrapper maps to its classes.
 pub(crate) fn to_js(error: Error, cause: Option<JsValue>) -> JsValue {
-    let name = match &error {
-        Error::Empty { .. } => "KeyError",
-        Error::InvalidInput(_) => "RangeError",
-        Error::Server { .. } | Error::Unsupported { .. } => "ReplyError",
-        Error::NotReplicated { .. } => "NotReplicated",
-        Error::Connection(_) | Error::OutcomeUnknown { .. } => "ConnectionError",
-        Error::Protocol { .. } => "ProtocolError",
-        Error::Serializer(_) => "SerializerError",
-        Error::LockTimeout { .. } => "LockTimeout",
-        Error::LeaseLost { .. } => "LeaseLost",
-    };
-    let err = named_error(name, &error.to_string());
+    let err = named_error(error.class_name(), &error.to_string());
     if let Some(cause) = cause {
         err.set_cause(&cause);
     }

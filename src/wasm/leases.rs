@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 
 use super::convert::{count_arg, ms, whole_number};
 use super::WasmSet;
-use crate::core::{DeadLetter, InFlight, Lease, Operation, Retried, Stats};
+use crate::core::{Counters, DeadLetter, InFlight, Lease, Operation, Retried, Stats};
 
 /// A lease as JS sees it: `{ item, token, deliveries, deadline (ms), score, member }`.
 /// `member` (the stored bytes) and `token` are what `ack` and friends use.
@@ -195,29 +195,11 @@ struct StatsRecord {
     /// ms, or null.
     oldest_due_age: Option<f64>,
     /// What the scripts counted, or null if the set never counted.
-    counters: Option<CountersRecord>,
+    counters: Option<Counters>,
     /// Whether the set is paused.
     paused: bool,
     /// How long (ms) a handler's rateLimited still holds the set, or null.
     held_for: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct CountersRecord {
-    added: u64,
-    claimed: u64,
-    acked: u64,
-    retried: u64,
-    released: u64,
-    dead: u64,
-    recovered: u64,
-    requeued: u64,
-}
-
-#[derive(Serialize)]
-struct RecoveredRecord {
-    requeued: u64,
-    dead: u64,
 }
 
 #[derive(Serialize)]
@@ -315,15 +297,7 @@ impl WasmSet {
 
     /// The expired-lease sweep; outputs `{ requeued, dead }`.
     pub fn recover(&self, id: u32) -> Result<JsValue, JsValue> {
-        self.begin(
-            id,
-            self.core.recover().map(|r| {
-                record(&RecoveredRecord {
-                    requeued: r.requeued,
-                    dead: r.dead,
-                })
-            }),
-        )
+        self.begin(id, self.core.recover().map(|r| record(&r)))
     }
 
     /// How many items are in flight.
@@ -445,16 +419,7 @@ fn stats_record(stats: Stats) -> StatsRecord {
         in_flight: stats.in_flight,
         dead: stats.dead,
         oldest_due_age: stats.oldest_due_age.map(|d| d.as_secs_f64() * 1000.0),
-        counters: stats.counters.map(|c| CountersRecord {
-            added: c.added,
-            claimed: c.claimed,
-            acked: c.acked,
-            retried: c.retried,
-            released: c.released,
-            dead: c.dead,
-            recovered: c.recovered,
-            requeued: c.requeued,
-        }),
+        counters: stats.counters,
         paused: stats.paused,
         held_for: stats.held_for.map(|d| d.as_secs_f64() * 1000.0),
     }

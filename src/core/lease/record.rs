@@ -98,8 +98,8 @@ pub enum Retried {
     Dead,
 }
 
-/// What the expired-lease sweep did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What the expired-lease sweep did (serialized as `{ requeued, dead }`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Recovered {
     /// Items returned to the set.
     pub requeued: u64,

@@ -126,6 +126,27 @@ fn empty_message(set: &str, position: usize) -> String {
 }
 
 impl Error {
+    /// The kind of error by the name of its class in the npm package (`KeyError`,
+    /// `ReplyError`, `ConnectionError`, …), as JS code and the dashboard's API see it.
+    ///
+    /// ```
+    /// let err = redset::Error::Server { code: "WRONGTYPE".into(), message: "WRONGTYPE …".into() };
+    /// assert_eq!(err.class_name(), "ReplyError");
+    /// ```
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Error::Empty { .. } => "KeyError",
+            Error::InvalidInput(_) => "RangeError",
+            Error::Server { .. } | Error::Unsupported { .. } => "ReplyError",
+            Error::NotReplicated { .. } => "NotReplicated",
+            Error::Connection(_) | Error::OutcomeUnknown { .. } => "ConnectionError",
+            Error::Protocol { .. } => "ProtocolError",
+            Error::Serializer(_) => "SerializerError",
+            Error::LockTimeout { .. } => "LockTimeout",
+            Error::LeaseLost { .. } => "LeaseLost",
+        }
+    }
+
     /// Whether this is the [`Error::Empty`] error (the original's `KeyError`).
     pub fn is_empty(&self) -> bool {
         matches!(self, Error::Empty { .. })

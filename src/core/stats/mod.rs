@@ -62,13 +62,14 @@ pub struct Stats {
 }
 
 /// What the scripts counted on a set since it first counted (see the set's `metrics`
-/// setting): totals that only grow, exact across every process that counts.
+/// setting): totals that only grow, exact across every process that counts. Serialized
+/// as an object of these fields, as the npm package and the dashboard's API give it.
 ///
 /// ```
 /// let counters = redset::core::Counters { claimed: 10, acked: 9, ..Default::default() };
 /// assert_eq!(counters.claimed - counters.acked, 1);
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counters {
     /// Items added (new members; a re-add of one already there is not counted).
     pub added: u64,
