@@ -13,9 +13,11 @@ mod confirm;
 mod connect;
 mod discover;
 mod exit;
+mod flow;
 mod kind;
 mod progress;
 mod render;
+mod serve;
 mod set;
 
 use std::process::ExitCode;

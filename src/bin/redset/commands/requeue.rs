@@ -146,7 +146,7 @@ fn named(members: &[Vec<u8>]) -> String {
 }
 
 /// Requeues `members` in round trips of [`CHUNK`], with progress; how many were dead.
-async fn requeue(set: &OpSet, members: &[Vec<u8>]) -> Result<u64, Failure> {
+pub async fn requeue(set: &OpSet, members: &[Vec<u8>]) -> Result<u64, Failure> {
     let bar = (members.len() > CHUNK).then(|| progress::bar(members.len() as u64, "requeueing"));
     let mut requeued = 0;
     for chunk in members.chunks(CHUNK) {

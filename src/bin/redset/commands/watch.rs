@@ -17,9 +17,9 @@ use serde::Serialize;
 use super::stats::{self, StatsJson};
 use crate::connect::Redis;
 use crate::exit::Failure;
-use crate::render;
 use crate::set::{read_all, Reading};
 use crate::Context;
+use crate::{flow, render};
 
 /// Clears a terminal and puts the cursor at its top left.
 const CLEAR: &str = "\x1b[H\x1b[2J";
@@ -39,7 +39,7 @@ impl Sample {
             Some(c) => Some(Sample {
                 waiting: stats.waiting,
                 claimed: c.claimed,
-                entered: Some(c.added + c.retried + c.released + c.recovered + c.requeued),
+                entered: Some(flow::entered(c)),
             }),
             None => fence.map(|claimed| Sample {
                 waiting: stats.waiting,

@@ -35,7 +35,7 @@ use self::gauges::Gauges;
 use crate::exit::Failure;
 use crate::kind::{KindSource, KnownKind};
 use crate::set::OpSet;
-use crate::{discover, Context};
+use crate::{discover, serve, Context};
 
 /// What Prometheus is told the body is.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -101,8 +101,7 @@ struct Exporter {
 
 /// Runs `redset metrics` until Ctrl-C or SIGTERM.
 pub async fn run(context: Context, args: Args) -> Result<(), Failure> {
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    let address = listener.local_addr()?;
+    let (listener, address) = serve::listen(args.listen).await?;
     let serving = if args.sets.is_empty() {
         format!(
             "every set found (looked for again every {})",
@@ -126,10 +125,7 @@ pub async fn run(context: Context, args: Args) -> Result<(), Failure> {
         .route("/metrics", get(serve_metrics))
         .route("/", get(index))
         .with_state(exporter);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stopped())
-        .await?;
-    Ok(())
+    serve::until_stopped(listener, app).await
 }
 
 async fn index() -> &'static str {
@@ -141,20 +137,6 @@ async fn serve_metrics(State(exporter): State<Arc<Exporter>>) -> impl IntoRespon
         [(header::CONTENT_TYPE, CONTENT_TYPE)],
         exporter.scrape().await,
     )
-}
-
-/// Ctrl-C, or SIGTERM as a service manager sends it.
-async fn stopped() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => return std::future::pending().await,
-        };
-    tokio::select! {
-        _ = interrupt => {}
-        _ = terminate.recv() => {}
-    }
 }
 
 /// Whether a failure is Redis out of reach, rather than an answer (a wrong type).
