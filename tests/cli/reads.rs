@@ -87,6 +87,18 @@ fn sets_are_found_by_their_companion_keys_or_as_sorted_sets() {
     work_set(server.conn(), "jobs");
     work_set(server.conn(), "{tenant-1}jobs");
     scheduled_set(server.conn(), "retries");
+    // A key named like a companion, of a name that holds a string: no set.
+    let mut conn = server.conn();
+    redis::cmd("SET")
+        .arg("lookalike")
+        .arg("a string")
+        .exec(&mut conn)
+        .unwrap();
+    redis::cmd("SET")
+        .arg("{lookalike}:dead")
+        .arg("x")
+        .exec(&mut conn)
+        .unwrap();
     let url = server.url();
 
     let found = redset(&url, &["sets", "--json"]).expect(0).json();
@@ -99,7 +111,7 @@ fn sets_are_found_by_their_companion_keys_or_as_sorted_sets() {
     assert_eq!(
         names,
         ["jobs", "{tenant-1}jobs"],
-        "retries has no companion key"
+        "retries has no companion key, lookalike is a string"
     );
     let found_by: Vec<&str> = found[0]["found_by"]
         .as_array()

@@ -1,9 +1,10 @@
 //! Finding sets: Redis has no list of them, so `SCAN` every server that holds keys
 //! (each cluster master) for the companion keys a set gets once it has leases, dead
 //! letters, waiting consumers or a dedup window (`{jobs}:leases`, `{jobs}:fence`, …,
-//! named by [`companion_key`]), and read the set's name back from each. With
-//! `zsets`, every sorted set is a candidate too: a set used only by `add` and `pop`
-//! (or by the Python original) has no companion.
+//! named by [`companion_key`]), and read the set's name back from each — unless that
+//! name holds a key of another type. With `zsets`, every sorted set is a candidate
+//! too: a set used only by `add` and `pop` (or by the Python original) has no
+//! companion.
 
 use std::collections::BTreeMap;
 
@@ -146,13 +147,24 @@ pub async fn find_sets(redis: &Redis, zsets: bool) -> Result<Vec<Found>, Failure
         }
         seen.finish_and_clear();
     }
-    Ok(found
-        .into_iter()
-        .map(|(name, mut found_by)| {
-            found_by.sort();
-            Found { name, found_by }
-        })
-        .collect())
+    let mut sets = Vec::with_capacity(found.len());
+    for (name, mut found_by) in found {
+        if is_other_type(&conn, &name).await? {
+            continue;
+        }
+        found_by.sort();
+        sets.push(Found { name, found_by });
+    }
+    Ok(sets)
+}
+
+/// Whether `name` holds a key of another type than a sorted set: then keys named like
+/// its companions are not a set's. A set whose items are all in flight or dead has no
+/// key of its own (`none`).
+async fn is_other_type(conn: &Conn, name: &str) -> Result<bool, Failure> {
+    let mut conn = conn.clone();
+    let kind: String = redis::cmd("TYPE").arg(name).query_async(&mut conn).await?;
+    Ok(kind != "zset" && kind != "none")
 }
 
 #[cfg(test)]
