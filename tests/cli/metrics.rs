@@ -3,8 +3,6 @@
 //! still answer while Redis is down.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,41 +12,27 @@ use openmetrics_parser::{MetricNumber, OpenMetricsValue};
 use redset::{ScheduledSet, SortedSet, Stats, TimeSortedSet};
 
 use crate::fixtures::{fifo_set, scheduled_set, work_set};
-use crate::run::BIN;
+use crate::run::Serving;
 use crate::support::RedisServer;
 
 /// A running `redset metrics`, stopped on drop.
 pub struct Exporter {
-    child: Child,
-    address: String,
+    server: Serving,
 }
 
 impl Exporter {
     /// Starts it on a free loopback port; returns once it says where it serves.
     pub fn start(url: &str, args: &[&str]) -> Exporter {
-        let mut child = Command::new(BIN)
-            .args(["metrics", "--listen", "127.0.0.1:0", "--timeout", "2s"])
-            .args(args)
-            .env("REDIS_URL", url)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("redset metrics starts");
-        let mut first = String::new();
-        BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let address = first
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_else(|| panic!("no address in {first:?}"))
-            .to_owned();
-        Exporter { child, address }
+        let mut all = vec!["metrics", "--listen", "127.0.0.1:0", "--timeout", "2s"];
+        all.extend(args);
+        Exporter {
+            server: Serving::start(url, &all),
+        }
     }
 
     /// One scrape: its content type and samples by (name, set label).
     pub fn scrape(&self) -> (String, HashMap<(String, String), f64>) {
-        let mut response = ureq::get(format!("http://{}/metrics", self.address))
+        let mut response = ureq::get(format!("http://{}/metrics", self.server.address))
             .call()
             .expect("the scrape answers");
         let content_type = response.headers()["content-type"]
@@ -76,13 +60,6 @@ impl Exporter {
             }
         }
         (content_type, samples)
-    }
-}
-
-impl Drop for Exporter {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

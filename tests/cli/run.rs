@@ -1,8 +1,8 @@
 //! Running the `redset` binary as an operator would: piped (no terminal), or on a
 //! pseudo-terminal to answer its questions.
 
-use std::io::{Read, Write};
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -81,6 +81,58 @@ pub fn redset(url: &str, args: &[&str]) -> Ran {
         .output()
         .expect("the redset binary runs");
     Ran::of(output)
+}
+
+/// A `redset` command that serves HTTP (`metrics`, `dashboard`), stopped on drop.
+pub struct Serving {
+    child: Child,
+    stderr: BufReader<ChildStderr>,
+    /// Where it serves: `host:port`.
+    pub address: String,
+    /// The line it printed first, which says where.
+    pub first_line: String,
+}
+
+impl Serving {
+    /// Runs `redset ARGS` against `url`; returns once it has said where it serves
+    /// (`http://ADDRESS/…` on its first line of stderr).
+    pub fn start(url: &str, args: &[&str]) -> Serving {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("REDIS_URL", url)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("redset starts");
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first_line = String::new();
+        stderr.read_line(&mut first_line).unwrap();
+        let address = first_line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {first_line:?}"))
+            .to_owned();
+        Serving {
+            child,
+            stderr,
+            address,
+            first_line,
+        }
+    }
+
+    /// The next line it prints on stderr (blocks until it does, or ends).
+    pub fn next_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stderr.read_line(&mut line).unwrap();
+        line
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Runs `redset ARGS` on a pseudo-terminal and, once it has printed `prompt`, types

@@ -25,7 +25,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{dead, in_flight, metrics, peek, purge, recover, requeue, sets, stats};
+use crate::commands::{
+    dashboard, dead, in_flight, metrics, peek, purge, recover, requeue, sets, stats,
+};
 use crate::exit::Failure;
 use crate::kind::KindFlag;
 
@@ -93,6 +95,7 @@ enum Command {
     Purge(purge::Args),
     Recover(recover::Args),
     Metrics(metrics::Args),
+    Dashboard(dashboard::Args),
 }
 
 /// What every subcommand is given besides its own arguments.
@@ -138,5 +141,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Purge(args) => purge::run(&context, args).await,
         Command::Recover(args) => recover::run(&context, args).await,
         Command::Metrics(args) => metrics::run(context, args).await,
+        Command::Dashboard(args) => dashboard::run(context, args).await,
     }
 }

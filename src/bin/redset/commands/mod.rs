@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments (with `--help` text and examples) and
 //! what it does.
 
+pub mod dashboard;
 pub mod dead;
 pub mod in_flight;
 pub mod metrics;
