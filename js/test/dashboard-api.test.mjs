@@ -1,8 +1,10 @@
-// The dashboard's Node host (redset/dashboard) over HTTP, on real redis-servers: its
-// JSON API on ioredis and node-redis clients, finding sets by their companion keys,
-// guessing kinds, who may change what (token, the application's own auth, Origin),
-// typed refusals of bad requests, mounting under node:http, Express and Fastify, and
-// the installed tarball.
+// The dashboard's hosts over HTTP, on real redis-servers: the JSON API of the Node host
+// (redset/dashboard) on ioredis and node-redis clients and of the Rust host (`redset
+// dashboard`), finding sets by their companion keys, guessing kinds, who may change
+// what (token, Origin), typed refusals of bad requests and failures, the page's files —
+// the same expectations for both hosts — and, of the Node host only, the application's
+// own auth, its options, mounting under node:http, Express and Fastify, and the
+// installed tarball.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,13 +18,14 @@ import { promisify } from 'node:util';
 
 import { ScheduledSet, SortedSet } from '../../pkg/index.mjs';
 import { knownStates } from './dashboard-fixture.mjs';
+import { startRustDashboard } from './dashboard-rust-host.mjs';
 import { CLIENTS, startCluster, startRedis } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { dashboard } = require('../../pkg/dashboard/index.js');
 const TOKEN = 'api-test-token-0123456789';
 
-/** Serves `handler` (or a dashboard with `options`) on loopback: `{ base, logs, get, post, close }`. */
+/** Serves `handler` (or a dashboard with `options`) on loopback: `{ base, origin, logs, get, post, close }`. */
 async function serve(options, { prefix = '', app } = {}) {
   const logs = [];
   const handler = dashboard({ logger: (message) => logs.push(message), ...options, prefix });
@@ -30,6 +33,41 @@ async function serve(options, { prefix = '', app } = {}) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
   const base = `${origin}${prefix}/`;
+  return {
+    base,
+    origin,
+    logs,
+    ...callers(base, origin),
+    async close() {
+      handler.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** The Rust host with the Node host's options that it has (the server's `url` for `client`), as `serve` gives it. */
+async function serveRust({ url, sets, discover, token, origins, refreshMs, discoverMs, historyStepMs, historyMs }) {
+  const host = await startRustDashboard({ url, sets, discover, token, origins, refreshMs, rescanMs: discoverMs, historyStepMs, historyMs });
+  return {
+    base: host.base,
+    origin: host.origin,
+    get logs() {
+      return host.logs();
+    },
+    ...callers(host.base, host.origin),
+    close: host.stop,
+  };
+}
+
+/** Both hosts, each given the Node host's options with `client` and the server's `url`, for the expectations they share. */
+const HOSTS = [
+  { name: 'Node host', serve: ({ url, ...options }) => serve(options) },
+  { name: 'Rust host', serve: ({ client, ...options }) => serveRust(options) },
+];
+
+/** `get(path)` and `post(path, body)` (from the host's origin, with the token unless other headers are given) under `base`. */
+function callers(base, origin) {
   const call = async (path, init = {}) => {
     const res = await fetch(new URL(path, base), { redirect: 'manual', ...init });
     const text = await res.text();
@@ -40,20 +78,12 @@ async function serve(options, { prefix = '', app } = {}) {
     return { status: res.status, headers: res.headers, body };
   };
   return {
-    base,
-    origin,
-    logs,
     get: (path, headers = {}) => call(path, { headers }),
     post: (path, body = {}, headers = { 'x-redset-token': TOKEN }) => call(path, {
       method: 'POST',
       headers: { origin, 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     }),
-    async close() {
-      handler.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
   };
 }
 
@@ -75,9 +105,9 @@ const figuresOf = (overview, name) => {
   return { kind: set.kind, waiting, due, inFlight, dead };
 };
 
-// The clients a host may be given: the two families, both protocols.
-for (const { name, connect } of CLIENTS.filter((c) => ['ioredis 6 (RESP3)', 'node-redis 6 (RESP3)', 'node-redis 4 (RESP2)'].includes(c.name))) {
-  describe(`over ${name}`, () => {
+/** The API on sets in known states (made over `connect`'s client), served by `serveHost`. */
+function onKnownStates(title, connect, serveHost) {
+  describe(title, () => {
     let redis;
     let conn;
     let sets;
@@ -86,7 +116,7 @@ for (const { name, connect } of CLIENTS.filter((c) => ['ioredis 6 (RESP3)', 'nod
       redis = await startRedis();
       conn = await connect(redis.socket);
       sets = await knownStates(conn.client);
-      host = await serve({ client: conn.client, discover: true, token: TOKEN });
+      host = await serveHost({ client: conn.client, url: redis.url, discover: true, token: TOKEN });
     });
     after(async () => {
       await host.close();
@@ -152,6 +182,12 @@ for (const { name, connect } of CLIENTS.filter((c) => ['ioredis 6 (RESP3)', 'nod
   });
 }
 
+// The clients the Node host may be given: the two families, both protocols.
+for (const { name, connect } of CLIENTS.filter((c) => ['ioredis 6 (RESP3)', 'node-redis 6 (RESP3)', 'node-redis 4 (RESP2)'].includes(c.name))) {
+  onKnownStates(`the Node host over ${name}`, connect, HOSTS[0].serve);
+}
+onKnownStates('the Rust host', CLIENTS[0].connect, HOSTS[1].serve);
+
 // Each describe below has a redis-server of its own, and an ioredis client of it.
 let redis;
 let client;
@@ -175,66 +211,67 @@ async function oneDeadLetter(reason = 'failed') {
   return jobs;
 }
 
-describe('finding sets', () => {
-  freshRedis();
+for (const { name: hostName, serve: serveHost } of HOSTS) {
+  describe(`finding sets (${hostName})`, () => {
+    freshRedis();
 
-  test('by the companion keys of any name, and no key of another type', async () => {
-    // Names with a hash tag, with a "}" and no tag, empty, with a "{" only: each keeps
-    // its companions by the core's rule; their only item is in flight, so the set's own
-    // key is gone and only the companions tell of it.
-    const names = ['{tenant-1}jobs', 'a}b', '', '{x'];
-    for (const name of names) {
-      const set = new SortedSet(client, name);
-      await set.add('item', 1);
-      await set.claim(1, 60000);
-    }
-    // `plain` ({plain}:leases) and `{plain}` ({plain}.leases) are told apart.
-    for (const name of ['plain', '{plain}']) {
-      const set = new SortedSet(client, name);
-      await set.add('a');
-      await set.claim(1, 60000);
-    }
-    await client.set('lookalike', 'a string');
-    await client.set('{lookalike}:dead', 'not a redset key');
-    await new SortedSet(client, 'counts', { metrics: true }).add('x'); // {counts}:counters
-    await client.zadd('no-companions', 1, 'x'); // used only with pop: not found, so named
-    const host = await serve({ client, discover: true, sets: ['no-companions'] });
-    try {
-      const listed = (await host.get('api/sets')).body.sets;
-      assert.equal(listed[0].name, 'no-companions', 'the sets given come first');
-      assert.deepEqual(listed.map((s) => s.name).sort(), ['no-companions', ...names, 'plain', '{plain}', 'counts'].sort());
-      for (const set of listed) assert.equal(set.error, null, set.name);
-      for (const set of listed.filter((s) => s.name !== 'no-companions' && s.name !== 'counts')) {
-        assert.deepEqual([set.stats.waiting, set.stats.inFlight], [0, 1], set.name);
+    test('by the companion keys of any name, and no key of another type', async () => {
+      // Names with a hash tag, with a "}" and no tag, empty, with a "{" only: each keeps
+      // its companions by the core's rule; their only item is in flight, so the set's own
+      // key is gone and only the companions tell of it.
+      const names = ['{tenant-1}jobs', 'a}b', '', '{x'];
+      for (const name of names) {
+        const set = new SortedSet(client, name);
+        await set.add('item', 1);
+        await set.claim(1, 60000);
       }
-    } finally {
-      await host.close();
-    }
-  });
+      // `plain` ({plain}:leases) and `{plain}` ({plain}.leases) are told apart.
+      for (const name of ['plain', '{plain}']) {
+        const set = new SortedSet(client, name);
+        await set.add('a');
+        await set.claim(1, 60000);
+      }
+      await client.set('lookalike', 'a string');
+      await client.set('{lookalike}:dead', 'not a redset key');
+      await new SortedSet(client, 'counts', { metrics: true }).add('x'); // {counts}:counters
+      await client.zadd('no-companions', 1, 'x'); // used only with pop: not found, so named
+      const host = await serveHost({ client, url: redis.url, discover: true, sets: ['no-companions'] });
+      try {
+        const listed = (await host.get('api/sets')).body.sets;
+        assert.equal(listed[0].name, 'no-companions', 'the sets given come first');
+        assert.deepEqual(listed.map((s) => s.name).sort(), ['no-companions', ...names, 'plain', '{plain}', 'counts'].sort());
+        for (const set of listed) assert.equal(set.error, null, set.name);
+        for (const set of listed.filter((s) => s.name !== 'no-companions' && s.name !== 'counts')) {
+          assert.deepEqual([set.stats.waiting, set.stats.inFlight], [0, 1], set.name);
+        }
+      } finally {
+        await host.close();
+      }
+    });
 
-  test('guesses scheduled from UNIX-time scores, sorted otherwise, and an empty set later', async () => {
-    const soon = new ScheduledSet(client, 'later-guessed');
-    await soon.claim(1, 1000); // companions, no items yet
-    await client.zadd('time-scored', Date.now() / 1000 - 5, 'due', Date.now() / 1000 + 3600, 'not-due');
-    await client.zadd('priorities', 1, 'a', 2, 'b');
-    const host = await serve({ client, sets: ['time-scored', 'priorities', { name: 'told', kind: 'time' }, 'later-guessed'], discoverMs: 100, refreshMs: 100 });
-    try {
-      const kinds = async () => Object.fromEntries((await host.get('api/sets')).body.sets.map((s) => [s.name, [s.kind, s.kindGuessed, s.stats?.due]]));
-      assert.deepEqual(await kinds(), {
-        'time-scored': ['scheduled', true, 1],
-        priorities: ['sorted', true, 2],
-        told: ['time', false, 0],
-        'later-guessed': ['sorted', true, 0],
-      });
-      await soon.add('x', Date.now() / 1000 + 60);
-      await until('a guess again once the set has items', async () => (await kinds())['later-guessed'][0] === 'scheduled');
-      assert.deepEqual((await kinds())['later-guessed'], ['scheduled', true, 0]);
-    } finally {
-      await host.close();
-    }
+    test('guesses scheduled from UNIX-time scores, sorted otherwise, and an empty set later', async () => {
+      const soon = new ScheduledSet(client, 'later-guessed');
+      await soon.claim(1, 1000); // companions, no items yet
+      await client.zadd('time-scored', Date.now() / 1000 - 5, 'due', Date.now() / 1000 + 3600, 'not-due');
+      await client.zadd('priorities', 1, 'a', 2, 'b');
+      const host = await serveHost({ client, url: redis.url, sets: ['time-scored', 'priorities', { name: 'told', kind: 'time' }, 'later-guessed'], discoverMs: 100, refreshMs: 100 });
+      try {
+        const kinds = async () => Object.fromEntries((await host.get('api/sets')).body.sets.map((s) => [s.name, [s.kind, s.kindGuessed, s.stats?.due]]));
+        assert.deepEqual(await kinds(), {
+          'time-scored': ['scheduled', true, 1],
+          priorities: ['sorted', true, 2],
+          told: ['time', false, 0],
+          'later-guessed': ['sorted', true, 0],
+        });
+        await soon.add('x', Date.now() / 1000 + 60);
+        await until('a guess again once the set has items', async () => (await kinds())['later-guessed'][0] === 'scheduled');
+        assert.deepEqual((await kinds())['later-guessed'], ['scheduled', true, 0]);
+      } finally {
+        await host.close();
+      }
+    });
   });
-});
-
+}
 /** Polls `ready()` every 50 ms for up to 10 s; fails saying what it waited for. */
 async function until(what, ready) {
   for (let i = 0; i < 200; i++) {
@@ -284,92 +321,104 @@ describe('finding sets on a Redis Cluster, every master scanned', () => {
   }
 });
 
-describe('items in and out, from the server-side counters', () => {
-  freshRedis();
+for (const { name: hostName, serve: serveHost } of HOSTS) {
+  describe(`items in and out, from the server-side counters (${hostName})`, () => {
+    freshRedis();
 
-  test("the history's in and out per second add up to what entered and left the set", async () => {
-    const counted = new SortedSet(client, 'counted', { metrics: true });
-    await counted.add('first', 0); // its counters exist before the first point
-    const host = await serve({ client, sets: ['counted'], refreshMs: 100, historyStepMs: 100 });
-    try {
-      const history = async () => (await host.get('api/sets/counted/history')).body;
-      await until('a first point', async () => (await history()).t.length > 0);
-      for (let i = 1; i <= 7; i++) await counted.add(`item-${i}`, i);
-      const leases = await counted.claim(3, 60000);
-      await counted.release(leases[0]);
-      const done = Date.now();
-      await until('a point after the changes', async () => (await history()).t.at(-1) > done);
-      const { t, series } = await history();
-      const values = Object.fromEntries(series.map((s) => [s.name, s.values]));
-      assert.equal(values.in[0], null);
-      const total = (name) => t.slice(1).reduce((sum, at, i) => sum + values[name][i + 1] * ((at - t[i]) / 1000), 0);
-      assert.equal(Math.round(total('in') * 1e6) / 1e6, 8); // 7 added, 1 released
-      assert.equal(Math.round(total('out') * 1e6) / 1e6, 3); // claimed
-      const { flow, stats } = (await host.get('api/sets')).body.sets[0];
-      assert.equal(stats.counters.added, 8);
-      assert.ok(flow.inPerSec >= 0 && flow.outPerSec >= 0, JSON.stringify(flow));
-    } finally {
-      await host.close();
-    }
+    test("the history's in and out per second add up to what entered and left the set", async () => {
+      const counted = new SortedSet(client, 'counted', { metrics: true });
+      await counted.add('first', 0); // its counters exist before the first point
+      const host = await serveHost({ client, url: redis.url, sets: ['counted'], refreshMs: 100, historyStepMs: 100 });
+      try {
+        const history = async () => (await host.get('api/sets/counted/history')).body;
+        await until('a first point', async () => (await history()).t.length > 0);
+        for (let i = 1; i <= 7; i++) await counted.add(`item-${i}`, i);
+        const leases = await counted.claim(3, 60000);
+        await counted.release(leases[0]);
+        const done = Date.now();
+        await until('a point after the changes', async () => (await history()).t.at(-1) > done);
+        const { t, series } = await history();
+        const values = Object.fromEntries(series.map((s) => [s.name, s.values]));
+        assert.equal(values.in[0], null);
+        const total = (name) => t.slice(1).reduce((sum, at, i) => sum + values[name][i + 1] * ((at - t[i]) / 1000), 0);
+        assert.equal(Math.round(total('in') * 1e6) / 1e6, 8); // 7 added, 1 released
+        assert.equal(Math.round(total('out') * 1e6) / 1e6, 3); // claimed
+        const { flow, stats } = (await host.get('api/sets')).body.sets[0];
+        assert.equal(stats.counters.added, 8);
+        assert.ok(flow.inPerSec >= 0 && flow.outPerSec >= 0, JSON.stringify(flow));
+      } finally {
+        await host.close();
+      }
+    });
   });
-});
+}
 
-describe('who may change what', () => {
+for (const { name: hostName, serve: serveHost } of HOSTS) {
+  describe(`who may change what (${hostName})`, () => {
+    let jobs;
+    freshRedis(async () => {
+      jobs = await oneDeadLetter();
+    });
+    const stillDead = async () => assert.equal((await jobs.stats()).dead, 1);
+
+    test('read-only by default: every write refused, nothing changed', async () => {
+      const host = await serveHost({ client, url: redis.url, sets: ['jobs'] });
+      try {
+        assert.equal((await host.get('api/sets')).body.writes, 'off');
+        for (const route of ['api/sets/jobs/purge', 'api/sets/jobs/recover', 'api/session']) {
+          const { status, body } = await host.post(route);
+          assert.equal(status, 403);
+          assert.equal(body.error.code, 'read-only');
+        }
+        await stillDead();
+      } finally {
+        await host.close();
+      }
+    });
+
+    test('with a token: only same-origin POSTs that carry it', async () => {
+      const host = await serveHost({ client, url: redis.url, sets: ['jobs'], token: TOKEN, origins: ['https://ops.example.com'] });
+      try {
+        const refusals = [
+          [{}, 401, 'unauthorized'],
+          [{ 'x-redset-token': 'wrong-token-of-some-length' }, 401, 'unauthorized'],
+          [{ 'x-redset-token': TOKEN, origin: 'https://attacker.example' }, 403, 'forbidden-origin'],
+          [{ 'x-redset-token': TOKEN, origin: 'null' }, 403, 'forbidden-origin'],
+        ];
+        for (const [headers, status, code] of refusals) {
+          const res = await host.post('api/sets/jobs/purge', {}, headers);
+          assert.deepEqual([res.status, res.body.error?.code], [status, code], JSON.stringify(headers));
+        }
+        // Fetch metadata without an Origin (fetch() here would not send Sec-Fetch-Site).
+        const crossSite = await rawPost(new URL('api/sets/jobs/purge', host.base), { 'x-redset-token': TOKEN, 'sec-fetch-site': 'cross-site' });
+        assert.deepEqual([crossSite.status, JSON.parse(crossSite.body).error.code], [403, 'forbidden-origin']);
+        // A form post (no custom header, a simple content type): refused for its origin
+        // when cross-site, and for want of the header even from the page's own origin.
+        const formPost = (origin) => fetch(new URL('api/sets/jobs/purge', host.base), {
+          method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin }, body: 'x=1',
+        });
+        assert.equal((await formPost('https://attacker.example')).status, 403);
+        assert.equal((await formPost(host.origin)).status, 401);
+        await stillDead();
+        assert.deepEqual(host.logs, []);
+        // The token checks out; an allowed proxy origin and a client without Origin (curl) may write.
+        assert.deepEqual((await host.post('api/session')).body, { writes: 'token' });
+        assert.equal((await host.post('api/sets/jobs/recover', {}, { 'x-redset-token': TOKEN, origin: 'https://ops.example.com' })).status, 200);
+        assert.equal((await rawPost(new URL('api/sets/jobs/recover', host.base), { 'x-redset-token': TOKEN })).status, 200);
+        await stillDead();
+      } finally {
+        await host.close();
+      }
+    });
+  });
+}
+
+describe("who may change what: the Node host's own options", () => {
   let jobs;
   freshRedis(async () => {
     jobs = await oneDeadLetter();
   });
   const stillDead = async () => assert.equal((await jobs.stats()).dead, 1);
-
-  test('read-only by default: every write refused, nothing changed', async () => {
-    const host = await serve({ client, sets: ['jobs'] });
-    try {
-      assert.equal((await host.get('api/sets')).body.writes, 'off');
-      for (const route of ['api/sets/jobs/purge', 'api/sets/jobs/recover', 'api/session']) {
-        const { status, body } = await host.post(route);
-        assert.equal(status, 403);
-        assert.equal(body.error.code, 'read-only');
-      }
-      await stillDead();
-    } finally {
-      await host.close();
-    }
-  });
-
-  test('with a token: only same-origin POSTs that carry it', async () => {
-    const host = await serve({ client, sets: ['jobs'], token: TOKEN, origins: ['https://ops.example.com'] });
-    try {
-      const refusals = [
-        [{}, 401, 'unauthorized'],
-        [{ 'x-redset-token': 'wrong-token-of-some-length' }, 401, 'unauthorized'],
-        [{ 'x-redset-token': TOKEN, origin: 'https://attacker.example' }, 403, 'forbidden-origin'],
-        [{ 'x-redset-token': TOKEN, origin: 'null' }, 403, 'forbidden-origin'],
-      ];
-      for (const [headers, status, code] of refusals) {
-        const res = await host.post('api/sets/jobs/purge', {}, headers);
-        assert.deepEqual([res.status, res.body.error?.code], [status, code], JSON.stringify(headers));
-      }
-      // Fetch metadata without an Origin (fetch() here would not send Sec-Fetch-Site).
-      const crossSite = await rawPost(new URL('api/sets/jobs/purge', host.base), { 'x-redset-token': TOKEN, 'sec-fetch-site': 'cross-site' });
-      assert.deepEqual([crossSite.status, JSON.parse(crossSite.body).error.code], [403, 'forbidden-origin']);
-      // A form post (no custom header, a simple content type): refused for its origin
-      // when cross-site, and for want of the header even from the page's own origin.
-      const formPost = (origin) => fetch(new URL('api/sets/jobs/purge', host.base), {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin }, body: 'x=1',
-      });
-      assert.equal((await formPost('https://attacker.example')).status, 403);
-      assert.equal((await formPost(host.origin)).status, 401);
-      await stillDead();
-      assert.deepEqual(host.logs, []);
-      // The token checks out; an allowed proxy origin and a client without Origin (curl) may write.
-      assert.deepEqual((await host.post('api/session')).body, { writes: 'token' });
-      assert.equal((await host.post('api/sets/jobs/recover', {}, { 'x-redset-token': TOKEN, origin: 'https://ops.example.com' })).status, 200);
-      assert.equal((await rawPost(new URL('api/sets/jobs/recover', host.base), { 'x-redset-token': TOKEN })).status, 200);
-      await stillDead();
-    } finally {
-      await host.close();
-    }
-  });
 
   test("the application's own auth: writes allowed, still with the header and from its origin", async () => {
     const host = await serve({ client, sets: ['jobs'], authenticated: true });
@@ -396,84 +445,86 @@ describe('who may change what', () => {
   });
 });
 
-describe('bad requests and failures', () => {
-  let host;
-  freshRedis(async () => {
-    await client.set('a-string', 'not a sorted set');
-    await new SortedSet(client, 'jobs').add('a', 1);
-    host = await serve({ client, sets: ['jobs', 'a-string'], token: TOKEN });
-  });
-  after(() => host.close());
+for (const { name: hostName, serve: serveHost } of HOSTS) {
+  describe(`bad requests and failures (${hostName})`, () => {
+    let host;
+    freshRedis(async () => {
+      await client.set('a-string', 'not a sorted set');
+      await new SortedSet(client, 'jobs').add('a', 1);
+      host = await serveHost({ client, url: redis.url, sets: ['jobs', 'a-string'], token: TOKEN });
+    });
+    after(() => host.close());
 
-  test('answer with a typed JSON error, never a crash', async () => {
-    const cases = [
-      [host.get('api/sets/nope/items'), 404, 'not-found'],
-      [host.get('api/sets/%E0%A4%A/items'), 400, 'bad-request'],
-      [host.get('api/sets/jobs/items?count=0'), 400, 'bad-request'],
-      [host.get('api/sets/jobs/dead?limit=x'), 400, 'bad-request'],
-      [host.get('api/sets/jobs/whatever'), 404, 'not-found'],
-      [host.get('api/nothing'), 404, 'not-found'],
-      [host.get('secrets.txt'), 404, 'not-found'],
-      [host.post('api/sets'), 405, 'method-not-allowed'],
-      [host.get('api/sets/jobs/purge'), 405, 'method-not-allowed'],
-      [host.post('api/sets/jobs/requeue', '{"all": tru'), 400, 'bad-request'],
-      [host.post('api/sets/jobs/requeue', '[1]'), 400, 'bad-request'],
-      [host.post('api/sets/jobs/requeue', {}), 400, 'bad-request'],
-      [host.post('api/sets/jobs/requeue', { all: true, ids: ['x'] }), 400, 'bad-request'],
-      [host.post('api/sets/jobs/requeue', { ids: [1] }), 400, 'bad-request'],
-      [host.post('api/sets/jobs/requeue', { ids: [] }), 400, 'bad-request'],
-      [host.post('api/sets/jobs/purge', 'x'.repeat(2 << 20)), 413, 'too-large'],
-      [host.get('api/sets/a-string/items'), 502, 'redis'],
-    ];
-    for (const [pending, status, code] of cases) {
-      const res = await pending;
-      assert.deepEqual([res.status, res.body?.error?.code], [status, code], JSON.stringify(res.body).slice(0, 200));
-      assert.equal(typeof res.body.error.message, 'string');
-    }
-    // The set of the wrong type shows its error; the other set is unaffected.
-    const overview = (await host.get('api/sets')).body;
-    const wrong = overview.sets.find((s) => s.name === 'a-string');
-    assert.equal(wrong.stats, null);
-    assert.equal(wrong.error.code, 'ReplyError');
-    assert.match(wrong.error.message, /WRONGTYPE/);
-    assert.equal(overview.sets.find((s) => s.name === 'jobs').stats.waiting, 1);
-  });
+    test('answer with a typed JSON error, never a crash', async () => {
+      const cases = [
+        [host.get('api/sets/nope/items'), 404, 'not-found'],
+        [host.get('api/sets/%E0%A4%A/items'), 400, 'bad-request'],
+        [host.get('api/sets/jobs/items?count=0'), 400, 'bad-request'],
+        [host.get('api/sets/jobs/dead?limit=x'), 400, 'bad-request'],
+        [host.get('api/sets/jobs/whatever'), 404, 'not-found'],
+        [host.get('api/nothing'), 404, 'not-found'],
+        [host.get('secrets.txt'), 404, 'not-found'],
+        [host.post('api/sets'), 405, 'method-not-allowed'],
+        [host.get('api/sets/jobs/purge'), 405, 'method-not-allowed'],
+        [host.post('api/sets/jobs/requeue', '{"all": tru'), 400, 'bad-request'],
+        [host.post('api/sets/jobs/requeue', '[1]'), 400, 'bad-request'],
+        [host.post('api/sets/jobs/requeue', {}), 400, 'bad-request'],
+        [host.post('api/sets/jobs/requeue', { all: true, ids: ['x'] }), 400, 'bad-request'],
+        [host.post('api/sets/jobs/requeue', { ids: [1] }), 400, 'bad-request'],
+        [host.post('api/sets/jobs/requeue', { ids: [] }), 400, 'bad-request'],
+        [host.post('api/sets/jobs/purge', 'x'.repeat(2 << 20)), 413, 'too-large'],
+        [host.get('api/sets/a-string/items'), 502, 'redis'],
+      ];
+      for (const [pending, status, code] of cases) {
+        const res = await pending;
+        assert.deepEqual([res.status, res.body?.error?.code], [status, code], JSON.stringify(res.body).slice(0, 200));
+        assert.equal(typeof res.body.error.message, 'string');
+      }
+      // The set of the wrong type shows its error; the other set is unaffected.
+      const overview = (await host.get('api/sets')).body;
+      const wrong = overview.sets.find((s) => s.name === 'a-string');
+      assert.equal(wrong.stats, null);
+      assert.equal(wrong.error.code, 'ReplyError');
+      assert.match(wrong.error.message, /WRONGTYPE/);
+      assert.equal(overview.sets.find((s) => s.name === 'jobs').stats.waiting, 1);
+    });
 
-  test('a lost connection is a 502 and the figures stay with the error', async () => {
-    const lost = await startRedis();
-    const doomed = new (require('ioredis'))({ path: lost.socket, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    doomed.on('error', () => {});
-    await new SortedSet(doomed, 'jobs').add('a', 1);
-    const failing = await serve({ client: doomed, sets: ['jobs'], refreshMs: 100 });
-    try {
-      assert.equal((await failing.get('api/sets')).body.sets[0].stats.waiting, 1);
-      await lost.stop();
-      const listed = async () => (await failing.get('api/sets')).body.sets[0];
-      await until('the failed read reported', async () => (await listed()).error !== null);
-      const { error, stats } = await listed();
-      assert.equal(error.code, 'ConnectionError');
-      assert.equal(stats.waiting, 1);
-      const res = await failing.get('api/sets/jobs/items');
-      assert.deepEqual([res.status, res.body.error.code], [502, 'redis']);
-    } finally {
-      await failing.close();
-      doomed.disconnect();
-    }
-  });
+    test('a lost connection is a 502 and the figures stay with the error', async () => {
+      const lost = await startRedis();
+      const doomed = new (require('ioredis'))({ path: lost.socket, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      doomed.on('error', () => {});
+      await new SortedSet(doomed, 'jobs').add('a', 1);
+      const failing = await serveHost({ client: doomed, url: lost.url, sets: ['jobs'], refreshMs: 100 });
+      try {
+        assert.equal((await failing.get('api/sets')).body.sets[0].stats.waiting, 1);
+        await lost.stop();
+        const listed = async () => (await failing.get('api/sets')).body.sets[0];
+        await until('the failed read reported', async () => (await listed()).error !== null);
+        const { error, stats } = await listed();
+        assert.equal(error.code, 'ConnectionError');
+        assert.equal(stats.waiting, 1);
+        const res = await failing.get('api/sets/jobs/items');
+        assert.deepEqual([res.status, res.body.error.code], [502, 'redis']);
+      } finally {
+        await failing.close();
+        doomed.disconnect();
+      }
+    });
 
-  test('the page and its files, with a CSP and no caching of the API', async () => {
-    const page = await host.get('');
-    assert.equal(page.status, 200);
-    assert.match(page.headers.get('content-type'), /^text\/html/);
-    assert.match(page.headers.get('content-security-policy'), /script-src 'self'/);
-    assert.match(page.body, /<script type="module" src="app.js">/);
-    for (const file of ['app.js', 'api.js', 'chart.js', 'render.js']) {
-      assert.match((await host.get(file)).headers.get('content-type'), /^text\/javascript/);
-    }
-    assert.equal((await host.get('app.css')).headers.get('content-type'), 'text/css; charset=utf-8');
-    assert.equal((await host.get('api/sets')).headers.get('cache-control'), 'no-store');
+    test('the page and its files, with a CSP and no caching of the API', async () => {
+      const page = await host.get('');
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type'), /^text\/html/);
+      assert.match(page.headers.get('content-security-policy'), /script-src 'self'/);
+      assert.match(page.body, /<script type="module" src="app.js">/);
+      for (const file of ['app.js', 'api.js', 'chart.js', 'render.js']) {
+        assert.match((await host.get(file)).headers.get('content-type'), /^text\/javascript/);
+      }
+      assert.equal((await host.get('app.css')).headers.get('content-type'), 'text/css; charset=utf-8');
+      assert.equal((await host.get('api/sets')).headers.get('cache-control'), 'no-store');
+    });
   });
-});
+}
 
 describe('mounting', () => {
   freshRedis(() => oneDeadLetter());

@@ -4,7 +4,7 @@
 // dead letters, makes changes only with the token (and they change Redis as shown),
 // works with the keyboard and at a phone's width, passes axe-core's WCAG AA rules
 // (contrast included) in light and dark, and logs no console error. Screenshots go to
-// target/dashboard/ for the closing note.
+// target/dashboard/ (node-*.png, rust-*.png) for the closing note.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 import { accessibilityViolations, launchBrowser } from './browser.mjs';
 import { MARKUP_ITEM, knownStates } from './dashboard-fixture.mjs';
+import { startRustDashboard } from './dashboard-rust-host.mjs';
 import { startRedis } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -57,6 +58,11 @@ const HOSTS = [
         },
       };
     },
+  },
+  {
+    name: 'rust',
+    // `redset dashboard`, the binary of the crate's `cli` feature, run as a process.
+    start: ({ url, token, refreshMs, sets }) => startRustDashboard({ url, token, refreshMs, sets, discover: true }),
   },
 ];
 
