@@ -1,12 +1,13 @@
 //! `redset`: see and steer running redset sets from a shell — their counts, next
-//! items, leases and dead letters, the dead-letter and expired-lease commands, and a
-//! Prometheus endpoint. Built on the crate's public API (`redset::aio`), so what it
-//! reads and changes is what the library does.
+//! items, leases and dead letters, the dead-letter and expired-lease commands, a
+//! Prometheus endpoint and the web dashboard. Built on the crate's public API
+//! (`redset::aio`), so what it reads and changes is what the library does.
 //!
 //! One module per subcommand under `commands/`; `connect` (URLs, Redis or Cluster),
 //! `set` (a set of any kind), `kind` (which kind, from a flag or the scores),
-//! `discover` (finding sets), `render` (tables, times, colour), `confirm` and
-//! `progress` are shared by them.
+//! `discover` (finding sets), `render` (tables, times, colour), `confirm`,
+//! `progress`, `serve` (the HTTP servers) and `flow` (items in and out) are shared by
+//! them.
 
 mod commands;
 mod confirm;
@@ -39,12 +40,13 @@ Exit codes:
   3  not confirmed: the question was declined, or could not be asked (not a terminal, no --yes)
   4  nothing there: no set found, nothing listed, nothing to change";
 
-/// See and steer redset sets: counts, next items, leases, dead letters, and metrics.
+/// See and steer redset sets: counts, next items, leases, dead letters, metrics, and a
+/// web dashboard.
 #[derive(Debug, Parser)]
 #[command(name = "redset", version, about, after_help = EXIT_CODES)]
 #[command(
-    long_about = "See and steer redset sets: counts, next items, leases, dead letters, and a \
-Prometheus endpoint.
+    long_about = "See and steer redset sets: counts, next items, leases, dead letters, a \
+Prometheus endpoint, and a web dashboard.
 
 A server is named by a URL: redis://[user:password@]host:port[/db], rediss:// for TLS, \
 redis+unix:///path/to.sock. A Redis Cluster is named by redis-cluster://host:port,host:port \
