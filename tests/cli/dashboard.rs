@@ -1,10 +1,12 @@
 //! `redset dashboard`: the page served byte for byte as `src/dashboard/` holds it, its
 //! API's figures and listings of a set in every state checked against the crate's own
-//! reads, and the start refused — exit 2, saying why — with a short token, beyond
+//! reads, one `stats()` per set per refresh however often pages ask, and the start
+//! refused — exit 2, saying why — with a short token, beyond
 //! loopback without `--allow-remote`, or with too short a refresh. (The API's answers
 //! beside the Node host's, and the page in a real browser: js/test/dashboard-*.)
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use redset::SortedSet;
 use serde_json::Value;
@@ -128,6 +130,70 @@ fn shows_a_set_in_every_state_as_the_crate_reads_it() {
         (&"d".into(), &"upstream timeout".into())
     );
     assert_eq!(letter["id"], "ZA=="); // "d" in base64
+}
+
+/// Scripts run by clients so far (`EVALSHA`, and `EVAL` where a script was not cached).
+fn scripts_run(conn: &mut redis::Connection) -> u64 {
+    let info: String = redis::cmd("INFO").arg("commandstats").query(conn).unwrap();
+    info.lines()
+        .filter(|line| line.starts_with("cmdstat_evalsha:") || line.starts_with("cmdstat_eval:"))
+        .filter_map(|line| {
+            line.split("calls=")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}
+
+#[test]
+fn reads_each_set_once_per_refresh_however_often_pages_ask() {
+    let server = RedisServer::start();
+    work_set(server.conn(), "jobs");
+    let refresh = Duration::from_millis(200);
+    let dashboard = Serving::start(
+        &server.url(),
+        &[
+            "dashboard",
+            "--listen",
+            "127.0.0.1:0",
+            "--refresh",
+            "200ms",
+            "jobs",
+        ],
+    );
+    get_json(&dashboard, "api/sets"); // after the first refresh
+    let mut conn = server.conn();
+    let before = scripts_run(&mut conn);
+    let started = Instant::now();
+    // Four "pages" polling as fast as they can, 25 times each at least: far more often
+    // than once per refresh.
+    let polls: usize = std::thread::scope(|pages| {
+        let polling = (0..4).map(|_| {
+            pages.spawn(|| {
+                let mut polls = 0;
+                while polls < 25 || started.elapsed() < 5 * refresh {
+                    assert_eq!(get_json(&dashboard, "api/sets")["sets"][0]["name"], "jobs");
+                    polls += 1;
+                }
+                polls
+            })
+        });
+        polling
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|page| page.join().unwrap())
+            .sum()
+    });
+    let elapsed = started.elapsed();
+    let read = scripts_run(&mut conn) - before;
+    // One stats() script per refresh begun in the window, and one under way at its start.
+    let refreshes = (elapsed.as_millis() / refresh.as_millis()) as u64 + 2;
+    let seen = format!("{read} scripts for {polls} polls in {elapsed:?} (refresh {refresh:?})");
+    assert!(read >= 1 && read <= refreshes, "{seen}");
+    eprintln!("{seen}");
 }
 
 #[test]
