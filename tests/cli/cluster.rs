@@ -1,11 +1,12 @@
 //! The tool on a Redis Cluster: sets on every master are found, read and changed,
-//! and served to Prometheus.
+//! served to Prometheus and shown by the dashboard.
 
 use redset::SortedSet;
 
+use crate::dashboard::get_json;
 use crate::fixtures::work_set;
 use crate::metrics::Exporter;
-use crate::run::redset;
+use crate::run::{redset, Serving};
 use crate::support::cluster::RedisCluster;
 
 #[test]
@@ -87,4 +88,22 @@ fn every_command_works_on_sets_spread_over_the_masters() {
         samples.get(&("redset_up".to_owned(), String::new())),
         Some(&1.0)
     );
+
+    // And shown by the dashboard, found on every master, as the writes left them.
+    let dashboard = Serving::start(&url, &["dashboard", "--listen", "127.0.0.1:0"]);
+    let overview = get_json(&dashboard, "api/sets");
+    let shown: Vec<(&str, &serde_json::Value)> = overview["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), &s["stats"]["dead"]))
+        .collect();
+    let mut want: Vec<(&str, serde_json::Value)> =
+        names.iter().map(|n| (n.as_str(), 2.into())).collect();
+    want[0].1 = 0.into(); // requeued
+    want[2].1 = 0.into(); // purged
+    want.sort_by_key(|(name, _)| *name);
+    assert_eq!(shown, want.iter().map(|(n, d)| (*n, d)).collect::<Vec<_>>());
+    let leases = get_json(&dashboard, &format!("api/sets/{}/in-flight", names[1]));
+    assert_eq!(leases["leases"].as_array().unwrap().len(), 3);
 }

@@ -34,7 +34,8 @@ fn get(dashboard: &Serving, path: &str) -> (String, Vec<u8>) {
     (content_type, body)
 }
 
-fn get_json(dashboard: &Serving, path: &str) -> Value {
+/// `GET path` of a dashboard, as JSON.
+pub fn get_json(dashboard: &Serving, path: &str) -> Value {
     let (content_type, body) = get(dashboard, path);
     assert_eq!(content_type, "application/json; charset=utf-8", "{path}");
     serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{path}: {e}"))
