@@ -6,20 +6,20 @@
 //! One module per subcommand under `commands/`; `connect` (URLs, Redis or Cluster),
 //! `set` (a set of any kind), `kind` (which kind, from a flag or the scores),
 //! `discover` (finding sets), `render` (tables, times, colour), `confirm`,
-//! `progress`, `serve` (the HTTP servers) and `flow` (items in and out) are shared by
-//! them.
+//! `progress`, `serve` (the HTTP servers) and `throughput` (items in and out) are
+//! shared by them.
 
 mod commands;
 mod confirm;
 mod connect;
 mod discover;
 mod exit;
-mod flow;
 mod kind;
 mod progress;
 mod render;
 mod serve;
 mod set;
+mod throughput;
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -19,7 +19,7 @@ use crate::connect::Redis;
 use crate::exit::Failure;
 use crate::set::{read_all, Reading};
 use crate::Context;
-use crate::{flow, render};
+use crate::{render, throughput};
 
 /// Clears a terminal and puts the cursor at its top left.
 const CLEAR: &str = "\x1b[H\x1b[2J";
@@ -39,7 +39,7 @@ impl Sample {
             Some(c) => Some(Sample {
                 waiting: stats.waiting,
                 claimed: c.claimed,
-                entered: Some(flow::entered(c)),
+                entered: Some(throughput::entered(c)),
             }),
             None => fence.map(|claimed| Sample {
                 waiting: stats.waiting,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use redset::Stats;
 use serde::Serialize;
 
-use crate::flow;
+use crate::throughput;
 
 /// One reading of a set's stats, and when (ms since the epoch).
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +41,7 @@ pub fn flow(before: &Reading, after: &Reading) -> Option<Flow> {
     }
     let per_sec = |from: u64, to: u64| to.saturating_sub(from) as f64 / seconds;
     Some(Flow {
-        in_per_sec: per_sec(flow::entered(&was), flow::entered(&is)),
+        in_per_sec: per_sec(throughput::entered(&was), throughput::entered(&is)),
         out_per_sec: per_sec(was.claimed, is.claimed),
     })
 }
