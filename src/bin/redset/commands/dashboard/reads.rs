@@ -2,6 +2,7 @@
 //! by text) — read when asked, shared by the requests within a second — and its
 //! history, kept by the sampler.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -43,18 +44,18 @@ pub async fn items(
     params: Params,
 ) -> Result<Response, ApiError> {
     let count = params.count("count", 20, 1, MAX_ROWS)?;
-    shared(
-        &dashboard,
-        &entry,
-        format!("items {count}"),
-        |set| async move {
-            let entries = set.peek(0, count).await?;
-            Ok(Items {
-                items: entries.iter().map(EntryView::from).collect(),
-            })
-        },
-    )
-    .await
+    let asked = format!("items {count}");
+    dashboard
+        .read_shared(&entry, asked, |set| async move {
+            let items = set
+                .peek(0, count)
+                .await?
+                .iter()
+                .map(EntryView::from)
+                .collect();
+            Ok(Items { items })
+        })
+        .await
 }
 
 /// `GET api/sets/{set}/in-flight?limit=100`: the leases, earliest deadline first.
@@ -64,18 +65,18 @@ pub async fn in_flight(
     params: Params,
 ) -> Result<Response, ApiError> {
     let limit = params.count("limit", 100, 1, MAX_ROWS)?;
-    shared(
-        &dashboard,
-        &entry,
-        format!("in-flight {limit}"),
-        |set| async move {
-            let leases = set.in_flight(limit).await?;
-            Ok(Leases {
-                leases: leases.iter().map(LeaseView::from).collect(),
-            })
-        },
-    )
-    .await
+    let asked = format!("in-flight {limit}");
+    dashboard
+        .read_shared(&entry, asked, |set| async move {
+            let leases = set
+                .in_flight(limit)
+                .await?
+                .iter()
+                .map(LeaseView::from)
+                .collect();
+            Ok(Leases { leases })
+        })
+        .await
 }
 
 /// `GET api/sets/{set}/dead?q=&limit=100`: the dead letters, oldest first, whose item
@@ -88,25 +89,26 @@ pub async fn dead(
     let limit = params.count("limit", 100, 1, MAX_ROWS)?;
     let q = params.text("q").to_lowercase();
     let asked = format!("dead {limit} {q}");
-    shared(&dashboard, &entry, asked, |set| async move {
-        let letters: Vec<DeadLetterView> = set
-            .dead_letters()
-            .await?
-            .iter()
-            .map(DeadLetterView::from)
-            .collect();
-        let total = letters.len();
-        let mut matched: Vec<DeadLetterView> =
-            letters.into_iter().filter(|l| l.matches(&q)).collect();
-        let count = matched.len();
-        matched.truncate(limit);
-        Ok(DeadLetters {
-            total,
-            matched: count,
-            letters: matched,
+    dashboard
+        .read_shared(&entry, asked, |set| async move {
+            let letters: Vec<DeadLetterView> = set
+                .dead_letters()
+                .await?
+                .iter()
+                .map(DeadLetterView::from)
+                .collect();
+            let total = letters.len();
+            let mut matched: Vec<DeadLetterView> =
+                letters.into_iter().filter(|l| l.matches(&q)).collect();
+            let count = matched.len();
+            matched.truncate(limit);
+            Ok(DeadLetters {
+                total,
+                matched: count,
+                letters: matched,
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// `GET api/sets/{set}/history`: the figures over the last hour, a point per step
@@ -119,31 +121,29 @@ pub async fn history(
     json(StatusCode::OK, &dashboard.sampler.history(&entry.name))
 }
 
-/// Answers with `read(set)`'s result, or with that of the same read by a request
-/// within the last second.
-async fn shared<F, R, T>(
-    dashboard: &Dashboard,
-    entry: &Entry,
-    asked: String,
-    read: F,
-) -> Result<Response, ApiError>
-where
-    F: FnOnce(OpSet) -> R,
-    R: std::future::Future<Output = Result<T, ApiError>>,
-    T: Serialize,
-{
-    let answer = dashboard
-        .shared
-        .read(&entry.name, asked, || async {
-            let set = OpSet::of_kind(
-                dashboard.context.redis.conn().await?,
-                &entry.name,
-                entry.kind,
-            );
-            let value = read(set).await?;
-            serde_json::to_value(value)
-                .map_err(|err| ApiError::internal(format!("cannot write JSON: {err}")))
-        })
-        .await?;
-    Ok(json(StatusCode::OK, &answer))
+impl Dashboard {
+    /// Answers with `read(set)`'s result, or with that of the same read by a request
+    /// within the last second.
+    async fn read_shared<F, R, T>(
+        &self,
+        entry: &Entry,
+        asked: String,
+        read: F,
+    ) -> Result<Response, ApiError>
+    where
+        F: FnOnce(OpSet) -> R,
+        R: Future<Output = Result<T, ApiError>>,
+        T: Serialize,
+    {
+        let answer = self
+            .shared
+            .read(&entry.name, asked, || async {
+                let conn = self.context.redis.conn().await?;
+                let value = read(OpSet::of_kind(conn, &entry.name, entry.kind)).await?;
+                serde_json::to_value(value)
+                    .map_err(|err| ApiError::internal(format!("cannot write JSON: {err}")))
+            })
+            .await?;
+        Ok(json(StatusCode::OK, &answer))
+    }
 }
