@@ -5,25 +5,29 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::params;
 use super::WasmSet;
 use crate::core::{AddCondition, AddOptions, Operation};
 
-/// `{ condition?: "nx" | "xx" | "gt" | "lt", changed?: boolean }`.
+/// `{ scores?: (number | null)[], condition?: "nx" | "xx" | "gt" | "lt", changed?: boolean }`.
 #[derive(Deserialize, Default)]
 struct AddManyOptions {
+    scores: Option<Vec<Option<f64>>>,
     condition: Option<String>,
     changed: Option<bool>,
 }
 
 impl AddManyOptions {
-    fn parse(value: JsValue) -> Result<AddOptions, JsValue> {
-        let options: AddManyOptions = if value.is_undefined() || value.is_null() {
-            AddManyOptions::default()
-        } else {
-            serde_wasm_bindgen::from_value(value)
-                .map_err(|e| js_sys::TypeError::new(&format!("addMany options: {e}")))?
-        };
-        let condition = match options.condition.as_deref() {
+    fn from_js(value: &JsValue) -> Result<Self, JsValue> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Self::default());
+        }
+        serde_wasm_bindgen::from_value(value.clone())
+            .map_err(|e| js_sys::TypeError::new(&format!("addMany(options): {e}")).into())
+    }
+
+    fn add_options(&self) -> Result<AddOptions, JsValue> {
+        let condition = match self.condition.as_deref() {
             None => None,
             Some("nx") => Some(AddCondition::OnlyNew),
             Some("xx") => Some(AddCondition::OnlyExisting),
@@ -31,65 +35,55 @@ impl AddManyOptions {
             Some("lt") => Some(AddCondition::Less),
             Some(other) => {
                 return Err(js_sys::TypeError::new(&format!(
-                    "addMany condition must be 'nx', 'xx', 'gt' or 'lt', got {other:?}"
+                    "addMany(options).condition must be 'nx', 'xx', 'gt' or 'lt', got {other:?}"
                 ))
                 .into())
             }
         };
         Ok(AddOptions {
             condition,
-            count_changed: options.changed.unwrap_or(false),
+            count_changed: self.changed.unwrap_or(false),
         })
     }
 }
 
 #[wasm_bindgen]
 impl WasmSet {
-    /// Adds `items`, each with `scores[i]` if given (a number; null or undefined: the
-    /// scorer's), in one `ZADD` per chunk; outputs how many were added (or changed).
-    /// A NaN score or a throwing serializer rejects the whole batch, sending nothing.
+    /// Adds `items` (an array), each with `options.scores[i]` if given (a number; null
+    /// or undefined: the scorer's), in one `ZADD` per chunk; outputs how many were added
+    /// (or changed). A NaN score or a throwing serializer rejects the whole batch,
+    /// sending nothing.
     #[wasm_bindgen(js_name = addMany)]
     pub fn add_many(
         &self,
         id: u32,
-        items: Array,
-        scores: JsValue,
+        items: &JsValue,
         options: JsValue,
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let options = AddManyOptions::parse(options)?;
-        let scores: Option<Array> = if scores.is_undefined() || scores.is_null() {
-            None
-        } else {
-            let scores: Array = scores
-                .dyn_into()
-                .map_err(|_| js_sys::TypeError::new("addMany scores must be an array"))?;
-            if scores.length() != items.length() {
-                return Err(
-                    js_sys::RangeError::new("addMany scores must have one entry per item").into(),
-                );
+        let items: &Array = items
+            .dyn_ref()
+            .ok_or_else(|| params::type_error("addMany(items)", "an array", items))?;
+        let options = AddManyOptions::from_js(&options)?;
+        let scores = match &options.scores {
+            Some(scores) if scores.len() != items.length() as usize => {
+                return Err(js_sys::RangeError::new(
+                    "addMany(options).scores must have one entry per item",
+                )
+                .into())
             }
-            Some(scores)
+            Some(scores) => scores.clone(),
+            None => vec![None; items.length() as usize],
         };
-        let mut pairs = Vec::with_capacity(items.length() as usize);
-        for (i, item) in items.iter().enumerate() {
-            let score = match scores.as_ref().map(|s| s.get(i as u32)) {
-                None => None,
-                Some(s) if s.is_null() || s.is_undefined() => None,
-                Some(s) => Some(s.as_f64().ok_or_else(|| {
-                    js_sys::TypeError::new("addMany scores must be numbers (or null)")
-                })?),
-            };
-            pairs.push((item, score));
-        }
+        let pairs: Vec<(JsValue, Option<f64>)> = items.iter().zip(scores).collect();
         let op = self
             .core
             .add_many(
                 pairs.iter().map(|(item, score)| (item, *score)),
-                options,
+                options.add_options()?,
                 now,
             )
-            .map_err(|e| self.to_js(e))?;
+            .map_err(|e| self.error(e))?;
         self.begin(id, op.map(|n| JsValue::from(n as f64)))
     }
 }

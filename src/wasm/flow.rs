@@ -1,16 +1,15 @@
-//! Flow control for JS: pause and resume, the workers' escape hatch, grouped adds and
-//! per-group counts, and the grouper (a JS function, like the scorer). The limits are
-//! set options (`options.rs`).
+//! Flow control for JS: pause and resume, the workers' escape hatch (`rateLimited`),
+//! grouped adds, per-group counts, and the grouper (a JS function, like the scorer). The
+//! limits are set options (`options.rs`).
 
-use std::sync::Arc;
-
-use js_sys::Function;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{ms, whole_number};
-use super::leases::{lease_from_js, record};
-use super::{JsOnly, WasmSet};
+use super::hooks;
+use super::lease::record::lease_from_js;
+use super::params;
+use super::results::record;
+use super::WasmSet;
 use crate::core::{GroupStats, Operation};
 
 /// A group's counts as JS sees them: `{ group, waiting, inFlight, dead }`.
@@ -23,17 +22,15 @@ struct GroupRecord {
     dead: u64,
 }
 
-fn group_records(groups: Vec<GroupStats>) -> JsValue {
-    let records: Vec<GroupRecord> = groups
-        .into_iter()
-        .map(|g| GroupRecord {
+impl From<GroupStats> for GroupRecord {
+    fn from(g: GroupStats) -> Self {
+        GroupRecord {
             group: g.group,
             waiting: g.waiting,
             in_flight: g.in_flight,
             dead: g.dead,
-        })
-        .collect();
-    record(&records)
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -42,18 +39,11 @@ impl WasmSet {
     /// else, or a throw, rejects the add with a RangeError whose cause says why); the set
     /// becomes grouped.
     #[wasm_bindgen(js_name = groupBy)]
-    pub fn group_by(&mut self, grouper: Function) {
-        let grouper = JsOnly((grouper, self.thrown.clone()));
+    pub fn group_by(&mut self, grouper: &JsValue) -> Result<(), JsValue> {
+        let grouper = params::function(grouper, "groupBy")?;
         let core = self.core.clone();
-        self.core = core.with_grouper(Arc::new(move |item: &JsValue| {
-            let (grouper, thrown) = grouper.get();
-            let group = grouper.call1(&JsValue::NULL, item).and_then(|group| {
-                group
-                    .as_string()
-                    .ok_or_else(|| js_sys::TypeError::new("groupBy must return a string").into())
-            });
-            group.map_err(|e| thrown.keep(e)).ok()
-        }));
+        self.core = core.with_grouper(hooks::grouper(grouper, self.thrown.clone()));
+        Ok(())
     }
 
     /// Pauses the set: claims (and the pops of a set with flow control) hand out
@@ -81,39 +71,61 @@ impl WasmSet {
     pub fn rate_limited(
         &self,
         id: u32,
-        lease: JsValue,
-        retry_after_ms: f64,
+        lease: &JsValue,
+        retry_after_ms: &JsValue,
     ) -> Result<JsValue, JsValue> {
-        let lease = lease_from_js(&lease, "rateLimited(lease)")?;
-        let retry_after = ms(retry_after_ms, "rateLimited(retryAfterMs)")?;
+        let lease = lease_from_js(lease, "rateLimited(lease)")?;
+        let retry_after = params::ms(retry_after_ms, "rateLimited(retryAfterMs)")?;
         let op = self.core.rate_limited(&lease, retry_after);
         self.begin(id, op.map(|_| JsValue::UNDEFINED))
     }
 
-    /// Adds the item in `group` (a grouped set's), with `score` or the scorer's;
-    /// outputs the score used.
+    /// Adds the item in `group` (a grouped set's), with `score` (undefined or null: the
+    /// scorer's); outputs the score used.
     #[wasm_bindgen(js_name = addToGroup)]
     pub fn add_to_group(
         &self,
         id: u32,
-        group: String,
+        group: &JsValue,
         item: JsValue,
-        score: Option<f64>,
+        score: &JsValue,
         now: f64,
     ) -> Result<JsValue, JsValue> {
+        let group = params::string(group, "addToGroup(group)")?;
+        let score = params::optional_number(score, "addToGroup(score)")?;
         self.add_in(id, item, score, Some(&group), now)
     }
 
-    /// The counts of the groups named: `[{ group, waiting, inFlight, dead }]`.
+    /// A group's counts: `{ group, waiting, inFlight, dead }` (zeros for a group with
+    /// nothing).
     #[wasm_bindgen(js_name = groupStats)]
-    pub fn group_stats(&self, id: u32, groups: Vec<String>) -> Result<JsValue, JsValue> {
-        let named: Vec<&str> = groups.iter().map(String::as_str).collect();
-        self.begin(id, self.core.group_stats(&named).map(group_records))
+    pub fn group_stats(&self, id: u32, group: &JsValue) -> Result<JsValue, JsValue> {
+        let group = params::string(group, "groupStats(group)")?;
+        let op = self.core.group_stats(&[group.as_str()]).map(move |found| {
+            let found = found.into_iter().next().map_or_else(
+                || GroupRecord {
+                    group: group.clone(),
+                    waiting: 0,
+                    in_flight: 0,
+                    dead: 0,
+                },
+                GroupRecord::from,
+            );
+            record(&found)
+        });
+        self.begin(id, op)
     }
 
-    /// The counts of up to `limit` groups with waiting, in-flight or dead items.
-    pub fn groups(&self, id: u32, limit: f64) -> Result<JsValue, JsValue> {
-        let limit = whole_number(limit, "groups(limit)")?;
-        self.begin(id, self.core.groups_stats(limit).map(group_records))
+    /// The counts of up to `limit` (default 100) groups with waiting, in-flight or dead
+    /// items.
+    pub fn groups(&self, id: u32, limit: &JsValue) -> Result<JsValue, JsValue> {
+        let limit = params::position(limit, "groups(limit)", 100)?;
+        self.begin(
+            id,
+            self.core.groups_stats(limit).map(|groups| {
+                let records: Vec<GroupRecord> = groups.into_iter().map(Into::into).collect();
+                record(&records)
+            }),
+        )
     }
 }

@@ -1,10 +1,12 @@
-//! A set's options beyond serializer, scorer and logger, as the JS wrapper passes them
-//! (through serde-wasm-bindgen).
+//! A set's options beyond serializer, scorer and logger, as the JS face passes them
+//! (through serde-wasm-bindgen), checked here: the clock, replication, the original's
+//! lock, dedup, counting, flow control (rate limits, groups), the lease policy, and
+//! whether waits block.
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::duration;
+use super::params::duration;
 use crate::core::{Backoff, Clock, Groups, RateLimit, Replication, Serializer, SetCore, Waiting};
 
 #[derive(Debug, Default, Deserialize)]
@@ -24,7 +26,7 @@ pub(crate) struct SetOptions {
     dedup_window: Option<f64>,
     /// Writes wait for this many replicas, up to `timeout` ms.
     wait_for_replicas: Option<WaitOptions>,
-    /// Whether waits block in Redis (the wrapper has connections of their own for
+    /// Whether waits block in Redis (the JS face has connections of their own for
     /// them) rather than poll.
     blocking_waits: Option<bool>,
     /// Whether the scripts count what they do on the set.
@@ -35,6 +37,8 @@ pub(crate) struct SetOptions {
     rate_limit: Option<RateOptions>,
     /// Fair groups: `true`, or their limits.
     groups: Option<GroupOptions>,
+    /// ms to wait for each reply: the JS driver's, checked here with the rest.
+    timeout: Option<f64>,
 }
 
 /// `{ max, periodMs, burst? }`: at most `max` items per `periodMs`, `burst` at once.
@@ -60,7 +64,7 @@ impl RateOptions {
         };
         let max = count(self.max, "max")?;
         let burst = count(self.burst.unwrap_or(1.0), "burst")?;
-        let per = super::convert::ms(self.period_ms, &format!("{what}.periodMs"))?;
+        let per = duration(self.period_ms, 1000.0, &format!("{what}.periodMs"))?;
         RateLimit::with_burst(max, per, burst)
             .map_err(|e| js_sys::RangeError::new(&format!("{what}: {e}")).into())
     }
@@ -93,7 +97,20 @@ struct BackoffOptions {
 }
 
 impl SetOptions {
+    /// The options object (undefined or null: the defaults); a `TypeError` for a field
+    /// of the wrong type.
+    pub fn from_js(value: JsValue) -> Result<Self, JsValue> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(SetOptions::default());
+        }
+        serde_wasm_bindgen::from_value(value)
+            .map_err(|e| js_sys::TypeError::new(&format!("invalid set options: {e}")).into())
+    }
+
     pub fn apply<S: Serializer>(self, mut core: SetCore<S>) -> Result<SetCore<S>, JsValue> {
+        if let Some(ms) = self.timeout {
+            duration(ms, 1000.0, "timeout (ms)")?;
+        }
         if let Some(honoured) = self.original_lock {
             core = core.with_original_lock(honoured);
         }
@@ -111,10 +128,10 @@ impl SetOptions {
             }
         }
         if let Some(ms) = self.dedup_window {
-            core = core.with_dedup_window(Some(super::convert::ms(ms, "dedupWindow (ms)")?));
+            core = core.with_dedup_window(Some(duration(ms, 1000.0, "dedupWindow (ms)")?));
         }
         if let Some(wait) = self.wait_for_replicas {
-            let timeout = super::convert::ms(wait.timeout, "waitForReplicas.timeout (ms)")?;
+            let timeout = duration(wait.timeout, 1000.0, "waitForReplicas.timeout (ms)")?;
             core = core.with_replication(Some(Replication {
                 replicas: wait.replicas,
                 timeout,

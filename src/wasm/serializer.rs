@@ -2,39 +2,12 @@
 //! `take(100)` makes no JS call per item for them; any other `{ dumps, loads }` object is
 //! called as it is.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::errors::{error_message, Thrown};
 use crate::core::{BoxError, Serializer};
-
-/// A value thrown by user JS (a serializer, scorer or `execute`), kept so the
-/// operation can reject with it as its `cause`.
-#[derive(Clone, Default)]
-pub(crate) struct Thrown(Rc<RefCell<Option<JsValue>>>);
-
-impl Thrown {
-    pub fn keep(&self, value: JsValue) -> BoxError {
-        let message = error_message(&value);
-        *self.0.borrow_mut() = Some(value);
-        message.into()
-    }
-
-    pub fn take(&self) -> Option<JsValue> {
-        self.0.borrow_mut().take()
-    }
-}
-
-/// The message of a thrown JS value, for errors that carry it as text.
-pub(crate) fn error_message(value: &JsValue) -> String {
-    match value.dyn_ref::<js_sys::Error>() {
-        Some(err) => String::from(err.message()),
-        None => value.as_string().unwrap_or_else(|| format!("{value:?}")),
-    }
-}
 
 enum Codec {
     /// The default: `String(item)` in, the member as a string out (non-UTF-8 is an error).

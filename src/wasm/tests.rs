@@ -32,6 +32,10 @@ fn drive(
         };
         match next {
             Ok(output) if mark.is_undefined() => return (sent, Ok(output)),
+            Ok(_) if mark.as_string().as_deref() == Some("now") => {
+                sent.push(vec!["now".into()]);
+                next = set.resume(ID, 1.0e9);
+            }
             Ok(_) if mark.as_f64().is_some() => {
                 sent.push(vec![format!("sleep {}", mark.as_f64().unwrap())]);
                 next = set.resume(ID, 1.0e9);
@@ -53,6 +57,10 @@ fn drive(
 /// The symbol that marks steps apart from results, as the wrapper passes it.
 fn marker() -> JsValue {
     js_sys::Symbol::for_("redset test step").into()
+}
+
+fn n(value: f64) -> JsValue {
+    JsValue::from(value)
 }
 
 fn js(value: &str) -> JsValue {
@@ -83,12 +91,13 @@ fn build(
     scorer: Option<Function>,
     options: JsValue,
 ) -> Result<WasmSet, JsValue> {
+    let scorer = scorer.map_or(JsValue::UNDEFINED, JsValue::from);
     WasmSet::new(
         kind,
-        "jobs".into(),
+        &js("jobs"),
         serializer,
-        scorer,
-        Function::new_no_args(""),
+        &scorer,
+        &Function::new_no_args("").into(),
         options,
         marker(),
     )
@@ -124,12 +133,12 @@ fn take_and_peek_score_in_both_protocols() {
         arr(&[js("c"), JsValue::from(2)]),
         arr(&[js("d"), JsValue::from(f64::INFINITY)]),
     ]);
-    let taken: Array = drive(&s, s.take(ID, 2.0, 0.0), vec![resp2])
+    let taken: Array = drive(&s, s.take(ID, &n(2.0), 0.0), vec![resp2])
         .1
         .unwrap()
         .into();
     assert_eq!(taken.to_vec(), vec![js("a"), js("b")]);
-    let taken: Array = drive(&s, s.take(ID, 2.0, 0.0), vec![resp3])
+    let taken: Array = drive(&s, s.take(ID, &n(2.0), 0.0), vec![resp3])
         .1
         .unwrap()
         .into();
@@ -149,25 +158,25 @@ fn take_and_peek_score_in_both_protocols() {
     );
     assert_eq!(out.unwrap(), JsValue::from(0.1 + 0.2));
     assert!(
-        drive(&s, s.take(ID, 0.0, 0.0), vec![]).0.is_empty(),
+        drive(&s, s.take(ID, &n(0.0), 0.0), vec![]).0.is_empty(),
         "take(0) sends nothing"
     );
     // As in the original (`if num < 1: return []`), and its int(num) truncation.
     for below_one in [-1.0, 0.5, f64::NEG_INFINITY] {
-        let (sent, out) = drive(&s, s.take(ID, below_one, 0.0), vec![]);
+        let (sent, out) = drive(&s, s.take(ID, &n(below_one), 0.0), vec![]);
         assert!(sent.is_empty() && Array::from(&out.unwrap()).length() == 0);
     }
-    let (sent, _) = drive(&s, s.take(ID, 2.9, 0.0), vec![Array::new().into()]);
+    let (sent, _) = drive(&s, s.take(ID, &n(2.9), 0.0), vec![Array::new().into()]);
     assert_eq!(sent[0], ["ZPOPMIN", "jobs", "2"]);
     for refused in [f64::NAN, f64::INFINITY, 4_294_967_296.0] {
         assert_eq!(
-            prop(&s.take(ID, refused, 0.0).err().unwrap(), "name"),
+            prop(&s.take(ID, &n(refused), 0.0).err().unwrap(), "name"),
             js("RangeError"),
             "{refused}"
         );
     }
     assert_eq!(
-        prop(&s.peek(ID, 4_294_967_296.0, 0.0).err().unwrap(), "name"),
+        prop(&s.peek(ID, &n(4_294_967_296.0), 0.0).err().unwrap(), "name"),
         js("RangeError")
     );
 }
@@ -230,7 +239,7 @@ fn a_throwing_serializer_throws_before_any_command() {
     let serializer =
         js_sys::eval("({ dumps() { throw new TypeError('nope') }, loads: (s) => s })").unwrap();
     let s = build("sorted", serializer, None, JsValue::UNDEFINED).unwrap();
-    let err = s.add(ID, js("x"), Some(1.0), 0.0).err().unwrap();
+    let err = s.add(ID, js("x"), &n(1.0), 0.0).err().unwrap();
     assert_eq!(prop(&err, "name"), js("SerializerError"));
     assert_eq!(prop(&prop(&err, "cause"), "message"), js("nope"));
     let bad = js_sys::eval("({ dumps: () => 42, loads: (s) => s })").unwrap();
@@ -253,21 +262,25 @@ fn nan_scores_are_rejected_and_explicit_zero_is_kept() {
     .unwrap();
     assert_eq!(
         prop(
-            &s.add(ID, js("x"), Some(f64::NAN), 0.0).err().unwrap(),
+            &s.add(ID, js("x"), &n(f64::NAN), 0.0).err().unwrap(),
             "name"
         ),
         js("RangeError")
     );
     let (sent, out) = drive(
         &s,
-        s.add(ID, js("abc"), Some(0.0), 0.0),
+        s.add(ID, js("abc"), &n(0.0), 0.0),
         vec![JsValue::from(1)],
     );
     assert_eq!(out.unwrap(), JsValue::from(0));
     // The add script's last arguments: score, member.
     let tail = |sent: &[Vec<String>]| sent[0][sent[0].len() - 2..].to_vec();
     assert_eq!(tail(&sent), ["0", "abc"]);
-    let (sent, _) = drive(&s, s.add(ID, js("abc"), None, 0.0), vec![JsValue::from(0)]);
+    let (sent, _) = drive(
+        &s,
+        s.add(ID, js("abc"), &JsValue::UNDEFINED, 0.0),
+        vec![JsValue::from(0)],
+    );
     assert_eq!(tail(&sent), ["3", "abc"]);
     let throwing: Function = js_sys::eval("() => { throw new Error('scorer broke') }")
         .unwrap()
@@ -279,7 +292,7 @@ fn nan_scores_are_rejected_and_explicit_zero_is_kept() {
         JsValue::UNDEFINED,
     )
     .unwrap();
-    let err = s.add(ID, js("x"), None, 0.0).err().unwrap();
+    let err = s.add(ID, js("x"), &JsValue::UNDEFINED, 0.0).err().unwrap();
     assert_eq!(prop(&prop(&err, "cause"), "message"), js("scorer broke"));
 }
 
@@ -295,10 +308,10 @@ fn undecodable_items_are_logged_and_become_null() {
     let make = |kind| {
         WasmSet::new(
             kind,
-            "jobs".into(),
+            &js("jobs"),
             string_serializer(),
-            None,
-            logger.clone(),
+            &JsValue::UNDEFINED,
+            &logger.clone().into(),
             JsValue::UNDEFINED,
             marker(),
         )
@@ -315,7 +328,7 @@ fn undecodable_items_are_logged_and_become_null() {
     let scheduled = make("scheduled");
     let taken = drive(
         &scheduled,
-        scheduled.take(ID, 5.0, 0.0),
+        scheduled.take(ID, &n(5.0), 0.0),
         vec![arr(&[binary, bytes("ok")])],
     )
     .1;
@@ -360,7 +373,7 @@ fn a_scheduled_pop_sleeps_while_the_originals_lock_is_held() {
 fn a_lock_timeout_is_a_lock_timeout_error_and_bad_options_are_refused() {
     let options = js_sys::eval("({ lockTimeout: 0 })").unwrap();
     let s = build("scheduled", string_serializer(), None, options).unwrap();
-    let (_, out) = drive(&s, s.take(ID, 5.0, 100.0), vec![js("200.5")]);
+    let (_, out) = drive(&s, s.take(ID, &n(5.0), 100.0), vec![js("200.5")]);
     let err = out.unwrap_err();
     assert_eq!(prop(&err, "name"), js("LockTimeout"));
     assert_eq!(prop(&err, "lock"), js("jobs__lock"));
@@ -395,14 +408,14 @@ fn typed_feeds_give_the_same_results_as_feed() {
         js("job-1")
     );
     // RESP3's nested pairs, in rows of two.
-    let _ = s.take(ID, 5.0, 0.0).unwrap();
+    let _ = s.take(ID, &n(5.0), 0.0).unwrap();
     let taken = s.feed_bulks(ID, b"a1b2", &[1, 1, 1, 1], 2).unwrap();
     assert_eq!(Array::from(&taken).to_vec(), vec![js("a"), js("b")]);
-    let _ = s.take(ID, 5.0, 0.0).unwrap();
+    let _ = s.take(ID, &n(5.0), 0.0).unwrap();
     let err = s.feed_bulks(ID, b"a1b", &[1, 1, 1], 2).unwrap_err();
     assert_eq!(prop(&err, "name"), js("ProtocolError"));
     // Lengths that run past the bytes are refused, not read out of bounds.
-    let _ = s.take(ID, 5.0, 0.0).unwrap();
+    let _ = s.take(ID, &n(5.0), 0.0).unwrap();
     let err = s.feed_bulks(ID, b"ab", &[1, 5], 1).unwrap_err();
     assert_eq!(prop(&err, "name"), js("ProtocolError"));
     let _ = s.score(ID, js("x")).unwrap();
@@ -438,7 +451,11 @@ fn lease_records_go_out_and_come_back_by_hand_written_conversion() {
             js("1.5"),
         ])
     };
-    let (sent, leases) = drive(&s, s.claim(ID, 1.0, 30_000.0, 0.0), vec![claim_reply()]);
+    let (sent, leases) = drive(
+        &s,
+        s.claim(ID, &n(1.0), &n(30_000.0), 0.0),
+        vec![claim_reply()],
+    );
     let lease = Array::from(&leases.unwrap()).get(0);
     assert_eq!(prop(&lease, "item"), js("a"));
     assert_eq!(prop(&lease, "token"), JsValue::from(7));
@@ -449,13 +466,17 @@ fn lease_records_go_out_and_come_back_by_hand_written_conversion() {
     assert_eq!(member.to_vec(), b"a");
 
     // A second claim sends the same command (its SHA and keys come from a cache).
-    let (again, _) = drive(&s, s.claim(ID, 1.0, 30_000.0, 0.0), vec![claim_reply()]);
+    let (again, _) = drive(
+        &s,
+        s.claim(ID, &n(1.0), &n(30_000.0), 0.0),
+        vec![claim_reply()],
+    );
     assert_eq!(sent, again);
 
     // ack takes the record back, and a member given as an array of bytes too.
     let (sent, acked) = drive(
         &s,
-        s.ack(ID, arr(std::slice::from_ref(&lease))),
+        s.ack_many(ID, &arr(std::slice::from_ref(&lease))),
         vec![arr(&[JsValue::from(1)])],
     );
     assert!(acked.unwrap().is_undefined());
@@ -464,7 +485,7 @@ fn lease_records_go_out_and_come_back_by_hand_written_conversion() {
     Reflect::set(&copy, &js("member"), &arr(&[JsValue::from(97)])).unwrap();
     let (sent, _) = drive(
         &s,
-        s.ack(ID, arr(&[copy.clone().into()])),
+        s.ack(ID, &copy.clone().into()),
         vec![arr(&[JsValue::from(1)])],
     );
     assert_eq!(sent[0][sent[0].len() - 2..], ["a", "7"]);
@@ -481,18 +502,126 @@ fn lease_records_go_out_and_come_back_by_hand_written_conversion() {
     ] {
         let bad = Object::assign(&Object::new(), lease.dyn_ref::<Object>().unwrap());
         Reflect::set(&bad, &js(field), &value).unwrap();
-        let err = s.ack(ID, arr(&[bad.into()])).unwrap_err();
+        let err = s.ack(ID, &bad.into()).unwrap_err();
         assert_eq!(prop(&err, "name"), js("TypeError"), "{field}");
         let message = prop(&err, "message").as_string().unwrap();
         assert!(
-            message.starts_with("ack(leases): `") && message.contains(field),
+            message.starts_with("ack(lease): `") && message.contains(field),
             "{message}"
         );
     }
     for bad in [js("lease"), JsValue::NULL] {
-        let err = s.extend(ID, bad, 1000.0).unwrap_err();
+        let err = s.extend(ID, bad, &n(1000.0)).unwrap_err();
         assert_eq!(prop(&err, "name"), js("TypeError"));
     }
-    let err = s.ack(ID, lease).unwrap_err();
+    let err = s.ack_many(ID, &lease).unwrap_err();
     assert!(prop(&err, "message").as_string().unwrap().contains("array"));
+}
+
+#[wasm_bindgen_test]
+fn every_parameter_is_checked_here_naming_the_method_and_parameter() {
+    let s = set("sorted");
+    let lease = js_sys::eval("({ item: 'a', token: 1, deliveries: 1, deadline: 0, score: 0, member: new Uint8Array([97]) })").unwrap();
+    let not_a_number = js("3");
+    let checks: Vec<(&str, Result<JsValue, JsValue>)> = vec![
+        ("add(score)", s.add(ID, js("x"), &not_a_number, 0.0)),
+        ("take(count)", s.take(ID, &not_a_number, 0.0)),
+        ("peek(position)", s.peek(ID, &not_a_number, 0.0)),
+        (
+            "peekItems(count)",
+            s.peek_items(ID, &n(0.0), &not_a_number, 0.0),
+        ),
+        ("popWait(timeoutMs)", s.pop_wait(ID, &not_a_number, 0.0)),
+        (
+            "takeWait(timeoutMs)",
+            s.take_wait(ID, &n(1.0), &not_a_number, 0.0),
+        ),
+        ("claim(leaseMs)", s.claim(ID, &n(1.0), &not_a_number, 0.0)),
+        (
+            "claimWait(count)",
+            s.claim_wait(ID, &not_a_number, &n(1.0), &n(1.0), 0.0),
+        ),
+        (
+            "ackAndClaim(count)",
+            s.ack_and_claim(ID, &lease, &not_a_number, &n(1.0), 0.0),
+        ),
+        ("extend(byMs)", s.extend(ID, lease.clone(), &not_a_number)),
+        ("retry(options)", s.retry(ID, &lease, &js("soon"))),
+        ("inFlightItems(limit)", s.in_flight_items(ID, &not_a_number)),
+        (
+            "addMany(items)",
+            s.add_many(ID, &js("x"), JsValue::UNDEFINED, 0.0),
+        ),
+    ];
+    for (what, result) in checks {
+        let err = result.expect_err(what);
+        assert_eq!(prop(&err, "name"), js("TypeError"), "{what}");
+        let message = prop(&err, "message").as_string().unwrap();
+        assert!(message.starts_with(what), "{what}: {message}");
+    }
+    for (what, result) in [
+        ("claim(leaseMs)", s.claim(ID, &n(1.0), &n(-5.0), 0.0)),
+        ("popWait(timeoutMs)", s.pop_wait(ID, &n(f64::NAN), 0.0)),
+        ("peek(position)", s.peek(ID, &n(0.5), 0.0)),
+    ] {
+        let err = result.expect_err(what);
+        assert_eq!(prop(&err, "name"), js("RangeError"), "{what}");
+        assert!(prop(&err, "message").as_string().unwrap().starts_with(what));
+    }
+    // Defaults are the binding's too: peek() is peek(0), inFlightItems() lists 100.
+    let (sent, _) = drive(
+        &s,
+        s.peek(ID, &JsValue::UNDEFINED, 0.0),
+        vec![Array::new().into()],
+    );
+    assert_eq!(sent[0], ["ZRANGE", "jobs", "0", "0"]);
+    for (what, name, scorer, logger) in [
+        (
+            "name",
+            n(42.0),
+            JsValue::UNDEFINED,
+            Function::new_no_args("").into(),
+        ),
+        (
+            "scorer",
+            js("jobs"),
+            js("high"),
+            Function::new_no_args("").into(),
+        ),
+        ("logger", js("jobs"), JsValue::UNDEFINED, JsValue::NULL),
+    ] {
+        let err = WasmSet::new(
+            "sorted",
+            &name,
+            string_serializer(),
+            &scorer,
+            &logger,
+            JsValue::UNDEFINED,
+            marker(),
+        )
+        .err()
+        .expect(what);
+        assert_eq!(prop(&err, "name"), js("TypeError"), "{what}");
+        assert!(prop(&err, "message").as_string().unwrap().starts_with(what));
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_blocking_wait_asks_for_the_time_with_a_now_step_not_a_sleep() {
+    let options = js_sys::eval("({ blockingWaits: true })").unwrap();
+    let s = build("sorted", string_serializer(), None, options).unwrap();
+    // Nothing popped, then nothing when blocked: the wait wants the time to go on, at
+    // once (the driver's resume gives one past the timeout).
+    let (sent, out) = drive(
+        &s,
+        s.pop_wait(ID, &n(1000.0), 100.0),
+        vec![arr(&[]), JsValue::NULL, JsValue::NULL],
+    );
+    let blocked = sent
+        .iter()
+        .position(|c| c[0] == "BZPOPMIN")
+        .expect("blocks");
+    assert_eq!(sent[blocked + 1], ["now"], "{sent:?}");
+    assert!(sent.iter().all(|c| !c[0].starts_with("sleep")), "{sent:?}");
+    assert_eq!(prop(&out.unwrap_err(), "name"), js("KeyError"));
 }

@@ -1,11 +1,12 @@
 //! Waiting consumers for JS: `popWait`, `takeWait`, `claimWait`. The core sleeps by
-//! steps the wrapper waits out with timers, so no JS client is held while waiting.
+//! steps the JS driver waits out with timers, or blocks in Redis on a connection of the
+//! wait's own (steps marked `"block"`).
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{count_arg, ms};
-use super::leases::lease_records;
+use super::lease::record::lease_records;
+use super::params;
 use super::WasmSet;
 use crate::core::Operation;
 
@@ -13,8 +14,8 @@ use crate::core::Operation;
 impl WasmSet {
     /// Pops the next eligible item, waiting up to `timeoutMs`; KeyError at the timeout.
     #[wasm_bindgen(js_name = popWait)]
-    pub fn pop_wait(&self, id: u32, timeout_ms: f64, now: f64) -> Result<JsValue, JsValue> {
-        let timeout = ms(timeout_ms, "popWait(timeout)")?;
+    pub fn pop_wait(&self, id: u32, timeout_ms: &JsValue, now: f64) -> Result<JsValue, JsValue> {
+        let timeout = params::ms(timeout_ms, "popWait(timeoutMs)")?;
         self.begin(
             id,
             self.core
@@ -29,12 +30,12 @@ impl WasmSet {
     pub fn take_wait(
         &self,
         id: u32,
-        count: f64,
-        timeout_ms: f64,
+        count: &JsValue,
+        timeout_ms: &JsValue,
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let count = count_arg(count, "takeWait(count)")?;
-        let timeout = ms(timeout_ms, "takeWait(timeout)")?;
+        let count = params::count(count, "takeWait(count)")?;
+        let timeout = params::ms(timeout_ms, "takeWait(timeoutMs)")?;
         self.begin(
             id,
             self.core
@@ -49,14 +50,14 @@ impl WasmSet {
     pub fn claim_wait(
         &self,
         id: u32,
-        count: f64,
-        lease_ms: f64,
-        timeout_ms: f64,
+        count: &JsValue,
+        lease_ms: &JsValue,
+        timeout_ms: &JsValue,
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let count = count_arg(count, "claimWait(count)")?;
-        let lease = ms(lease_ms, "claimWait(lease)")?;
-        let timeout = ms(timeout_ms, "claimWait(timeout)")?;
+        let count = params::count(count, "claimWait(count)")?;
+        let lease = params::ms(lease_ms, "claimWait(leaseMs)")?;
+        let timeout = params::ms(timeout_ms, "claimWait(timeoutMs)")?;
         self.begin(
             id,
             self.core
