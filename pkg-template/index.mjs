@@ -1,21 +1,10 @@
-// ESM entry: the package is CommonJS (wasm-bindgen's nodejs target); this re-exports it.
-import redset from './index.js';
+// The entry for Node (import), Bun and Deno: wasm-bindgen's nodejs glue, which reads
+// the .wasm file beside it, as the binding of the package's modules (lib/).
+import { createRequire } from 'node:module';
 
-export const {
-  SortedSet,
-  TimeSortedSet,
-  ScheduledSet,
-  JsonSerializer,
-  RedsetError,
-  KeyError,
-  ReplyError,
-  ConnectionError,
-  ProtocolError,
-  SerializerError,
-  LockTimeout,
-  LeaseLost,
-  NotReplicated,
-  TimeoutError,
-  RateLimited,
-} = redset;
-export default redset;
+import { useBinding } from './lib/binding.mjs';
+
+useBinding(createRequire(import.meta.url)('./wasm/redset_wasm.js'));
+
+export * from './lib/index.mjs';
+export { default } from './lib/index.mjs';

@@ -1,0 +1,34 @@
+// Client adapters: which Redis client a set was given, and how to send it a command.
+// Each adapter is `{ name, accepts(client), send(client) → (args, read) → reply,
+// isCluster(client), routeKey?, duplicate?(client), close?(client) }`: `duplicate` and
+// `close` give waits connections of their own (see ../wait-connections.mjs).
+//
+// Replies come back as Buffers where the client can, so members are binary-safe. What
+// a send throws is sorted out by the driver: a Redis error reply is handed to the core
+// as an `Error` (it needs NOSCRIPT to fall back to EVAL), anything else is a connection
+// failure.
+
+import { execute } from './execute.mjs';
+import { glide } from './glide.mjs';
+import { ioredis } from './ioredis.mjs';
+import { nodeRedis, nodeRedisCluster } from './node-redis.mjs';
+
+// In order: the first that accepts a client is its adapter.
+const ADAPTERS = [execute, glide, ioredis, nodeRedisCluster, nodeRedis];
+
+/** The adapter for `client`; a TypeError for anything else. */
+export function adapterFor(client) {
+  for (const adapter of ADAPTERS) if (adapter.accepts(client)) return adapter;
+  throw new TypeError(`client must be ${ADAPTERS.map((a) => a.name).join(', ')}`);
+}
+
+const REPLY_ERROR_NAMES = new Set(['ReplyError', 'ErrorReply', 'SimpleError', 'BlobError']);
+
+/** Whether a client's rejection is a Redis error reply; one that cannot be read is not. */
+export function isReplyError(err) {
+  try {
+    return err instanceof Error && (REPLY_ERROR_NAMES.has(err.name) || REPLY_ERROR_NAMES.has(err.constructor?.name));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,121 @@
+// The driver loop: runs an operation of a set's wasm core in a slot, carrying each
+// command to the client and each reply back, sleeping when told, until the result.
+// The core decides everything (it bounds the steps too); this only carries.
+
+import { now, sleep } from './clock.mjs';
+import { binding } from './binding.mjs';
+import { TimeoutError, connectionError, rethrow } from './errors.mjs';
+import { feed } from './replies.mjs';
+import { isReplyError } from './clients/index.mjs';
+
+/**
+ * Marks the core's steps apart from results: command arguments (`true`, `'read'` for a
+ * read-only command, `'block'` for a blocking one, which goes on a connection of its
+ * own), `'now'` (resume at once with the time) or a number of ms to sleep first.
+ */
+export const STEP = Symbol('redset step');
+
+export class Driver {
+  #core;
+  #send;
+  #connections;
+  #timeout;
+  #blockTimeout;
+  // Slots of the core's operations: ids free for reuse, and the next new one.
+  #freeIds = [];
+  #nextId = 0;
+
+  /**
+   * `core`: the set's WasmSet; `send(args, read)`: the client's; `connections`: the
+   * pool for blocking commands, or null; `timeout`: ms per reply (0: none).
+   */
+  constructor(core, send, connections, timeout) {
+    this.#core = core;
+    this.#send = send;
+    this.#connections = connections;
+    this.#timeout = timeout;
+    // A blocking command's reply may take its block's time more.
+    this.#blockTimeout = timeout > 0 ? timeout + binding().blockCapMs() : 0;
+  }
+
+  get core() {
+    return this.#core;
+  }
+
+  /** The pool of connections for blocking commands, or null. */
+  get connections() {
+    return this.#connections;
+  }
+
+  /**
+   * Runs the operation `start(core, id, a, b, c)` starts in slot `id`; resolves to its
+   * result, or rejects with the package's error class. abandon() frees the slot when the
+   * client fails.
+   */
+  async run(start, a, b, c) {
+    const core = this.#core;
+    const id = this.#freeIds.length > 0 ? this.#freeIds.pop() : this.#nextId++;
+    let connection = null;
+    let failed = false;
+    try {
+      let next = start(core, id, a, b, c);
+      for (;;) {
+        const step = next !== null && typeof next === 'object' ? next[STEP] : undefined;
+        if (step === undefined) return next;
+        if (step === 'now') {
+          next = core.resume(id, now());
+          continue;
+        }
+        if (typeof step === 'number') {
+          await sleep(step);
+          next = core.resume(id, now());
+          continue;
+        }
+        const blocking = step === 'block';
+        if (blocking) connection ??= await this.#connections.acquire();
+        const send = blocking ? connection.send : this.#send;
+        const read = step === 'read';
+        let reply;
+        try {
+          reply = await withTimeout(send(next, read), blocking ? this.#blockTimeout : this.#timeout, next, read);
+        } catch (err) {
+          failed = blocking;
+          if (err instanceof TimeoutError) throw err;
+          if (!isReplyError(err)) throw connectionError(err);
+          failed = false;
+          reply = err;
+        }
+        next = feed(core, id, reply);
+      }
+    } catch (err) {
+      core.abandon(id);
+      return rethrow(err);
+    } finally {
+      this.#freeIds.push(id);
+      if (connection !== null) this.#connections.release(connection, failed);
+    }
+  }
+}
+
+/**
+ * Waits for `reply` at most `ms`; past that, rejects with a TimeoutError about `args`,
+ * which the core marked `read` if the command only reads.
+ */
+function withTimeout(reply, ms, args, read) {
+  if (!(ms > 0)) return reply;
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const command = String(args[0]);
+      const mayHaveTakenEffect = !read;
+      const err = new TimeoutError(
+        `no reply to ${command} within ${ms} ms` +
+          (mayHaveTakenEffect ? '; it may still take effect' : '; it changes nothing'),
+      );
+      err.command = command;
+      err.mayHaveTakenEffect = mayHaveTakenEffect;
+      reject(err);
+    }, ms);
+  });
+  return Promise.race([reply, expired]).finally(() => clearTimeout(timer));
+}

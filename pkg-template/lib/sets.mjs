@@ -1,0 +1,85 @@
+// The set classes: a constructor that wires a set's core, client and driver together,
+// and methods that only forward to the driver (from operations.mjs) or to the consumer
+// loops. Documented in index.d.ts.
+
+import { binding } from './binding.mjs';
+import { adapterFor } from './clients/index.mjs';
+import { consume } from './consume.mjs';
+import { Driver, STEP } from './driver.mjs';
+import { SCHEDULED_OPERATIONS, SET_OPERATIONS } from './operations.mjs';
+import { serializerSpec } from './serializers.mjs';
+import { WaitConnections } from './wait-connections.mjs';
+import { runWorker } from './worker.mjs';
+
+// A set's driver; module-private, so that the forwarding methods reach it.
+const DRIVER = Symbol('redset driver');
+
+/**
+ * A Redis-backed sorted set safe for consumption by many processes. Lowest score first;
+ * the default score is 0. Stored at the Redis key `name`. Its options are described in
+ * index.d.ts (`SetOptions`); the binding checks them.
+ */
+export class SortedSet {
+  static kind = 'sorted';
+
+  constructor(client, name, options = {}) {
+    const { scorer, serializer, logger, blockingWaits, timeout, groupBy, ...rest } = options ?? {};
+    const adapter = adapterFor(client);
+    const connections = blockingWaits === false ? null : WaitConnections.for(client, adapter);
+    const core = new (binding().WasmSet)(new.target.kind, name, serializerSpec(serializer), scorer,
+      logger ?? ((...args) => console.warn(...args)), {
+        ...rest,
+        timeout,
+        originalLock: rest.originalLock ?? !adapter.isCluster(client),
+        blockingWaits: connections !== null,
+      }, STEP);
+    if (groupBy != null) core.groupBy(groupBy);
+    if (adapter.routeKey !== undefined) core.markKeys(adapter.routeKey);
+    this[DRIVER] = new Driver(core, adapter.send(client), connections, timeout ?? 0);
+  }
+
+  /** The set's name: the Redis key it is stored at. */
+  get name() {
+    return this[DRIVER].core.name;
+  }
+
+  /** Items as they become eligible, until `signal` aborts (see index.d.ts). */
+  consume(options) {
+    return consume(this, this[DRIVER].connections, options);
+  }
+
+  /** The worker on leases (see index.d.ts and worker.mjs). */
+  process(handler, options) {
+    return runWorker(this, this[DRIVER].connections, handler, options);
+  }
+
+  toString() {
+    return this[DRIVER].core.toString();
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return this.toString();
+  }
+}
+
+/** A FIFO set: the default score is the time of `add` (UNIX seconds). */
+export class TimeSortedSet extends SortedSet {
+  static kind = 'time';
+}
+
+/** A time-ordered set that hands out only items whose score (UNIX seconds) is <= now. */
+export class ScheduledSet extends TimeSortedSet {
+  static kind = 'scheduled';
+}
+
+/** Gives `Class` a method per operation, each forwarding its arguments to the driver. */
+function forward(Class, operations) {
+  for (const [name, start] of Object.entries(operations)) {
+    // A method named as the operation (for stack traces), not enumerable, as a class's.
+    const method = { [name](a, b, c) { return this[DRIVER].run(start, a, b, c); } }[name];
+    Object.defineProperty(Class.prototype, name, { value: method, writable: true, configurable: true });
+  }
+}
+
+forward(SortedSet, SET_OPERATIONS);
+forward(ScheduledSet, SCHEDULED_OPERATIONS);
