@@ -1,0 +1,13 @@
+// The entry for Cloudflare Workers (workerd), which compiles no wasm from bytes: the
+// .wasm file imported as a compiled module (wrangler's CompiledWasm rule) and given to
+// wasm-bindgen's web glue, the binding of the same modules (lib/) as every other entry.
+import wasmModule from './wasm/redset_wasm_bg.wasm';
+import * as glue from './wasm/redset_wasm.web.mjs';
+
+import { useBinding } from './lib/binding.mjs';
+
+glue.initSync({ module: wasmModule });
+useBinding(glue);
+
+export * from './lib/index.mjs';
+export { default } from './lib/index.mjs';
