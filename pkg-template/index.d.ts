@@ -4,6 +4,8 @@
 export type RedisClient =
   | { callBuffer(...args: Array<string | Uint8Array>): Promise<unknown> }
   | { sendCommand(args: Array<string | Uint8Array>, options?: unknown): Promise<unknown> }
+  /** An `@upstash/redis` client (HTTP), made with `automaticDeserialization: false`: waits poll. */
+  | { exec(args: string[]): Promise<unknown> }
   | Execute;
 
 /** Sends one command (name first) and resolves to the reply, or returns it at once. */

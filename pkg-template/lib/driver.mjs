@@ -4,7 +4,7 @@
 
 import { now, sleep } from './clock.mjs';
 import { binding } from './binding.mjs';
-import { TimeoutError, connectionError, rethrow } from './errors.mjs';
+import { RedsetError, TimeoutError, connectionError, rethrow } from './errors.mjs';
 import { feed } from './replies.mjs';
 import { isReplyError } from './clients/index.mjs';
 
@@ -80,7 +80,8 @@ export class Driver {
           reply = await withTimeout(send(next, read), blocking ? this.#blockTimeout : this.#timeout, next, read);
         } catch (err) {
           failed = blocking;
-          if (err instanceof TimeoutError) throw err;
+          // The package's own (a timeout, what a client adapter refuses to send).
+          if (err instanceof RedsetError) throw err;
           if (!isReplyError(err)) throw connectionError(err);
           failed = false;
           reply = err;

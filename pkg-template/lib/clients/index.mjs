@@ -1,4 +1,6 @@
-// Client adapters: which Redis client a set was given, and how to send it a command.
+// Client adapters: which Redis client a set was given (ioredis or iovalkey, node-redis,
+// Valkey GLIDE, @upstash/redis over HTTP, or an execute function), and how to send it a
+// command.
 // Each adapter is `{ name, accepts(client), send(client) → (args, read) → reply,
 // isCluster(client), routeKey?, duplicate?(client), close?(client) }`: `duplicate` and
 // `close` give waits connections of their own (see ../wait-connections.mjs).
@@ -12,9 +14,10 @@ import { execute } from './execute.mjs';
 import { glide } from './glide.mjs';
 import { ioredis } from './ioredis.mjs';
 import { nodeRedis, nodeRedisCluster } from './node-redis.mjs';
+import { upstash } from './upstash.mjs';
 
 // In order: the first that accepts a client is its adapter.
-const ADAPTERS = [execute, glide, ioredis, nodeRedisCluster, nodeRedis];
+const ADAPTERS = [execute, glide, ioredis, nodeRedisCluster, nodeRedis, upstash];
 
 /** The adapter for `client`; a TypeError for anything else. */
 export function adapterFor(client) {
