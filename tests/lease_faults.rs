@@ -21,7 +21,8 @@ fn connect(url: &str) -> Option<redis::Connection> {
     redis::Client::open(url).ok()?.get_connection().ok()
 }
 
-/// Claims, works (a millisecond), logs "p item" in `{name}:log`, acks, logs "a item";
+/// Claims, works (a millisecond), logs "p item token" in `{name}:log`, acks, logs "a item
+/// token" (the lease's fencing token, so the log can be read in token order);
 /// until `{name}:done` is set and nothing is waiting or in flight. Reconnects after a
 /// connection error (the server may be restarting).
 fn consume(url: &str, name: &str) {
@@ -53,14 +54,14 @@ fn consume(url: &str, name: &str) {
             for lease in leases {
                 std::thread::sleep(Duration::from_millis(1));
                 let logged: redis::RedisResult<()> =
-                    log.rpush(&log_key, format!("p {}", lease.item));
+                    log.rpush(&log_key, format!("p {} {}", lease.item, lease.token));
                 if logged.is_err() {
                     continue 'connect;
                 }
                 match set.ack(&lease) {
                     Ok(()) => {
                         let logged: redis::RedisResult<()> =
-                            log.rpush(&log_key, format!("a {}", lease.item));
+                            log.rpush(&log_key, format!("a {} {}", lease.item, lease.token));
                         if logged.is_err() {
                             continue 'connect;
                         }
@@ -104,27 +105,57 @@ fn finish(child: Child) {
     assert!(status.success(), "a consumer failed");
 }
 
-/// What the log says: how many times each item was processed, and how many times an
-/// item was processed again after it had been acked.
-fn read_log(conn: &mut redis::Connection, name: &str) -> (HashMap<u32, usize>, usize) {
-    let log: Vec<String> = conn.lrange(format!("{name}:log"), 0, -1).unwrap();
-    let mut counts = HashMap::new();
-    let mut acked = std::collections::HashSet::new();
-    let mut after_ack = 0;
-    for entry in log {
-        let (what, item) = entry.split_once(' ').unwrap();
-        let item: u32 = item.parse().unwrap();
-        match what {
-            "p" => {
-                *counts.entry(item).or_insert(0) += 1;
-                after_ack += usize::from(acked.contains(&item));
-            }
-            _ => {
-                acked.insert(item);
-            }
+/// What the log says.
+struct Log {
+    /// How many times each item was delivered.
+    counts: HashMap<u32, usize>,
+    /// Deliveries whose fencing token is greater than the token the item was acked with:
+    /// the item came back after an ack, which the leases promise never happens.
+    after_ack: usize,
+    /// Deliveries logged after the item's ack but with an earlier token: a consumer that
+    /// stalled past its lease logged its stale delivery late (its ack was refused).
+    logged_late: usize,
+}
+
+/// Reads the log of "p item token" and "a item token" entries.
+fn read_log(conn: &mut redis::Connection, name: &str) -> Log {
+    let entries: Vec<(bool, u32, u64)> = conn
+        .lrange::<_, Vec<String>>(format!("{name}:log"), 0, -1)
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            let mut parts = entry.split(' ');
+            let delivered = parts.next() == Some("p");
+            let item = parts.next().unwrap().parse().unwrap();
+            let token = parts.next().unwrap().parse().unwrap();
+            (delivered, item, token)
+        })
+        .collect();
+    // Each item's first ack: where it is in the log, and the least token acked.
+    let mut acks: HashMap<u32, (usize, u64)> = HashMap::new();
+    for (at, &(delivered, item, token)) in entries.iter().enumerate() {
+        if !delivered {
+            let ack = acks.entry(item).or_insert((at, token));
+            ack.1 = ack.1.min(token);
         }
     }
-    (counts, after_ack)
+    let mut log = Log {
+        counts: HashMap::new(),
+        after_ack: 0,
+        logged_late: 0,
+    };
+    for (at, &(delivered, item, token)) in entries.iter().enumerate() {
+        if !delivered {
+            continue;
+        }
+        *log.counts.entry(item).or_insert(0) += 1;
+        match acks.get(&item) {
+            Some(&(_, acked)) if token > acked => log.after_ack += 1,
+            Some(&(acked_at, _)) if at > acked_at => log.logged_late += 1,
+            _ => {}
+        }
+    }
+    log
 }
 
 #[test]
@@ -154,19 +185,22 @@ fn consumers_killed_mid_work_lose_nothing_and_duplicate_only_what_they_held() {
     let mut conn = server.conn();
     let _: () = conn.set(format!("{name}:done"), 1).unwrap();
     consumers.into_iter().for_each(finish);
-    let (counts, after_ack) = read_log(&mut conn, name);
-    let lost = (0..ITEMS).filter(|i| !counts.contains_key(i)).count();
-    let duplicated: usize = counts.values().map(|&n| n - 1).sum();
+    let log = read_log(&mut conn, name);
+    let lost = (0..ITEMS).filter(|i| !log.counts.contains_key(i)).count();
+    let duplicated: usize = log.counts.values().map(|&n| n - 1).sum();
     let mut set = SortedSet::new(server.conn(), name);
     let stats = set.stats().unwrap();
     println!(
         "lease crash test: {ITEMS} items, 4 consumers, {KILLS} SIGKILLs: lost {lost}, \
-         processed twice {duplicated} (at most {} possible: {BATCH} per kill), dead {}",
+         processed twice {duplicated} (at most {} possible: {BATCH} per kill), dead {}, \
+         delivered after an ack (by token) {}, stale deliveries logged late {}",
         KILLS * BATCH,
-        stats.dead
+        stats.dead,
+        log.after_ack,
+        log.logged_late
     );
     assert_eq!(lost, 0);
-    assert_eq!(after_ack, 0, "an acked item was delivered again");
+    assert_eq!(log.after_ack, 0, "an acked item was delivered again");
     assert!(duplicated <= KILLS * BATCH, "{duplicated} duplicates");
     assert_eq!((stats.waiting, stats.in_flight, stats.dead), (0, 0, 0));
 }
@@ -182,9 +216,12 @@ fn a_redis_restart_loses_no_unacked_item_and_brings_back_no_acked_one() {
     let mut conn = server.conn();
     let _: () = conn.set(format!("{name}:done"), 1).unwrap();
     consumers.into_iter().for_each(finish);
-    let (counts, came_back) = read_log(&mut conn, name);
-    let lost = (0..ITEMS / 4).filter(|i| !counts.contains_key(i)).count();
-    let duplicated: usize = counts.values().map(|&n| n - 1).sum();
+    let log = read_log(&mut conn, name);
+    let lost = (0..ITEMS / 4)
+        .filter(|i| !log.counts.contains_key(i))
+        .count();
+    let duplicated: usize = log.counts.values().map(|&n| n - 1).sum();
+    let came_back = log.after_ack;
     println!(
         "lease restart test: {} items, 2 consumers, redis-server SIGKILLed and restarted \
          (appendfsync always): lost {lost}, acked and delivered again {came_back}, \

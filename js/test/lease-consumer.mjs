@@ -1,6 +1,7 @@
 // A lease consumer process for lease-crash.test.mjs: claims, works (a millisecond), logs
-// "p item" to `${name}:log`, acks, logs "a item"; until `${name}:done` is set and nothing
-// is waiting or in flight.
+// "p item token" to `${name}:log`, acks, logs "a item token" (the lease's fencing token,
+// so the log can be read in token order); until `${name}:done` is set and nothing is
+// waiting or in flight.
 //   node lease-consumer.mjs SOCKET NAME
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,10 +25,10 @@ while (Date.now() - started < 120_000) {
   }
   for (const lease of leases) {
     await sleep(1);
-    await client.rpush(log, `p ${lease.item}`);
+    await client.rpush(log, `p ${lease.item} ${lease.token}`);
     try {
       await set.ack(lease);
-      await client.rpush(log, `a ${lease.item}`);
+      await client.rpush(log, `a ${lease.item} ${lease.token}`);
     } catch (err) {
       if (!(err instanceof LeaseLost)) throw err;
     }
