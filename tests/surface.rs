@@ -1,7 +1,10 @@
-//! Every public method on every kind of set, whatever the builder chain: each kind ×
-//! (with or without a scorer) × (the default or a custom serializer) × (sync or tokio)
-//! calls every method its kind has. A method missing on one combination (as
-//! `available()` once was on a scored `ScheduledSet`) fails to build.
+//! The Rust half of the parity test: every operation on every kind of set, whatever the
+//! builder chain — each kind × (with or without a scorer) × (the default or a custom
+//! serializer) × (grouped or not, with flow control or not) × (sync or tokio) calls
+//! every method its kind has. A method missing on one combination (as `available()`
+//! once was on a scored `ScheduledSet`) fails to build; the names called are compared
+//! with tests/operations.json, which js/test/parity.test.mjs compares with the wasm
+//! binding, the JS classes and index.d.ts.
 //!
 //! The calls run against a `Scripted` connection that expects nothing, so each one that
 //! talks to Redis gets a typed error back: none may panic.
@@ -33,206 +36,250 @@ fn lease<T>(item: T) -> Lease<T> {
     Lease::from_parts(item, b"m".to_vec(), 1, 1, 0, 0.0)
 }
 
-/// Every method of a sync set; `$scheduled` adds the scheduled kinds' own.
-macro_rules! sync_calls {
-    ($set:expr, $item:expr $(, $scheduled:ident)?) => {{
-        let mut set = $set;
-        let item = $item;
-        let _ = (set.name(), set.core(), set.to_string(), format!("{set:?}"));
-        refused(set.add(&item));
-        refused(set.add_with_score(&item, 1.0));
-        refused(set.add_many([&item]));
-        refused(set.add_many_with([(&item, Some(1.0))], Default::default()));
-        refused(set.pop());
-        refused(set.take(2));
-        refused(set.peek());
-        refused(set.peek_at(1));
-        refused(set.peek_items(0, 2));
-        refused(set.peek_score());
-        refused(set.score(&item));
-        refused(set.contains(&item));
-        refused(set.len());
-        refused(set.is_empty());
-        refused(set.clear());
-        refused(set.discard(&item));
-        refused(set.pop_wait(Duration::from_millis(1)));
-        refused(set.take_wait(2, Duration::from_millis(1)));
-        refused(set.claim_wait(2, Duration::from_secs(1), Duration::from_millis(1)));
-        refused(set.claim(2, Duration::from_secs(1)));
-        let mut held = lease(item.clone());
-        refused(set.ack_and_claim(std::slice::from_ref(&held), 1, Duration::from_secs(1)));
-        refused(set.ack(&held));
-        refused(set.ack_many(std::slice::from_ref(&held)));
-        refused(set.extend(&mut held, Duration::from_secs(1)));
-        refused(set.retry(&held, None));
-        refused(set.retry_with(&held, Some(Duration::ZERO), "why"));
-        refused(set.release(&held));
-        refused(set.recover());
-        refused(set.in_flight());
-        refused(set.in_flight_items(10));
-        refused(set.dead_letters());
-        let letter = DeadLetter::from_member(b"m".to_vec()).map(|()| item.clone());
-        refused(set.requeue_dead(&[letter]));
-        refused(set.purge_dead());
-        refused(set.stats());
-        refused(set.pause());
-        refused(set.resume());
-        refused(set.is_paused());
-        refused(set.rate_limited(&held, Duration::from_secs(1)));
-        grouped_add(set.add_to_group("g", &item));
-        grouped_add(set.add_to_group_with_score("g", &item, 1.0));
-        refused(set.group_stats("g"));
-        refused(set.groups(10));
-        let stop = AtomicBool::new(false);
-        let first = set.consume(&stop).next().expect("a first try");
-        refused(first);
-        $( let _ = stringify!($scheduled); refused(set.available()); )?
-        let _ = set.connection();
-        let _ = set.into_connection();
+/// Calls a sync set's method, checks what it gave with `$check`, and records its name.
+macro_rules! sync_call {
+    ($names:ident, $check:ident($set:ident.$name:ident($($arg:expr),*))) => {{
+        $names.push(stringify!($name));
+        $check($set.$name($($arg),*));
     }};
 }
 
-/// Every method of a tokio set; `$scheduled` adds the scheduled kinds' own.
+/// The same for a tokio set's method.
+macro_rules! aio_call {
+    ($names:ident, $check:ident($set:ident.$name:ident($($arg:expr),*))) => {{
+        $names.push(stringify!($name));
+        $check($set.$name($($arg),*).await);
+    }};
+}
+
+/// Every method of a sync set; `$scheduled` adds the scheduled kinds' own. Gives the
+/// names of the operations it called.
+macro_rules! sync_calls {
+    ($set:expr, $item:expr $(, $scheduled:ident)?) => {{
+        let mut names: Vec<&'static str> = Vec::new();
+        let mut set = $set;
+        let item = $item;
+        let _ = (set.name(), set.core(), set.to_string(), format!("{set:?}"));
+        sync_call!(names, refused(set.add(&item)));
+        sync_call!(names, refused(set.add_with_score(&item, 1.0)));
+        sync_call!(names, refused(set.add_many([&item])));
+        sync_call!(names, refused(set.add_many_with([(&item, Some(1.0))], Default::default())));
+        sync_call!(names, refused(set.pop()));
+        sync_call!(names, refused(set.take(2)));
+        sync_call!(names, refused(set.peek()));
+        sync_call!(names, refused(set.peek_at(1)));
+        sync_call!(names, refused(set.peek_items(0, 2)));
+        sync_call!(names, refused(set.peek_score()));
+        sync_call!(names, refused(set.score(&item)));
+        sync_call!(names, refused(set.contains(&item)));
+        sync_call!(names, refused(set.len()));
+        sync_call!(names, refused(set.is_empty()));
+        sync_call!(names, refused(set.clear()));
+        sync_call!(names, refused(set.discard(&item)));
+        sync_call!(names, refused(set.pop_wait(Duration::from_millis(1))));
+        sync_call!(names, refused(set.take_wait(2, Duration::from_millis(1))));
+        sync_call!(names, refused(set.claim_wait(2, Duration::from_secs(1), Duration::from_millis(1))));
+        sync_call!(names, refused(set.claim(2, Duration::from_secs(1))));
+        let mut held = lease(item.clone());
+        sync_call!(names, refused(set.ack_and_claim(std::slice::from_ref(&held), 1, Duration::from_secs(1))));
+        sync_call!(names, refused(set.ack(&held)));
+        sync_call!(names, refused(set.ack_many(std::slice::from_ref(&held))));
+        sync_call!(names, refused(set.extend(&mut held, Duration::from_secs(1))));
+        sync_call!(names, refused(set.retry(&held, None)));
+        sync_call!(names, refused(set.retry_with(&held, Some(Duration::ZERO), "why")));
+        sync_call!(names, refused(set.release(&held)));
+        sync_call!(names, refused(set.recover()));
+        sync_call!(names, refused(set.in_flight()));
+        sync_call!(names, refused(set.in_flight_items(10)));
+        sync_call!(names, refused(set.dead_letters()));
+        let letter = DeadLetter::from_member(b"m".to_vec()).map(|()| item.clone());
+        sync_call!(names, refused(set.requeue_dead(&[letter])));
+        sync_call!(names, refused(set.purge_dead()));
+        sync_call!(names, refused(set.stats()));
+        sync_call!(names, refused(set.pause()));
+        sync_call!(names, refused(set.resume()));
+        sync_call!(names, refused(set.is_paused()));
+        sync_call!(names, refused(set.rate_limited(&held, Duration::from_secs(1))));
+        sync_call!(names, grouped_add(set.add_to_group("g", &item)));
+        sync_call!(names, grouped_add(set.add_to_group_with_score("g", &item, 1.0)));
+        sync_call!(names, refused(set.group_stats("g")));
+        sync_call!(names, refused(set.groups(10)));
+        let stop = AtomicBool::new(false);
+        names.push("consume");
+        refused(set.consume(&stop).next().expect("a first try"));
+        $( let _ = stringify!($scheduled); sync_call!(names, refused(set.available())); )?
+        let _ = set.connection();
+        let _ = set.into_connection();
+        names
+    }};
+}
+
+/// Every method of a tokio set; `$scheduled` adds the scheduled kinds' own. Gives the
+/// names of the operations it called.
 macro_rules! aio_calls {
     ($set:expr, $item:expr $(, $scheduled:ident)?) => {{
         use futures_util::StreamExt;
+        let mut names: Vec<&'static str> = Vec::new();
         let set = $set;
         let item = $item;
         let _ = (set.name(), set.core(), set.to_string(), format!("{set:?}"));
-        refused(set.add(&item).await);
-        refused(set.add_with_score(&item, 1.0).await);
-        refused(set.add_many([&item]).await);
-        refused(set.add_many_with([(&item, Some(1.0))], Default::default()).await);
-        refused(set.pop().await);
-        refused(set.take(2).await);
-        refused(set.peek().await);
-        refused(set.peek_at(1).await);
-        refused(set.peek_items(0, 2).await);
-        refused(set.peek_score().await);
-        refused(set.score(&item).await);
-        refused(set.contains(&item).await);
-        refused(set.len().await);
-        refused(set.is_empty().await);
-        refused(set.clear().await);
-        refused(set.discard(&item).await);
-        refused(set.pop_wait(Duration::from_millis(1)).await);
-        refused(set.take_wait(2, Duration::from_millis(1)).await);
-        refused(set.claim_wait(2, Duration::from_secs(1), Duration::from_millis(1)).await);
-        refused(set.claim(2, Duration::from_secs(1)).await);
+        aio_call!(names, refused(set.add(&item)));
+        aio_call!(names, refused(set.add_with_score(&item, 1.0)));
+        aio_call!(names, refused(set.add_many([&item])));
+        aio_call!(names, refused(set.add_many_with([(&item, Some(1.0))], Default::default())));
+        aio_call!(names, refused(set.pop()));
+        aio_call!(names, refused(set.take(2)));
+        aio_call!(names, refused(set.peek()));
+        aio_call!(names, refused(set.peek_at(1)));
+        aio_call!(names, refused(set.peek_items(0, 2)));
+        aio_call!(names, refused(set.peek_score()));
+        aio_call!(names, refused(set.score(&item)));
+        aio_call!(names, refused(set.contains(&item)));
+        aio_call!(names, refused(set.len()));
+        aio_call!(names, refused(set.is_empty()));
+        aio_call!(names, refused(set.clear()));
+        aio_call!(names, refused(set.discard(&item)));
+        aio_call!(names, refused(set.pop_wait(Duration::from_millis(1))));
+        aio_call!(names, refused(set.take_wait(2, Duration::from_millis(1))));
+        aio_call!(names, refused(set.claim_wait(2, Duration::from_secs(1), Duration::from_millis(1))));
+        aio_call!(names, refused(set.claim(2, Duration::from_secs(1))));
         let mut held = lease(item.clone());
-        refused(set.ack_and_claim(std::slice::from_ref(&held), 1, Duration::from_secs(1)).await);
-        refused(set.ack(&held).await);
-        refused(set.ack_many(std::slice::from_ref(&held)).await);
-        refused(set.extend(&mut held, Duration::from_secs(1)).await);
-        refused(set.retry(&held, None).await);
-        refused(set.retry_with(&held, Some(Duration::ZERO), "why").await);
-        refused(set.release(&held).await);
-        refused(set.recover().await);
-        refused(set.in_flight().await);
-        refused(set.in_flight_items(10).await);
-        refused(set.dead_letters().await);
+        aio_call!(names, refused(set.ack_and_claim(std::slice::from_ref(&held), 1, Duration::from_secs(1))));
+        aio_call!(names, refused(set.ack(&held)));
+        aio_call!(names, refused(set.ack_many(std::slice::from_ref(&held))));
+        aio_call!(names, refused(set.extend(&mut held, Duration::from_secs(1))));
+        aio_call!(names, refused(set.retry(&held, None)));
+        aio_call!(names, refused(set.retry_with(&held, Some(Duration::ZERO), "why")));
+        aio_call!(names, refused(set.release(&held)));
+        aio_call!(names, refused(set.recover()));
+        aio_call!(names, refused(set.in_flight()));
+        aio_call!(names, refused(set.in_flight_items(10)));
+        aio_call!(names, refused(set.dead_letters()));
         let letter = DeadLetter::from_member(b"m".to_vec()).map(|()| item.clone());
-        refused(set.requeue_dead(&[letter]).await);
-        refused(set.purge_dead().await);
-        refused(set.stats().await);
-        refused(set.pause().await);
-        refused(set.resume().await);
-        refused(set.is_paused().await);
-        refused(set.rate_limited(&held, Duration::from_secs(1)).await);
-        grouped_add(set.add_to_group("g", &item).await);
-        grouped_add(set.add_to_group_with_score("g", &item, 1.0).await);
-        refused(set.group_stats("g").await);
-        refused(set.groups(10).await);
+        aio_call!(names, refused(set.requeue_dead(&[letter])));
+        aio_call!(names, refused(set.purge_dead()));
+        aio_call!(names, refused(set.stats()));
+        aio_call!(names, refused(set.pause()));
+        aio_call!(names, refused(set.resume()));
+        aio_call!(names, refused(set.is_paused()));
+        aio_call!(names, refused(set.rate_limited(&held, Duration::from_secs(1))));
+        aio_call!(names, grouped_add(set.add_to_group("g", &item)));
+        aio_call!(names, grouped_add(set.add_to_group_with_score("g", &item, 1.0)));
+        aio_call!(names, refused(set.group_stats("g")));
+        aio_call!(names, refused(set.groups(10)));
+        names.push("consume");
         let first = set.consume(std::future::pending()).boxed_local().next().await;
         refused(first.expect("a first try"));
         let options = redset::WorkerOptions::default();
         let handler = |_| async { Ok::<(), String>(()) };
-        refused(set.process(handler, options, std::future::pending()).await);
-        $( let _ = stringify!($scheduled); refused(set.available().await); )?
+        let shutdown = std::future::pending();
+        aio_call!(names, refused(set.process(handler, options, shutdown)));
+        $( let _ = stringify!($scheduled); aio_call!(names, refused(set.available())); )?
         let _ = set.connection();
+        names
     }};
 }
 
-/// The six builder chains of one kind, sync: plain, scored, custom serializer, both, and
-/// grouped by a grouper (alone, and after both).
-macro_rules! sync_kind {
-    ($test:ident, $kind:ident $(, $scheduled:ident)?) => {
-        #[test]
-        fn $test() {
-            let conn = Scripted::new;
-            sync_calls!(redset::$kind::new(conn(), "s"), "a".to_string() $(, $scheduled)?);
-            sync_calls!(
-                redset::$kind::new(conn(), "s").scorer(|i: &String| i.len() as f64),
+/// The builder chains every kind is checked on: plain, scored, custom serializer, both,
+/// grouped by a grouper, and all of it with flow control; `$calls` calls every method on
+/// each and gives the names it called, each compared with the manifest.
+macro_rules! chains {
+    ($calls:ident, $kind:path, $expected:expr $(, $scheduled:ident)?) => {{
+        let conn = Scripted::new;
+        let expected: Vec<&str> = $expected;
+        let chains = [
+            $calls!(<$kind>::new(conn(), "s"), "a".to_string() $(, $scheduled)?),
+            $calls!(
+                <$kind>::new(conn(), "s").scorer(|i: &String| i.len() as f64),
                 "a".to_string() $(, $scheduled)?
-            );
-            sync_calls!(
-                redset::$kind::new(conn(), "s").serializer(Json::<u64>::new()),
+            ),
+            $calls!(
+                <$kind>::new(conn(), "s").serializer(Json::<u64>::new()),
                 7u64 $(, $scheduled)?
-            );
-            sync_calls!(
-                redset::$kind::new(conn(), "s")
+            ),
+            $calls!(
+                <$kind>::new(conn(), "s")
                     .serializer(Json::<u64>::new())
                     .scorer(|i: &u64| *i as f64),
                 7u64 $(, $scheduled)?
-            );
-            sync_calls!(
-                redset::$kind::new(conn(), "s").group_by(|i: &String| i.clone()),
+            ),
+            $calls!(
+                <$kind>::new(conn(), "s").group_by(|i: &String| i.clone()),
                 "a".to_string() $(, $scheduled)?
-            );
-            sync_calls!(
-                redset::$kind::new(conn(), "s")
+            ),
+            $calls!(
+                <$kind>::new(conn(), "s")
                     .serializer(Json::<u64>::new())
                     .scorer(|i: &u64| *i as f64)
                     .group_by(|i: &u64| i.to_string())
                     .rate_limit(redset::RateLimit::new(1, Duration::from_secs(1)).unwrap())
-                    .group_concurrency(1),
-                7u64 $(, $scheduled)?
-            );
-        }
-    };
-}
-
-/// The same six chains, tokio.
-macro_rules! aio_kind {
-    ($test:ident, $kind:ident $(, $scheduled:ident)?) => {
-        #[tokio::test]
-        async fn $test() {
-            let conn = Scripted::new;
-            aio_calls!(redset::aio::$kind::new(conn(), "s"), "a".to_string() $(, $scheduled)?);
-            aio_calls!(
-                redset::aio::$kind::new(conn(), "s").scorer(|i: &String| i.len() as f64),
-                "a".to_string() $(, $scheduled)?
-            );
-            aio_calls!(
-                redset::aio::$kind::new(conn(), "s").serializer(Json::<u64>::new()),
-                7u64 $(, $scheduled)?
-            );
-            aio_calls!(
-                redset::aio::$kind::new(conn(), "s")
-                    .serializer(Json::<u64>::new())
-                    .scorer(|i: &u64| *i as f64),
-                7u64 $(, $scheduled)?
-            );
-            aio_calls!(
-                redset::aio::$kind::new(conn(), "s").group_by(|i: &String| i.clone()),
-                "a".to_string() $(, $scheduled)?
-            );
-            aio_calls!(
-                redset::aio::$kind::new(conn(), "s")
-                    .serializer(Json::<u64>::new())
-                    .scorer(|i: &u64| *i as f64)
-                    .group_by(|i: &u64| i.to_string())
                     .group_rate_limit(redset::RateLimit::new(1, Duration::from_secs(1)).unwrap())
+                    .group_concurrency(1)
                     .flow_control(true),
                 7u64 $(, $scheduled)?
-            );
+            ),
+        ];
+        for called in chains {
+            assert_same(called, &expected);
         }
-    };
+    }};
 }
 
-sync_kind!(every_sorted_set_sync, SortedSet);
-sync_kind!(every_time_sorted_set_sync, TimeSortedSet);
-sync_kind!(every_scheduled_set_sync, ScheduledSet, scheduled);
-aio_kind!(every_sorted_set_aio, SortedSet);
-aio_kind!(every_time_sorted_set_aio, TimeSortedSet);
-aio_kind!(every_scheduled_set_aio, ScheduledSet, scheduled);
+/// The manifest's Rust names for a kind (`scheduled`: with the scheduled kinds' own) on
+/// a transport (`tokio`: with the tokio-only ones).
+fn manifest_names(scheduled: bool, tokio: bool) -> Vec<&'static str> {
+    static MANIFEST: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+        serde_json::from_str(include_str!("operations.json")).expect("tests/operations.json")
+    });
+    let operations = MANIFEST["operations"].as_array().expect("operations");
+    operations
+        .iter()
+        .filter(|op| scheduled || op["only"].as_str() != Some("scheduled"))
+        .filter(|op| tokio || !op["tokio_only"].as_bool().unwrap_or(false))
+        .flat_map(|op| op["rust"].as_array().expect("rust names"))
+        .map(|name| name.as_str().expect("a name"))
+        .collect()
+}
+
+/// The operations called are the manifest's, no more and no fewer.
+fn assert_same(mut called: Vec<&str>, expected: &[&str]) {
+    let mut expected = expected.to_vec();
+    called.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(called, expected, "operations called vs tests/operations.json");
+}
+
+#[test]
+fn every_sorted_set_sync() {
+    chains!(sync_calls, redset::SortedSet<Scripted>, manifest_names(false, false));
+}
+
+#[test]
+fn every_time_sorted_set_sync() {
+    chains!(sync_calls, redset::TimeSortedSet<Scripted>, manifest_names(false, false));
+}
+
+#[test]
+fn every_scheduled_set_sync() {
+    chains!(sync_calls, redset::ScheduledSet<Scripted>, manifest_names(true, false), scheduled);
+}
+
+#[tokio::test]
+async fn every_sorted_set_aio() {
+    chains!(aio_calls, redset::aio::SortedSet<Scripted>, manifest_names(false, true));
+}
+
+#[tokio::test]
+async fn every_time_sorted_set_aio() {
+    chains!(aio_calls, redset::aio::TimeSortedSet<Scripted>, manifest_names(false, true));
+}
+
+#[tokio::test]
+async fn every_scheduled_set_aio() {
+    chains!(
+        aio_calls,
+        redset::aio::ScheduledSet<Scripted>,
+        manifest_names(true, true),
+        scheduled
+    );
+}
