@@ -246,32 +246,56 @@ fn assert_same(mut called: Vec<&str>, expected: &[&str]) {
     let mut expected = expected.to_vec();
     called.sort_unstable();
     expected.sort_unstable();
-    assert_eq!(called, expected, "operations called vs tests/operations.json");
+    assert_eq!(
+        called, expected,
+        "operations called vs tests/operations.json"
+    );
 }
 
 #[test]
 fn every_sorted_set_sync() {
-    chains!(sync_calls, redset::SortedSet<Scripted>, manifest_names(false, false));
+    chains!(
+        sync_calls,
+        redset::SortedSet<Scripted>,
+        manifest_names(false, false)
+    );
 }
 
 #[test]
 fn every_time_sorted_set_sync() {
-    chains!(sync_calls, redset::TimeSortedSet<Scripted>, manifest_names(false, false));
+    chains!(
+        sync_calls,
+        redset::TimeSortedSet<Scripted>,
+        manifest_names(false, false)
+    );
 }
 
 #[test]
 fn every_scheduled_set_sync() {
-    chains!(sync_calls, redset::ScheduledSet<Scripted>, manifest_names(true, false), scheduled);
+    chains!(
+        sync_calls,
+        redset::ScheduledSet<Scripted>,
+        manifest_names(true, false),
+        scheduled
+    );
 }
 
 #[tokio::test]
 async fn every_sorted_set_aio() {
-    chains!(aio_calls, redset::aio::SortedSet<Scripted>, manifest_names(false, true));
+    chains!(
+        aio_calls,
+        redset::aio::SortedSet<Scripted>,
+        manifest_names(false, true)
+    );
 }
 
 #[tokio::test]
 async fn every_time_sorted_set_aio() {
-    chains!(aio_calls, redset::aio::TimeSortedSet<Scripted>, manifest_names(false, true));
+    chains!(
+        aio_calls,
+        redset::aio::TimeSortedSet<Scripted>,
+        manifest_names(false, true)
+    );
 }
 
 #[tokio::test]
