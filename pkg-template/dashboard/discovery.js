@@ -1,47 +1,28 @@
 'use strict';
-// Finding sets: every set with leases, dead letters, waiting consumers, a dedup window
-// or server-side counters has companion keys named by the core's rule (`companion_key`
-// and the suffixes of src/core/schema), so a SCAN for those names finds it. A set used
-// only with add and pop/take has none: name it.
+// Finding sets: every set with leases, dead letters, waiting consumers, flow control,
+// groups, a dedup window or server-side counters has companion keys named by the core's
+// rule, so a SCAN for those names finds it. The suffixes and the way back from a key to
+// its set are the core's (the wasm binding's `companionSuffixes` and
+// `setsOfCompanion`), as the Rust host's are. A set used only with add and pop/take has
+// none: name it.
+require('../index.js'); // sets the wasm binding
+const { binding } = require('../lib/binding.mjs');
 
-/** The companions' suffixes (`{jobs}:leases`, …), longest alternatives first. */
-const SUFFIXES = ['lease-records', 'leases', 'deliveries', 'fence', 'dead-records', 'dead', 'wake', 'waiting', 'dedup', 'counters'];
-const COMPANION = new RegExp(`^([^]*)([:.])(?:${SUFFIXES.join('|')})$`);
 const SCAN_COUNT = 1000;
 // SCAN over a keyspace of a few million keys takes a few thousand calls; past this
 // many per node the pass stops and says so rather than run on.
 const MAX_SCAN_CALLS = 100000;
 
-/** A key's hash tag by Redis's rule: the text between the first `{` and the next `}`, if not empty. */
-function hashTag(key) {
-  const open = key.indexOf('{');
-  if (open < 0) return null;
-  const close = key.indexOf('}', open + 1);
-  return close > open + 1 ? key.slice(open + 1, close) : null;
-}
+let companionEnding = null;
 
 /**
- * The name whose companion `key` is, if any: the inverse of `companion_key`, which gives
- * `{name}:suffix` for a name without a hash tag, `name:suffix` for a name with one,
- * `name.suffix` for a name that is nothing but a tag (`{jobs}`), and `{N}:name.suffix`
- * (N a decimal tag in the name's slot) for an empty name or one holding a `}` without a
- * tag. No two names share a key, so there is one at most.
+ * The names of the sets whose companion `key` is (one at most): keys that end like a
+ * companion (`:leases`, `.flow`, …) are asked of the core, which makes each candidate's
+ * key again to check it.
  */
 function setNamesOf(key) {
-  const match = COMPANION.exec(key);
-  if (!match) return [];
-  const [, prefix, separator] = match;
-  const tag = hashTag(prefix);
-  const onlyTag = tag !== null && tag.length + 2 === prefix.length;
-  if (separator === '.') {
-    if (onlyTag) return [prefix];
-    const numbered = /^\{\d+\}:([^]*)$/.exec(prefix);
-    const name = numbered?.[1];
-    return name !== undefined && (name === '' || (name.includes('}') && hashTag(name) === null)) ? [name] : [];
-  }
-  // `{jobs}:suffix` is the untagged `jobs`'s; any other tagged prefix is a name.
-  if (onlyTag) return [tag];
-  return tag !== null ? [prefix] : [];
+  companionEnding ??= new RegExp(`[:.](?:${binding().companionSuffixes().join('|')})$`);
+  return companionEnding.test(key) ? binding().setsOfCompanion(key) : [];
 }
 
 const text = (reply) => (typeof reply === 'string' ? reply : Buffer.from(reply).toString('utf8'));
@@ -68,7 +49,8 @@ async function scanTargets(client) {
 async function* scanKeys(send) {
   let cursor = '0';
   for (let calls = 0; calls < MAX_SCAN_CALLS; calls++) {
-    const [next, keys] = await send(['SCAN', cursor, 'COUNT', String(SCAN_COUNT)]);
+    // Every companion key holds a `}`: its hash tag ends there.
+    const [next, keys] = await send(['SCAN', cursor, 'MATCH', '*}*', 'COUNT', String(SCAN_COUNT)]);
     yield* keys.map(text);
     cursor = text(next);
     if (cursor === '0') return;

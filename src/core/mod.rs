@@ -55,9 +55,10 @@ pub use original_lock::DEFAULT_LOCK_TIMEOUT;
 pub use protocol::{Arg, BoxError, Command, Error, Reply, Result, Script};
 pub use replication::{Replicated, Replication};
 pub use schema::{
-    companion_key, hash_slot, original_lock_key, COUNTERS, DEAD, DEAD_RECORDS, DEDUP, DELIVERIES,
-    FENCE, FLOW, GROUPS_HELD, GROUPS_LATER, GROUPS_READY, GROUP_DEAD, GROUP_INDEX, GROUP_IN_FLIGHT,
-    GROUP_OF, GROUP_RATE, LEASES, LEASE_RECORDS, WAITING, WAKE,
+    companion_key, companion_of, hash_slot, original_lock_key, COMPANIONS, COUNTERS, DEAD,
+    DEAD_RECORDS, DEDUP, DELIVERIES, FENCE, FLOW, GROUPS_HELD, GROUPS_LATER, GROUPS_READY,
+    GROUP_DEAD, GROUP_INDEX, GROUP_IN_FLIGHT, GROUP_OF, GROUP_RATE, LEASES, LEASE_RECORDS, WAITING,
+    WAKE,
 };
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
 pub use set::{

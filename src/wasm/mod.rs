@@ -12,7 +12,8 @@
 //! `stats`, `flow` (pause, groups, the escape hatch), and `options` for the set-wide
 //! settings (clock, replication, the original's lock, dedup, counting, limits) — beside the conversions by concept: `params` (arguments in),
 //! `commands` (commands out), `replies` (replies in), `results` (results out), `errors`
-//! (errors out), `serializer` and `hooks` (user JS the core calls). A new capability's
+//! (errors out), `serializer` and `hooks` (user JS the core calls); `schema` gives the
+//! operator tools the companion keys' suffixes and their way back to a set. A new capability's
 //! methods go in a file named as its core module, as `#[wasm_bindgen] impl WasmSet`.
 
 use std::cell::RefCell;
@@ -32,6 +33,7 @@ mod panic;
 mod params;
 mod replies;
 mod results;
+mod schema;
 mod serializer;
 mod set;
 mod slots;

@@ -1,7 +1,8 @@
 //! Finding sets: Redis has no list of them, so `SCAN` every server that holds keys
 //! (each cluster master) for the companion keys a set gets once it has leases, dead
-//! letters, waiting consumers or a dedup window (`{jobs}:leases`, `{jobs}:fence`, …,
-//! named by [`companion_key`]), and read the set's name back from each — unless that
+//! letters, waiting consumers, flow control, groups or a dedup window (`{jobs}:leases`,
+//! `{jobs}:flow`, …: the core's [`COMPANIONS`](redset::core::COMPANIONS)), and read the
+//! set's name back from each ([`companion_of`]) — unless that
 //! name holds a key of another type. With `zsets`, every sorted set is a candidate
 //! too: a set used only by `add` and `pop` (or by the Python original) has no
 //! companion.
@@ -9,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use redis::Value;
-use redset::core::{companion_key, Kind, SetCore, DEDUP};
+use redset::core::companion_of;
 
 use crate::connect::{array, Conn, Node, Redis};
 use crate::exit::Failure;
@@ -28,46 +29,6 @@ pub struct Found {
     pub name: String,
     /// What showed it: `leases`, `fence`, `dead`, … or `zset` (the key itself).
     pub found_by: Vec<String>,
-}
-
-/// The suffixes of every companion key a set can have.
-fn suffixes() -> Vec<&'static str> {
-    let roles = SetCore::new("", Kind::Sorted, redset::Bytes).companion_keys();
-    let mut suffixes: Vec<&'static str> = roles
-        .into_iter()
-        .map(|(role, _)| role)
-        .chain([DEDUP])
-        .collect();
-    suffixes.sort_unstable();
-    suffixes.dedup();
-    suffixes
-}
-
-/// The name (with the suffix) whose companion `key` is, if any: no two names share one
-/// (`jobs` has `{jobs}:leases`, `{jobs}` has `{jobs}.leases`).
-fn names_of(key: &str, suffixes: &[&'static str]) -> Vec<(String, &'static str)> {
-    let mut names = Vec::new();
-    for &suffix in suffixes {
-        let Some(stem) = key
-            .strip_suffix(suffix)
-            .and_then(|rest| rest.strip_suffix(':').or_else(|| rest.strip_suffix('.')))
-        else {
-            continue;
-        };
-        let untagged = stem.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
-        // A name with `}` or no text has a decimal tag: "{n}:name.suffix".
-        let numbered = stem
-            .strip_prefix('{')
-            .and_then(|s| s.split_once("}:"))
-            .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            .map(|(_, name)| name);
-        for name in [untagged, Some(stem), numbered].into_iter().flatten() {
-            if companion_key(name, suffix) == key && !names.iter().any(|(n, _)| n == name) {
-                names.push((name.to_owned(), suffix));
-            }
-        }
-    }
-    names
 }
 
 /// Every key on `node` that matches `pattern` (a glob) or has `type`.
@@ -123,13 +84,12 @@ fn protocol(detail: &str) -> Failure {
 /// The sets on every server, by name, with what showed each.
 pub async fn find_sets(redis: &Redis, zsets: bool) -> Result<Vec<Found>, Failure> {
     let conn = redis.conn().await?;
-    let suffixes = suffixes();
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for node in conn.nodes().await? {
         let seen = progress::spinner(&format!("scanning {}", node.describe()));
         // Every companion key holds a `}`: its hash tag ends there.
         for key in scan(&conn, &node, ("MATCH", "*}*"), &seen).await? {
-            let names = names_of(&key, &suffixes);
+            let names = companion_of(&key);
             for (name, suffix) in &names {
                 let evidence = found.entry(name.clone()).or_default();
                 if !evidence.iter().any(|e| e == suffix) {
@@ -140,7 +100,7 @@ pub async fn find_sets(redis: &Redis, zsets: bool) -> Result<Vec<Found>, Failure
         if zsets {
             for key in scan(&conn, &node, ("TYPE", "zset"), &seen).await? {
                 // A companion (leases, dead, wake) is a sorted set too, not a set.
-                if names_of(&key, &suffixes).is_empty() {
+                if companion_of(&key).is_empty() {
                     found.entry(key).or_default().push("zset".to_owned());
                 }
             }
@@ -165,34 +125,4 @@ async fn is_other_type(conn: &Conn, name: &str) -> Result<bool, Failure> {
     let mut conn = conn.clone();
     let kind: String = redis::cmd("TYPE").arg(name).query_async(&mut conn).await?;
     Ok(kind != "zset" && kind != "none")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_come_back_from_every_form_of_companion_key() {
-        let suffixes = suffixes();
-        for name in ["jobs", "{jobs}", "{t}jobs", "a}b", "", "x:y:leases"] {
-            for suffix in ["leases", "fence", "dead", "dedup", "wake"] {
-                let key = companion_key(name, suffix);
-                let names = names_of(&key, &suffixes);
-                assert!(
-                    names.iter().any(|(n, s)| n == name && *s == suffix),
-                    "{name:?} from {key:?}: {names:?}"
-                );
-            }
-        }
-        assert_eq!(names_of("jobs", &suffixes), vec![]);
-        assert_eq!(names_of("{jobs}:other", &suffixes), vec![]);
-        let name = |key| {
-            names_of(key, &suffixes)
-                .into_iter()
-                .map(|(n, _)| n)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(name("{jobs}:leases"), ["jobs"]);
-        assert_eq!(name("{jobs}.leases"), ["{jobs}"]);
-    }
 }

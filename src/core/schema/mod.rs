@@ -7,10 +7,12 @@
 //! user choosing a hash tag. A script's `KEYS` are listed below by role, in order; each
 //! `.lua` file's header lists the same roles (a test compares them).
 
+mod companions;
 mod slot;
 
 use std::sync::Arc;
 
+pub use companions::{companion_of, COMPANIONS};
 pub use slot::{companion_key, hash_slot};
 
 /// The role of the set's own key (the original's `ZSET`) in a script's `KEYS`.
