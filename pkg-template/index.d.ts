@@ -186,6 +186,12 @@ export interface Stats {
   paused: boolean;
   /** ms a handler's rateLimited still holds the set, or null. */
   heldFor: number | null;
+  /**
+   * The maximum deliveries of the set's consumers, as their last claim applied it
+   * (each claim keeps its own with the set), or null before any claim: what an
+   * operator's recover uses when it has no policy of its own.
+   */
+  maxDeliveries: number | null;
 }
 
 /** Totals the scripts count on a set with `metrics: true`: they only grow. */

@@ -796,7 +796,7 @@ fn ack_extend_retry_read_their_replies_and_name_lost_leases() {
 
 #[test]
 fn stats_read_resp2_and_resp3_shapes() {
-    let reply = |oldest: Reply| {
+    let reply_with = |oldest: Reply, max: Reply| {
         Reply::Array(vec![
             Reply::Int(5),
             Reply::Int(3),
@@ -807,18 +807,31 @@ fn stats_read_resp2_and_resp3_shapes() {
             Reply::Array(vec![]),
             Reply::Int(0),
             Reply::Nil,
+            max,
         ])
     };
+    let reply = |oldest: Reply| reply_with(oldest, Reply::Nil);
     let time_sorted = SetCore::new("jobs", Kind::TimeSorted, Utf8);
     for none in [Reply::Nil, Reply::Bool(false)] {
-        let (_, out) = script(time_sorted.stats(0.0), vec![reply(none)]);
+        let (_, out) = script(time_sorted.stats(0.0), vec![reply_with(none.clone(), none)]);
         let stats = out.unwrap();
         assert_eq!(
             (stats.waiting, stats.due, stats.in_flight, stats.dead),
             (5, 3, 2, 1)
         );
-        assert_eq!(stats.oldest_due_age, None);
+        assert_eq!((stats.oldest_due_age, stats.max_deliveries), (None, None));
     }
+    // The maximum deliveries the last claim kept.
+    let (_, out) = script(
+        time_sorted.stats(0.0),
+        vec![reply_with(Reply::Nil, Reply::bulk("3"))],
+    );
+    assert_eq!(out.unwrap().max_deliveries, Some(3));
+    let (_, out) = script(
+        time_sorted.stats(0.0),
+        vec![reply_with(Reply::Nil, Reply::bulk("-1"))],
+    );
+    assert!(matches!(out.unwrap_err(), Error::Protocol { .. }));
     for oldest in [Reply::bulk("90"), Reply::Double(90.0)] {
         let (_, out) = script(time_sorted.stats(0.0), vec![reply(oldest)]);
         assert_eq!(out.unwrap().oldest_due_age, Some(Duration::from_secs(10)));

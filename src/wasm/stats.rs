@@ -23,6 +23,8 @@ struct StatsRecord {
     paused: bool,
     /// How long (ms) a handler's rateLimited still holds the set, or null.
     held_for: Option<f64>,
+    /// The maximum deliveries the set's consumers' last claim applied, or null.
+    max_deliveries: Option<u32>,
 }
 
 impl From<Stats> for StatsRecord {
@@ -36,6 +38,7 @@ impl From<Stats> for StatsRecord {
             counters: stats.counters,
             paused: stats.paused,
             held_for: stats.held_for.map(|d| d.as_secs_f64() * 1000.0),
+            max_deliveries: stats.max_deliveries,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `redset metrics`: `/metrics` scraped and parsed, each gauge checked against the
-//! set's real state while Rust producers and consumers work on it, and scrapes that
-//! still answer while Redis is down.
+//! set's real state while Rust producers and consumers work on it (paused, held and per
+//! group too), and scrapes that still answer while Redis is down.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,7 +30,8 @@ impl Exporter {
         }
     }
 
-    /// One scrape: its content type and samples by (name, set label).
+    /// One scrape: its content type and samples by (name, set label), the set label
+    /// `set/group` for a per-group series.
     pub fn scrape(&self) -> (String, HashMap<(String, String), f64>) {
         let mut response = ureq::get(format!("http://{}/metrics", self.server.address))
             .call()
@@ -46,7 +47,10 @@ impl Exporter {
         for (family, metrics) in exposition.families {
             for sample in metrics.iter_samples() {
                 let labels = sample.get_labelset().expect("labels");
-                let set = labels.get_label_value("set").unwrap_or_default().to_owned();
+                let mut set = labels.get_label_value("set").unwrap_or_default().to_owned();
+                if let Some(group) = labels.get_label_value("group") {
+                    set = format!("{set}/{group}");
+                }
                 let (name, number) = match &sample.value {
                     OpenMetricsValue::Gauge(n) => (family.clone(), n),
                     OpenMetricsValue::Counter(c) => (format!("{family}_total"), &c.value),
@@ -81,6 +85,73 @@ fn assert_counts(samples: &HashMap<(String, String), f64>, set: &str, stats: &St
             "{name}{{set={set:?}}}"
         );
     }
+}
+
+#[test]
+fn paused_held_and_per_group_gauges_say_what_the_sets_do() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let hour = Duration::from_secs(3600);
+    let mut jobs = SortedSet::new(server.conn(), "jobs").grouped();
+    for (group, item) in [("acme", "a1"), ("acme", "a2"), ("zeta", "z1")] {
+        jobs.add_to_group(group, item).unwrap();
+    }
+    assert_eq!(jobs.claim(1, hour).unwrap().len(), 1);
+    jobs.pause().unwrap();
+    let mut other = SortedSet::new(server.conn(), "other");
+    other.add("x").unwrap();
+    let lease = other.claim(1, hour).unwrap().remove(0);
+    other
+        .rate_limited(&lease, Duration::from_secs(600))
+        .unwrap();
+
+    // By default: paused and held, and no series per group.
+    let (_, samples) = Exporter::start(&url, &["jobs", "other"]).scrape();
+    assert_eq!(get(&samples, "redset_paused", "jobs"), Some(1.0));
+    assert_eq!(get(&samples, "redset_paused", "other"), Some(0.0));
+    assert_eq!(get(&samples, "redset_held_seconds", "jobs"), Some(0.0));
+    let held = get(&samples, "redset_held_seconds", "other").unwrap();
+    assert!((590.0..=600.0).contains(&held), "{held}");
+    assert!(
+        samples
+            .keys()
+            .all(|(name, _)| !name.starts_with("redset_group_")),
+        "{samples:?}"
+    );
+
+    // --groups N: each of the first N groups' figures, as the crate reads them.
+    let (_, samples) = Exporter::start(&url, &["--groups", "10", "jobs", "other"]).scrape();
+    for group in ["acme", "zeta"] {
+        let want = jobs.group_stats(group).unwrap();
+        let series = format!("jobs/{group}");
+        for (name, value) in [
+            ("redset_group_waiting_items", want.waiting),
+            ("redset_group_in_flight_items", want.in_flight),
+            ("redset_group_dead_items", want.dead),
+        ] {
+            assert_eq!(
+                get(&samples, name, &series),
+                Some(value as f64),
+                "{name} {series}"
+            );
+        }
+    }
+    assert_eq!(
+        samples
+            .keys()
+            .filter(|(name, _)| name == "redset_group_waiting_items")
+            .count(),
+        2,
+        "a set without groups has no group series: {samples:?}"
+    );
+    let first = jobs.groups(1).unwrap().remove(0).group;
+    let (_, samples) = Exporter::start(&url, &["--groups", "1", "jobs"]).scrape();
+    let groups: Vec<&String> = samples
+        .keys()
+        .filter(|(name, _)| name == "redset_group_waiting_items")
+        .map(|(_, set)| set)
+        .collect();
+    assert_eq!(groups, [&format!("jobs/{first}")]);
 }
 
 #[test]

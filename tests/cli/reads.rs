@@ -1,6 +1,7 @@
-//! The read commands: `stats`, `sets`, `peek`, `in-flight`, `dead`, in both outputs,
+//! The read commands: `stats`, `sets`, `peek`, `in-flight`, `dead`, `groups`, in both outputs,
 //! with the exit codes for nothing there and for Redis out of reach.
 
+use redset::SortedSet;
 use serde_json::json;
 
 use crate::fixtures::{fifo_set, scheduled_set, work_set};
@@ -53,7 +54,7 @@ fn stats_counts_each_state_and_tells_the_kind_from_the_scores() {
     assert!(table.stdout.starts_with("SET"), "{}", table.stdout);
     assert_eq!(
         table.row("jobs"),
-        ["jobs", "sorted", "(scores)", "2", "2", "4", "2", "-"]
+        ["jobs", "sorted", "(scores)", "2", "2", "4", "2", "-", "running"]
     );
     let retries = table.row("retries");
     assert_eq!(
@@ -329,4 +330,66 @@ fn exit_codes_say_what_happened() {
             help.stdout
         );
     }
+}
+
+#[test]
+fn groups_lists_each_groups_figures() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut jobs = SortedSet::new(server.conn(), "jobs")
+        .grouped()
+        .max_deliveries(1);
+    for (group, item) in [
+        ("acme", "a1"),
+        ("acme", "a2"),
+        ("acme", "a3"),
+        ("zeta", "z1"),
+        ("", "d1"),
+    ] {
+        jobs.add_to_group(group, item).unwrap();
+    }
+    let hour = std::time::Duration::from_secs(3600);
+    // Round-robin: one of each group, then the next.
+    let leases = jobs.claim(4, hour).unwrap();
+    let failed = leases.iter().find(|l| l.item == "z1").unwrap();
+    assert_eq!(jobs.retry(failed, hour).unwrap(), redset::Retried::Dead);
+
+    let ran = redset(&url, &["groups", "jobs", "--json"]).expect(0);
+    let figures: Vec<(String, u64, u64, u64)> = ran
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["group"].as_str().unwrap().to_owned(),
+                g["waiting"].as_u64().unwrap(),
+                g["in_flight"].as_u64().unwrap(),
+                g["dead"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut stats = |group: &str| {
+        let g = jobs.group_stats(group).unwrap();
+        (group.to_owned(), g.waiting, g.in_flight, g.dead)
+    };
+    assert_eq!(figures, [stats("acme"), stats(""), stats("zeta")]);
+    assert_eq!(figures[0], ("acme".to_owned(), 1, 2, 0));
+    assert_eq!(figures[2], ("zeta".to_owned(), 0, 0, 1));
+
+    let table = redset(&url, &["groups", "jobs"]).expect(0);
+    assert_eq!(table.row("acme"), ["acme", "1", "2", "0"]);
+    assert_eq!(table.row("(default)"), ["(default)", "0", "1", "0"]);
+    assert!(table.stdout.contains("3 groups"), "{}", table.stdout);
+    let cut = redset(&url, &["groups", "jobs", "--limit", "1"]).expect(0);
+    assert!(
+        cut.stdout.contains("the first 1 group: --limit shows more"),
+        "{}",
+        cut.stdout
+    );
+
+    SortedSet::new(server.conn(), "plain").add("x").unwrap();
+    redset(&url, &["groups", "plain"])
+        .expect(4)
+        .says("no groups");
 }

@@ -1,6 +1,6 @@
-//! The write commands: `requeue`, `purge`, `recover`. Each asks on a terminal (and
-//! declining changes nothing), refuses without `--yes` elsewhere, and says what it
-//! changed; every change is checked in Redis.
+//! The write commands: `requeue`, `purge`, `recover`, `pause`, `resume`. Each asks on a
+//! terminal (and declining changes nothing), refuses without `--yes` elsewhere, and
+//! says what it changed; every change is checked in Redis.
 
 use redset::SortedSet;
 use serde_json::json;
@@ -140,7 +140,8 @@ fn purge_asks_then_deletes_every_dead_letter() {
 }
 
 #[test]
-fn recover_returns_expired_leases_and_buries_after_the_max_deliveries() {
+fn recover_buries_after_the_maximum_its_consumers_claim_with_unless_told() {
+    // The work set's last claims allowed one delivery: its expired item is buried.
     let server = RedisServer::start();
     let work = work_set(server.conn(), "jobs");
     let url = server.url();
@@ -154,40 +155,139 @@ fn recover_returns_expired_leases_and_buries_after_the_max_deliveries() {
         "n",
     );
     assert_eq!(code, 3, "{shown}");
+    assert!(
+        shown.contains("after 1 deliveries, as its consumers claim"),
+        "the question says whose maximum:\n{shown}"
+    );
     assert_eq!(state(&server, "jobs"), before);
 
-    let done = redset(&url, &["recover", "jobs", "--yes"]).expect(0);
+    let ran = redset(&url, &["recover", "jobs", "--yes", "--json"]).expect(0);
+    assert_eq!(
+        ran.json(),
+        json!({"set": "jobs", "requeued": 0, "dead": 1, "max_deliveries": 1})
+    );
+    let dead = redset(&url, &["dead", "jobs", "--grep", "expired", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(dead[0]["item"], work.expired);
+    assert_eq!(dead[0]["reason"], "lease expired after 1 deliveries");
+    redset(&url, &["recover", "jobs", "--yes"]).expect(4);
+
+    // --max-deliveries overrides it: the expired item goes back to the set.
+    let other = RedisServer::start();
+    work_set(other.conn(), "jobs");
+    let done = redset(
+        &other.url(),
+        &["recover", "jobs", "--max-deliveries", "5", "--yes"],
+    )
+    .expect(0);
     assert_eq!(
         done.stdout.trim(),
         "recovered 1 expired lease of jobs: 1 back in the set, 0 to the dead letters"
     );
-    let (waiting, in_flight, dead) = state(&server, "jobs");
+    let (waiting, in_flight, dead) = state(&other, "jobs");
     assert_eq!(waiting, w(&[(work.expired, 6.0), ("g", 7.0), ("h", 8.0)]));
     assert_eq!((in_flight, dead.len()), (before.1 - 1, 2));
-    redset(&url, &["recover", "jobs", "--yes"]).expect(4);
 
-    // With one delivery allowed, an expired item goes to the dead letters instead.
-    let other = RedisServer::start();
-    work_set(other.conn(), "jobs");
-    let ran = redset(
-        &other.url(),
-        &[
-            "recover",
-            "jobs",
-            "--max-deliveries",
-            "1",
-            "--yes",
-            "--json",
-        ],
-    )
-    .expect(0);
-    assert_eq!(ran.json(), json!({"set": "jobs", "requeued": 0, "dead": 1}));
-    let dead = redset(
-        &other.url(),
-        &["dead", "jobs", "--grep", "expired", "--json"],
-    )
-    .expect(0)
-    .json();
-    assert_eq!(dead[0]["item"], work.expired);
-    assert_eq!(dead[0]["reason"], "lease expired after 1 deliveries");
+    // Consumers that claim with another maximum change what recover uses: the last one
+    // kept; with none kept (leases of a client before this), the default, 5.
+    let third = RedisServer::start();
+    let mut jobs = SortedSet::new(third.conn(), "jobs").max_deliveries(3);
+    jobs.add("x").unwrap();
+    jobs.claim(1, std::time::Duration::from_millis(1)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (code, shown) = redset_on_terminal(
+        &third.url(),
+        &["recover", "jobs"],
+        "Return 1 expired lease",
+        "n",
+    );
+    assert_eq!(code, 3, "{shown}");
+    assert!(shown.contains("after 3 deliveries"), "{shown}");
+    redis::cmd("HDEL")
+        .arg("{jobs}:flow")
+        .arg("max-deliveries")
+        .exec(&mut third.conn())
+        .unwrap();
+    let (_, shown) = redset_on_terminal(
+        &third.url(),
+        &["recover", "jobs"],
+        "Return 1 expired lease",
+        "n",
+    );
+    assert!(shown.contains("after 5 deliveries, the default"), "{shown}");
+}
+
+#[test]
+fn pause_and_resume_ask_then_stop_and_start_every_consumer() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut jobs = SortedSet::new(server.conn(), "jobs");
+    jobs.add_many(["a", "b", "c"]).unwrap();
+    let hour = std::time::Duration::from_secs(3600);
+    assert_eq!(jobs.claim(1, hour).unwrap().len(), 1);
+
+    // Not a terminal, no --yes: refused; declined on a terminal: nothing changed.
+    redset(&url, &["pause", "jobs"]).expect(3).says("--yes");
+    let (code, shown) = redset_on_terminal(&url, &["pause", "jobs"], "Pause jobs?", "n");
+    assert_eq!(code, 3, "{shown}");
+    assert!(shown.contains("2 waiting, 1 in flight"), "{shown}");
+    assert!(!jobs.is_paused().unwrap());
+
+    let (code, shown) = redset_on_terminal(&url, &["pause", "jobs"], "Pause jobs?", "y");
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("paused jobs: nothing is handed out"),
+        "{shown}"
+    );
+    assert!(jobs.is_paused().unwrap());
+    assert!(
+        jobs.claim(1, hour).unwrap().is_empty(),
+        "a paused set hands out nothing"
+    );
+    redset(&url, &["pause", "jobs", "--yes"])
+        .expect(4)
+        .says("jobs is paused already");
+
+    // stats shows it, in both outputs.
+    let stats = redset(&url, &["stats", "jobs", "--json"]).expect(0).json();
+    assert_eq!(
+        (&stats[0]["paused"], &stats[0]["held_for_s"]),
+        (&json!(true), &json!(null))
+    );
+    assert_eq!(
+        redset(&url, &["stats", "jobs"])
+            .expect(0)
+            .row("jobs")
+            .last()
+            .unwrap(),
+        "paused"
+    );
+
+    redset(&url, &["resume", "jobs"]).expect(3);
+    let ran = redset(&url, &["resume", "jobs", "--yes", "--json"]).expect(0);
+    assert_eq!(ran.json(), json!({"set": "jobs", "paused": false}));
+    assert!(!jobs.is_paused().unwrap());
+    assert_eq!(jobs.claim(1, hour).unwrap().len(), 1);
+    redset(&url, &["resume", "jobs", "--yes"])
+        .expect(4)
+        .says("jobs is not paused");
+    assert_eq!(
+        redset(&url, &["stats", "jobs"])
+            .expect(0)
+            .row("jobs")
+            .last()
+            .unwrap(),
+        "running"
+    );
+
+    // A handler's rate limit holds the set: stats says for how long.
+    let lease = jobs.claim(1, hour).unwrap().remove(0);
+    jobs.rate_limited(&lease, std::time::Duration::from_secs(600))
+        .unwrap();
+    let stats = redset(&url, &["stats", "jobs", "--json"]).expect(0).json();
+    let held = stats[0]["held_for_s"].as_f64().unwrap();
+    assert!((590.0..=600.0).contains(&held), "{held}");
+    let table = redset(&url, &["stats", "jobs"]).expect(0);
+    assert!(table.stdout.contains(" held 9m "), "{}", table.stdout);
 }

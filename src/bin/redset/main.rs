@@ -1,5 +1,6 @@
-//! `redset`: see and steer running redset sets from a shell — their counts, next
-//! items, leases and dead letters, the dead-letter and expired-lease commands, a
+//! `redset`: see and steer running redset sets from a shell — their counts (per group
+//! too), next items, leases and dead letters, the dead-letter and expired-lease
+//! commands, pause and resume, a
 //! Prometheus endpoint and the web dashboard. Built on the crate's public API
 //! (`redset::aio`), so what it reads and changes is what the library does.
 //!
@@ -27,7 +28,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    dashboard, dead, in_flight, metrics, peek, purge, recover, requeue, sets, stats,
+    dashboard, dead, groups, in_flight, metrics, pause, peek, purge, recover, requeue, sets, stats,
 };
 use crate::exit::Failure;
 use crate::kind::KindFlag;
@@ -40,12 +41,13 @@ Exit codes:
   3  not confirmed: the question was declined, or could not be asked (not a terminal, no --yes)
   4  nothing there: no set found, nothing listed, nothing to change";
 
-/// See and steer redset sets: counts, next items, leases, dead letters, metrics, and a
-/// web dashboard.
+/// See and steer redset sets: counts, groups, next items, leases, dead letters, pause
+/// and resume, metrics, and a web dashboard.
 #[derive(Debug, Parser)]
 #[command(name = "redset", version, about, after_help = EXIT_CODES)]
 #[command(
-    long_about = "See and steer redset sets: counts, next items, leases, dead letters, a \
+    long_about = "See and steer redset sets: counts (per group too), next items, leases, dead \
+letters, pause and resume, a \
 Prometheus endpoint, and a web dashboard.
 
 A server is named by a URL: redis://[user:password@]host:port[/db], rediss:// for TLS, \
@@ -89,6 +91,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Stats(stats::Args),
+    Groups(groups::Args),
     Sets(sets::Args),
     Peek(peek::Args),
     InFlight(in_flight::Args),
@@ -96,6 +99,8 @@ enum Command {
     Requeue(requeue::Args),
     Purge(purge::Args),
     Recover(recover::Args),
+    Pause(pause::PauseArgs),
+    Resume(pause::ResumeArgs),
     Metrics(metrics::Args),
     Dashboard(dashboard::Args),
 }
@@ -135,6 +140,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     };
     match cli.command {
         Command::Stats(args) => stats::run(&context, args).await,
+        Command::Groups(args) => groups::run(&context, args).await,
         Command::Sets(args) => sets::run(&context, args).await,
         Command::Peek(args) => peek::run(&context, args).await,
         Command::InFlight(args) => in_flight::run(&context, args).await,
@@ -142,6 +148,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Requeue(args) => requeue::run(&context, args).await,
         Command::Purge(args) => purge::run(&context, args).await,
         Command::Recover(args) => recover::run(&context, args).await,
+        Command::Pause(args) => pause::pause(&context, args).await,
+        Command::Resume(args) => pause::resume(&context, args).await,
         Command::Metrics(args) => metrics::run(context, args).await,
         Command::Dashboard(args) => dashboard::run(context, args).await,
     }

@@ -5,8 +5,8 @@
 //! serializer, and shows what is stored.
 
 use redset::aio::{ScheduledSet, SortedSet, TimeSortedSet};
-use redset::core::Kind;
-use redset::{Bytes, DeadLetter, Entry, InFlight, Recovered, Stats};
+use redset::core::{Kind, LeasePolicy};
+use redset::{Bytes, DeadLetter, Entry, GroupStats, InFlight, Recovered, Stats};
 
 use crate::connect::{Conn, Redis};
 use crate::exit::Failure;
@@ -103,16 +103,6 @@ impl OpSet {
         }
     }
 
-    /// Expired leases go to the dead letters after this many deliveries (the
-    /// library's default is 5; the set's producers and consumers may use another).
-    pub fn max_deliveries(self, max: u32) -> OpSet {
-        self.configure(
-            |set| set.max_deliveries(max),
-            |set| set.max_deliveries(max),
-            |set| set.max_deliveries(max),
-        )
-    }
-
     /// The set, its writes (a requeue, a recover) counted in the server-side counters
     /// if the set already counts, so that an operator's changes are in its totals too.
     pub async fn counting_as_it_does(self) -> Result<OpSet, Failure> {
@@ -122,6 +112,30 @@ impl OpSet {
             |set| set.metrics(counts),
             |set| set.metrics(counts),
         ))
+    }
+
+    /// The set as its consumers run it, for an operator's `recover`: its writes counted
+    /// if it counts, and expired items sent to the dead letters after `max_deliveries`
+    /// deliveries if given, else after the maximum its consumers' last claim applied
+    /// (each claim keeps its own with the set), else the library's default. One read;
+    /// gives the maximum used and where it came from.
+    pub async fn recovering_as_its_consumers(
+        self,
+        max_deliveries: Option<u32>,
+    ) -> Result<(OpSet, u32, PolicyFrom), Failure> {
+        let stats = self.stats().await?;
+        let (max, from) = match (max_deliveries, stats.max_deliveries) {
+            (Some(max), _) => (max, PolicyFrom::Flag),
+            (None, Some(max)) => (max, PolicyFrom::Consumers),
+            (None, None) => (LeasePolicy::default().max_deliveries, PolicyFrom::Default),
+        };
+        let counts = stats.counters.is_some();
+        let set = self.configure(
+            |set| set.max_deliveries(max).metrics(counts),
+            |set| set.max_deliveries(max).metrics(counts),
+            |set| set.max_deliveries(max).metrics(counts),
+        );
+        Ok((set, max, from))
     }
 
     /// The set with a setting applied, whatever its kind (one function per kind, as
@@ -179,6 +193,22 @@ impl OpSet {
     pub async fn recover(&self) -> redset::Result<Recovered> {
         on_set!(&self.typed, set => set.recover().await)
     }
+
+    /// Pauses the set: every consumer's claims (and a flow-controlled set's pops) hand
+    /// out nothing until [`resume`](Self::resume).
+    pub async fn pause(&self) -> redset::Result<()> {
+        on_set!(&self.typed, set => set.pause().await)
+    }
+
+    /// Resumes a paused set, waking the consumers waiting on it.
+    pub async fn resume(&self) -> redset::Result<()> {
+        on_set!(&self.typed, set => set.resume().await)
+    }
+
+    /// The counts of up to `limit` groups of a grouped set (none for another set).
+    pub async fn groups(&self, limit: usize) -> redset::Result<Vec<GroupStats>> {
+        on_set!(&self.typed, set => set.groups(limit).await)
+    }
 }
 
 /// This machine's time in UNIX seconds: what a set reads "now" as by default.
@@ -186,6 +216,17 @@ pub fn unix_now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Where the maximum deliveries of an operator's `recover` came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyFrom {
+    /// The command line (`--max-deliveries`).
+    Flag,
+    /// The set's consumers: their last claim kept it with the set.
+    Consumers,
+    /// The library's default: no claim has kept one yet.
+    Default,
 }
 
 /// A set's counts as one read found them, or why they could not be read.

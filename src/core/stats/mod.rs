@@ -59,6 +59,10 @@ pub struct Stats {
     /// How long the set still hands out nothing after a handler met an outside rate
     /// limit (`rate_limited`), by the server's clock; `None` when it does not.
     pub held_for: Option<Duration>,
+    /// The maximum deliveries of the set's consumers, as their last claim applied it
+    /// (every claim keeps its own in the set's flow hash); `None` before any claim.
+    /// What an operator's `recover` should use, having no policy of its own.
+    pub max_deliveries: Option<u32>,
 }
 
 /// What the scripts counted on a set since it first counted (see the set's `metrics`
@@ -131,14 +135,15 @@ pub(crate) fn stats<S>(
 }
 
 /// The stats script's reply: `[waiting, due, in flight, dead, oldest due score or
-/// nil, server ms, counters as field/value pairs, paused, hold ms or nil]`.
+/// nil, server ms, counters as field/value pairs, paused, hold ms or nil, maximum
+/// deliveries or nil]`.
 fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
     let d = Decoder { command: "EVALSHA" };
     let Reply::Array(parts) = d.ok(reply)? else {
         return Err(Error::protocol("EVALSHA", "stats reply is not an array"));
     };
-    let [waiting, due, in_flight, dead, oldest, server_ms, counters, paused, hold] =
-        <[Reply; 9]>::try_from(parts)
+    let [waiting, due, in_flight, dead, oldest, server_ms, counters, paused, hold, max] =
+        <[Reply; 10]>::try_from(parts)
             .map_err(|_| Error::protocol("EVALSHA", "stats reply of the wrong length"))?;
     let counters = d
         .array(counters)?
@@ -160,6 +165,13 @@ fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
     }
     .map(|until| Duration::from_millis((until - server_ms as f64).max(0.0) as u64))
     .filter(|left| !left.is_zero());
+    let max_deliveries = match max {
+        Reply::Bool(false) | Reply::Nil => None,
+        other => Some(
+            u32::try_from(d.integer(other)?)
+                .map_err(|_| Error::protocol("EVALSHA", "a maximum of deliveries out of range"))?,
+        ),
+    };
     let oldest_due_age = match (kind, oldest) {
         (Kind::Sorted, _) | (_, None) => None,
         (_, Some(score)) => {
@@ -175,6 +187,7 @@ fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
         counters: Counters::from_pairs(counters),
         paused: d.flag(paused)?,
         held_for,
+        max_deliveries,
     })
 }
 

@@ -3,8 +3,10 @@
 
 pub mod dashboard;
 pub mod dead;
+pub mod groups;
 pub mod in_flight;
 pub mod metrics;
+pub mod pause;
 pub mod peek;
 pub mod purge;
 pub mod recover;

@@ -1,5 +1,6 @@
-//! `redset stats [SET…]`: waiting, due, in flight, dead and the oldest due item's age
-//! per set, as a table or JSON; `--watch` refreshes it (see `watch`).
+//! `redset stats [SET…]`: waiting, due, in flight, dead, the oldest due item's age and
+//! whether the set is paused or held per set, as a table or JSON; `--watch` refreshes
+//! it (see `watch`).
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use serde::Serialize;
 use super::{named_or_found, watch};
 use crate::exit::Failure;
 use crate::kind::{KindSource, KnownKind};
-use crate::render::{self, ALERT, NOTE};
+use crate::render::{self, ALERT, NOTE, WAITING};
 use crate::set::{read_all, Reading};
 use crate::Context;
 
@@ -33,6 +34,9 @@ JSON (--json): an array with one object per set:
   dead              dead letters
   oldest_due_age_s  seconds the oldest due item has waited (time-ordered kinds; null for a
                     sorted set, whose scores are priorities, or when none is due)
+  paused            whether the set is paused (`redset pause`): nothing is handed out
+  held_for_s        seconds a handler's rate limit (rate_limited) still holds the set:
+                    nothing is handed out meanwhile; null when none does
   error             in place of the counts, when the set could not be read
 With --watch, one line per refresh: {\"time\", \"interval_s\", \"sets\": [...]}, each set also with
   in, out           items into the set (added, or back from a lease or the dead letters) and
@@ -103,6 +107,8 @@ struct CountsJson {
     in_flight: u64,
     dead: u64,
     oldest_due_age_s: Option<f64>,
+    paused: bool,
+    held_for_s: Option<f64>,
 }
 
 impl StatsJson {
@@ -118,6 +124,8 @@ impl StatsJson {
                     in_flight: stats.in_flight,
                     dead: stats.dead,
                     oldest_due_age_s: oldest_due_age(kind, stats).map(|d| d.as_secs_f64()),
+                    paused: stats.paused,
+                    held_for_s: stats.held_for.map(|d| d.as_secs_f64()),
                 }),
                 None,
             ),
@@ -159,12 +167,14 @@ pub fn table(extra: &[&str]) -> comfy_table::Table {
         "IN FLIGHT",
         "DEAD",
         "OLDEST DUE",
+        "STATE",
     ];
     headers.extend_from_slice(extra);
     render::table(&headers, &numbers)
 }
 
-/// A reading as the table's cells: set, kind, waiting, due, in flight, dead, oldest due.
+/// A reading as the table's cells: set, kind, waiting, due, in flight, dead, oldest due,
+/// state.
 pub fn cells(reading: &Reading) -> Vec<String> {
     let (kind, stats) = match &reading.result {
         Ok(read) => read,
@@ -187,5 +197,20 @@ pub fn cells(reading: &Reading) -> Vec<String> {
         stats.in_flight.to_string(),
         dead,
         oldest,
+        state(stats),
     ]
+}
+
+/// Whether the set hands items out: `running`, or `paused` and `held 12s` (a handler's
+/// rate limit), which stop it.
+pub fn state(stats: &Stats) -> String {
+    let held = stats
+        .held_for
+        .map(|left| format!("held {}", render::duration(left)));
+    match (stats.paused, held) {
+        (false, None) => "running".to_owned(),
+        (true, None) => render::paint(WAITING, "paused"),
+        (false, Some(held)) => render::paint(WAITING, held),
+        (true, Some(held)) => render::paint(WAITING, format!("paused, {held}")),
+    }
 }

@@ -9,7 +9,9 @@
 --            scheduled pop honours it (its expiry is returned, and nothing acked or
 --            taken, while it is held)
 --   ARGV[1]  options (lease/common)
---   ARGV[2]  how many   ARGV[3] lease ms   ARGV[4] the maximum deliveries
+--   ARGV[2]  how many   ARGV[3] lease ms   ARGV[4] the maximum deliveries, which
+--            it also keeps as the set's in the flow hash ("max-deliveries"), for
+--            operator tools that recover expired leases with no policy of their own
 --   ARGV[5]  at most how many expired leases to sweep first
 --   ARGV[6]  "+inf", or "now" for a scheduled set: the highest eligible score
 --   ARGV[7…] (member, token) pairs to ack first (ack_and_claim). If any of them is no
@@ -29,6 +31,9 @@ if #ARGV > 6 then
     for _, at in ipairs(lost) do out[#out + 1] = at end
     return out
   end
+end
+if redis.call('HGET', flow, 'max-deliveries') ~= ARGV[4] then
+  redis.call('HSET', flow, 'max-deliveries', ARGV[4])
 end
 local requeued, buried = recover(now, tonumber(ARGV[5]), tonumber(ARGV[4]))
 local picked = hand_out(tonumber(ARGV[2]), ARGV[6], exact, true)

@@ -6,7 +6,7 @@
 --            delay), dead, score of the oldest due item or false, the server's time ms,
 --            the counters as {field, value, ...} (empty when the set never counted),
 --            1 while the set is paused else 0, until when (ms) rate_limited holds it or
---            false}
+--            false, the maximum deliveries the last claim applied or false}
 --- @include "lease/common"
 local due_by = ARGV[2]
 local oldest = redis.call('ZRANGEBYSCORE', set, '-inf', due_by, 'WITHSCORES', 'LIMIT', 0, 1)
@@ -20,4 +20,5 @@ return {
   redis.call('HGETALL', counters),
   redis.call('HEXISTS', flow, 'paused'),
   redis.call('HGET', flow, 'hold'),
+  redis.call('HGET', flow, 'max-deliveries'),
 }

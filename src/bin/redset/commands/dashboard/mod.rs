@@ -42,15 +42,15 @@ Examples:
 
 Read-only unless given a token (16 characters or more; best from the environment, as a
 command line shows in `ps`). The page asks for it and sends it in the X-Redset-Token header
-of each change, a POST from the page's own origin; a purge and a requeue of every dead letter
-ask first, and every change is logged on stderr.
+of each change, a POST from the page's own origin; a purge, a requeue of every dead letter, a
+pause and a resume ask first, and every change is logged on stderr.
 
 It listens on loopback only unless --allow-remote: the page and its reads (items, dead
 letters and their reasons) are open to whoever reaches it, over plain HTTP. Put it behind
 a TLS proxy with its own authentication to share it (--origin for the proxy's origin).";
 
-/// Serves the web dashboard: every set's figures and charts, its items, leases and dead
-/// letters, and (with a token) requeue, purge and recover.
+/// Serves the web dashboard: every set's figures and charts, its items, leases, groups
+/// and dead letters, and (with a token) requeue, purge, recover, pause and resume.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
@@ -67,8 +67,8 @@ pub struct Args {
     #[arg(long)]
     allow_remote: bool,
 
-    /// Allows changes (requeue, purge, recover) to requests that carry it; at least 16
-    /// characters. Read-only without it.
+    /// Allows changes (requeue, purge, recover, pause, resume) to requests that carry
+    /// it; at least 16 characters. Read-only without it.
     #[arg(long, env = "REDSET_DASHBOARD_TOKEN", hide_env_values = true)]
     token: Option<String>,
 
@@ -98,9 +98,9 @@ pub struct Args {
     history: Duration,
 
     /// `recover` sends an expired item to the dead letters once it has had this many
-    /// deliveries: give the number the set's consumers use (Redis does not record it).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
-    max_deliveries: u32,
+    /// deliveries [default: the maximum the set's consumers last claimed with, else 5]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    max_deliveries: Option<u32>,
 }
 
 /// A duration of 100 ms or more.
@@ -119,7 +119,8 @@ pub struct Dashboard {
     sampler: Sampler,
     guard: Guard,
     shared: SharedReads,
-    max_deliveries: u32,
+    /// `--max-deliveries`: recover's maximum over the one the consumers keep.
+    max_deliveries: Option<u32>,
 }
 
 impl Dashboard {

@@ -1,6 +1,6 @@
 //! The API's reads of one set: its next items, its leases, its dead letters (searched
-//! by text) — read when asked, shared by the requests within a second — and its
-//! history, kept by the sampler.
+//! by text), its groups — read when asked, shared by the requests within a second —
+//! and its history, kept by the sampler.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::extract::{Params, SetEntry};
 use super::registry::Entry;
 use super::reply::{json, ApiError};
-use super::views::{DeadLetterView, EntryView, LeaseView};
+use super::views::{DeadLetterView, EntryView, GroupView, LeaseView};
 use super::Dashboard;
 use crate::set::OpSet;
 
@@ -28,6 +28,11 @@ struct Items {
 #[derive(Serialize)]
 struct Leases {
     leases: Vec<LeaseView>,
+}
+
+#[derive(Serialize)]
+struct Groups {
+    groups: Vec<GroupView>,
 }
 
 #[derive(Serialize)]
@@ -107,6 +112,28 @@ pub async fn dead(
                 matched: count,
                 letters: matched,
             })
+        })
+        .await
+}
+
+/// `GET api/sets/{set}/groups?limit=100`: a grouped set's figures per group, those
+/// with waiting items first (none for a set without groups).
+pub async fn groups(
+    State(dashboard): State<Arc<Dashboard>>,
+    SetEntry(entry): SetEntry,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let limit = params.count("limit", 100, 1, MAX_ROWS)?;
+    let asked = format!("groups {limit}");
+    dashboard
+        .read_shared(&entry, asked, |set| async move {
+            let groups = set
+                .groups(limit)
+                .await?
+                .iter()
+                .map(GroupView::from)
+                .collect();
+            Ok(Groups { groups })
         })
         .await
 }

@@ -1,15 +1,15 @@
-//! The JSON shapes the API gives of a set's figures, items, leases and dead letters
-//! (documented in `src/dashboard/api.js`), the same as the Node host's: times in ms
-//! since the epoch, durations in ms under names that say so, items as text, and a dead
-//! letter's exact member in base64 (`id`), which is how the page names the letters it
-//! asks to requeue.
+//! The JSON shapes the API gives of a set's figures, items, leases, groups and dead
+//! letters (documented in `src/dashboard/api.js`), the same as the Node host's: times
+//! in ms since the epoch, durations in ms under names that say so, items as text, and
+//! a dead letter's exact member in base64 (`id`), which is how the page names the
+//! letters it asks to requeue.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use redset::core::{Counters, Kind};
-use redset::{DeadLetter, Entry, InFlight, Stats};
+use redset::{DeadLetter, Entry, GroupStats, InFlight, Stats};
 use serde::{Serialize, Serializer};
 
 /// The kind as the API names it.
@@ -62,6 +62,8 @@ pub struct StatsView {
     dead: u64,
     oldest_due_age_ms: Option<f64>,
     counters: Option<Counters>,
+    paused: bool,
+    held_for_ms: Option<f64>,
 }
 
 impl From<&Stats> for StatsView {
@@ -73,6 +75,29 @@ impl From<&Stats> for StatsView {
             dead: stats.dead,
             oldest_due_age_ms: stats.oldest_due_age.map(ms),
             counters: stats.counters,
+            paused: stats.paused,
+            held_for_ms: stats.held_for.map(ms),
+        }
+    }
+}
+
+/// A group's figures: `group` "" is the default group.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupView {
+    group: String,
+    waiting: u64,
+    in_flight: u64,
+    dead: u64,
+}
+
+impl From<&GroupStats> for GroupView {
+    fn from(group: &GroupStats) -> Self {
+        GroupView {
+            group: group.group.clone(),
+            waiting: group.waiting,
+            in_flight: group.in_flight,
+            dead: group.dead,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The API's changes — requeue, purge, recover — each asked as a [`SetChange`] (the
+//! The API's changes — requeue, purge, recover, pause, resume — each asked as a [`SetChange`] (the
 //! set, the guard's leave, the body), made through the same reads and writes as the
 //! CLI's commands (counted in the server-side counters of a set that counts), logged,
 //! answered with what it changed, and followed by a fresh reading of the set so that
@@ -67,6 +67,25 @@ impl Changed for Recovered {
     fn describe(&self, set: &str) -> String {
         let Recovered(redset::Recovered { requeued, dead }) = self;
         format!("recovered the expired leases of {set:?}: {requeued} requeued, {dead} to the dead letters")
+    }
+}
+
+/// `{ paused, changed }`: the set's state after a pause or a resume, and whether it was
+/// otherwise before.
+#[derive(Serialize)]
+struct Paused {
+    paused: bool,
+    changed: bool,
+}
+
+impl Changed for Paused {
+    fn describe(&self, set: &str) -> String {
+        match (self.paused, self.changed) {
+            (true, true) => format!("paused {set:?}"),
+            (true, false) => format!("paused {set:?} (it was paused already)"),
+            (false, true) => format!("resumed {set:?}"),
+            (false, false) => format!("resumed {set:?} (it was not paused)"),
+        }
     }
 }
 
@@ -148,7 +167,7 @@ pub async fn purge(
 }
 
 /// `POST api/sets/{set}/recover`: every expired lease back to the set, or to the dead
-/// letters after `--max-deliveries`.
+/// letters after the maximum deliveries of the set's consumers (or `--max-deliveries`).
 pub async fn recover(
     State(dashboard): State<Arc<Dashboard>>,
     asked: SetChange,
@@ -161,10 +180,45 @@ pub async fn recover(
         .await
 }
 
+/// `POST api/sets/{set}/pause`: no consumer is handed an item until a resume.
+pub async fn pause(
+    State(dashboard): State<Arc<Dashboard>>,
+    asked: SetChange,
+) -> Result<Response, ApiError> {
+    dashboard
+        .change(asked, |set| async move {
+            let was = set.stats().await?.paused;
+            set.pause().await?;
+            Ok(Paused {
+                paused: true,
+                changed: !was,
+            })
+        })
+        .await
+}
+
+/// `POST api/sets/{set}/resume`: the set's consumers are handed items again.
+pub async fn resume(
+    State(dashboard): State<Arc<Dashboard>>,
+    asked: SetChange,
+) -> Result<Response, ApiError> {
+    dashboard
+        .change(asked, |set| async move {
+            let was = set.stats().await?.paused;
+            set.resume().await?;
+            Ok(Paused {
+                paused: false,
+                changed: was,
+            })
+        })
+        .await
+}
+
 impl Dashboard {
     /// Changes the set with `make`: the set's reads forgotten before and after, the
     /// change logged, and the set read again so that the page shows it at once. The
-    /// set has the dashboard's maximum deliveries, and counts its changes if it counts.
+    /// set recovers with its consumers' maximum deliveries (or `--max-deliveries`), and
+    /// counts its changes if it counts.
     async fn change<F, R, T>(&self, asked: SetChange, make: F) -> Result<Response, ApiError>
     where
         F: FnOnce(OpSet) -> R,
@@ -174,9 +228,8 @@ impl Dashboard {
         let SetChange { entry, change, .. } = asked;
         self.shared.forget(&entry.name);
         let conn = self.context.redis.conn().await?;
-        let set = OpSet::of_kind(conn, &entry.name, entry.kind)
-            .max_deliveries(self.max_deliveries)
-            .counting_as_it_does()
+        let (set, _, _) = OpSet::of_kind(conn, &entry.name, entry.kind)
+            .recovering_as_its_consumers(self.max_deliveries)
             .await?;
         let changed = make(set).await?;
         self.shared.forget(&entry.name);

@@ -1,5 +1,5 @@
 //! The gauges of one scrape, one series per set: what `stats()` reads, in one round
-//! trip per set.
+//! trip per set — the counts, and whether the set is paused or held.
 
 use std::sync::atomic::AtomicU64;
 
@@ -12,7 +12,7 @@ use super::SetLabels;
 use crate::commands::stats::oldest_due_age;
 use crate::kind::KnownKind;
 
-/// Waiting, due, in flight, dead, and the oldest due item's age, by set.
+/// Waiting, due, in flight, dead, the oldest due item's age, paused and held, by set.
 #[derive(Default)]
 pub struct Gauges {
     waiting: Family<SetLabels, Gauge>,
@@ -20,6 +20,8 @@ pub struct Gauges {
     in_flight: Family<SetLabels, Gauge>,
     dead: Family<SetLabels, Gauge>,
     oldest_due_age: Family<SetLabels, Gauge<f64, AtomicU64>>,
+    paused: Family<SetLabels, Gauge>,
+    held: Family<SetLabels, Gauge<f64, AtomicU64>>,
 }
 
 fn items(n: u64) -> i64 {
@@ -41,6 +43,10 @@ impl Gauges {
                 .get_or_create(set)
                 .set(age.as_secs_f64());
         }
+        self.paused.get_or_create(set).set(i64::from(stats.paused));
+        self.held
+            .get_or_create(set)
+            .set(stats.held_for.unwrap_or_default().as_secs_f64());
     }
 
     /// Adds the gauges to `registry` (whose prefix is `redset`).
@@ -70,6 +76,17 @@ impl Gauges {
             "How long the oldest due item has waited (time-ordered sets; 0 when none is due)",
             Unit::Seconds,
             self.oldest_due_age,
+        );
+        registry.register(
+            "paused",
+            "Whether the set is paused (1): no consumer is handed an item until it is resumed",
+            self.paused,
+        );
+        registry.register_with_unit(
+            "held",
+            "How long a handler's rate limit (rate_limited) still holds the set, handing out nothing (0 when none does)",
+            Unit::Seconds,
+            self.held,
         );
     }
 }

@@ -8,10 +8,12 @@
 //! could not be read, so a scrape during an outage still answers.
 //!
 //! Per-set series come in groups observed from the same readings: `gauges`, and the
-//! server-side `counters` of sets that count.
+//! server-side `counters` of sets that count; with `--groups N`, the per-group `groups`
+//! gauges of grouped sets, from a second round trip.
 
 mod counters;
 mod gauges;
+mod groups;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -32,6 +34,7 @@ use tokio::sync::Mutex;
 
 use self::counters::CounterSeries;
 use self::gauges::Gauges;
+use self::groups::GroupGauges;
 use crate::exit::Failure;
 use crate::kind::{KindSource, KnownKind};
 use crate::set::OpSet;
@@ -55,6 +58,11 @@ Series (a `set` label on each but the first two):
   redset_dead_items                    dead letters
   redset_oldest_due_age_seconds        how long the oldest due item has waited (time-ordered
                                        sets only; 0 when none is due)
+  redset_paused                        1 while the set is paused, else 0
+  redset_held_seconds                  how long a handler's rate limit still holds the set
+                                       (0 when none does)
+With --groups N, for each of a grouped set's first N groups (a `group` label too):
+  redset_group_waiting_items, redset_group_in_flight_items, redset_group_dead_items
 For sets that count (.metrics(true) / { metrics: true } in their clients), the server's totals:
   redset_added_items_total, redset_claimed_items_total, redset_acked_items_total,
   redset_retried_items_total, redset_released_items_total, redset_dead_lettered_items_total,
@@ -74,6 +82,11 @@ pub struct Args {
     /// How often to look for sets again and tell their kinds anew.
     #[arg(long, default_value = "1m", value_parser = humantime::parse_duration)]
     rescan: Duration,
+
+    /// Also serve per-group gauges for up to this many groups of each grouped set (a
+    /// second round trip per set; each group is a series of its own). 0: none.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    groups: u32,
 }
 
 /// The label of every per-set series.
@@ -95,6 +108,7 @@ struct Exporter {
     context: Context,
     named: Vec<String>,
     rescan: Duration,
+    group_limit: usize,
     known: Mutex<Known>,
     read_errors: Family<SetLabels, Counter>,
 }
@@ -118,6 +132,7 @@ pub async fn run(context: Context, args: Args) -> Result<(), Failure> {
         context,
         named: args.sets,
         rescan: args.rescan,
+        group_limit: args.groups as usize,
         known: Mutex::default(),
         read_errors: Family::default(),
     });
@@ -153,6 +168,7 @@ impl Exporter {
         let (sets, kinds, mut up) = self.sets_and_kinds().await;
         let gauges = Gauges::default();
         let counters = CounterSeries::default();
+        let group_gauges = GroupGauges::default();
         let reads = sets
             .iter()
             .map(|name| self.read(name, kinds.get(name).copied()));
@@ -161,8 +177,9 @@ impl Exporter {
         for (name, reading) in sets.iter().zip(readings) {
             let set = SetLabels { set: name.clone() };
             match reading {
-                Ok((kind, stats)) => {
+                Ok((kind, stats, groups)) => {
                     gauges.observe(&set, &kind, &stats);
+                    group_gauges.observe(name, &groups);
                     if let Some(counted) = &stats.counters {
                         counters.observe(&set, counted);
                     }
@@ -194,23 +211,32 @@ impl Exporter {
         );
         gauges.register(&mut registry);
         counters.register(&mut registry);
+        if self.group_limit > 0 {
+            group_gauges.register(&mut registry);
+        }
         let mut text = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
         text
     }
 
-    /// A set's kind and counts: one round trip once its kind is known.
+    /// A set's kind and counts — one round trip once its kind is known — and with
+    /// `--groups`, its groups' (another).
     async fn read(
         &self,
         name: &str,
         known: Option<KnownKind>,
-    ) -> Result<(KnownKind, redset::Stats), Failure> {
+    ) -> Result<(KnownKind, redset::Stats, Vec<redset::GroupStats>), Failure> {
         let set = match known {
             Some(kind) => OpSet::of_kind(self.context.redis.conn().await?, name, kind),
             None => OpSet::open(&self.context.redis, &self.context.kinds, name).await?,
         };
-        Ok((set.kind(), set.stats().await?))
+        let stats = set.stats().await?;
+        let groups = match self.group_limit {
+            0 => Vec::new(),
+            limit => set.groups(limit).await?,
+        };
+        Ok((set.kind(), stats, groups))
     }
 
     /// The sets to read and the kinds known; looks for sets (when none was named) and
