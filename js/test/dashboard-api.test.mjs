@@ -137,6 +137,8 @@ function onKnownStates(title, connect, serveHost) {
       assert.equal(body.sets.find((s) => s.name === 'jobs').stats.counters, null);
       assert.ok(retries.stats.oldestDueAgeMs >= 60000 && retries.stats.oldestDueAgeMs < 120000, retries.stats.oldestDueAgeMs);
       assert.equal(retries.error, null);
+      // Neither is paused or held by a handler's rate limit.
+      for (const set of body.sets) assert.deepEqual([set.stats.paused, set.stats.heldForMs], [false, null], set.name);
     });
 
     test('lists next items, leases and dead letters, searchable', async () => {
@@ -170,13 +172,35 @@ function onKnownStates(title, connect, serveHost) {
       assert.deepEqual((await host.post('api/sets/jobs/requeue', { all: true })).body, { requeued: 1, notFound: 0 });
       assert.deepEqual(await sets.jobs.deadLetters(), []);
       assert.deepEqual((await host.post('api/sets/jobs/purge')).body, { purged: 0 });
-      assert.deepEqual((await host.post('api/sets/jobs/recover')).body, { requeued: 1, dead: 0 });
-      assert.equal(await sets.jobs.score('job-4'), 4);
+      // jobs's consumers claim allowing one delivery (each claim keeps it with the set):
+      // the expired job-4 goes to the dead letters, not back to the set.
+      assert.deepEqual((await host.post('api/sets/jobs/recover')).body, { requeued: 0, dead: 1 });
+      assert.equal(await sets.jobs.score('job-4'), null);
+      assert.deepEqual((await sets.jobs.deadLetters()).map((l) => [l.item, l.reason]), [['job-4', 'lease expired after 1 deliveries']]);
       assert.deepEqual(host.logs, [
         'redset dashboard: requeued 1 dead letter of "jobs" (1 no longer dead)',
         'redset dashboard: requeued 1 dead letter of "jobs"',
         'redset dashboard: purged 0 dead letters of "jobs"',
-        'redset dashboard: recovered the expired leases of "jobs": 1 requeued, 0 to the dead letters',
+        'redset dashboard: recovered the expired leases of "jobs": 0 requeued, 1 to the dead letters',
+      ]);
+    });
+
+    test('pauses and resumes, each logged and reported, and the figures say so', async () => {
+      const paused = async () => (await host.get('api/sets')).body.sets.find((s) => s.name === 'jobs').stats.paused;
+      assert.deepEqual((await host.post('api/sets/jobs/pause')).body, { paused: true, changed: true });
+      assert.equal(await sets.jobs.isPaused(), true);
+      assert.equal(await paused(), true);
+      assert.deepEqual(await sets.jobs.claim(1, 60000), [], 'a paused set hands out nothing');
+      assert.deepEqual((await host.post('api/sets/jobs/pause')).body, { paused: true, changed: false });
+      assert.deepEqual((await host.post('api/sets/jobs/resume')).body, { paused: false, changed: true });
+      assert.equal(await sets.jobs.isPaused(), false);
+      assert.equal(await paused(), false);
+      assert.deepEqual((await host.post('api/sets/jobs/resume')).body, { paused: false, changed: false });
+      assert.deepEqual(host.logs.slice(-4), [
+        'redset dashboard: paused "jobs"',
+        'redset dashboard: paused "jobs" (it was paused already)',
+        'redset dashboard: resumed "jobs"',
+        'redset dashboard: resumed "jobs" (it was not paused)',
       ]);
     });
   });
@@ -244,6 +268,33 @@ for (const { name: hostName, serve: serveHost } of HOSTS) {
         for (const set of listed.filter((s) => s.name !== 'no-companions' && s.name !== 'counts')) {
           assert.deepEqual([set.stats.waiting, set.stats.inFlight], [0, 1], set.name);
         }
+      } finally {
+        await host.close();
+      }
+    });
+
+    test("by flow control's keys alone: a paused set, a grouped set; with each group's figures", async () => {
+      // `paused-only` has nothing but {paused-only}:flow; `tenants` its items and the
+      // group keys (group-index, group-of, groups-ready).
+      await new SortedSet(client, 'paused-only').pause();
+      const tenants = new SortedSet(client, 'tenants', { groups: true, maxDeliveries: 1 });
+      for (const [group, item] of [['acme', 'a1'], ['acme', 'a2'], ['zeta', 'z1']]) await tenants.addToGroup(group, item);
+      const host = await serveHost({ client, url: redis.url, discover: true });
+      try {
+        const listed = (await host.get('api/sets')).body.sets;
+        const found = Object.fromEntries(listed.map((s) => [s.name, s.stats]));
+        assert.ok('paused-only' in found && 'tenants' in found, JSON.stringify(Object.keys(found)));
+        assert.equal(found['paused-only'].paused, true);
+        assert.equal(found.tenants.waiting, 3);
+        const [claimed] = await tenants.claim(1, 60000);
+        const byGroup = async () => (await host.get('api/sets/tenants/groups')).body.groups;
+        const want = async () => Promise.all(['acme', 'zeta'].map((g) => tenants.groupStats(g)));
+        await until('the claim read in the groups', async () => (await byGroup()).some((g) => g.inFlight === 1));
+        assert.deepEqual(await byGroup(), await want());
+        assert.ok(['a1', 'z1'].includes(claimed.item));
+        assert.deepEqual((await host.get('api/sets/tenants/groups?limit=1')).body.groups.length, 1);
+        assert.deepEqual((await host.get('api/sets/paused-only/groups')).body, { groups: [] });
+        assert.equal((await host.get('api/sets/tenants/groups?limit=0')).status, 400);
       } finally {
         await host.close();
       }
@@ -365,12 +416,13 @@ for (const { name: hostName, serve: serveHost } of HOSTS) {
       const host = await serveHost({ client, url: redis.url, sets: ['jobs'] });
       try {
         assert.equal((await host.get('api/sets')).body.writes, 'off');
-        for (const route of ['api/sets/jobs/purge', 'api/sets/jobs/recover', 'api/session']) {
+        for (const route of ['api/sets/jobs/purge', 'api/sets/jobs/recover', 'api/sets/jobs/pause', 'api/sets/jobs/resume', 'api/session']) {
           const { status, body } = await host.post(route);
           assert.equal(status, 403);
           assert.equal(body.error.code, 'read-only');
         }
         await stillDead();
+        assert.equal(await new SortedSet(client, 'jobs').isPaused(), false);
       } finally {
         await host.close();
       }
@@ -385,10 +437,13 @@ for (const { name: hostName, serve: serveHost } of HOSTS) {
           [{ 'x-redset-token': TOKEN, origin: 'https://attacker.example' }, 403, 'forbidden-origin'],
           [{ 'x-redset-token': TOKEN, origin: 'null' }, 403, 'forbidden-origin'],
         ];
-        for (const [headers, status, code] of refusals) {
-          const res = await host.post('api/sets/jobs/purge', {}, headers);
-          assert.deepEqual([res.status, res.body.error?.code], [status, code], JSON.stringify(headers));
+        for (const route of ['api/sets/jobs/purge', 'api/sets/jobs/pause']) {
+          for (const [headers, status, code] of refusals) {
+            const res = await host.post(route, {}, headers);
+            assert.deepEqual([res.status, res.body.error?.code], [status, code], `${route} ${JSON.stringify(headers)}`);
+          }
         }
+        assert.equal(await new SortedSet(client, 'jobs').isPaused(), false);
         // Fetch metadata without an Origin (fetch() here would not send Sec-Fetch-Site).
         const crossSite = await rawPost(new URL('api/sets/jobs/purge', host.base), { 'x-redset-token': TOKEN, 'sec-fetch-site': 'cross-site' });
         assert.deepEqual([crossSite.status, JSON.parse(crossSite.body).error.code], [403, 'forbidden-origin']);

@@ -33,7 +33,8 @@ class Registry {
   }
 
   #entryFor(spec) {
-    if (spec instanceof SortedSet) return { name: spec.name, set: spec, kind: kindOf(spec), guessed: false, known: true };
+    // The application's own set object runs with its own options (its maxDeliveries).
+    if (spec instanceof SortedSet) return { name: spec.name, set: spec, kind: kindOf(spec), guessed: false, known: true, own: true };
     const { name, kind } = typeof spec === 'string' ? { name: spec } : spec ?? {};
     if (typeof name !== 'string') throw new TypeError('sets: each a set object, a name, or { name, kind }');
     if (kind === undefined) return this.#view(name, 'sorted', true);
@@ -42,7 +43,21 @@ class Registry {
   }
 
   #view(name, kind, guessed) {
-    return { name, set: new CLASSES[kind](this.#client, name, { blockingWaits: false }), kind, guessed, known: !guessed };
+    return { name, set: new CLASSES[kind](this.#client, name, { blockingWaits: false }), kind, guessed, known: !guessed, own: false };
+  }
+
+  /**
+   * The set of `entry` for a recover: the application's own set object as it is;
+   * else a view that sends an expired item to the dead letters after the maximum
+   * deliveries its consumers last claimed with (each claim keeps it with the set), or
+   * the package's default if none has, and counts what it does if the set counts.
+   */
+  async recovering(entry) {
+    if (entry.own) return entry.set;
+    const { maxDeliveries, counters } = await entry.set.stats();
+    return new CLASSES[entry.kind](this.#client, entry.name, {
+      blockingWaits: false, maxDeliveries: maxDeliveries ?? undefined, metrics: counters !== null,
+    });
   }
 
   get(name) {

@@ -1,6 +1,7 @@
 'use strict';
 // The JSON API, route by route (documented for both hosts in src/dashboard/api.js):
-// reads of the sets' figures and contents, and the writes — requeue, purge, recover —
+// reads of the sets' figures and contents, and the writes — requeue, purge, recover,
+// pause, resume —
 // each checked by the guard, logged, and answered with what it changed.
 const { RedsetError } = require('../index.js');
 const { HttpError, sendJSON, readJSON } = require('./http.js');
@@ -33,8 +34,8 @@ class Routes {
     const match = SET_ROUTE.exec(path);
     if (!match) return false;
     const [, encoded, what] = match;
-    const read = { items: this.#items, 'in-flight': this.#inFlight, dead: this.#dead, history: this.#history }[what];
-    const write = { requeue: this.#requeue, purge: this.#purge, recover: this.#recover }[what];
+    const read = { items: this.#items, 'in-flight': this.#inFlight, dead: this.#dead, groups: this.#groups, history: this.#history }[what];
+    const write = { requeue: this.#requeue, purge: this.#purge, recover: this.#recover, pause: this.#pause, resume: this.#resume }[what];
     if (!read && !write) return false;
     return this.#reply(req, res, read ? 'GET' : 'POST', async () => {
       const entry = this.#entry(encoded);
@@ -139,6 +140,12 @@ class Routes {
     return { total: letters.length, matched: matched.length, letters: matched.slice(0, limit) };
   }
 
+  /** A grouped set's figures per group, those with waiting items first (none for a set without groups). */
+  async #groups({ set }, query) {
+    const limit = intParam(query, 'limit', 100, 1, 1000);
+    return { groups: (await set.groups(limit)).map(views.group) };
+  }
+
   async #history({ name }) {
     await this.#sampler.ready();
     return this.#sampler.latest(name)?.history ?? null;
@@ -170,11 +177,26 @@ class Routes {
     return { purged };
   }
 
-  async #recover({ name, set }, _body, req) {
-    const { requeued, dead } = await set.recover();
+  async #recover(entry, _body, req) {
+    const { name } = entry;
+    const { requeued, dead } = await (await this.#registry.recovering(entry)).recover();
     this.#changed(req, 'recover', name,
       `recovered the expired leases of "${name}": ${requeued} requeued, ${dead} to the dead letters`, { requeued, dead });
     return { requeued, dead };
+  }
+
+  async #pause({ name, set }, _body, req) {
+    const changed = !(await set.isPaused());
+    await set.pause();
+    this.#changed(req, 'pause', name, `paused "${name}"${changed ? '' : ' (it was paused already)'}`, { paused: true, changed });
+    return { paused: true, changed };
+  }
+
+  async #resume({ name, set }, _body, req) {
+    const changed = await set.isPaused();
+    await set.resume();
+    this.#changed(req, 'resume', name, `resumed "${name}"${changed ? '' : ' (it was not paused)'}`, { paused: false, changed });
+    return { paused: false, changed };
   }
 
   #changed(req, action, set, message, result) {

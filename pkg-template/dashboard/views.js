@@ -1,5 +1,5 @@
 'use strict';
-// The JSON shapes the dashboard's API gives of a set's items, leases and dead letters
+// The JSON shapes the dashboard's API gives of a set's items, leases, groups and dead letters
 // (documented in the page's src/dashboard/api.js). Items are shown as text; a dead
 // letter also carries its exact member as base64 (`id`), which is how the page names
 // the letters it asks to requeue.
@@ -48,8 +48,14 @@ const deadLetter = ({ item, reason, deliveries, time, score: s, member }) => ({
   score: score(s),
 });
 
-/** Stats as the API gives them: ages in ms under a name that says so, the server-side counters as they are. */
-const stats = ({ waiting, due, inFlight, dead, oldestDueAge, counters }) =>
-  ({ waiting, due, inFlight, dead, oldestDueAgeMs: oldestDueAge, counters: counters ?? null });
+/**
+ * Stats as the API gives them: ages and holds in ms under names that say so, the
+ * server-side counters as they are, whether the set is paused.
+ */
+const stats = ({ waiting, due, inFlight, dead, oldestDueAge, counters, paused, heldFor }) =>
+  ({ waiting, due, inFlight, dead, oldestDueAgeMs: oldestDueAge, counters: counters ?? null, paused, heldForMs: heldFor });
 
-module.exports = { entry, lease, deadLetter, stats, memberId };
+/** A group's figures ("" is the default group). */
+const group = ({ group: name, waiting, inFlight, dead }) => ({ group: name, waiting, inFlight, dead });
+
+module.exports = { entry, lease, deadLetter, stats, group, memberId };

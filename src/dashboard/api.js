@@ -10,7 +10,8 @@
 //       sets: [{ name, kind: "sorted" | "time" | "scheduled", kindGuessed,
 //                stats: { waiting, due, inFlight, dead, oldestDueAgeMs,
 //                         counters: { added, claimed, acked, retried, released, dead,
-//                                     recovered, requeued } | null } | null,
+//                                     recovered, requeued } | null,
+//                         paused, heldForMs } | null,
 //                flow: { inPerSec, outPerSec } | null,
 //                error: { code, message } | null, sampledAt }] }
 //     kindGuessed: the host was given a name only and read the kind off the scores;
@@ -18,6 +19,8 @@
 //     counters: the server-side totals of a set that counts (option `metrics`), else
 //     null; flow: from them, items per second into the set (added, or back from a
 //     lease or the dead letters) and out of it (claimed) over the last refresh or so.
+//     paused: no consumer is handed an item until a resume; heldForMs: how long a
+//     handler's rate limit (rateLimited) still holds the set, or null.
 //   api/sets/{set}/items?count=20        the next eligible items, not removed:
 //     { items: [{ item, score }] }
 //   api/sets/{set}/in-flight?limit=100   leases, earliest deadline first:
@@ -27,6 +30,9 @@
 //                                        reason holds q (any case):
 //     { total, matched, letters: [{ id, item, reason, deliveries, time, score }] }
 //     id: the stored member, base64; time: when it died, ms since the epoch.
+//   api/sets/{set}/groups?limit=100      a grouped set's figures per group, those with
+//                                        waiting items first (none for other sets):
+//     { groups: [{ group, waiting, inFlight, dead }] }   group "": the default group.
 //   api/sets/{set}/history               the figures over the last hour, kept by the
 //                                        host while it runs, a point per step:
 //     { stepMs, spanMs, t: [ms…], series: [{ name, unit, values: [number | null…] }] }
@@ -42,7 +48,13 @@
 //   api/sets/{set}/requeue       { all: true } or { ids: [id…] }: dead letters back
 //                                into the set: { requeued, notFound }
 //   api/sets/{set}/purge         every dead letter deleted: { purged }
-//   api/sets/{set}/recover       expired leases back to the set (or dead): { requeued, dead }
+//   api/sets/{set}/recover       expired leases back to the set, or dead after the
+//                                maximum deliveries the set's consumers claim with:
+//                                { requeued, dead }
+//   api/sets/{set}/pause         no consumer is handed an item until a resume:
+//                                { paused: true, changed } (changed: it was not paused)
+//   api/sets/{set}/resume        its consumers are handed items again:
+//                                { paused: false, changed } (changed: it was paused)
 //
 // {set} is the set's name, percent-encoded (encodeURIComponent). Scores are numbers, or
 // "+inf" / "-inf". A refusal or failure is { error: { code, message } } with status 400
@@ -87,6 +99,10 @@ export class Api {
     return this.#get(`${setPath(set)}/dead?${new URLSearchParams({ q, limit })}`);
   }
 
+  groups(set, limit) {
+    return this.#get(`${setPath(set)}/groups?limit=${limit}`);
+  }
+
   history(set) {
     return this.#get(`${setPath(set)}/history`);
   }
@@ -106,6 +122,14 @@ export class Api {
 
   recover(set) {
     return this.#post(`${setPath(set)}/recover`, {});
+  }
+
+  pause(set) {
+    return this.#post(`${setPath(set)}/pause`, {});
+  }
+
+  resume(set) {
+    return this.#post(`${setPath(set)}/resume`, {});
   }
 
   #get(path) {

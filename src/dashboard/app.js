@@ -1,8 +1,9 @@
 // The dashboard page: polls its host's API (api.js) once per refresh, shows every set's
-// figures and chart, and one set's next items, leases and dead letters (the URL's
-// fragment #set=NAME says which). Changes — requeue, purge, recover — are offered only
-// when the host allows them, purges and bulk requeues after a confirmation, and each
-// result is announced in the status line.
+// figures (whether it is paused too) and chart, and one set's next items, leases,
+// groups and dead letters (the URL's fragment #set=NAME says which). Changes —
+// requeue, purge, recover, pause, resume — are offered only when the host allows them;
+// purges, bulk requeues, pauses and resumes after a confirmation; and each result is
+// announced in the status line.
 import { Api, ApiError } from './api.js';
 import { lineChart } from './chart.js';
 import { el, duration, time, count, score, figures, syncRows, cells } from './render.js';
@@ -193,14 +194,18 @@ async function refreshDetail() {
   }
   $('detail-kind').textContent = kindText(summary);
   figures($('detail-figures'), summary.stats, summary.flow);
+  const paused = summary.stats?.paused === true;
+  $('pause').hidden = paused;
+  $('resume').hidden = !paused;
   drawChart($('detail-chart'), name, 'items', false);
   $('detail-flow').hidden = !summary.stats?.counters;
   if (summary.stats?.counters) drawChart($('detail-flow-chart'), name, 'items/s', false);
   const history = state.history.get(name);
   if (history) for (const label of document.querySelectorAll('.history-span')) label.textContent = `The last ${span(history.spanMs)}`;
-  const [items, inFlight, dead] = await Promise.all([
+  const [items, inFlight, groups, dead] = await Promise.all([
     api.items(name, NEXT_ITEMS),
     api.inFlight(name, DETAIL_ROWS),
+    api.groups(name, DETAIL_ROWS),
     api.dead(name, $('dead-q').value, DETAIL_ROWS),
   ]);
   if (state.selected !== name) return;
@@ -217,6 +222,13 @@ async function refreshDetail() {
       row.timeLeftMs > 0 ? duration(row.timeLeftMs) : 'expired',
     ], [{ class: 'item' }, {}, { class: 'num' }, { class: 'num' }]));
   $('leases-empty').hidden = inFlight.leases.length > 0;
+
+  syncRows($('groups'), groups.groups, (row) => row.group, (tr, row) =>
+    cells(tr, [row.group === '' ? '(default)' : row.group, count(row.waiting), count(row.inFlight), count(row.dead)],
+      [{ class: 'item' }, { class: 'num' }, { class: 'num' }, { class: 'num' }]));
+  $('groups-section').hidden = groups.groups.length === 0;
+  $('groups-more').hidden = groups.groups.length < DETAIL_ROWS;
+  $('groups-more').textContent = `The first ${DETAIL_ROWS} groups: those with waiting items first.`;
 
   renderDead(dead);
 }
@@ -327,6 +339,20 @@ $('purge').addEventListener('click', async () => {
   if (!(await confirmChange(`Delete every dead letter of ${state.selected}?`,
     `The ${letters(total)} (and any that die meanwhile) are deleted for good. This cannot be undone.`, `Purge ${letters(total)}`))) return;
   await change('Purging', (name) => api.purge(name), ({ purged }, name) => `Purged ${letters(purged)} of ${name}.`);
+});
+
+$('pause').addEventListener('click', async () => {
+  const name = state.selected;
+  if (!(await confirmChange(`Pause ${name}?`,
+    'No consumer, in any runtime, is handed an item until the set is resumed. Producers go on adding, and leases already held run on.',
+    `Pause ${name}`))) return;
+  await change('Pausing', (set) => api.pause(set), ({ changed }, set) => (changed ? `Paused ${set}.` : `${set} was paused already.`));
+});
+
+$('resume').addEventListener('click', async () => {
+  const name = state.selected;
+  if (!(await confirmChange(`Resume ${name}?`, 'Its consumers, in every runtime, are handed items again at once.', `Resume ${name}`))) return;
+  await change('Resuming', (set) => api.resume(set), ({ changed }, set) => (changed ? `Resumed ${set}.` : `${set} was not paused.`));
 });
 
 // --- the refresh loop ----------------------------------------------------------------

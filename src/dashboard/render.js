@@ -38,8 +38,17 @@ export function score(value, kind) {
 
 const perSecond = (n) => (n === null || n === undefined ? '—' : `${n.toLocaleString(undefined, { maximumFractionDigits: 1 })}/s`);
 
+/** Whether the set hands items out: "Running", "Paused", "Held 12 s" (a handler's rate limit). */
+export function state(stats) {
+  if (!stats) return null;
+  const held = stats.heldForMs ? duration(stats.heldForMs) : null;
+  if (stats.paused) return held ? `Paused, held ${held}` : 'Paused';
+  return held ? `Held ${held}` : 'Running';
+}
+
 // [field, label, format, of a set that counts only]
 const FIGURES = [
+  ['state', 'State', (text) => text],
   ['waiting', 'Waiting', count],
   ['due', 'Due', count],
   ['inFlight', 'In flight', count],
@@ -57,12 +66,13 @@ export function figures(dl, stats, flow) {
   if (dl.children.length === 0) {
     for (const [field, label] of FIGURES) dl.append(el('div', {}, el('dt', {}, label), el('dd', { 'data-field': field })));
   }
-  const values = { ...stats, ...flow };
+  const values = { ...stats, ...flow, state: state(stats) };
   for (const [field, , format, counted] of FIGURES) {
     const dd = dl.querySelector(`[data-field="${field}"]`);
     dd.textContent = stats ? format(values[field]) : '—';
     if (counted) dd.parentElement.hidden = !stats?.counters;
   }
+  dl.querySelector('[data-field="state"]').classList.toggle('stopped', values.state !== null && values.state !== 'Running');
 }
 
 /**
