@@ -8,6 +8,7 @@ import { consume } from './consume.mjs';
 import { Driver, STEP } from './driver.mjs';
 import { SCHEDULED_OPERATIONS, SET_OPERATIONS } from './operations.mjs';
 import { serializerSpec } from './serializers.mjs';
+import { inOperationSpan, operationName, tracing } from './tracing.mjs';
 import { WaitConnections } from './wait-connections.mjs';
 import { runWorker } from './worker.mjs';
 
@@ -50,7 +51,7 @@ export class SortedSet {
 
   /** The worker on leases (see index.d.ts and worker.mjs). */
   process(handler, options) {
-    return runWorker(this, this[DRIVER].connections, handler, options);
+    return runWorker(this[DRIVER], handler, options);
   }
 
   toString() {
@@ -72,11 +73,21 @@ export class ScheduledSet extends TimeSortedSet {
   static kind = 'scheduled';
 }
 
-/** Gives `Class` a method per operation, each forwarding its arguments to the driver. */
+/**
+ * Gives `Class` a method per operation, each forwarding its arguments to the driver —
+ * in a span of its own when the application traces (tracing.mjs).
+ */
 function forward(Class, operations) {
   for (const [name, start] of Object.entries(operations)) {
+    const operation = operationName(name);
     // A method named as the operation (for stack traces), not enumerable, as a class's.
-    const method = { [name](a, b, c) { return this[DRIVER].run(start, a, b, c); } }[name];
+    const method = {
+      [name](a, b, c) {
+        const driver = this[DRIVER];
+        if (!tracing()) return driver.run(start, a, b, c);
+        return inOperationSpan(driver.core.name, operation, () => driver.run(start, a, b, c));
+      },
+    }[name];
     Object.defineProperty(Class.prototype, name, { value: method, writable: true, configurable: true });
   }
 }
