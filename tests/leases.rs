@@ -222,6 +222,25 @@ fn expired_leases_come_back_or_die_after_the_maximum_deliveries() {
 }
 
 #[test]
+fn each_claim_keeps_its_maximum_deliveries_with_the_set_for_operators() {
+    let server = RedisServer::start();
+    let mut watcher = SortedSet::new(server.conn(), "jobs");
+    assert_eq!(watcher.stats().unwrap().max_deliveries, None);
+    let mut strict = SortedSet::new(server.conn(), "jobs").max_deliveries(1);
+    strict.add(&s("a")).unwrap();
+    assert_eq!(strict.claim(1, 30 * MS).unwrap().len(), 1);
+    assert_eq!(watcher.stats().unwrap().max_deliveries, Some(1));
+    // The last claim's maximum is the one kept, even a claim that finds nothing.
+    let mut lenient = SortedSet::new(server.conn(), "jobs").max_deliveries(7);
+    assert!(lenient.claim(1, Duration::from_secs(5)).unwrap().is_empty());
+    assert_eq!(watcher.stats().unwrap().max_deliveries, Some(7));
+    // A client's own recover goes by its own maximum, whatever was kept.
+    sleep(60 * MS);
+    let swept = strict.recover().unwrap();
+    assert_eq!((swept.requeued, swept.dead), (0, 1));
+}
+
+#[test]
 fn an_item_that_fails_to_deserialize_on_claim_goes_to_the_dead_letters() {
     let server = RedisServer::start();
     let mut raw = server.conn();
