@@ -1,7 +1,8 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against
 // a real redis-server, once per host that serves it: the page shows the right figures
-// for sets in known states, follows a producer and a consumer, lists items, leases and
-// dead letters, makes changes only with the token (and they change Redis as shown),
+// for sets in known states, follows a producer and a consumer, lists items, leases,
+// groups and dead letters, makes changes — requeue, purge, recover, pause, resume — only
+// with the token (and they change Redis as shown),
 // works with the keyboard and at a phone's width, passes axe-core's WCAG AA rules
 // (contrast included) in light and dark, and logs no console error. Screenshots go to
 // target/dashboard/ (node-*.png, rust-*.png) for the closing note.
@@ -107,6 +108,7 @@ for (const host of HOSTS) {
       // retries' oldest due item has waited a minute (due 60 s before the fixture ran).
       assert.match(await figure(page, 'retries', 'oldestDueAgeMs'), /^1 min \d+ s$/);
       assert.equal(await figure(page, 'jobs', 'oldestDueAgeMs'), '—');
+      for (const name of Object.keys(sets.expected)) assert.equal(await figure(page, name, 'state'), 'Running');
       // Items in and out per second are shown for the set that counts them only.
       assert.ok(await page.locator('[data-set="retries"] [data-field="outPerSec"]').isVisible());
       assert.ok(await page.locator('[data-set="jobs"] [data-field="outPerSec"]').isHidden());
@@ -160,7 +162,7 @@ for (const host of HOSTS) {
     });
 
     test('refuses changes without the token, and the page offers none', async () => {
-      for (const id of ['recover', 'requeue-all', 'purge', 'requeue-selected']) {
+      for (const id of ['recover', 'requeue-all', 'purge', 'requeue-selected', 'pause', 'resume']) {
         assert.ok(await page.locator(`#${id}`).isHidden(), `#${id} is offered read-only`);
       }
       const purge = new URL('api/sets/jobs/purge', served.base);
@@ -217,15 +219,64 @@ for (const host of HOSTS) {
       await statusIs(page, 'Purged 1 dead letter of jobs.');
       assert.deepEqual(await sets.jobs.deadLetters(), []);
 
+      // jobs's consumers allow one delivery, and each claim kept that with the set: the
+      // expired job-4 goes to the dead letters.
       await page.locator('#recover').click();
-      await statusIs(page, 'Recovered the expired leases of jobs: 1 back in the set, 0 to the dead letters.');
-      assert.equal(await sets.jobs.score('job-4'), 4);
-      await waitForFigures(page, 'jobs', { waiting: 7, inFlight: 1, dead: 0 }, '#detail-figures');
+      await statusIs(page, 'Recovered the expired leases of jobs: 0 back in the set, 1 to the dead letters.');
+      assert.equal(await sets.jobs.score('job-4'), null);
+      assert.deepEqual((await sets.jobs.deadLetters()).map((l) => l.item), ['job-4']);
+      await waitForFigures(page, 'jobs', { waiting: 6, inFlight: 1, dead: 1 }, '#detail-figures');
 
       const logs = served.logs().join('\n');
-      for (const change of [/requeued 1 dead letter of "jobs"/, /purged 1 dead letter of "jobs"/, /recovered the expired leases of "jobs": 1 requeued, 0 to the dead letters/]) {
+      for (const change of [/requeued 1 dead letter of "jobs"/, /purged 1 dead letter of "jobs"/, /recovered the expired leases of "jobs": 0 requeued, 1 to the dead letters/]) {
         assert.match(logs, change);
       }
+      assert.deepEqual(browser.errors, []);
+    });
+
+    test('with the token, pause and resume ask first, stop and start the set, and show it', async (t) => {
+      await page.locator('#pause').click();
+      const dialog = page.locator('#confirm');
+      await dialog.waitFor();
+      assert.match(await dialog.textContent(), /No consumer, in any runtime, is handed an item/);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      assert.equal(await sets.jobs.isPaused(), false, 'cancelled: nothing changed');
+
+      await page.locator('#pause').click();
+      await dialog.getByRole('button', { name: 'Pause jobs' }).click();
+      await statusIs(page, 'Paused jobs.');
+      assert.equal(await sets.jobs.isPaused(), true);
+      assert.deepEqual(await sets.jobs.claim(1, 60000), [], 'a paused set hands out nothing');
+      await waitForFigures(page, 'jobs', { state: 'Paused' }, '#detail-figures');
+      await page.locator('#resume').waitFor();
+      assert.ok(await page.locator('#pause').isHidden());
+      t.diagnostic(`screenshot: ${await shot(page, 'desktop-paused')}`);
+
+      await page.locator('#resume').click();
+      assert.match(await dialog.textContent(), /handed items again at once/);
+      await dialog.getByRole('button', { name: 'Resume jobs' }).click();
+      await statusIs(page, 'Resumed jobs.');
+      assert.equal(await sets.jobs.isPaused(), false);
+      await waitForFigures(page, 'jobs', { state: 'Running' }, '#detail-figures');
+      await page.locator('#pause').waitFor();
+
+      const logs = served.logs().join('\n');
+      assert.match(logs, /paused "jobs"/);
+      assert.match(logs, /resumed "jobs"/);
+      assert.deepEqual(browser.errors, []);
+    });
+
+    test("lists a grouped set's figures per group", async (t) => {
+      await page.goto(`${served.base}#set=tenants`);
+      const groups = await Promise.all(['acme', 'zeta'].map((g) => sets.tenants.groupStats(g)));
+      await waitForRows(page, 'groups', groups.map((g) => [g.group, String(g.waiting), String(g.inFlight), String(g.dead)]));
+      assert.ok(await page.locator('#groups-section').isVisible());
+      assert.deepEqual(await accessibilityViolations(page), []);
+      t.diagnostic(`screenshot: ${await shot(page, 'desktop-groups')}`);
+      // A set without groups shows no groups section.
+      await page.goto(`${served.base}#set=jobs`);
+      await waitForRows(page, 'items', [['job-2', '2']]);
+      assert.ok(await page.locator('#groups-section').isHidden());
       assert.deepEqual(browser.errors, []);
     });
 
@@ -236,7 +287,7 @@ for (const host of HOSTS) {
       await page.emulateMedia({ colorScheme: 'dark' });
       assert.deepEqual(await accessibilityViolations(page), []);
       await page.goto(served.base);
-      await waitForFigures(page, 'jobs', { waiting: 7 });
+      await waitForFigures(page, 'jobs', { waiting: 6 });
       assert.deepEqual(await accessibilityViolations(page), []);
       t.diagnostic(`screenshot: ${await shot(page, 'desktop-overview-dark')}`);
       await page.emulateMedia({ colorScheme: 'light' });
@@ -247,7 +298,7 @@ for (const host of HOSTS) {
     test("fits a phone's width", async (t) => {
       const phone = await browser.newPage(PHONE);
       await phone.goto(served.base);
-      await waitForFigures(phone, 'jobs', { waiting: 7, inFlight: 1, dead: 0 });
+      await waitForFigures(phone, 'jobs', { waiting: 6, inFlight: 1, dead: 1 });
       assert.ok(await fitsWidth(phone), 'the overview scrolls sideways');
       assert.deepEqual(await accessibilityViolations(phone), []);
       t.diagnostic(`screenshot: ${await shot(phone, 'phone-overview')}`);

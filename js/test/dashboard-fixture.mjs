@@ -15,6 +15,8 @@ export const MARKUP_ITEM = '<img src=x onerror="document.title=\'injected\'">';
  * `retries`, a scheduled set that counts server-side (metrics): 5 waiting, of which 2
  * due (a minute and 30 s ago) and 3 later, 1 in flight (the item due two minutes ago),
  * none dead.
+ * `tenants`, a grouped priority set: a1 and a2 in the group acme, z1 in zeta; one
+ * claimed (the first group's turn), so 2 waiting and 1 in flight.
  */
 export async function knownStates(client) {
   const jobs = new SortedSet(client, 'jobs', { maxDeliveries: 1 });
@@ -42,12 +44,18 @@ export async function knownStates(client) {
   await retries.add('retry-f', now + 86400);
   await retries.claim(1, 60000); // retry-a
 
+  const tenants = new SortedSet(client, 'tenants', { groups: true });
+  for (const [group, item] of [['acme', 'a1'], ['acme', 'a2'], ['zeta', 'z1']]) await tenants.addToGroup(group, item);
+  await tenants.claim(1, 60000);
+
   return {
     jobs,
     retries,
+    tenants,
     expected: {
       jobs: { kind: 'sorted', waiting: 3, due: 3, inFlight: 2, dead: 2 },
       retries: { kind: 'scheduled', waiting: 5, due: 2, inFlight: 1, dead: 0 },
+      tenants: { kind: 'sorted', waiting: 2, due: 2, inFlight: 1, dead: 0 },
     },
   };
 }
