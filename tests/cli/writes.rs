@@ -255,14 +255,11 @@ fn pause_and_resume_ask_then_stop_and_start_every_consumer() {
         (&stats[0]["paused"], &stats[0]["held_for_s"]),
         (&json!(true), &json!(null))
     );
-    assert_eq!(
-        redset(&url, &["stats", "jobs"])
-            .expect(0)
-            .row("jobs")
-            .last()
-            .unwrap(),
-        "paused"
-    );
+    let state = || {
+        let row = redset(&url, &["stats", "jobs"]).expect(0).row("jobs");
+        row.last().unwrap().clone()
+    };
+    assert_eq!(state(), "paused");
 
     redset(&url, &["resume", "jobs"]).expect(3);
     let ran = redset(&url, &["resume", "jobs", "--yes", "--json"]).expect(0);
@@ -272,14 +269,7 @@ fn pause_and_resume_ask_then_stop_and_start_every_consumer() {
     redset(&url, &["resume", "jobs", "--yes"])
         .expect(4)
         .says("jobs is not paused");
-    assert_eq!(
-        redset(&url, &["stats", "jobs"])
-            .expect(0)
-            .row("jobs")
-            .last()
-            .unwrap(),
-        "running"
-    );
+    assert_eq!(state(), "running");
 
     // A handler's rate limit holds the set: stats says for how long.
     let lease = jobs.claim(1, hour).unwrap().remove(0);

@@ -185,16 +185,7 @@ pub async fn pause(
     State(dashboard): State<Arc<Dashboard>>,
     asked: SetChange,
 ) -> Result<Response, ApiError> {
-    dashboard
-        .change(asked, |set| async move {
-            let was = set.stats().await?.paused;
-            set.pause().await?;
-            Ok(Paused {
-                paused: true,
-                changed: !was,
-            })
-        })
-        .await
+    dashboard.set_paused(asked, true).await
 }
 
 /// `POST api/sets/{set}/resume`: the set's consumers are handed items again.
@@ -202,19 +193,26 @@ pub async fn resume(
     State(dashboard): State<Arc<Dashboard>>,
     asked: SetChange,
 ) -> Result<Response, ApiError> {
-    dashboard
-        .change(asked, |set| async move {
-            let was = set.stats().await?.paused;
-            set.resume().await?;
-            Ok(Paused {
-                paused: false,
-                changed: was,
-            })
-        })
-        .await
+    dashboard.set_paused(asked, false).await
 }
 
 impl Dashboard {
+    /// Pauses or resumes the set, saying whether that changed its state.
+    async fn set_paused(&self, asked: SetChange, paused: bool) -> Result<Response, ApiError> {
+        self.change(asked, |set| async move {
+            let was = set.stats().await?.paused;
+            match paused {
+                true => set.pause().await?,
+                false => set.resume().await?,
+            }
+            Ok(Paused {
+                paused,
+                changed: was != paused,
+            })
+        })
+        .await
+    }
+
     /// Changes the set with `make`: the set's reads forgotten before and after, the
     /// change logged, and the set read again so that the page shows it at once. The
     /// set recovers with its consumers' maximum deliveries (or `--max-deliveries`), and
