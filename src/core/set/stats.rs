@@ -6,7 +6,9 @@ use crate::core::serializer::Serializer;
 use crate::core::stats::{self, GroupStats, Stats};
 
 impl<S: Serializer> SetCore<S> {
-    /// Waiting, due, in flight, dead and the oldest due item's age, in one round trip.
+    /// Waiting, due, in flight, dead, the oldest due item's age, whether the set is
+    /// paused or held, and the maximum deliveries its consumers' last claim applied, in
+    /// one round trip.
     ///
     /// ```
     /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
@@ -14,13 +16,14 @@ impl<S: Serializer> SetCore<S> {
     /// let mut stats = set.stats(0.0);
     /// stats.start().unwrap();
     /// let reply = Reply::Array([3, 3, 1, 0].map(Reply::Int).into_iter()
-    ///     .chain([Reply::bulk("10"), Reply::Int(12_500), Reply::Array(vec![]), Reply::Int(0), Reply::Nil])
+    ///     .chain([Reply::bulk("10"), Reply::Int(12_500), Reply::Array(vec![]), Reply::Int(0), Reply::Nil, Reply::bulk("5")])
     ///     .collect());
     /// let Step::Done(stats) = stats.feed(reply).unwrap() else { panic!() };
     /// assert_eq!((stats.waiting, stats.in_flight), (3, 1));
     /// assert_eq!(stats.oldest_due_age.unwrap().as_millis(), 2500);
     /// assert_eq!(stats.counters, None); // the set never counted
     /// assert!(!stats.paused);
+    /// assert_eq!(stats.max_deliveries, Some(5)); // as the last claim kept it
     /// ```
     pub fn stats(&self, now: f64) -> impl Operation<Output = Stats> {
         stats::stats(self.target.clone(), self.clock, self.script_options(), now)
