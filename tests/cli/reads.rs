@@ -100,6 +100,11 @@ fn sets_are_found_by_their_companion_keys_or_as_sorted_sets() {
         .arg("x")
         .exec(&mut conn)
         .unwrap();
+    // Known by flow control's keys alone: a paused set ({paused}:flow), a grouped set
+    // whose items were only added (its group keys and the groups' turn counter).
+    SortedSet::new(server.conn(), "paused").pause().unwrap();
+    let mut tenants = SortedSet::new(server.conn(), "tenants").grouped();
+    tenants.add_to_group("acme", "a1").unwrap();
     let url = server.url();
 
     let found = redset(&url, &["sets", "--json"]).expect(0).json();
@@ -111,8 +116,14 @@ fn sets_are_found_by_their_companion_keys_or_as_sorted_sets() {
         .collect();
     assert_eq!(
         names,
-        ["jobs", "{tenant-1}jobs"],
+        ["jobs", "paused", "tenants", "{tenant-1}jobs"],
         "retries has no companion key, lookalike is a string"
+    );
+    assert_eq!(found[1]["found_by"], json!(["flow"]));
+    assert_eq!(found[1]["paused"], true);
+    assert_eq!(
+        found[2]["found_by"],
+        json!(["flow", "group-index", "group-of", "groups-ready"])
     );
     let found_by: Vec<&str> = found[0]["found_by"]
         .as_array()
@@ -135,9 +146,12 @@ fn sets_are_found_by_their_companion_keys_or_as_sorted_sets() {
         .map(|s| s["set"].as_str().unwrap())
         .collect();
     // The companions that are sorted sets themselves ({jobs}:leases, :dead) are not sets.
-    assert_eq!(names, ["jobs", "retries", "{tenant-1}jobs"]);
-    assert_eq!(every[1]["found_by"], json!(["zset"]));
-    assert_eq!(every[1]["kind"], "scheduled");
+    assert_eq!(
+        names,
+        ["jobs", "paused", "retries", "tenants", "{tenant-1}jobs"]
+    );
+    assert_eq!(every[2]["found_by"], json!(["zset"]));
+    assert_eq!(every[2]["kind"], "scheduled");
 
     let table = redset(&url, &["sets"]).expect(0);
     let row = table.row("jobs");
