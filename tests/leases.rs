@@ -616,7 +616,18 @@ fn counters_count_exactly_what_the_scripts_did_when_the_set_counts() {
     assert_eq!(set.stats().unwrap().counters, None, "never counted yet");
     set.add_many(["a", "b", "c", "d", "e"]).unwrap();
     set.add("a").unwrap(); // a re-add: nothing new
-                           // A producer that does not count adds uncounted.
+                           // Counting changed scores too (CH): a new score for "c" is not a new item, "f" is.
+    let changed = redset::core::AddOptions {
+        count_changed: true,
+        ..Default::default()
+    };
+    let (c, f) = ("c", "f");
+    assert_eq!(
+        set.add_many_with([(c, Some(7.0)), (f, None)], changed)
+            .unwrap(),
+        2
+    );
+    // A producer that does not count adds uncounted.
     SortedSet::new(server.conn(), "jobs")
         .add("uncounted")
         .unwrap();
@@ -642,9 +653,9 @@ fn counters_count_exactly_what_the_scripts_did_when_the_set_counts() {
     assert_eq!(
         counters,
         redset::core::Counters {
-            added: 5,
-            claimed: 4 + 5,
-            acked: 1 + 4,
+            added: 6,
+            claimed: 4 + 6,
+            acked: 1 + 5,
             retried: 1,
             released: 1,
             dead: 1,

@@ -193,10 +193,10 @@ for (const [mode, per] of [['one at a time, ackAndClaim', 1], ['batches of 100, 
   console.log(`| ${mode} | ${atMostOnce.toFixed(0)} | ${leases.toFixed(0)} | ${(leases / atMostOnce).toFixed(2)} |`);
 }
 
-// Flow control's rows (js/bench/flow.mjs, which also runs alone).
-{
-  const flowBench = fileURLToPath(new URL('./flow.mjs', import.meta.url));
-  const { stdout } = await run('node', [flowBench, socket, ...(smoke ? ['--smoke'] : [])], { maxBuffer: 1 << 20 });
+// Flow control's and counting's rows (js/bench/flow.mjs, counting.mjs, which also run alone).
+for (const file of ['./flow.mjs', './counting.mjs']) {
+  const bench = fileURLToPath(new URL(file, import.meta.url));
+  const { stdout } = await run('node', [bench, socket, ...(smoke ? ['--smoke'] : [])], { maxBuffer: 1 << 20 });
   process.stdout.write(stdout);
 }
 

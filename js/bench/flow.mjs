@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 
 import { SortedSet } from '../../pkg/index.mjs';
+import { drain, median, offAndOn, refill } from './on-off.mjs';
 
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
@@ -15,31 +16,6 @@ const OPS = smoke ? 50 : 3000;
 const ROUNDS = smoke ? 3 : 9;
 const io = new Redis({ path: socket });
 const key = 'bench:node:flow';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const items = (n) => Array.from({ length: n }, (_, i) => String(i));
-
-/** Claims one item and acks it with the next claim (as process() does) until `n` are done; µs per item. */
-async function drain(set, n) {
-  const started = process.hrtime.bigint();
-  let got = await set.claim(1, 60000);
-  let done = 0;
-  while (got.length > 0) {
-    done += got.length;
-    if (done >= n) {
-      await set.ackMany(got);
-      break;
-    }
-    got = await set.ackAndClaim(got, 1, 60000);
-  }
-  if (done !== n) throw new Error(`the set ran dry at ${done} of ${n}`);
-  return Number(process.hrtime.bigint() - started) / 1000 / n;
-}
-
-async function refill(set, n) {
-  await set.clear();
-  await set.addMany(items(n));
-}
-
 const off = new SortedSet(io, key);
 console.log('\n### Node: flow control\'s cost (claim + ack one at a time, acks with the next claim; items/s; ratio = on / off, ≥ 0.9 is the target)\n');
 console.log('| flow control on | off | on | ratio |\n|---|---|---|---|');
@@ -49,15 +25,7 @@ for (const [name, options] of [
   ['10 groups, concurrency 1000 each', { groupBy: (i) => String(Number(i) % 10), groups: { concurrency: 1000 } }],
 ]) {
   const on = new SortedSet(io, key, options);
-  const samples = [[], []];
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const side of round % 2 ? [1, 0] : [0, 1]) {
-      const set = side === 0 ? off : on;
-      await refill(set, OPS);
-      samples[side].push(await drain(set, OPS));
-    }
-  }
-  const [offRate, onRate] = samples.map((s) => 1e6 / median(s));
+  const [offRate, onRate] = await offAndOn(off, on, ROUNDS, (set) => refill(set, OPS), (set) => drain(set, OPS));
   console.log(`| ${name} | ${offRate.toFixed(0)} | ${onRate.toFixed(0)} | ${(onRate / offRate).toFixed(2)} |`);
 }
 

@@ -10,7 +10,7 @@ use redset::{RateLimit, RedisSet, SortedSet, Synchronous, Text};
 use super::{connect, median, micros, Config};
 
 /// A sync set of numbers of any kind (plain or grouped).
-type Set<K> = RedisSet<K, Synchronous<redis::Connection>, Text<usize>>;
+pub(super) type Set<K> = RedisSet<K, Synchronous<redis::Connection>, Text<usize>>;
 
 /// Claims one item and acks it with the next claim (as the workers do), until `n`
 /// items are done; µs per item.
@@ -39,9 +39,9 @@ fn refill<K>(admin: &mut redis::Connection, set: &mut Set<K>, key: &str, n: usiz
     set.add_many(items.iter()).unwrap();
 }
 
-/// One row: items/s of claim + ack on the same items without flow control and with
-/// `on`'s, interleaved (off first, then on first).
-fn on_and_off<K>(cfg: &Config, key: &str, name: &str, on: &mut Set<K>) {
+/// One row: items/s of claim + ack on the same items with a plain set and with `on`,
+/// interleaved (off first, then on first).
+pub(super) fn on_and_off<K>(cfg: &Config, key: &str, name: &str, on: &mut Set<K>) {
     let mut admin = connect(&cfg.url);
     let mut off = SortedSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
     let (mut a, mut b) = (Vec::new(), Vec::new());

@@ -5,6 +5,7 @@
 //!
 //! `cargo bench --bench ops --features tokio -- --url URL [--smoke]`
 
+mod counting;
 mod flow;
 
 use std::collections::HashSet;
@@ -964,17 +965,19 @@ fn main() {
         "{} calls per measurement, {} rounds alternating redset/raw first, median reported.",
         cfg.ops, cfg.rounds
     );
-    // `--only waits` / `--only leases` / `--only flow`: just those rows.
+    // `--only waits` / `--only leases` / `--only flow` / `--only counting`: just those rows.
     match flag("--only").as_deref() {
         Some("waits") => return wait_section(&cfg),
         Some("leases") => return lease_section(&cfg),
         Some("flow") => return flow::flow_section(&cfg),
+        Some("counting") => return counting::counting_section(&cfg),
         _ => {}
     }
     sync_section(&cfg);
     async_section(&cfg);
     lease_section(&cfg);
     flow::flow_section(&cfg);
+    counting::counting_section(&cfg);
     batch_section(&cfg);
     wait_section(&cfg);
     drain_section(&cfg);

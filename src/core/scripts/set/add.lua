@@ -36,7 +36,11 @@ local function head()
 end
 local waiting = redis.call('EXISTS', KEYS[3]) == 1
 local before = waiting and head()
-local size = options.counting and redis.call('ZCARD', set)
+-- ZADD's replies count the new members, unless CH makes them count the changed ones too:
+-- then what the set grew by does.
+local changed = false
+for _, flag in ipairs(flags) do changed = changed or flag == 'CH' end
+local size = options.counting and changed and redis.call('ZCARD', set)
 local total, woke = 0, false
 
 -- One member, with its flags; into its group's index when the set is grouped.
@@ -77,7 +81,7 @@ else
 end
 
 if options.counting then
-  local added = redis.call('ZCARD', set) - size
+  local added = size and redis.call('ZCARD', set) - size or total
   if added > 0 then redis.call('HINCRBY', KEYS[5], 'added', added) end
 end
 if waiting and (woke or head() ~= before) then

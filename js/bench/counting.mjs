@@ -1,0 +1,39 @@
+// Node benchmark of counting's cost (issue 21): a set that keeps server-side counters
+// ({ metrics: true }) beside the same set without, interleaved — claim + ack, and
+// single adds. The target: counting costs at most 5% of the items per second. Prints
+// Markdown rows; bench.mjs runs it, and it runs alone too:
+//   node js/bench/counting.mjs SOCKET [--smoke]
+import { createRequire } from 'node:module';
+
+import { SortedSet } from '../../pkg/index.mjs';
+import { drain, items, offAndOn, refill } from './on-off.mjs';
+
+const require = createRequire(import.meta.url);
+const Redis = require('ioredis');
+const [socket, mode] = process.argv.slice(2);
+const smoke = mode === '--smoke';
+const OPS = smoke ? 50 : 3000;
+const ROUNDS = smoke ? 3 : 9;
+const io = new Redis({ path: socket });
+const key = 'bench:node:counting';
+const off = new SortedSet(io, key);
+const on = new SortedSet(io, key, { metrics: true });
+const fresh = items(OPS);
+
+/** µs per add of OPS new items, one call each. */
+async function adds(set) {
+  const started = process.hrtime.bigint();
+  for (const item of fresh) await set.add(item);
+  return Number(process.hrtime.bigint() - started) / 1000 / OPS;
+}
+
+console.log("\n### Node: counting's cost ({ metrics: true } on against off; items/s; ratio = on / off, ≥ 0.95 is the target)\n");
+console.log('| operation | off | on | ratio |\n|---|---|---|---|');
+for (const [name, prepare, work] of [
+  ['claim + ack, acks with the next claim', (set) => refill(set, OPS), (set) => drain(set, OPS)],
+  ['add, one item per call', (set) => set.clear(), adds],
+]) {
+  const [offRate, onRate] = await offAndOn(off, on, ROUNDS, prepare, work);
+  console.log(`| ${name} | ${offRate.toFixed(0)} | ${onRate.toFixed(0)} | ${(onRate / offRate).toFixed(2)} |`);
+}
+io.disconnect();

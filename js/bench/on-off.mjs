@@ -1,0 +1,44 @@
+// What the benchmarks that weigh a set option (flow control, counting) share: drain a
+// set by claim + ack, refill it, and time the same work on a plain set and on one with
+// the option, interleaved (which goes first alternates each round), medians reported.
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const items = (n) => Array.from({ length: n }, (_, i) => String(i));
+
+/** Claims one item and acks it with the next claim (as process() does) until `n` are done; µs per item. */
+export async function drain(set, n) {
+  const started = process.hrtime.bigint();
+  let got = await set.claim(1, 60000);
+  let done = 0;
+  while (got.length > 0) {
+    done += got.length;
+    if (done >= n) {
+      await set.ackMany(got);
+      break;
+    }
+    got = await set.ackAndClaim(got, 1, 60000);
+  }
+  if (done !== n) throw new Error(`the set ran dry at ${done} of ${n}`);
+  return Number(process.hrtime.bigint() - started) / 1000 / n;
+}
+
+export async function refill(set, n) {
+  await set.clear();
+  await set.addMany(items(n));
+}
+
+/**
+ * items/s of `work(set)` (µs per item) on `off` and on `on`, `rounds` times each,
+ * interleaved; `prepare(set)` runs before each, untimed. Returns [off, on].
+ */
+export async function offAndOn(off, on, rounds, prepare, work) {
+  const samples = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    for (const side of round % 2 ? [1, 0] : [0, 1]) {
+      const set = side === 0 ? off : on;
+      await prepare(set);
+      samples[side].push(await work(set));
+    }
+  }
+  return samples.map((s) => 1e6 / median(s));
+}

@@ -1,0 +1,66 @@
+//! Counting's cost (issue 21): a set that keeps server-side counters
+//! (`.metrics(true)`) beside the same set without, interleaved — claim + ack, and
+//! single adds. The target: counting costs at most 5% of the items per second.
+
+use std::time::{Duration, Instant};
+
+use redset::{SortedSet, Text};
+
+use super::flow::on_and_off;
+use super::{connect, median, micros, Config};
+
+/// µs per `add` of `n` new items, one call each, on an emptied set.
+fn adds<K>(
+    admin: &mut redis::Connection,
+    set: &mut super::flow::Set<K>,
+    key: &str,
+    n: usize,
+) -> Duration {
+    let _: () = redis::cmd("DEL").arg(key).exec(admin).unwrap();
+    let start = Instant::now();
+    for i in 0..n {
+        set.add(&i).unwrap();
+    }
+    start.elapsed() / n as u32
+}
+
+/// items/s of single adds with and without counting, interleaved.
+fn add_row(cfg: &Config, key: &str) {
+    let mut admin = connect(&cfg.url);
+    let mut off = SortedSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
+    let mut on = SortedSet::new(connect(&cfg.url), key)
+        .serializer(Text::<usize>::new())
+        .metrics(true);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..cfg.rounds {
+        for off_side in [round % 2 == 0, round % 2 == 1] {
+            if off_side {
+                a.push(adds(&mut admin, &mut off, key, cfg.ops));
+            } else {
+                b.push(adds(&mut admin, &mut on, key, cfg.ops));
+            }
+        }
+    }
+    let (off_rate, on_rate) = (1e6 / micros(median(a)), 1e6 / micros(median(b)));
+    println!(
+        "| add, one item per call | {off_rate:.0} | {on_rate:.0} | {:.2} |",
+        on_rate / off_rate
+    );
+}
+
+/// The rows of this file (`--only counting`).
+pub fn counting_section(cfg: &Config) {
+    let key = "bench:counting";
+    println!("\n### Rust, sync driver: counting's cost (`.metrics(true)` on against off; items/s; ratio = on / off, ≥ 0.95 is the target)\n");
+    println!("| operation | off | on | ratio |\n|---|---|---|---|");
+    let mut counted = SortedSet::new(connect(&cfg.url), key)
+        .serializer(Text::<usize>::new())
+        .metrics(true);
+    on_and_off(
+        cfg,
+        key,
+        "claim + ack, acks with the next claim",
+        &mut counted,
+    );
+    add_row(cfg, key);
+}
