@@ -28,6 +28,24 @@
 //! scripts under `scripts/`, and its `SetCore` methods in a file of `set/`.
 //! Every script is a `.lua` file under `scripts/`, opening with its `KEYS` and `ARGV`.
 
+/// The source of the script at `path` under `scripts/` as it is sent: without its
+/// comments and indentation (`build.rs` strips them, so no binary carries them).
+#[cfg(not(test))]
+macro_rules! lua {
+    ($path:literal) => {
+        include_str!(concat!(env!("OUT_DIR"), "/scripts/", $path))
+    };
+}
+
+/// In the core's unit tests, the documented source: the header test reads each
+/// script's `KEYS` comments.
+#[cfg(test)]
+macro_rules! lua {
+    ($path:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/src/core/scripts/", $path))
+    };
+}
+
 mod backoff;
 mod clock;
 mod dedup;

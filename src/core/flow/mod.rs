@@ -27,9 +27,9 @@ pub use rate::RateLimit;
 
 /// The Lua helpers of flow control, by the names the scripts include them with.
 pub(crate) const INCLUDES: &[(&str, &str)] = &[
-    ("flow/options", include_str!("../scripts/flow/options.lua")),
-    ("flow/groups", include_str!("../scripts/flow/groups.lua")),
-    ("flow/select", include_str!("../scripts/flow/select.lua")),
+    ("flow/options", lua!("flow/options.lua")),
+    ("flow/groups", lua!("flow/groups.lua")),
+    ("flow/select", lua!("flow/select.lua")),
 ];
 
 /// A set's flow control settings.

@@ -9,7 +9,7 @@ use crate::core::operation::{Call, Either, Exchange, Operation};
 use crate::core::protocol::{Error, Reply, Script};
 
 pub(super) static ACK: LazyLock<Script> =
-    LazyLock::new(|| super::script(include_str!("../scripts/lease/ack.lua")));
+    LazyLock::new(|| super::script(lua!("lease/ack.lua")));
 
 impl<S> Leases<S> {
     /// See [`SetCore::ack`](crate::core::SetCore::ack).

@@ -16,9 +16,9 @@ use crate::core::serializer::Serializer;
 use crate::core::target::Target;
 
 pub(super) static CLAIM: LazyLock<Script> =
-    LazyLock::new(|| super::script(include_str!("../scripts/lease/claim.lua")));
+    LazyLock::new(|| super::script(lua!("lease/claim.lua")));
 pub(super) static BURY: LazyLock<Script> =
-    LazyLock::new(|| super::script(include_str!("../scripts/lease/bury.lua")));
+    LazyLock::new(|| super::script(lua!("lease/bury.lua")));
 
 /// How many expired leases one `claim` returns to the set before it claims.
 const RECOVER_PER_CLAIM: usize = 100;

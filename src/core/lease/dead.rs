@@ -10,11 +10,11 @@ use crate::core::protocol::{Arg, Script};
 use crate::core::serializer::Serializer;
 
 pub(super) static DEAD: LazyLock<Script> =
-    LazyLock::new(|| super::script(include_str!("../scripts/lease/dead.lua")));
+    LazyLock::new(|| super::script(lua!("lease/dead.lua")));
 pub(super) static REQUEUE_DEAD: LazyLock<Script> =
-    LazyLock::new(|| super::script(include_str!("../scripts/lease/requeue_dead.lua")));
+    LazyLock::new(|| super::script(lua!("lease/requeue_dead.lua")));
 pub(super) static PURGE_DEAD: LazyLock<Script> =
-    LazyLock::new(|| super::script(include_str!("../scripts/lease/purge_dead.lua")));
+    LazyLock::new(|| super::script(lua!("lease/purge_dead.lua")));
 
 impl<S: Serializer> Leases<S> {
     /// See [`SetCore::dead_letters`](crate::core::SetCore::dead_letters).

@@ -10,7 +10,7 @@ use crate::core::operation::Operation;
 use crate::core::protocol::{Arg, Script};
 
 pub(super) static EXTEND: LazyLock<Script> =
-    LazyLock::new(|| super::script(include_str!("../scripts/lease/extend.lua")));
+    LazyLock::new(|| super::script(lua!("lease/extend.lua")));
 
 impl<S> Leases<S> {
     /// See [`SetCore::extend`](crate::core::SetCore::extend).

@@ -42,7 +42,7 @@ pub const MAX_DEAD_LISTED: usize = 10_000;
 /// The helpers lease scripts include: `lease/common`, and flow control's (which
 /// `lease/common` includes in turn).
 static INCLUDES: LazyLock<Vec<(&str, &'static str)>> = LazyLock::new(|| {
-    let common = ("lease/common", include_str!("../scripts/lease/common.lua"));
+    let common = ("lease/common", lua!("lease/common.lua"));
     std::iter::once(common)
         .chain(flow::INCLUDES.iter().copied())
         .collect()

@@ -11,7 +11,7 @@ use crate::core::operation::Operation;
 use crate::core::protocol::{Arg, Error, Script};
 
 pub(super) static RETRY: LazyLock<Script> =
-    LazyLock::new(|| super::script(include_str!("../scripts/lease/retry.lua")));
+    LazyLock::new(|| super::script(lua!("lease/retry.lua")));
 
 impl<S> Leases<S> {
     /// See [`SetCore::retry`](crate::core::SetCore::retry).

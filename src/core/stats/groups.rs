@@ -7,7 +7,7 @@ use crate::core::protocol::{redis_index, Decoder, Error, Reply, Result, Script};
 use crate::core::target::Target;
 
 pub(super) static GROUP_STATS: LazyLock<Script> =
-    LazyLock::new(|| crate::core::lease::script(include_str!("../scripts/stats/groups.lua")));
+    LazyLock::new(|| crate::core::lease::script(lua!("stats/groups.lua")));
 
 /// One group's counts.
 ///

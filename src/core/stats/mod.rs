@@ -15,7 +15,7 @@ use super::schema::LEASES;
 use super::target::Target;
 
 static STATS: LazyLock<Script> =
-    LazyLock::new(|| super::lease::script(include_str!("../scripts/stats/stats.lua")));
+    LazyLock::new(|| super::lease::script(lua!("stats/stats.lua")));
 
 /// The stats script with its `KEYS` by role, for the tests of every script's header.
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::core::schema::{Keys, PROBE_KEYS};
 /// that a consumer waits on the wake-up marker.
 static WAIT_PROBE: LazyLock<Script> = LazyLock::new(|| {
     Script::with_includes(
-        include_str!("../scripts/wait/probe.lua"),
+        lua!("wait/probe.lua"),
         crate::core::flow::INCLUDES,
     )
 });
