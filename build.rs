@@ -36,7 +36,10 @@ fn copy_stripped(from: &Path, to: &Path) {
 /// string there); none of the scripts uses a long string (`[[ ]]`), whose lines this
 /// would change (checked).
 fn strip(source: &str) -> String {
-    assert!(!source.contains("[["), "a long string in a script: strip would change it");
+    assert!(
+        !source.contains("[["),
+        "a long string in a script: strip would change it"
+    );
     let mut out = String::with_capacity(source.len() / 2);
     for line in source.lines().map(str::trim) {
         let comment = line.starts_with("--") && !line.starts_with("--- @include");

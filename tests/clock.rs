@@ -38,6 +38,16 @@ fn run<O: Operation>(
                 });
                 op.feed(Reply::from(value))?
             }
+            Step::Pipeline(cmds) => {
+                let mut pipe = redis::pipe();
+                for cmd in cmds {
+                    let mut args = cmd.into_args().into_iter();
+                    let name = String::from_utf8(args.next().unwrap()).unwrap();
+                    pipe.add_command(redis::cmd(&name).arg(args.collect::<Vec<_>>()).clone());
+                }
+                let values: Vec<redis::Value> = pipe.ignore_errors().query(conn).unwrap();
+                op.feed(Reply::from(redis::Value::Array(values)))?
+            }
             Step::Sleep(wait) => {
                 std::thread::sleep(wait);
                 op.resume(now() + skew)?

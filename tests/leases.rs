@@ -335,6 +335,14 @@ fn run<O: Operation>(conn: &mut redis::Connection, mut op: O) -> O::Output {
                 };
                 op.feed(reply).unwrap()
             }
+            Step::Pipeline(cmds) => {
+                let mut pipe = redis::pipe();
+                for cmd in &cmds {
+                    pipe.add_command(redis::cmd(cmd.name()).arg(&cmd.args()[1..]).clone());
+                }
+                let values: Vec<redis::Value> = pipe.ignore_errors().query(conn).unwrap();
+                op.feed(to_reply(redis::Value::Array(values))).unwrap()
+            }
             Step::Sleep(_) | Step::Now => panic!("no sleep expected"),
         }
     }

@@ -132,6 +132,22 @@ fn drive<O: Operation>(mut op: O, replies: &[Reply]) {
                     None => return,
                 }
             }
+            Ok(Step::Pipeline(cmds)) => {
+                for cmd in &cmds {
+                    for at in integer_arguments(cmd) {
+                        let text = std::str::from_utf8(&cmd.args()[at]).unwrap();
+                        let n: i128 = text.parse().unwrap_or(0);
+                        assert!(
+                            n <= i64::MAX as i128,
+                            "argument {n} out of Redis's range in {cmd:?}"
+                        );
+                    }
+                }
+                match next.next() {
+                    Some(reply) => op.feed(reply.clone()),
+                    None => return,
+                }
+            }
             Ok(Step::Sleep(_) | Step::Now) => op.resume(1e9),
             Ok(Step::Done(_)) | Err(_) => return,
         };

@@ -294,3 +294,165 @@ fn blocked_waits_wake_as_soon_as_a_writer_makes_an_item_eligible() {
     assert_eq!(got.as_deref(), Some("plain"));
     assert!(after < 2500 * MS, "{after:?}");
 }
+
+/// Sends one core command on a synchronous connection; an error reply is a reply.
+fn send(conn: &mut redis::Connection, cmd: &redset::core::Command) -> redis::Value {
+    let mut raw = redis::cmd(cmd.name());
+    raw.arg(&cmd.args()[1..]);
+    raw.query(conn).unwrap_or_else(|e| {
+        redis::Value::ServerError(redis::ServerError::try_from(e).expect("an error reply"))
+    })
+}
+
+/// A producer's `add` driven one command at a time: each command of its pipelines goes
+/// when the schedule says, and the pipeline's replies go back once all are in.
+struct Producer<O> {
+    op: O,
+    queue: std::collections::VecDeque<redset::core::Command>,
+    replies: Vec<redis::Value>,
+    done: bool,
+}
+
+impl<O: redset::core::Operation<Output = f64>> Producer<O> {
+    fn new(mut op: O) -> Self {
+        let step = op.start().unwrap();
+        let mut producer = Producer {
+            op,
+            queue: Default::default(),
+            replies: vec![],
+            done: false,
+        };
+        producer.take(step);
+        producer
+    }
+
+    fn take(&mut self, step: redset::core::Step<f64>) {
+        match step {
+            redset::core::Step::Pipeline(cmds) => self.queue.extend(cmds),
+            redset::core::Step::Done(_) => self.done = true,
+            other => panic!("an add without the script pipelines: {other:?}"),
+        }
+    }
+
+    /// Sends its next command; false when it has none left.
+    fn step(&mut self, conn: &mut redis::Connection) -> bool {
+        let Some(cmd) = self.queue.pop_front() else {
+            return false;
+        };
+        self.replies.push(send(conn, &cmd));
+        if self.queue.is_empty() {
+            let replies = redis::Value::Array(std::mem::take(&mut self.replies));
+            let step = self.op.feed(redset::core::Reply::from(replies)).unwrap();
+            self.take(step);
+        }
+        true
+    }
+}
+
+/// No interleaving of an add without the script (its `ZADD`, its check for a waiting
+/// consumer, the marker) with a waiting consumer's steps (its try, its probe, its block
+/// on the marker) loses the wake-up: every schedule of the producer's commands between
+/// the consumer's, the last ones while it is blocked, on a real server. The consumer
+/// waits on a scheduled set whose head is an hour off, so a lost wake-up would show as
+/// a block of about a second; each run ends with the item within a fraction of that.
+#[test]
+fn no_interleaving_of_an_add_and_a_waiting_consumer_loses_the_wake_up() {
+    use redset::core::{Kind, SetCore, Waiting};
+    let server = RedisServer::start();
+    let (mut producer_conn, mut consumer_conn) = (server.conn(), server.conn());
+    let set = |name: &str| {
+        SetCore::new(name, Kind::Scheduled, redset::Utf8)
+            .with_original_lock(false)
+            .with_waiting(Waiting::Blocking)
+    };
+    // The scripts loaded, so that each try and probe is one command: try, probe, block.
+    let warm = set("warm").pop_wait(10 * MS, now());
+    let mut conn = server.conn();
+    assert!(drive_with(&mut conn, warm, |_| {}).is_err());
+    const TRY: usize = 0;
+    const BLOCK: usize = 2;
+    let mut runs = 0;
+    // The position of each of the producer's four commands (ZADD, EXISTS, and the
+    // marker's ZADD and PEXPIRE when it sees a waiter): before the consumer's command of
+    // that index, or at BLOCK + 1, while its block is under way.
+    for zadd in TRY..=BLOCK + 1 {
+        for exists in zadd..=BLOCK + 1 {
+            for marker in exists..=BLOCK + 1 {
+                let name = format!("retries:{zadd}{exists}{marker}");
+                let _: () = redis::cmd("ZADD")
+                    .arg(&name)
+                    .arg(now() + 3600.0)
+                    .arg("later")
+                    .query(&mut producer_conn)
+                    .unwrap();
+                let mut producer = Producer::new(set(&name).add("due", Some(0.0), now()).unwrap());
+                let positions = [zadd, exists, marker, marker];
+                let mut sent = 0;
+                let started = Instant::now();
+                let got = drive_with(
+                    &mut consumer_conn,
+                    set(&name).pop_wait(Duration::from_secs(5), now()),
+                    |at| {
+                        while sent < positions.len()
+                            && positions[sent] <= at
+                            && producer.step(&mut producer_conn)
+                        {
+                            sent += 1;
+                        }
+                    },
+                );
+                let took = started.elapsed();
+                assert_eq!(
+                    got.unwrap().as_deref(),
+                    Some("due"),
+                    "schedule {positions:?}"
+                );
+                assert!(took < 600 * MS, "schedule {positions:?}: {took:?}");
+                while producer.step(&mut producer_conn) {}
+                assert!(producer.done);
+                runs += 1;
+            }
+        }
+    }
+    assert_eq!(runs, 20);
+}
+
+/// Drives `op` on `conn`, calling `between(index)` before its command of each index;
+/// while a blocking command waits for its reply, `between` runs with the next index.
+fn drive_with<O: redset::core::Operation>(
+    conn: &mut redis::Connection,
+    mut op: O,
+    mut between: impl FnMut(usize),
+) -> redset::Result<O::Output> {
+    use redset::core::{Reply, Step};
+    let mut step = op.start()?;
+    let mut index = 0;
+    loop {
+        step = match step {
+            Step::Done(out) => return Ok(out),
+            Step::Send(cmd) if cmd.is_blocking() => {
+                between(index);
+                let value = std::thread::scope(|scope| {
+                    let blocked = scope.spawn(|| send(conn, &cmd));
+                    std::thread::sleep(50 * MS);
+                    between(index + 1);
+                    blocked.join().unwrap()
+                });
+                index += 1;
+                op.feed(Reply::from(value))?
+            }
+            Step::Send(cmd) => {
+                between(index);
+                index += 1;
+                let value = send(conn, &cmd);
+                op.feed(Reply::from(value))?
+            }
+            Step::Sleep(wait) => {
+                std::thread::sleep(wait);
+                op.resume(now())?
+            }
+            Step::Now => op.resume(now())?,
+            Step::Pipeline(_) => panic!("a consumer sends no pipeline"),
+        }
+    }
+}

@@ -11,7 +11,8 @@ import { isReplyError } from './clients/index.mjs';
 /**
  * Marks the core's steps apart from results: command arguments (`true`, `'read'` for a
  * read-only command, `'block'` for a blocking one, which goes on a connection of its
- * own), `'now'` (resume at once with the time) or a number of ms to sleep first.
+ * own), `'pipeline'` (an array of command arrays to send at once, whose replies go
+ * back as one array), `'now'` (resume at once with the time) or a number of ms to sleep first.
  */
 export const STEP = Symbol('redset step');
 
@@ -21,19 +22,22 @@ export class Driver {
   #connections;
   #timeout;
   #blockTimeout;
+  #ordered;
   // Slots of the core's operations: ids free for reuse, and the next new one.
   #freeIds = [];
   #nextId = 0;
 
   /**
    * `core`: the set's WasmSet; `send(args, read)`: the client's; `connections`: the
-   * pool for blocking commands, or null; `timeout`: ms per reply (0: none).
+   * pool for blocking commands, or null; `timeout`: ms per reply (0: none); `ordered`:
+   * whether commands sent without waiting for replies run in the order sent.
    */
-  constructor(core, send, connections, timeout) {
+  constructor(core, send, connections, timeout, ordered) {
     this.#core = core;
     this.#send = send;
     this.#connections = connections;
     this.#timeout = timeout;
+    this.#ordered = ordered;
     // A blocking command's reply may take its block's time more.
     this.#blockTimeout = timeout > 0 ? timeout + binding().blockCapMs() : 0;
   }
@@ -71,6 +75,10 @@ export class Driver {
           next = core.resume(id, now());
           continue;
         }
+        if (step === 'pipeline') {
+          next = feed(core, id, await this.#pipeline(next));
+          continue;
+        }
         const blocking = step === 'block';
         if (blocking) connection ??= await this.#connections.acquire();
         const send = blocking ? connection.send : this.#send;
@@ -96,6 +104,29 @@ export class Driver {
       if (connection !== null) this.#connections.release(connection, failed);
     }
   }
+
+  /**
+   * Sends a pipeline step's commands in order, and gives their replies as one array, a
+   * Redis error reply as its element; any other failure fails the step. On a client
+   * that runs commands in the order sent they go at once (one round trip), else each
+   * after the reply to the one before.
+   */
+  async #pipeline(commands) {
+    const replies = [];
+    for (const args of commands) {
+      const read = args[STEP] === 'read';
+      const reply = withTimeout(this.#send(args, read), this.#timeout, args, read).catch(replyOrThrow);
+      replies.push(this.#ordered ? reply : await reply);
+    }
+    return Promise.all(replies);
+  }
+}
+
+/** A pipelined command's failure: a Redis error reply is its reply; anything else throws. */
+function replyOrThrow(err) {
+  if (err instanceof RedsetError) throw err;
+  if (!isReplyError(err)) throw connectionError(err);
+  return err;
 }
 
 /**

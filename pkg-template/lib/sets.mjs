@@ -36,7 +36,7 @@ export class SortedSet {
       }, STEP);
     if (groupBy != null) core.groupBy(groupBy);
     if (adapter.routeKey !== undefined) core.markKeys(adapter.routeKey);
-    this[DRIVER] = new Driver(core, adapter.send(client), connections, timeout ?? 0);
+    this[DRIVER] = new Driver(core, adapter.send(client), connections, timeout ?? 0, adapter.ordered === true);
   }
 
   /** The set's name: the Redis key it is stored at. */

@@ -42,7 +42,11 @@ macro_rules! lua {
 #[cfg(test)]
 macro_rules! lua {
     ($path:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/src/core/scripts/", $path))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/core/scripts/",
+            $path
+        ))
     };
 }
 

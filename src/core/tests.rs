@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::*;
 use crate::Text;
 
-/// Runs `op`, answering its commands with `replies` in order; returns what it sent
-/// and how it ended.
+/// Runs `op`, answering its commands with `replies` in order (a pipeline's with one
+/// array); returns what it sent (a pipeline's commands as one string) and how it ended.
 fn script<O: Operation>(op: O, replies: Vec<Reply>) -> (Vec<String>, Result<O::Output>) {
     script_from(op, replies, 0.0)
 }
@@ -44,6 +44,17 @@ fn script_from<O: Operation>(
                     Err(e) => return (sent, Err(e)),
                 };
             }
+            Step::Pipeline(cmds) => {
+                let resp = cmds.iter().flat_map(Command::to_resp).collect::<Vec<u8>>();
+                sent.push(String::from_utf8_lossy(&resp).into_owned());
+                let reply = replies
+                    .next()
+                    .expect("the operation sent more commands than scripted");
+                step = match op.feed(reply) {
+                    Ok(step) => step,
+                    Err(e) => return (sent, Err(e)),
+                };
+            }
             Step::Send(cmd) => {
                 sent.push(String::from_utf8_lossy(&cmd.to_resp()).into_owned());
                 let reply = replies
@@ -67,26 +78,6 @@ fn scheduled() -> SetCore<Utf8> {
     SetCore::new("jobs", Kind::Scheduled, Utf8)
 }
 
-/// The add script's call for the set `jobs`: its keys, no options, no dedup window, no
-/// flags, then `score` and `member`.
-fn add_call<'a>(score: &'a str, member: &'a str) -> Vec<&'a str> {
-    let sha = ADD.sha1();
-    vec![
-        sha,
-        "5",
-        "jobs",
-        "{jobs}:wake",
-        "{jobs}:waiting",
-        "{jobs}:dedup",
-        "{jobs}:counters",
-        "",
-        "0",
-        "0",
-        score,
-        member,
-    ]
-}
-
 fn resp(args: &[&str]) -> String {
     let mut out = format!("*{}\r\n", args.len());
     for a in args {
@@ -108,10 +99,6 @@ fn golden_commands() {
     let set = sorted();
     let item = "a".to_string();
     let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
-        (
-            script(set.add(&item, Some(0.0), 9.0).unwrap(), vec![Reply::Int(1)]).0,
-            [&["EVALSHA"][..], &add_call("0", "a")].concat(),
-        ),
         (
             script(set.pop(0.0), vec![Reply::Nil]).0,
             vec!["ZPOPMIN", "jobs", "1"],
@@ -188,13 +175,67 @@ fn golden_commands() {
             script(set.available(100.5), vec![Reply::Int(0)]).0,
             vec!["ZCOUNT", "jobs", "-inf", "100.5"],
         ),
-        (
-            script(set.add(&item, None, 100.5).unwrap(), vec![Reply::Int(1)]).0,
-            [&["EVALSHA"][..], &add_call("100.5", "a")].concat(),
-        ),
     ];
     for (sent, expected) in cases {
         assert_eq!(sent, vec![resp(&expected)]);
+    }
+    let (sent, _) = script(set.add(&item, None, 100.5).unwrap(), vec![nobody_waits()]);
+    assert_eq!(sent, [zadd_pipeline("100.5", "a")]);
+    let (sent, _) = script(
+        sorted().add(&item, Some(0.0), 9.0).unwrap(),
+        vec![nobody_waits()],
+    );
+    assert_eq!(sent, [zadd_pipeline("0", "a")]);
+}
+
+/// What an add without the script sends for the set `jobs`: `ZADD` and the check
+/// whether a consumer waits, pipelined.
+fn zadd_pipeline(score: &str, member: &str) -> String {
+    resp(&["ZADD", "jobs", score, member]) + &resp(&["EXISTS", "{jobs}:waiting"])
+}
+
+/// The replies to [`zadd_pipeline`] when nobody waits.
+fn nobody_waits() -> Reply {
+    Reply::Array(vec![Reply::Int(1), Reply::Int(0)])
+}
+
+#[test]
+fn an_add_writes_the_wake_up_marker_only_when_a_consumer_waits() {
+    let item = "a".to_string();
+    let add = || sorted().add(&item, Some(2.0), 0.0).unwrap();
+    let (sent, out) = script(add(), vec![nobody_waits()]);
+    assert_eq!((sent.len(), out.unwrap()), (1, 2.0));
+    let someone_waits = Reply::Array(vec![Reply::Int(0), Reply::Int(1)]);
+    let marked = Reply::Array(vec![Reply::Int(1), Reply::Int(1)]);
+    let (sent, out) = script(add(), vec![someone_waits.clone(), marked]);
+    assert_eq!(
+        sent,
+        [
+            zadd_pipeline("2", "a"),
+            resp(&["ZADD", "{jobs}:wake", "0", "w"]) + &resp(&["PEXPIRE", "{jobs}:wake", "60000"])
+        ]
+    );
+    assert_eq!(out.unwrap(), 2.0);
+    // An error reply to the ZADD fails the add, whatever the check said.
+    let wrongtype = Reply::Array(vec![Reply::error("WRONGTYPE wrong kind"), Reply::Int(1)]);
+    let (sent, out) = script(add(), vec![wrongtype]);
+    assert_eq!(
+        (sent.len(), out.unwrap_err().server_code()),
+        (1, Some("WRONGTYPE"))
+    );
+    // A pipeline's reply of the wrong shape is a protocol error, not a panic.
+    let (_, out) = script(add(), vec![Reply::Array(vec![Reply::Int(1)])]);
+    assert!(matches!(out, Err(Error::Protocol { .. })));
+    let (_, out) = script(add(), vec![someone_waits, Reply::Int(1)]);
+    assert!(matches!(out, Err(Error::Protocol { .. })));
+    // A deduplication window, counting or groups need the add script.
+    let windowed = sorted().with_dedup_window(Some(Duration::from_secs(1)));
+    let counting = sorted().with_metrics(true);
+    let grouped = sorted().with_groups(Some(Groups::default()));
+    for set in [windowed, counting, grouped] {
+        let (sent, _) = script(set.add(&item, Some(2.0), 0.0).unwrap(), vec![Reply::Int(1)]);
+        assert!(sent[0].starts_with("*"), "{sent:?}");
+        assert!(sent[0].contains(ADD.sha1()), "{sent:?}");
     }
 }
 
@@ -1113,19 +1154,13 @@ fn a_big_take_is_several_atomic_chunks_until_short() {
 fn under_the_server_clock_an_operation_asks_time_first_and_uses_it() {
     let fifo = SetCore::new("jobs", Kind::TimeSorted, Utf8).with_clock(Clock::Server);
     let add = fifo.add(&"a".to_string(), None, 5.0).unwrap();
-    let (sent, out) = script(add, vec![bulks(&["1700000000", "250000"]), Reply::Int(1)]);
-    assert_eq!(
-        sent,
-        [
-            resp(&["TIME"]),
-            resp(&[&["EVALSHA"][..], &add_call("1700000000.25", "a")].concat())
-        ]
-    );
+    let (sent, out) = script(add, vec![bulks(&["1700000000", "250000"]), nobody_waits()]);
+    assert_eq!(sent, [resp(&["TIME"]), zadd_pipeline("1700000000.25", "a")]);
     assert_eq!(out.unwrap(), 1_700_000_000.25);
     // An explicit score and a priority set's pop need no time.
     let (sent, _) = script(
         fifo.add(&"b".to_string(), Some(1.0), 5.0).unwrap(),
-        vec![Reply::Int(1)],
+        vec![nobody_waits()],
     );
     assert_eq!(sent.len(), 1, "no TIME: {sent:?}");
     // A scheduled set's peek looks for what is due at the server's time.

@@ -20,7 +20,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::AsyncConnectionConfig;
 
-use super::drive::{Drive, Next};
+use super::drive::{pipelined, Drive, Next};
 use super::{RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
 use crate::core::{Error, Operation, Result, Serializer, Utf8, Waiting, BLOCK_CAP};
 
@@ -148,6 +148,13 @@ async fn run_on<O: Operation>(conn: &mut impl ConnectionLike, op: O) -> Result<O
                 let mut sent = conn.req_packed_command(&cmd).await;
                 if drive.repeats(&sent) {
                     sent = conn.req_packed_command(&cmd).await;
+                }
+                drive.reply(sent, &name)?
+            }
+            Next::Pipeline(pipe, name) => {
+                let mut sent = pipelined(conn.req_packed_commands(&pipe, 0, pipe.len()).await);
+                if drive.repeats(&sent) {
+                    sent = pipelined(conn.req_packed_commands(&pipe, 0, pipe.len()).await);
                 }
                 drive.reply(sent, &name)?
             }

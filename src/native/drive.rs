@@ -15,12 +15,22 @@ use crate::core::{too_many_steps, Operation, Result, Step, MAX_STEPS};
 pub(crate) enum Next<T> {
     /// Send this command; its name is for errors.
     Send(redis::Cmd, String),
+    /// Send these commands in one round trip and [`Drive::reply`] with their replies
+    /// as one array (see [`pipelined`]); the first one's name is for errors.
+    Pipeline(redis::Pipeline, String),
     /// Sleep this long, then [`Drive::resume`].
     Sleep(Duration),
     /// [`Drive::resume`] at once: the operation wants the time.
     Now,
     /// The operation's result.
     Done(T),
+}
+
+/// The replies of a pipeline as one reply, as [`Step::Pipeline`] wants it: the
+/// connection gives each error reply as an element (`Value::ServerError`), and fails as
+/// a whole only when the connection does.
+pub(crate) fn pipelined(replies: RedisResult<Vec<Value>>) -> RedisResult<Value> {
+    replies.map(Value::Array)
 }
 
 /// An operation being driven, with the steps it has taken.
@@ -71,6 +81,14 @@ impl<O: Operation> Drive<O> {
             Step::Send(cmd) => {
                 let name = cmd.name().to_owned();
                 Next::Send(to_cmd(cmd), name)
+            }
+            Step::Pipeline(cmds) => {
+                let name = cmds.first().map_or("pipeline", |cmd| cmd.name()).to_owned();
+                let mut pipe = redis::pipe();
+                for cmd in cmds {
+                    pipe.add_command(to_cmd(cmd));
+                }
+                Next::Pipeline(pipe, name)
             }
             Step::Sleep(wait) => Next::Sleep(wait),
             Step::Now => Next::Now,

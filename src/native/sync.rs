@@ -3,7 +3,7 @@
 
 use redis::ConnectionLike;
 
-use super::drive::{Drive, Next};
+use super::drive::{pipelined, Drive, Next};
 use super::{Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
 use crate::core::{Operation, Result, Serializer, Utf8};
 
@@ -35,6 +35,14 @@ impl<C: ConnectionLike> Synchronous<C> {
                     let mut sent = self.0.req_command(&cmd);
                     if drive.repeats(&sent) {
                         sent = self.0.req_command(&cmd);
+                    }
+                    drive.reply(sent, &name)?
+                }
+                Next::Pipeline(pipe, name) => {
+                    let packed = pipe.get_packed_pipeline();
+                    let mut sent = pipelined(self.0.req_packed_commands(&packed, 0, pipe.len()));
+                    if drive.repeats(&sent) {
+                        sent = pipelined(self.0.req_packed_commands(&packed, 0, pipe.len()));
                     }
                     drive.reply(sent, &name)?
                 }

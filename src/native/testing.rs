@@ -136,7 +136,26 @@ impl Scripted {
 
     /// The answer to one packed command.
     fn answer(&self, packed: &[u8]) -> RedisResult<Value> {
-        let args = unpack(packed);
+        self.answer_args(unpack(packed))
+    }
+
+    /// The answers to a packed pipeline, command by command, an error reply as an
+    /// element; a dropped connection or a timeout fails it there, leaving the rest of
+    /// it unanswered (and off the script).
+    fn answer_all(&self, packed: &[u8]) -> RedisResult<Vec<Value>> {
+        let mut rest = packed;
+        let mut values = Vec::new();
+        while !rest.is_empty() {
+            match self.answer_args(unpack_next(&mut rest)) {
+                Ok(value) => values.push(value),
+                Err(err) => values.push(Value::ServerError(err.try_into()?)),
+            }
+        }
+        Ok(values)
+    }
+
+    /// The answer to one command's arguments.
+    fn answer_args(&self, args: Vec<String>) -> RedisResult<Value> {
         let mut state = self.lock();
         state.sent.push(args.clone());
         let Some(expected) = state.script.pop_front() else {
@@ -199,28 +218,33 @@ fn diff(expected: &[String], sent: &[String]) -> String {
 
 /// The arguments of a packed RESP array of bulk strings.
 fn unpack(packed: &[u8]) -> Vec<String> {
+    unpack_next(&mut &packed[..])
+}
+
+/// The arguments of the first packed command in `rest`, which moves past it.
+fn unpack_next(rest: &mut &[u8]) -> Vec<String> {
     let mut args = Vec::new();
-    let mut rest = packed;
     let line = |rest: &mut &[u8]| -> Option<Vec<u8>> {
         let end = rest.windows(2).position(|w| w == b"\r\n")?;
         let line = rest[..end].to_vec();
         *rest = &rest[end + 2..];
         Some(line)
     };
-    let Some(header) = line(&mut rest) else {
+    let Some(header) = line(rest) else {
+        *rest = &[];
         return args;
     };
     let count: usize = String::from_utf8_lossy(header.get(1..).unwrap_or_default())
         .parse()
         .unwrap_or(0);
     for _ in 0..count {
-        let Some(len) = line(&mut rest) else { break };
+        let Some(len) = line(rest) else { break };
         let len: usize = String::from_utf8_lossy(len.get(1..).unwrap_or_default())
             .parse()
             .unwrap_or(0);
         let Some(bytes) = rest.get(..len) else { break };
         args.push(String::from_utf8_lossy(bytes).into_owned());
-        rest = rest.get(len + 2..).unwrap_or_default();
+        *rest = rest.get(len + 2..).unwrap_or_default();
     }
     args
 }
@@ -258,7 +282,7 @@ impl redis::ConnectionLike for Scripted {
         _offset: usize,
         _count: usize,
     ) -> RedisResult<Vec<Value>> {
-        self.answer(cmd).map(|value| vec![value])
+        self.answer_all(cmd)
     }
 
     fn get_db(&self) -> i64 {
@@ -287,8 +311,8 @@ impl redis::aio::ConnectionLike for Scripted {
         _offset: usize,
         _count: usize,
     ) -> redis::RedisFuture<'a, Vec<Value>> {
-        let answer = self.answer(&cmd.get_packed_pipeline());
-        Box::pin(async move { answer.map(|value| vec![value]) })
+        let answer = self.answer_all(&cmd.get_packed_pipeline());
+        Box::pin(async move { answer })
     }
 
     fn get_db(&self) -> i64 {

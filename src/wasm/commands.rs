@@ -123,6 +123,14 @@ impl Args {
         array
     }
 
+    /// The commands of a pipeline step: an array of command arrays (each as [`of`](Self::of)
+    /// makes it), marked `"pipeline"`.
+    pub fn pipeline(&self, cmds: Vec<Command>) -> JsValue {
+        let out: Array = cmds.into_iter().map(|cmd| self.of(cmd)).collect();
+        let _ = Reflect::set(&out, &self.marker, &JsValue::from_str("pipeline"));
+        out.into()
+    }
+
     /// The array of `args`, looking up those in `lookup` among the known strings, and
     /// remembering them if `remember` (a script's SHA and keys: a bounded few).
     fn build(

@@ -153,6 +153,10 @@ impl WasmSet {
         let (slot, next) = match step {
             Err(error) => (Slot::Free, Err(self.error(error))),
             Ok(Step::Send(cmd)) => (Slot::Running { op, steps }, Ok(self.commands.of(cmd))),
+            Ok(Step::Pipeline(cmds)) => {
+                let pipeline = self.commands.pipeline(cmds);
+                (Slot::Running { op, steps }, Ok(pipeline))
+            }
             Ok(Step::Now) => (Slot::Running { op, steps }, Ok(self.now_step.clone())),
             Ok(Step::Sleep(wait)) => {
                 let sleep = Object::new();

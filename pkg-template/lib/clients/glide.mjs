@@ -10,6 +10,7 @@ export const glide = {
     throw glideError(err);
   }),
   isCluster: () => false,
+  ordered: true, // one connection: commands run in the order sent
 };
 
 // GLIDE's replies with its records ({ key, value }, e.g. ZPOPMIN's pairs) as arrays.

@@ -18,6 +18,8 @@ export const ioredis = {
     return (args) => client.callBuffer(...buffers(args));
   },
   isCluster: (client) => client.isCluster === true,
+  // Commands sent one after another run in that order (one connection per node).
+  ordered: true,
   duplicate: async (client) => {
     const copy = client.duplicate(); // it connects by itself
     copy.on?.('error', () => {}); // failures reach the commands' promises

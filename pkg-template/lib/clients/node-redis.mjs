@@ -41,6 +41,7 @@ export const nodeRedisCluster = {
     return (args, read) => client.sendCommand(args[KEY], read === true, buffers(args), options);
   },
   isCluster: () => true,
+  ordered: true, // a set's keys are in one slot: one node's connection, in order
   routeKey: KEY,
 };
 
@@ -54,4 +55,5 @@ export const nodeRedis = {
     return (args) => client.sendCommand(buffers(args), options);
   },
   isCluster: () => false,
+  ordered: true, // one connection: commands run in the order sent
 };

@@ -17,8 +17,7 @@ use crate::core::target::Target;
 
 pub(super) static CLAIM: LazyLock<Script> =
     LazyLock::new(|| super::script(lua!("lease/claim.lua")));
-pub(super) static BURY: LazyLock<Script> =
-    LazyLock::new(|| super::script(lua!("lease/bury.lua")));
+pub(super) static BURY: LazyLock<Script> = LazyLock::new(|| super::script(lua!("lease/bury.lua")));
 
 /// How many expired leases one `claim` returns to the set before it claims.
 const RECOVER_PER_CLAIM: usize = 100;

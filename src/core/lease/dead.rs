@@ -9,8 +9,7 @@ use crate::core::operation::Operation;
 use crate::core::protocol::{Arg, Script};
 use crate::core::serializer::Serializer;
 
-pub(super) static DEAD: LazyLock<Script> =
-    LazyLock::new(|| super::script(lua!("lease/dead.lua")));
+pub(super) static DEAD: LazyLock<Script> = LazyLock::new(|| super::script(lua!("lease/dead.lua")));
 pub(super) static REQUEUE_DEAD: LazyLock<Script> =
     LazyLock::new(|| super::script(lua!("lease/requeue_dead.lua")));
 pub(super) static PURGE_DEAD: LazyLock<Script> =

@@ -27,6 +27,12 @@ pub(crate) use then::Then;
 pub enum Step<T> {
     /// Send this command and [`feed`](Operation::feed) its reply back.
     Send(Command),
+    /// Send these commands in this order in one round trip (pipelined, not
+    /// transactional: other clients' commands may run between them) and
+    /// [`feed`](Operation::feed) back one [`Reply::Array`] of their replies, in the same
+    /// order, an error reply as an element: an `add` sends its `ZADD` with a check of
+    /// whether a consumer waits for a wake-up.
+    Pipeline(Vec<Command>),
     /// Wait this long, then call [`resume`](Operation::resume) with the clock's time.
     Sleep(Duration),
     /// Call [`resume`](Operation::resume) with the clock's time now, without sleeping:
@@ -64,6 +70,7 @@ impl<T> Step<T> {
         match self {
             Step::Done(output) => Ok(output),
             Step::Send(cmd) => Err(Step::Send(cmd)),
+            Step::Pipeline(cmds) => Err(Step::Pipeline(cmds)),
             Step::Sleep(wait) => Err(Step::Sleep(wait)),
             Step::Now => Err(Step::Now),
         }
@@ -72,8 +79,8 @@ impl<T> Step<T> {
 
 /// One redset operation as a state machine: commands out, replies in, no I/O.
 ///
-/// A driver calls [`start`](Operation::start), sends each [`Step::Send`] command and
-/// feeds the reply back, sleeps on [`Step::Sleep`] and reads the clock on [`Step::Now`]
+/// A driver calls [`start`](Operation::start), sends each [`Step::Send`] command (or
+/// [`Step::Pipeline`] of commands) and feeds the reply back, sleeps on [`Step::Sleep`] and reads the clock on [`Step::Now`]
 /// and then calls [`resume`](Operation::resume), until [`Step::Done`]. No operation
 /// takes more than [`MAX_STEPS`] steps.
 ///

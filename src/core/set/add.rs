@@ -5,19 +5,15 @@ use std::sync::LazyLock;
 
 use super::SetCore;
 use crate::core::dedup::window_arg;
-use crate::core::operation::{Call, Exchange, Operation};
+use crate::core::operation::{Call, Either, Exchange, Operation};
 use crate::core::protocol::{Arg, Decoder, Error, Result, Script};
 use crate::core::schema::{ADD_KEYS, FLOW_KEYS};
 use crate::core::serializer::{Dumps, Serializer};
 
 /// `ZADD` of one or many members, with its flags, that writes the wake-up marker when
 /// the set's head changed: `add` and each chunk of `add_many`.
-pub static ADD: LazyLock<Script> = LazyLock::new(|| {
-    Script::with_includes(
-        include_str!("../scripts/set/add.lua"),
-        crate::core::flow::INCLUDES,
-    )
-});
+pub static ADD: LazyLock<Script> =
+    LazyLock::new(|| Script::with_includes(lua!("set/add.lua"), crate::core::flow::INCLUDES));
 
 impl<S: Serializer> SetCore<S> {
     /// The score `add` uses: the explicit one (0 included), else the scorer's, else
@@ -52,17 +48,18 @@ impl<S: Serializer> SetCore<S> {
         Ok(score)
     }
 
-    /// Adds the item or updates its score (a `ZADD`, in the add script, which also
-    /// wakes a consumer waiting on the set when the item comes first); yields the
-    /// score used. Serializer errors and NaN scores fail here, before anything is sent.
+    /// Adds the item or updates its score (a `ZADD`, which also wakes a consumer
+    /// waiting on the set: pipelined with a check for one, or in the add script when the
+    /// set has a deduplication window, counts or groups); yields the score used. Serializer errors and NaN scores fail here, before anything is sent.
     ///
     /// ```
     /// use redset::core::{Kind, Operation, Reply, SetCore, Step};
     /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
     /// let mut add = set.add("job-1", Some(2.5), 0.0).unwrap();
-    /// let Step::Send(cmd) = add.start().unwrap() else { unreachable!() };
-    /// assert!(format!("{cmd:?}").ends_with(r#""0", "0", "2.5", "job-1"]"#));
-    /// assert!(matches!(add.feed(Reply::Int(1)).unwrap(), Step::Done(2.5)));
+    /// let Step::Pipeline(cmds) = add.start().unwrap() else { unreachable!() };
+    /// assert_eq!(format!("{cmds:?}"), r#"[["ZADD", "jobs", "2.5", "job-1"], ["EXISTS", "{jobs}:waiting"]]"#);
+    /// let nobody_waits = Reply::Array(vec![Reply::Int(1), Reply::Int(0)]);
+    /// assert!(matches!(add.feed(nobody_waits).unwrap(), Step::Done(2.5)));
     /// ```
     pub fn add<Q: ?Sized>(
         &self,
@@ -101,7 +98,16 @@ impl<S: Serializer> SetCore<S> {
         let by_clock = self.score_is_now(score);
         let score = self.resolve_score(item, score, now)?;
         let group = self.group_of(item, group)?;
-        let (member, keys) = (self.member(item)?, self.add_keys());
+        let member = self.member(item)?;
+        if self.adds_without_script() {
+            let core = self.clone();
+            let write = self.at(now, by_clock, move |now| {
+                let score = if by_clock { now } else { score };
+                core.waking_zadd(member, score)
+            });
+            return Ok(self.replicated(Either::Left(write)));
+        }
+        let keys = self.add_keys();
         let (options, dedup) = (self.script_options(), window_arg(self.dedup));
         let write = self.at(now, by_clock, move |now| {
             let score = if by_clock { now } else { score };
@@ -111,7 +117,7 @@ impl<S: Serializer> SetCore<S> {
                 Decoder { command: "EVALSHA" }.integer(reply).map(|_| score)
             })
         });
-        Ok(self.replicated(write))
+        Ok(self.replicated(Either::Right(write)))
     }
 
     /// The add script's `KEYS`: a grouped set's have its flow keys too.

@@ -16,6 +16,7 @@ mod read;
 mod settings;
 mod stats;
 mod waits;
+mod zadd;
 
 use std::fmt;
 use std::sync::Arc;
