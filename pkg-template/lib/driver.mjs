@@ -5,7 +5,7 @@
 import { now, sleep } from './clock.mjs';
 import { binding } from './binding.mjs';
 import { RedsetError, TimeoutError, connectionError, rethrow } from './errors.mjs';
-import { feed } from './replies.mjs';
+import { decodePrepared, feed } from './replies.mjs';
 import { isReplyError } from './clients/index.mjs';
 
 /**
@@ -102,6 +102,39 @@ export class Driver {
     } finally {
       this.#freeIds.push(id);
       if (connection !== null) this.#connections.release(connection, failed);
+    }
+  }
+
+  /**
+   * Runs prepared operation `which` (see the binding's `prepared`) with its argument
+   * `a`: the command the core keeps for it is sent and the reply decoded in one call,
+   * without a slot. Where the core has no such command for it (or for `a`), runs the
+   * operation `start` as `run` does.
+   */
+  async runPrepared(which, start, a, b, c) {
+    const core = this.#core;
+    let args;
+    try {
+      args = core.prepared(which, a);
+    } catch (err) {
+      return rethrow(err);
+    }
+    if (args === undefined) return this.run(start, a, b, c);
+    const read = args[STEP] === 'read';
+    let reply;
+    try {
+      reply = await withTimeout(this.#send(args, read), this.#timeout, args, read);
+    } catch (err) {
+      try {
+        reply = replyOrThrow(err);
+      } catch (failure) {
+        return rethrow(failure);
+      }
+    }
+    try {
+      return decodePrepared(core, which, a, reply);
+    } catch (err) {
+      return rethrow(err);
     }
   }
 

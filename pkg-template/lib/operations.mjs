@@ -57,3 +57,9 @@ export const SET_OPERATIONS = {
 export const SCHEDULED_OPERATIONS = {
   available: (core, id) => core.available(id, now()),
 };
+
+/**
+ * The operations the core may prepare (see the driver's runPrepared), by the number
+ * the binding names them with; the argument is the method's first.
+ */
+export const PREPARED = { pop: 0, take: 1, peek: 2, len: 3 };

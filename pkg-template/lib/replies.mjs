@@ -25,6 +25,44 @@ export function feed(core, id, reply) {
   }
 }
 
+/**
+ * Hands `reply` to prepared operation `which` (with its argument `arg`) of `core` and
+ * gives its result, by the same paths as feed; besides, one or two Buffers (a pop's
+ * `[member, score]`, RESP3's `[[member, score]]`, a peek's `[member]`) go as they are,
+ * without joining them first.
+ */
+export function decodePrepared(core, which, arg, reply) {
+  let shaped;
+  try {
+    shaped = pairShape(reply) ?? shape(reply);
+  } catch (err) {
+    throw new ProtocolError(`unreadable reply: ${describe(err)}`, { cause: err });
+  }
+  switch (shaped.how) {
+    case 'pair': return core.preparedPair(which, arg, shaped.first, shaped.second, shaped.shape);
+    case 'number': return core.preparedNumber(which, arg, reply);
+    case 'bytes': return core.preparedReply(which, arg, reply);
+    case 'bulks': return core.preparedBulks(which, arg, shaped.bytes, shaped.lengths, shaped.width);
+    default: return core.preparedReply(which, arg, shaped.value);
+  }
+}
+
+const NONE = new Uint8Array(0);
+
+/** `[a]`, `[a, b]` or `[[a, b]]` of Buffers as a pair step (see decodePrepared), else null. */
+function pairShape(reply) {
+  if (!Array.isArray(reply)) return null;
+  if (reply.length === 1 && isBytes(reply[0])) return { how: 'pair', first: reply[0], second: NONE, shape: 0 };
+  if (reply.length === 2 && isBytes(reply[0]) && isBytes(reply[1])) {
+    return { how: 'pair', first: reply[0], second: reply[1], shape: 1 };
+  }
+  if (reply.length === 1 && Array.isArray(reply[0]) && reply[0].length === 2 && isBytes(reply[0][0]) &&
+    isBytes(reply[0][1])) {
+    return { how: 'pair', first: reply[0][0], second: reply[0][1], shape: 2 };
+  }
+  return null;
+}
+
 // Plain Uint8Arrays only: ArrayBuffer.isView is false for a Proxy, whose reads throw.
 const isBytes = (value) => value instanceof Uint8Array && ArrayBuffer.isView(value);
 

@@ -6,7 +6,7 @@ import { binding } from './binding.mjs';
 import { adapterFor } from './clients/index.mjs';
 import { consume } from './consume.mjs';
 import { Driver, STEP } from './driver.mjs';
-import { SCHEDULED_OPERATIONS, SET_OPERATIONS } from './operations.mjs';
+import { PREPARED, SCHEDULED_OPERATIONS, SET_OPERATIONS } from './operations.mjs';
 import { serializerSpec } from './serializers.mjs';
 import { inOperationSpan, operationName, tracing } from './tracing.mjs';
 import { WaitConnections } from './wait-connections.mjs';
@@ -81,16 +81,22 @@ function forward(Class, operations) {
   for (const [name, start] of Object.entries(operations)) {
     const operation = operationName(name);
     // A method named as the operation (for stack traces), not enumerable, as a class's.
+    const which = Object.hasOwn(PREPARED, name) ? PREPARED[name] : undefined;
+    const via = which === undefined ? runOperation : runPrepared;
     const method = {
       [name](a, b, c) {
         const driver = this[DRIVER];
-        if (!tracing()) return driver.run(start, a, b, c);
-        return inOperationSpan(driver.core.name, operation, () => driver.run(start, a, b, c));
+        if (!tracing()) return via(driver, which, start, a, b, c);
+        return inOperationSpan(driver.core.name, operation, () => via(driver, which, start, a, b, c));
       },
     }[name];
     Object.defineProperty(Class.prototype, name, { value: method, writable: true, configurable: true });
   }
 }
+
+/** An operation run in a slot (`which` is unused), or prepared operation `which`. */
+const runOperation = (driver, which, start, a, b, c) => driver.run(start, a, b, c);
+const runPrepared = (driver, which, start, a, b, c) => driver.runPrepared(which, start, a, b, c);
 
 forward(SortedSet, SET_OPERATIONS);
 forward(ScheduledSet, SCHEDULED_OPERATIONS);

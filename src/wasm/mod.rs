@@ -31,6 +31,7 @@ mod lease;
 mod options;
 mod panic;
 mod params;
+mod prepared;
 mod replies;
 mod results;
 mod schema;
@@ -57,6 +58,8 @@ pub struct WasmSet {
     commands: Args,
     marker: JsValue,
     now_step: JsValue,
+    /// Command arrays of prepared operations (see `prepared`), made once each.
+    prepared: RefCell<Vec<(crate::core::Prepared, JsValue)>>,
     // Borrowed only between calls into user JS (serializer, scorer, logger), so that
     // such code may use the set again without a borrow error.
     slots: RefCell<Vec<Slot>>,
@@ -105,6 +108,7 @@ impl WasmSet {
             marker,
             core,
             thrown,
+            prepared: RefCell::new(Vec::new()),
             slots: RefCell::new(Vec::new()),
         })
     }

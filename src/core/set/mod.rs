@@ -12,6 +12,7 @@ mod clear;
 mod flow;
 mod leases;
 mod pop;
+mod prepared;
 mod read;
 mod settings;
 mod stats;
@@ -40,6 +41,7 @@ pub use add_many::{AddCondition, AddMany, AddOptions, ADD_MANY_CHUNK};
 pub use clear::CLEAR;
 pub use pop::TAKE_CHUNK;
 pub use pop::{FLOW_POP, POP_DUE};
+pub use prepared::{Prepared, PreparedOutput};
 pub use read::Entry;
 
 /// The set's own scripts with their `KEYS` by role, for the tests of every script's

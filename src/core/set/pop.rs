@@ -11,6 +11,7 @@ use crate::core::original_lock::{LockAware, TimedCall};
 use crate::core::protocol::{redis_index, Arg, Command, Decoder, Error, Reply, Result, Script};
 use crate::core::schema::{POP_DUE_KEYS, SET};
 use crate::core::serializer::Serializer;
+use crate::core::target::Target;
 
 /// Atomically removes and returns up to `ARGV[2]` members of the set whose score is at
 /// most `ARGV[1]`, lowest score first; with the original's lock among its keys, only
@@ -57,29 +58,26 @@ impl<S: Serializer> SetCore<S> {
                 let lock = self.original_lock.as_ref().filter(|_| scheduled);
                 Either::Right(LockAware::new(name, call, lock, now, decode).once())
             }
-            _ => Either::Left(
-                Exchange::new(
-                    Call::Command(
-                        Command::new("ZPOPMIN")
-                            .arg(self.target.keys.get(SET))
-                            .arg(redis_index(count)),
-                    ),
-                    decode,
-                )
-                .once(),
-            ),
+            _ => Either::Left(Exchange::new(Call::Command(self.zpopmin(count)), decode).once()),
         }
+    }
+
+    /// `ZPOPMIN key count`.
+    pub(super) fn zpopmin(&self, count: usize) -> Command {
+        Command::new("ZPOPMIN")
+            .arg(self.target.keys.get(SET))
+            .arg(redis_index(count))
     }
 
     /// Whether pops run a script (a scheduled set's, or the flow pop) rather than
     /// `ZPOPMIN`.
-    fn pops_by_script(&self) -> bool {
+    pub(super) fn pops_by_script(&self) -> bool {
         self.kind().due_by_time() || self.flow.on_pops()
     }
 
     /// The members in the reply to a [`removal`](Self::removal): a script's
     /// (`by_script`) or `ZPOPMIN`'s.
-    fn popped(by_script: bool, reply: Reply) -> Result<Vec<Vec<u8>>> {
+    pub(super) fn popped(by_script: bool, reply: Reply) -> Result<Vec<Vec<u8>>> {
         match by_script {
             true => Decoder { command: "EVALSHA" }.members(reply),
             false => Ok(Decoder { command: "ZPOPMIN" }
@@ -119,9 +117,12 @@ impl<S: Serializer> SetCore<S> {
     /// ```
     pub fn pop(&self, now: f64) -> impl Operation<Output = Option<S::Item>> {
         let target = self.target.clone();
-        self.pop_with(now, move |raw| {
-            Ok(target.load(raw.ok_or_else(|| target.empty(0))?))
-        })
+        self.pop_with(now, move |raw| Self::pop_output(&target, raw))
+    }
+
+    /// What `pop` gives for the member it removed, if any.
+    pub(super) fn pop_output(target: &Target<S>, raw: Option<Vec<u8>>) -> Result<Option<S::Item>> {
+        Ok(target.load(raw.ok_or_else(|| target.empty(0))?))
     }
 
     /// A pop that says "nothing" with `None` rather than `Empty`: a wait's try.
@@ -159,12 +160,17 @@ impl<S: Serializer> SetCore<S> {
         self.removal(count, now, move |reply| {
             let members = Self::popped(by_script, reply)?;
             let removed = members.len();
-            let items = members
-                .into_iter()
-                .filter_map(|raw| target.load(raw))
-                .collect();
-            Ok((items, removed))
+            Ok((Self::take_output(&target, members), removed))
         })
+    }
+
+    /// What `take` gives for the members it removed: the items, without those that fail
+    /// to deserialize (reported).
+    pub(super) fn take_output(target: &Target<S>, members: Vec<Vec<u8>>) -> Vec<S::Item> {
+        members
+            .into_iter()
+            .filter_map(|raw| target.load(raw))
+            .collect()
     }
 }
 

@@ -6,6 +6,7 @@ use crate::core::operation::{Call, Exchange, Operation};
 use crate::core::protocol::{redis_index, Command, Decoder, Reply, Result};
 use crate::core::schema::SET;
 use crate::core::serializer::{Dumps, Serializer};
+use crate::core::target::Target;
 
 /// An item waiting in the set, as [`SetCore::peek_items`] lists it.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +40,13 @@ impl<S: Serializer> SetCore<S> {
     /// The eligible members from `position` on, without removing them; with scores.
     /// Positions past what Redis parses (`i64::MAX`) are clamped to it: nothing is there
     /// either way, and the answer stays "empty" rather than "out of range".
-    fn range(&self, position: usize, count: usize, with_scores: bool, now: f64) -> Command {
+    pub(super) fn range(
+        &self,
+        position: usize,
+        count: usize,
+        with_scores: bool,
+        now: f64,
+    ) -> Command {
         let key = self.target.keys.get(SET);
         let end = redis_index(position.saturating_add(count.saturating_sub(1)));
         let (position, count) = (redis_index(position), redis_index(count));
@@ -70,10 +77,20 @@ impl<S: Serializer> SetCore<S> {
         self.at(now, self.kind().due_by_time(), move |now| {
             let target = core.target.clone();
             read(core.range(position, 1, false, now), move |d, reply| {
-                let raw = d.members(reply)?.into_iter().next();
-                Ok(target.load(raw.ok_or_else(|| target.empty(position))?))
+                Self::peek_output(&target, position, d, reply)
             })
         })
+    }
+
+    /// What `peek` gives for the reply to its range of one member at `position`.
+    pub(super) fn peek_output(
+        target: &Target<S>,
+        position: usize,
+        decoder: &Decoder<'_>,
+        reply: Reply,
+    ) -> Result<Option<S::Item>> {
+        let raw = decoder.members(reply)?.into_iter().next();
+        Ok(target.load(raw.ok_or_else(|| target.empty(position))?))
     }
 
     /// Up to `count` eligible items from `position` on, in order, with their scores,
@@ -148,8 +165,12 @@ impl<S: Serializer> SetCore<S> {
 
     /// `ZCARD`: how many items, eligible or not.
     pub fn len(&self) -> impl Operation<Output = u64> {
-        let cmd = Command::new("ZCARD").arg(self.target.keys.get(SET));
-        read(cmd, |d, reply| d.count(reply))
+        read(self.len_command(), |d, reply| d.count(reply))
+    }
+
+    /// `ZCARD key`.
+    pub(super) fn len_command(&self) -> Command {
+        Command::new("ZCARD").arg(self.target.keys.get(SET))
     }
 
     /// `ZCOUNT -inf now`: how many items are due at `now`.

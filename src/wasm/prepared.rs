@@ -1,0 +1,126 @@
+//! Prepared operations for JS (see the core's `Prepared`): `pop`, `take(n)`, `peek`
+//! and `len` on a set where their command is the same on every call. The JS driver asks
+//! once for the command array (made here once per set and argument, and kept), sends it,
+//! and hands the reply to one call that decodes it with the operation's own decoder: no
+//! slot, no operation, no step. An operation that cannot be prepared on this set gets
+//! `undefined`, and runs in a slot as usual.
+//!
+//! `which` names the operation: 0 `pop`, 1 `take(arg)`, 2 `peek(arg)`, 3 `len`; `arg` is
+//! checked as the operation's own parameter.
+
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+use super::params;
+use super::replies::{bulks_reply, number_reply, to_reply};
+use super::results;
+use super::WasmSet;
+use crate::core::{Prepared, PreparedOutput, Reply};
+
+/// At most this many prepared commands are kept per set (takes and peeks of different
+/// sizes and positions each have theirs): the oldest goes first.
+const KEPT: usize = 16;
+
+#[wasm_bindgen]
+impl WasmSet {
+    /// The command array of operation `which` with `arg`, or undefined when the
+    /// operation must run in a slot on this set. Throws as the operation would for a bad
+    /// argument.
+    pub fn prepared(&self, which: u32, arg: &JsValue) -> Result<JsValue, JsValue> {
+        let which = prepared_op(which, arg)?;
+        let mut kept = self.prepared.borrow_mut();
+        if let Some((_, array)) = kept.iter().find(|(op, _)| *op == which) {
+            return Ok(array.clone());
+        }
+        let Some(cmd) = self.core.prepared(which) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let array = self.commands.of(cmd);
+        if kept.len() == KEPT {
+            kept.remove(0);
+        }
+        kept.push((which, array.clone()));
+        Ok(array)
+    }
+
+    /// The result of prepared operation `which` for `reply` (any reply value, as `feed`
+    /// takes it).
+    #[wasm_bindgen(js_name = preparedReply)]
+    pub fn prepared_reply(
+        &self,
+        which: u32,
+        arg: &JsValue,
+        reply: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.output(which, arg, to_reply(&reply))
+    }
+
+    /// [`prepared_reply`](Self::prepared_reply) for a number.
+    #[wasm_bindgen(js_name = preparedNumber)]
+    pub fn prepared_number(
+        &self,
+        which: u32,
+        arg: &JsValue,
+        reply: f64,
+    ) -> Result<JsValue, JsValue> {
+        self.output(which, arg, number_reply(reply))
+    }
+
+    /// [`prepared_reply`](Self::prepared_reply) for an array of bulk strings in one
+    /// piece (see `feedBulks`).
+    #[wasm_bindgen(js_name = preparedBulks)]
+    pub fn prepared_bulks(
+        &self,
+        which: u32,
+        arg: &JsValue,
+        bytes: &[u8],
+        lengths: &[u32],
+        width: u32,
+    ) -> Result<JsValue, JsValue> {
+        self.output(which, arg, bulks_reply(bytes, lengths, width))
+    }
+
+    /// [`prepared_reply`](Self::prepared_reply) for one or two bulk strings, without
+    /// joining them first: `shape` 0 is `[first]`, 1 `[first, second]`, 2
+    /// `[[first, second]]` (a RESP3 pop's one pair).
+    #[wasm_bindgen(js_name = preparedPair)]
+    pub fn prepared_pair(
+        &self,
+        which: u32,
+        arg: &JsValue,
+        first: &[u8],
+        second: &[u8],
+        shape: u32,
+    ) -> Result<JsValue, JsValue> {
+        let (first, second) = (Reply::Bulk(first.to_vec()), Reply::Bulk(second.to_vec()));
+        let reply = match shape {
+            0 => Reply::Array(vec![first]),
+            1 => Reply::Array(vec![first, second]),
+            _ => Reply::Array(vec![Reply::Array(vec![first, second])]),
+        };
+        self.output(which, arg, reply)
+    }
+}
+
+impl WasmSet {
+    fn output(&self, which: u32, arg: &JsValue, reply: Reply) -> Result<JsValue, JsValue> {
+        let which = prepared_op(which, arg)?;
+        match self.core.prepared_output(which, reply) {
+            Ok(PreparedOutput::Item(item)) => Ok(item.unwrap_or(JsValue::NULL)),
+            Ok(PreparedOutput::Items(items)) => Ok(Array::from_iter(items).into()),
+            Ok(PreparedOutput::Count(n)) => Ok(results::count(n)),
+            Err(error) => Err(self.error(error)),
+        }
+    }
+}
+
+/// The operation `which` names, with its argument checked.
+fn prepared_op(which: u32, arg: &JsValue) -> Result<Prepared, JsValue> {
+    Ok(match which {
+        0 => Prepared::Pop,
+        1 => Prepared::Take(params::count(arg, "take(count)")?),
+        2 => Prepared::Peek(params::position(arg, "peek(position)", 0)?),
+        3 => Prepared::Len,
+        _ => return Err(js_sys::RangeError::new("no such prepared operation").into()),
+    })
+}
