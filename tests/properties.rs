@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use redset::core::{AddOptions, Clock, Kind, Lease, Operation, Reply, SetCore, Step, Waiting};
+use redset::core::{
+    AddOptions, Clock, Command, Kind, Lease, Operation, Reply, SetCore, Step, Waiting,
+};
 use redset::Utf8;
 
 /// Any reply a broken or hostile server could send, nested a little.
@@ -108,6 +110,20 @@ fn integer_arguments(cmd: &redset::core::Command) -> Vec<usize> {
     at
 }
 
+/// Every count or position is a number Redis parses as an integer (scores and times are
+/// doubles, which it parses whatever their size), and a script's count or duration
+/// argument is no wrapped-around 2^64 - 1.
+fn check_integers(cmd: &Command) {
+    for at in integer_arguments(cmd) {
+        let text = std::str::from_utf8(&cmd.args()[at]).unwrap();
+        let n: i128 = text.parse().unwrap_or(0);
+        assert!(
+            n <= i64::MAX as i128,
+            "argument {n} out of Redis's range in {cmd:?}"
+        );
+    }
+}
+
 /// Drives `op` with `replies` (then the same reply again) until it is done or the
 /// replies run out; sleeps resume at once. A panic fails the property.
 fn drive<O: Operation>(mut op: O, replies: &[Reply]) {
@@ -116,33 +132,14 @@ fn drive<O: Operation>(mut op: O, replies: &[Reply]) {
     for _ in 0..(replies.len() * 2 + 4) {
         step = match step {
             Ok(Step::Send(cmd)) => {
-                // Every count or position is a number Redis parses as an integer (scores
-                // and times are doubles, which it parses whatever their size), and a
-                // script's count or duration argument is no wrapped-around 2^64 - 1.
-                for at in integer_arguments(&cmd) {
-                    let text = std::str::from_utf8(&cmd.args()[at]).unwrap();
-                    let n: i128 = text.parse().unwrap_or(0);
-                    assert!(
-                        n <= i64::MAX as i128,
-                        "argument {n} out of Redis's range in {cmd:?}"
-                    );
-                }
+                check_integers(&cmd);
                 match next.next() {
                     Some(reply) => op.feed(reply.clone()),
                     None => return,
                 }
             }
             Ok(Step::Pipeline(cmds)) => {
-                for cmd in &cmds {
-                    for at in integer_arguments(cmd) {
-                        let text = std::str::from_utf8(&cmd.args()[at]).unwrap();
-                        let n: i128 = text.parse().unwrap_or(0);
-                        assert!(
-                            n <= i64::MAX as i128,
-                            "argument {n} out of Redis's range in {cmd:?}"
-                        );
-                    }
-                }
+                cmds.iter().for_each(check_integers);
                 match next.next() {
                     Some(reply) => op.feed(reply.clone()),
                     None => return,

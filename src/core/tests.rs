@@ -27,6 +27,11 @@ fn script_from<O: Operation>(
         Err(e) => return (sent, Err(e)),
     };
     for _ in 0..MAX_STEPS {
+        // One command is written and answered as a pipeline of one: the same RESP.
+        step = match step {
+            Step::Send(cmd) => Step::Pipeline(vec![cmd]),
+            other => other,
+        };
         match step {
             Step::Done(out) => return (sent, Ok(out)),
             Step::Sleep(wait) => {
@@ -44,19 +49,10 @@ fn script_from<O: Operation>(
                     Err(e) => return (sent, Err(e)),
                 };
             }
+            Step::Send(_) => unreachable!("made a pipeline of one above"),
             Step::Pipeline(cmds) => {
                 let resp = cmds.iter().flat_map(Command::to_resp).collect::<Vec<u8>>();
                 sent.push(String::from_utf8_lossy(&resp).into_owned());
-                let reply = replies
-                    .next()
-                    .expect("the operation sent more commands than scripted");
-                step = match op.feed(reply) {
-                    Ok(step) => step,
-                    Err(e) => return (sent, Err(e)),
-                };
-            }
-            Step::Send(cmd) => {
-                sent.push(String::from_utf8_lossy(&cmd.to_resp()).into_owned());
                 let reply = replies
                     .next()
                     .expect("the operation sent more commands than scripted");
