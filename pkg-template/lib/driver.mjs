@@ -16,6 +16,9 @@ import { isReplyError } from './clients/index.mjs';
  */
 export const STEP = Symbol('redset step');
 
+/** No reply had yet (see the driver's #run). */
+const UNANSWERED = Symbol('unanswered');
+
 export class Driver {
   #core;
   #send;
@@ -56,7 +59,15 @@ export class Driver {
    * result, or rejects with the package's error class. abandon() frees the slot when the
    * client fails.
    */
-  async run(start, a, b, c) {
+  run(start, a, b, c) {
+    return this.#run(start, a, b, c, UNANSWERED);
+  }
+
+  /**
+   * `run`, where `answered` (unless UNANSWERED) is the reply to the operation's first
+   * command, already sent: it is fed to the operation in place of sending that command.
+   */
+  async #run(start, a, b, c, answered) {
     const core = this.#core;
     const id = this.#freeIds.length > 0 ? this.#freeIds.pop() : this.#nextId++;
     let connection = null;
@@ -66,6 +77,11 @@ export class Driver {
       for (;;) {
         const step = next !== null && typeof next === 'object' ? next[STEP] : undefined;
         if (step === undefined) return next;
+        if (answered !== UNANSWERED && (step === true || step === 'read')) {
+          next = feed(core, id, answered);
+          answered = UNANSWERED;
+          continue;
+        }
         if (step === 'now') {
           next = core.resume(id, now());
           continue;
@@ -107,35 +123,30 @@ export class Driver {
 
   /**
    * Runs prepared operation `which` (see the binding's `prepared`) with its argument
-   * `a`: the command the core keeps for it is sent and the reply decoded in one call,
-   * without a slot. Where the core has no such command for it (or for `a`), runs the
-   * operation `start` as `run` does.
+   * `a`: the command the core gives for it is sent and the reply decoded in one call,
+   * without a slot. Where the core has no such command (undefined), runs the operation
+   * `start` as `run` does; where the reply does not finish it (STEP: a scheduled pop
+   * told that the original's lock is held, or NOSCRIPT), runs it with that reply as the
+   * answer to its first command, which is the command sent.
    */
   async runPrepared(which, start, a, b, c) {
     const core = this.#core;
-    let args;
-    try {
-      args = core.prepared(which, a);
-    } catch (err) {
-      return rethrow(err);
-    }
-    if (args === undefined) return this.run(start, a, b, c);
-    const read = args[STEP] === 'read';
     let reply;
+    let output;
     try {
-      reply = await withTimeout(this.#send(args, read), this.#timeout, args, read);
-    } catch (err) {
+      const args = core.prepared(which, a, now());
+      if (args === undefined) return this.run(start, a, b, c);
+      const read = args[STEP] === 'read';
       try {
+        reply = await withTimeout(this.#send(args, read), this.#timeout, args, read);
+      } catch (err) {
         reply = replyOrThrow(err);
-      } catch (failure) {
-        return rethrow(failure);
       }
-    }
-    try {
-      return decodePrepared(core, which, a, reply);
+      output = decodePrepared(core, which, a, reply);
     } catch (err) {
       return rethrow(err);
     }
+    return output === STEP ? this.#run(start, a, b, c, reply) : output;
   }
 
   /**
@@ -147,11 +158,20 @@ export class Driver {
   async #pipeline(commands) {
     const replies = [];
     for (const args of commands) {
-      const read = args[STEP] === 'read';
-      const reply = withTimeout(this.#send(args, read), this.#timeout, args, read).catch(replyOrThrow);
+      const reply = this.#reply(args);
       replies.push(this.#ordered ? reply : await reply);
     }
     return Promise.all(replies);
+  }
+
+  /** The reply to `args`, a Redis error reply as its value; any other failure rejects. */
+  async #reply(args) {
+    const read = args[STEP] === 'read';
+    try {
+      return await withTimeout(this.#send(args, read), this.#timeout, args, read);
+    } catch (err) {
+      return replyOrThrow(err);
+    }
   }
 }
 

@@ -62,4 +62,4 @@ export const SCHEDULED_OPERATIONS = {
  * The operations the core may prepare (see the driver's runPrepared), by the number
  * the binding names them with; the argument is the method's first.
  */
-export const PREPARED = { pop: 0, take: 1, peek: 2, len: 3 };
+export const PREPARED = { pop: 0, take: 1, peek: 2, len: 3, has: 4, score: 5 };

@@ -1,12 +1,15 @@
-//! Prepared operations for JS (see the core's `Prepared`): `pop`, `take(n)`, `peek`
-//! and `len` on a set where their command is the same on every call. The JS driver asks
-//! once for the command array (made here once per set and argument, and kept), sends it,
-//! and hands the reply to one call that decodes it with the operation's own decoder: no
-//! slot, no operation, no step. An operation that cannot be prepared on this set gets
-//! `undefined`, and runs in a slot as usual.
+//! Prepared operations for JS (see the core's `Prepared`): `pop`, `take(n)`, `peek`,
+//! `len`, `has` and `score`, where the operation is one command and its reply. The JS
+//! driver asks for the command array (kept here when it is the same on every call),
+//! sends it, and hands the reply to one call that decodes it with the operation's own
+//! decoder: no slot, no operation, no step. An operation that cannot be prepared on this
+//! set gets `undefined`, and runs in a slot as usual; a reply that does not finish the
+//! operation (the original's lock held, `NOSCRIPT`) gives the set's marker symbol, and
+//! the operation runs in a slot with that reply fed as the answer to its first command
+//! (the one sent).
 //!
-//! `which` names the operation: 0 `pop`, 1 `take(arg)`, 2 `peek(arg)`, 3 `len`; `arg` is
-//! checked as the operation's own parameter.
+//! `which` names the operation: 0 `pop`, 1 `take(arg)`, 2 `peek(arg)`, 3 `len`,
+//! 4 `has(arg)`, 5 `score(arg)`; `arg` is checked as the operation's own parameter.
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -23,23 +26,33 @@ const KEPT: usize = 16;
 
 #[wasm_bindgen]
 impl WasmSet {
-    /// The command array of operation `which` with `arg`, or undefined when the
-    /// operation must run in a slot on this set. Throws as the operation would for a bad
-    /// argument.
-    pub fn prepared(&self, which: u32, arg: &JsValue) -> Result<JsValue, JsValue> {
+    /// The command array of operation `which` with `arg` at `now` (the client's clock),
+    /// or undefined when the operation must run in a slot on this set. Throws as the
+    /// operation would for a bad argument or an item the serializer refuses.
+    pub fn prepared(&self, which: u32, arg: &JsValue, now: f64) -> Result<JsValue, JsValue> {
         let which = prepared_op(which, arg)?;
+        if matches!(which, Prepared::Contains | Prepared::Score) {
+            let cmd = self
+                .core
+                .prepared_for(which, arg)
+                .map_err(|e| self.error(e))?;
+            return Ok(cmd.map_or(JsValue::UNDEFINED, |cmd| self.commands.of(cmd)));
+        }
+        let fixed = self.core.prepared_is_fixed(which);
         let mut kept = self.prepared.borrow_mut();
-        if let Some((_, array)) = kept.iter().find(|(op, _)| *op == which) {
+        if let Some((_, array)) = kept.iter().find(|(op, _)| fixed && *op == which) {
             return Ok(array.clone());
         }
-        let Some(cmd) = self.core.prepared(which) else {
+        let Some(cmd) = self.core.prepared(which, now) else {
             return Ok(JsValue::UNDEFINED);
         };
         let array = self.commands.of(cmd);
-        if kept.len() == KEPT {
-            kept.remove(0);
+        if fixed {
+            if kept.len() == KEPT {
+                kept.remove(0);
+            }
+            kept.push((which, array.clone()));
         }
-        kept.push((which, array.clone()));
         Ok(array)
     }
 
@@ -109,6 +122,9 @@ impl WasmSet {
             Ok(PreparedOutput::Item(item)) => Ok(item.unwrap_or(JsValue::NULL)),
             Ok(PreparedOutput::Items(items)) => Ok(Array::from_iter(items).into()),
             Ok(PreparedOutput::Count(n)) => Ok(results::count(n)),
+            Ok(PreparedOutput::Score(score)) => Ok(results::number_or_null(score)),
+            Ok(PreparedOutput::Flag(there)) => Ok(JsValue::from(there)),
+            Ok(PreparedOutput::Unprepared) => Ok(self.marker.clone()),
             Err(error) => Err(self.error(error)),
         }
     }
@@ -121,6 +137,8 @@ fn prepared_op(which: u32, arg: &JsValue) -> Result<Prepared, JsValue> {
         1 => Prepared::Take(params::count(arg, "take(count)")?),
         2 => Prepared::Peek(params::position(arg, "peek(position)", 0)?),
         3 => Prepared::Len,
+        4 => Prepared::Contains,
+        5 => Prepared::Score,
         _ => return Err(js_sys::RangeError::new("no such prepared operation").into()),
     })
 }

@@ -212,7 +212,7 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// The member an item is stored as.
-    fn member<Q: ?Sized>(&self, item: &Q) -> Result<Vec<u8>>
+    pub(super) fn member<Q: ?Sized>(&self, item: &Q) -> Result<Vec<u8>>
     where
         S: Dumps<Q>,
     {

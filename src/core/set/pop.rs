@@ -38,27 +38,33 @@ impl<S: Serializer> SetCore<S> {
         match count {
             0 => Either::Left(Exchange::new(Call::Known(Reply::Array(Vec::new())), decode)),
             _ if self.pops_by_script() => {
-                let count = Arg::from(redis_index(count)).0;
-                let call = if self.flow.on_pops() {
-                    TimedCall {
-                        script: &FLOW_POP,
-                        keys: self.target.keys.lease(),
-                        args: vec![self.script_options(), self.target.due_by(now), count],
-                        now_arg: scheduled.then_some(1),
-                    }
-                } else {
-                    TimedCall {
-                        script: &POP_DUE,
-                        keys: self.target.keys.list(POP_DUE_KEYS),
-                        args: vec![Arg::from(now).0, count],
-                        now_arg: Some(0),
-                    }
-                };
+                let call = self.removal_call(count, now);
                 let name = self.target.name.clone();
                 let lock = self.original_lock.as_ref().filter(|_| scheduled);
                 Either::Right(LockAware::new(name, call, lock, now, decode).once())
             }
             _ => Either::Left(Exchange::new(Call::Command(self.zpopmin(count)), decode).once()),
+        }
+    }
+
+    /// The script call of a removal by script (a scheduled set's, or the flow pop),
+    /// without the original's lock.
+    pub(super) fn removal_call(&self, count: usize, now: f64) -> TimedCall {
+        let count = Arg::from(redis_index(count)).0;
+        if self.flow.on_pops() {
+            TimedCall {
+                script: &FLOW_POP,
+                keys: self.target.keys.lease(),
+                args: vec![self.script_options(), self.target.due_by(now), count],
+                now_arg: self.kind().due_by_time().then_some(1),
+            }
+        } else {
+            TimedCall {
+                script: &POP_DUE,
+                keys: self.target.keys.list(POP_DUE_KEYS),
+                args: vec![Arg::from(now).0, count],
+                now_arg: Some(0),
+            }
         }
     }
 

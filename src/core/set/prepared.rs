@@ -1,13 +1,18 @@
-//! Prepared operations: those whose command is the same on every call on a set —
-//! `pop` and `take(n)` by `ZPOPMIN`, `peek` of a set whose items are all eligible,
-//! `len` — given once, with the decoder of their reply that the operation itself uses.
-//! A driver for which stepping an operation costs more than carrying a command (the wasm
-//! binding, where each crossing and each JS value made from wasm counts) keeps the
-//! command and hands over only replies; the set's semantics stay here.
+//! Prepared operations: those that are one command and one reply on a set, given as
+//! the command and the decoder of its reply that the operation itself uses. A driver
+//! for which stepping an operation costs more than carrying a command (the wasm binding,
+//! where each crossing and each JS value made from wasm counts) sends the command and
+//! hands over the reply, without an operation in between; the set's semantics stay
+//! here. Most are the same command on every call (`pop` and `take(n)` by `ZPOPMIN`,
+//! `peek` of a set whose items are all eligible, `len`), which such a driver keeps; a
+//! scheduled set's `pop` and `take(n)` carry the time, `has` and `score` the item.
 
 use super::SetCore;
+use crate::core::clock::Clock;
+use crate::core::operation::Call;
+use crate::core::original_lock::OriginalLock;
 use crate::core::protocol::{Command, Decoder, Reply, Result};
-use crate::core::serializer::Serializer;
+use crate::core::serializer::{Dumps, Serializer};
 
 /// An operation that may be prepared (see [`SetCore::prepared`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +25,10 @@ pub enum Prepared {
     Peek(usize),
     /// [`SetCore::len`].
     Len,
+    /// [`SetCore::contains`] (the item is given to [`SetCore::prepared_for`]).
+    Contains,
+    /// [`SetCore::score`] (the item is given to [`SetCore::prepared_for`]).
+    Score,
 }
 
 /// What a prepared operation gives for its reply.
@@ -31,61 +40,133 @@ pub enum PreparedOutput<T> {
     Items(Vec<T>),
     /// A count.
     Count(u64),
+    /// A score, if the item is there.
+    Score(Option<f64>),
+    /// Whether the item is there.
+    Flag(bool),
+    /// The reply does not finish the operation, which did nothing yet: the original's
+    /// lock was held, the server did not have the script, or a cluster refused the
+    /// lock's key. The driver starts the operation and feeds it this reply in place of
+    /// sending its first command (the command it was prepared with): the operation goes
+    /// on as it would have (waits out the lock, falls back to `EVAL`, drops the lock's
+    /// key).
+    Unprepared,
 }
 
 impl<S: Serializer> SetCore<S> {
-    /// The command of `which` when it is one command that is the same on every call on
-    /// this set; `None` when the operation must run (a scheduled or flow-controlled
-    /// set's pop and peek, which depend on the time or run a script; writes that wait
-    /// for replicas; a take of nothing or of more than one chunk).
+    /// The command of `which` at `now` when the operation is that one command and its
+    /// reply; `None` when the operation must run (a flow-controlled set's pop, a pop
+    /// followed by `WAIT`, a take of nothing or of more than one chunk, a scheduled
+    /// set's peek, anything that needs the server's time first; `Contains` and `Score`,
+    /// which take [`prepared_for`](Self::prepared_for)).
     ///
     /// ```
     /// use redset::core::{Kind, Prepared, PreparedOutput, Reply, SetCore};
     /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
-    /// let pop = set.prepared(Prepared::Pop).unwrap();
+    /// let pop = set.prepared(Prepared::Pop, 0.0).unwrap();
     /// assert_eq!(format!("{pop:?}"), r#"["ZPOPMIN", "jobs", "1"]"#);
+    /// assert!(set.prepared_is_fixed(Prepared::Pop));
     /// let reply = Reply::Array(vec![Reply::bulk("a"), Reply::bulk("1")]);
     /// assert_eq!(set.prepared_output(Prepared::Pop, reply).unwrap(), PreparedOutput::Item(Some("a".into())));
-    /// assert!(SetCore::new("jobs", Kind::Scheduled, redset::Utf8).prepared(Prepared::Pop).is_none());
     /// ```
-    pub fn prepared(&self, which: Prepared) -> Option<Command> {
-        let removes_by_zpopmin = !self.pops_by_script() && self.replication.is_none();
-        let peeks_by_rank = !self.kind().due_by_time();
+    pub fn prepared(&self, which: Prepared, now: f64) -> Option<Command> {
+        let by_zpopmin = !self.pops_by_script() && self.replication.is_none();
+        let by_script = self.kind().due_by_time()
+            && !self.flow.on_pops()
+            && self.replication.is_none()
+            && self.clock == Clock::Client;
+        let chunk = |count: usize| (1..=super::TAKE_CHUNK).contains(&count);
         match which {
-            Prepared::Pop if removes_by_zpopmin => Some(self.zpopmin(1)),
-            Prepared::Take(count)
-                if removes_by_zpopmin && (1..=super::TAKE_CHUNK).contains(&count) =>
-            {
-                Some(self.zpopmin(count))
+            Prepared::Pop if by_zpopmin => Some(self.zpopmin(1)),
+            Prepared::Take(count) if by_zpopmin && chunk(count) => Some(self.zpopmin(count)),
+            Prepared::Pop if by_script => self.scheduled_removal(1, now),
+            Prepared::Take(count) if by_script && chunk(count) => {
+                self.scheduled_removal(count, now)
             }
-            Prepared::Peek(position) if peeks_by_rank => Some(self.range(position, 1, false, 0.0)),
+            Prepared::Peek(position) if !self.kind().due_by_time() => {
+                Some(self.range(position, 1, false, now))
+            }
             Prepared::Len => Some(self.len_command()),
             _ => None,
         }
     }
 
+    /// The command of `Contains` or `Score` for `item` (`None` for the others).
+    /// Serializer errors fail here, as the operation's do.
+    pub fn prepared_for<Q: ?Sized>(&self, which: Prepared, item: &Q) -> Result<Option<Command>>
+    where
+        S: Dumps<Q>,
+    {
+        Ok(match which {
+            Prepared::Contains | Prepared::Score => Some(self.score_command(self.member(item)?)),
+            _ => None,
+        })
+    }
+
+    /// Whether the command of `which` is the same on every call on this set, so that a
+    /// driver may keep it: not when it carries the time or an item.
+    pub fn prepared_is_fixed(&self, which: Prepared) -> bool {
+        match which {
+            Prepared::Pop | Prepared::Take(_) => !self.kind().due_by_time(),
+            Prepared::Peek(_) | Prepared::Len => true,
+            Prepared::Contains | Prepared::Score => false,
+        }
+    }
+
     /// The output of prepared `which` for the reply to its command: what the operation
     /// gives, by the operation's own decoder (so the same errors: `Empty` for a pop or
-    /// peek of nothing, server errors for error replies).
+    /// peek of nothing, server errors for error replies), or
+    /// [`PreparedOutput::Unprepared`] when the reply does not finish the operation.
     pub fn prepared_output(
         &self,
         which: Prepared,
         reply: Reply,
     ) -> Result<PreparedOutput<S::Item>> {
         let target = &self.target;
+        let scheduled = self.kind().due_by_time();
+        if matches!(which, Prepared::Pop | Prepared::Take(_))
+            && scheduled
+            && self.unprepared(&reply)
+        {
+            return Ok(PreparedOutput::Unprepared);
+        }
         Ok(match which {
             Prepared::Pop => {
-                let raw = Self::popped(false, reply)?.into_iter().next();
+                let raw = Self::popped(scheduled, reply)?.into_iter().next();
                 PreparedOutput::Item(Self::pop_output(target, raw)?)
             }
             Prepared::Take(_) => {
-                PreparedOutput::Items(Self::take_output(target, Self::popped(false, reply)?))
+                PreparedOutput::Items(Self::take_output(target, Self::popped(scheduled, reply)?))
             }
             Prepared::Peek(position) => {
                 let decoder = Decoder { command: "ZRANGE" };
                 PreparedOutput::Item(Self::peek_output(target, position, &decoder, reply)?)
             }
             Prepared::Len => PreparedOutput::Count(Decoder { command: "ZCARD" }.count(reply)?),
+            Prepared::Score => PreparedOutput::Score(Self::score_output(reply)?),
+            Prepared::Contains => PreparedOutput::Flag(Self::score_output(reply)?.is_some()),
         })
+    }
+
+    /// A scheduled set's pop script call at `now`, with the original's lock when it is
+    /// honoured, as the operation's first command.
+    fn scheduled_removal(&self, count: usize, now: f64) -> Option<Command> {
+        let mut call = self.removal_call(count, now);
+        let lock = OriginalLock::usable(self.original_lock.as_ref());
+        call.keys.extend(lock.map(|lock| lock.key.clone()));
+        Call::script(call.script, call.keys, call.args).command()
+    }
+
+    /// Whether a scheduled pop's reply says that nothing was taken and the operation
+    /// must run: the lock held (its expiry), `NOSCRIPT`, or `CROSSSLOT` for the lock.
+    fn unprepared(&self, reply: &Reply) -> bool {
+        let honours_lock = OriginalLock::usable(self.original_lock.as_ref()).is_some();
+        match reply {
+            Reply::Bulk(_) | Reply::Status(_) => honours_lock,
+            Reply::Error { code, .. } => {
+                code == "NOSCRIPT" || (code == "CROSSSLOT" && honours_lock)
+            }
+            _ => false,
+        }
     }
 }

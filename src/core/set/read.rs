@@ -149,10 +149,20 @@ impl<S: Serializer> SetCore<S> {
     where
         S: Dumps<Q>,
     {
-        let cmd = Command::new("ZSCORE")
+        let cmd = self.score_command(self.member(item)?);
+        Ok(read(cmd, |_, reply| Self::score_output(reply)))
+    }
+
+    /// `ZSCORE key member`.
+    pub(super) fn score_command(&self, member: Vec<u8>) -> Command {
+        Command::new("ZSCORE")
             .arg(self.target.keys.get(SET))
-            .arg(self.member(item)?);
-        Ok(read(cmd, |d, reply| d.optional_score(reply)))
+            .arg(member)
+    }
+
+    /// What `score` gives for the reply to its `ZSCORE`.
+    pub(super) fn score_output(reply: Reply) -> Result<Option<f64>> {
+        Decoder { command: "ZSCORE" }.optional_score(reply)
     }
 
     /// Whether the item is in the set (eligible or not).
