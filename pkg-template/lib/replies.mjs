@@ -4,8 +4,8 @@
 import { ProtocolError, describe } from './errors.mjs';
 
 /**
- * Hands `reply` to operation `id` of `core` and gives the next step: numbers and
- * Buffers without type probing; an array of Buffers, or of equal rows of Buffers (RESP3
+ * Hands `reply` to operation `id` of `core` and gives the next step: numbers, arrays of
+ * numbers and Buffers without type probing; an array of Buffers, or of equal rows of Buffers (RESP3
  * pairs), as one concatenation with the length of each; anything else as a plain copy.
  * A value that throws when read (a Proxy, a getter) is a ProtocolError, and the core
  * only ever gets plain values.
@@ -20,6 +20,7 @@ export function feed(core, id, reply) {
   switch (shaped.how) {
     case 'number': return core.feedNumber(id, reply);
     case 'bytes': return core.feedBytes(id, reply);
+    case 'numbers': return core.feedNumbers(id, shaped.values);
     case 'bulks': return core.feedBulks(id, shaped.bytes, shaped.lengths, shaped.width);
     default: return core.feed(id, shaped.value);
   }
@@ -41,7 +42,7 @@ export function decodePrepared(core, which, arg, reply) {
   switch (shaped.how) {
     case 'pair': return core.preparedPair(which, arg, shaped.first, shaped.second, shaped.shape);
     case 'number': return core.preparedNumber(which, arg, reply);
-    case 'bytes': return core.preparedReply(which, arg, reply);
+    case 'bytes': case 'numbers': return core.preparedReply(which, arg, reply);
     case 'bulks': return core.preparedBulks(which, arg, shaped.bytes, shaped.lengths, shaped.width);
     default: return core.preparedReply(which, arg, shaped.value);
   }
@@ -74,6 +75,7 @@ function shape(reply) {
   if (typeof reply === 'number') return NUMBER;
   if (isBytes(reply)) return BYTES;
   if (!Array.isArray(reply) || reply.length === 0) return { how: 'value', value: plain(reply, 0) };
+  if (typeof reply[0] === 'number') return numbers(reply);
   const width = Array.isArray(reply[0]) ? reply[0].length : 1;
   const parts = width === 1 ? reply : [];
   for (let i = 0; i < reply.length; i++) {
@@ -95,6 +97,16 @@ function shape(reply) {
     total += parts[i].length;
   }
   return { how: 'bulks', bytes: concat(parts, total), lengths, width };
+}
+
+/** An array of numbers in one piece (a pipeline's integer replies), else as a value. */
+function numbers(reply) {
+  const values = new Float64Array(reply.length);
+  for (let i = 0; i < reply.length; i++) {
+    if (typeof reply[i] !== 'number') return { how: 'value', value: plain(reply, 0) };
+    values[i] = reply[i];
+  }
+  return { how: 'numbers', values };
 }
 
 // Node's Buffer.concat takes small results from its pool; elsewhere, one copy each.

@@ -3,22 +3,24 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::core::{Command, POP_DUE};
 
-/// Command arguments as JS values. Arguments that recur on every call — the set's key,
-/// the command names, and a script call's SHA and keys — are JS strings made once and
-/// reused, so that a call decodes from wasm memory only what changes (scores, members,
-/// times); and a whole command sent again as it was (`ZCARD key`, `ZPOPMIN key 1`, a
-/// claim) is the same JS array again. Drivers do not modify the arrays they are given.
+/// Command arguments as JS values. Arguments that recur on every call — the set's key
+/// and its companions, the command names, and a script call's SHA — are JS strings made
+/// once and reused, so that a call decodes from wasm memory only what changes (scores,
+/// members, times); and a whole command sent again as it was (a command made only of
+/// such strings, like `EXISTS {key}:waiting`; a claim) is the same JS array again.
+/// Drivers do not modify the arrays they are given.
 pub(crate) struct Args {
-    /// Bytes and their JS string: the set's key, the names redset sends, and what a
-    /// script call repeats (its SHA and its keys: the set's companions), added as seen.
-    /// Bounded: a set has a fixed few scripts and keys.
-    known: RefCell<HashMap<Vec<u8>, JsValue>>,
+    /// Bytes and their JS string: the set's key and companions, the names redset sends,
+    /// and what a script call repeats (its SHA and keys), added as seen. A few dozen,
+    /// looked up by a hash that is cheap for short strings (FNV-1a) rather than SipHash.
+    known: RefCell<HashMap<Vec<u8>, JsValue, BuildHasherDefault<Fnv>>>,
     /// The last few commands sent and their arrays, newest last.
     recent: RefCell<Vec<(Vec<Vec<u8>>, JsValue)>>,
     /// The property that marks an array as command arguments (see `WasmSet`).
@@ -41,6 +43,8 @@ const COMMAND_NAMES: &[&str] = &[
     "ZSCORE",
     "ZREM",
     "DEL",
+    "EXISTS",
+    "PEXPIRE",
     "EVALSHA",
     "EVAL",
     "-inf",
@@ -52,9 +56,15 @@ const COMMAND_NAMES: &[&str] = &[
 ];
 
 impl Args {
-    pub fn new(key: &str, marker: JsValue) -> Self {
+    /// For the set stored at `key`, with its companion keys.
+    pub fn new<'a>(
+        key: &'a str,
+        companions: impl Iterator<Item = &'a str>,
+        marker: JsValue,
+    ) -> Self {
         let known = [key, POP_DUE.sha1()]
             .into_iter()
+            .chain(companions)
             .chain(COMMAND_NAMES.iter().copied())
             .map(|text| (text.as_bytes().to_vec(), JsValue::from_str(text)))
             .collect();
@@ -75,7 +85,7 @@ impl Args {
     /// step: the marker is `"read"` for a read-only command, `"block"` for a blocking
     /// one (for a connection of its own), else `true`.
     pub fn of(&self, cmd: Command) -> JsValue {
-        let mark = if cmd.is_read_only() {
+        let step = if cmd.is_read_only() {
             JsValue::from_str("read")
         } else if cmd.is_blocking() {
             JsValue::from_str("block")
@@ -88,12 +98,7 @@ impl Args {
             .and(cmd.first_key())
             .map(<[u8]>::to_vec);
         let args = cmd.into_args();
-        // A script call's SHA and keys are worth remembering one by one (a bounded few);
-        // its later arguments, like any other command's, only worth looking up.
-        let (lookup, remember) = match recurring_args(&args) {
-            Some(recurring) => (recurring, true),
-            None => (0..args.len(), false),
-        };
+        let script = recurring_args(&args);
         let mut recent = self.recent.borrow_mut();
         // From the last argument back: where commands differ, it is in their members,
         // scores or times, after a prefix of command, SHA and keys they share.
@@ -111,15 +116,16 @@ impl Args {
             recent.push(hit);
             return array;
         }
-        // Only short commands are worth remembering: long ones carry members.
-        if args.iter().map(Vec::len).sum::<usize>() > 256 {
-            return self.build(args, &mark, key, lookup, remember);
+        let (array, all_known) = self.build(&args, &step, key, script.clone());
+        // Worth remembering whole: a command made of recurring strings only, and a short
+        // script call (a claim's arguments repeat too); not one that carries a member.
+        let short = args.iter().map(Vec::len).sum::<usize>() <= 256;
+        if all_known || (script.is_some() && short) {
+            if recent.len() == RECENT {
+                recent.remove(0);
+            }
+            recent.push((args, array.clone()));
         }
-        let array = self.build(args.clone(), &mark, key, lookup, remember);
-        if recent.len() == RECENT {
-            recent.remove(0);
-        }
-        recent.push((args, array.clone()));
         array
     }
 
@@ -127,40 +133,43 @@ impl Args {
     /// makes it), marked `"pipeline"`.
     pub fn pipeline(&self, cmds: Vec<Command>) -> JsValue {
         let out: Array = cmds.into_iter().map(|cmd| self.of(cmd)).collect();
-        let _ = Reflect::set(&out, &self.marker, &JsValue::from_str("pipeline"));
+        mark(&out, &self.marker, &JsValue::from_str("pipeline"));
         out.into()
     }
 
-    /// The array of `args`, looking up those in `lookup` among the known strings, and
-    /// remembering them if `remember` (a script's SHA and keys: a bounded few).
+    /// The array of `args`, using the known strings, and remembering a script call's SHA
+    /// and keys (`script`: where they are) among them; and whether every argument was
+    /// known.
     fn build(
         &self,
-        args: Vec<Vec<u8>>,
-        mark: &JsValue,
+        args: &[Vec<u8>],
+        step: &JsValue,
         key: Option<Vec<u8>>,
-        lookup: std::ops::Range<usize>,
-        remember: bool,
-    ) -> JsValue {
+        script: Option<std::ops::Range<usize>>,
+    ) -> (JsValue, bool) {
         let out = Array::new();
         let mut known = self.known.borrow_mut();
-        for (at, arg) in args.into_iter().enumerate() {
-            if !lookup.contains(&at) {
-                out.push(&js_arg(&arg));
-            } else if let Some(cached) = known.get(&arg) {
+        let mut all_known = true;
+        for (at, arg) in args.iter().enumerate() {
+            if let Some(cached) = known.get(arg) {
                 out.push(cached);
-            } else {
-                let value = js_arg(&arg);
-                out.push(&value);
-                if remember {
-                    known.insert(arg, value);
-                }
+                continue;
+            }
+            all_known = false;
+            let value = js_arg(arg);
+            out.push(&value);
+            if script
+                .as_ref()
+                .is_some_and(|recurring| recurring.contains(&at))
+            {
+                known.insert(arg.clone(), value);
             }
         }
-        let _ = Reflect::set(&out, &self.marker, mark);
+        mark(&out, &self.marker, step);
         if let (Some(symbol), Some(key)) = (&self.key_marker, key) {
-            let _ = Reflect::set(&out, symbol, &js_arg(&key));
+            mark(&out, symbol, &js_arg(&key));
         }
-        out.into()
+        (out.into(), all_known)
     }
 }
 
@@ -184,4 +193,41 @@ fn js_arg(arg: &[u8]) -> JsValue {
         Ok(text) => JsValue::from_str(text),
         Err(_) => Uint8Array::from(arg).into(),
     }
+}
+
+/// FNV-1a: a few instructions a byte, for the short arguments [`Args`] looks up (no
+/// defence against chosen collisions is needed: the table holds the set's own strings).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &byte in bytes {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Reflect.set` without wasm-bindgen's catching wrapper (`js_sys::Reflect::set`
+    /// catches, which costs a try block on every command): setting a symbol property
+    /// on a fresh array cannot throw.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &Array, key: &JsValue, value: &JsValue) -> bool;
+}
+
+/// Marks `array` with `value` under the symbol `key`.
+fn mark(array: &Array, key: &JsValue, value: &JsValue) {
+    reflect_set(array, key, value);
 }

@@ -103,7 +103,11 @@ impl WasmSet {
         }
         let core = options.apply(core)?;
         Ok(WasmSet {
-            commands: Args::new(core.name(), marker.clone()),
+            commands: Args::new(
+                core.name(),
+                core.companion_keys().iter().map(|(_, key)| key.as_str()),
+                marker.clone(),
+            ),
             now_step: slots::now_step(&marker),
             marker,
             core,

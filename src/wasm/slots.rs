@@ -57,6 +57,17 @@ impl WasmSet {
         self.hand_over(id, op, steps, step)
     }
 
+    /// [`feed`](Self::feed) for a reply that is an array of numbers (a pipeline's
+    /// replies to `ZADD` and `EXISTS`), in one piece.
+    #[wasm_bindgen(js_name = feedNumbers)]
+    pub fn feed_numbers(&self, id: u32, replies: &[f64]) -> Result<JsValue, JsValue> {
+        let (mut op, steps) = self.running(id)?;
+        let step = op.feed(Reply::Array(
+            replies.iter().map(|&n| number_reply(n)).collect(),
+        ));
+        self.hand_over(id, op, steps, step)
+    }
+
     /// [`feed`](Self::feed) for a reply that is a bulk string (a Buffer).
     #[wasm_bindgen(js_name = feedBytes)]
     pub fn feed_bytes(&self, id: u32, reply: &[u8]) -> Result<JsValue, JsValue> {

@@ -12,10 +12,12 @@
 //! marker is written on every add while a consumer waits, not only when the head
 //! changed; a consumer woken for an item it cannot take yet probes and blocks again.
 
+use std::sync::Arc;
+
 use super::SetCore;
 use crate::core::operation::{Operation, Step};
 use crate::core::protocol::{Arg, Command, Decoder, Error, Reply, Result};
-use crate::core::schema::{SET, WAITING, WAKE};
+use crate::core::schema::{Keys, SET, WAITING, WAKE};
 use crate::core::serializer::Serializer;
 
 /// How long the marker lasts unread, in ms: as long as the add script's.
@@ -24,18 +26,15 @@ const MARKER_TTL_MS: &str = "60000";
 /// `ZADD` and the check in one round trip, then the marker if a consumer waits.
 pub(super) struct WakingZadd {
     score: f64,
+    keys: Arc<Keys>,
     phase: Phase,
 }
 
 enum Phase {
-    /// `ZADD key score member`, `EXISTS {key}:waiting`; then the marker's commands.
-    Start {
-        add: [Command; 2],
-        wake: [Command; 2],
-    },
-    Added {
-        wake: [Command; 2],
-    },
+    /// `ZADD key score member`, `EXISTS {key}:waiting`.
+    Start([Command; 2]),
+    Added,
+    /// The marker's `ZADD` and `PEXPIRE` are under way.
     Woken,
     Done,
 }
@@ -58,8 +57,8 @@ impl Operation for WakingZadd {
 
     fn start(&mut self) -> Result<Step<f64>> {
         match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Start { add, wake } => {
-                self.phase = Phase::Added { wake };
+            Phase::Start(add) => {
+                self.phase = Phase::Added;
                 Ok(Step::Pipeline(add.into()))
             }
             _ => Err(Error::protocol("ZADD", "started twice")),
@@ -69,14 +68,17 @@ impl Operation for WakingZadd {
     fn feed(&mut self, reply: Reply) -> Result<Step<f64>> {
         let [first, second] = Self::pair(reply)?;
         match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Added { wake } => {
+            Phase::Added => {
                 Self::decoder().integer(first)?;
                 let waiting = Decoder { command: "EXISTS" }.flag(second)?;
                 if !waiting {
                     return Ok(Step::Done(self.score));
                 }
                 self.phase = Phase::Woken;
-                Ok(Step::Pipeline(wake.into()))
+                let wake = self.keys.get(WAKE);
+                let marker = Command::new("ZADD").arg(wake).arg("0").arg("w");
+                let expiry = Command::new("PEXPIRE").arg(wake).arg(MARKER_TTL_MS);
+                Ok(Step::Pipeline(vec![marker, expiry]))
             }
             Phase::Woken => {
                 Decoder { command: "ZADD" }.ok(first)?;
@@ -108,16 +110,10 @@ impl<S: Serializer> SetCore<S> {
             .arg(score)
             .arg(Arg(member));
         let check = Command::new("EXISTS").arg(keys.get(WAITING));
-        let marker = Command::new("ZADD").arg(keys.get(WAKE)).arg("0").arg("w");
-        let expiry = Command::new("PEXPIRE")
-            .arg(keys.get(WAKE))
-            .arg(MARKER_TTL_MS);
         WakingZadd {
             score,
-            phase: Phase::Start {
-                add: [zadd, check],
-                wake: [marker, expiry],
-            },
+            keys: keys.clone(),
+            phase: Phase::Start([zadd, check]),
         }
     }
 }
