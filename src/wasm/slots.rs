@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use super::errors::js_error;
 use super::replies::{bulks_reply, number_reply, to_reply};
 use super::WasmSet;
-use crate::core::{too_many_steps, Error, Operation, Reply, Step, MAX_STEPS};
+use crate::core::{too_many_steps, Error, Map, Operation, Reply, Step, MAX_STEPS};
 
 /// An operation in its slot.
 pub(crate) enum Slot {
@@ -107,13 +107,18 @@ impl WasmSet {
 }
 
 impl WasmSet {
-    /// Starts `op` in slot `id` and gives its first step.
-    pub(crate) fn begin(
-        &self,
-        id: u32,
-        op: impl Operation<Output = JsValue> + 'static,
-    ) -> Result<JsValue, JsValue> {
-        self.begin_boxed(id, Box::new(op))
+    /// Starts `op` in slot `id` and gives its first step. The operation and its
+    /// conversion to JS are boxed apart, so that the code that steps them is one `Map`
+    /// per output type rather than one per operation (bytes of the module).
+    pub(crate) fn begin<O, F>(&self, id: u32, op: Map<O, F>) -> Result<JsValue, JsValue>
+    where
+        O: Operation + 'static,
+        F: FnMut(O::Output) -> JsValue + 'static,
+    {
+        let (op, output) = op.into_parts();
+        let op: Box<dyn Operation<Output = O::Output>> = Box::new(op);
+        let output: Box<dyn FnMut(O::Output) -> JsValue> = Box::new(output);
+        self.begin_boxed(id, Box::new(op.map(output)))
     }
 
     // Apart from `begin`, which every operation's type instantiates: this body once.

@@ -14,6 +14,20 @@ impl<O, F> Map<O, F> {
     pub(crate) fn new(op: O, f: F) -> Self {
         Map { op, f }
     }
+
+    /// The operation and the function, apart: for a driver that boxes each (the wasm
+    /// binding, so that its code is one `Map` per output type, not one per operation).
+    ///
+    /// ```
+    /// use redset::core::{Kind, Operation, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let (len, mut double) = set.len().map(|n| n * 2).into_parts();
+    /// assert_eq!(double(3), 6);
+    /// # drop(len);
+    /// ```
+    pub fn into_parts(self) -> (O, F) {
+        (self.op, self.f)
+    }
 }
 
 impl<O: Operation, U, F: FnMut(O::Output) -> U> Operation for Map<O, F> {

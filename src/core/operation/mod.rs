@@ -132,6 +132,28 @@ pub trait Operation {
     }
 }
 
+/// A boxed operation is an operation: what drivers that keep operations of many types
+/// side by side hold.
+impl<O: Operation + ?Sized> Operation for Box<O> {
+    type Output = O::Output;
+
+    fn start(&mut self) -> Result<Step<O::Output>> {
+        (**self).start()
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<O::Output>> {
+        (**self).feed(reply)
+    }
+
+    fn repeatable(&self) -> bool {
+        (**self).repeatable()
+    }
+
+    fn resume(&mut self, now: f64) -> Result<Step<O::Output>> {
+        (**self).resume(now)
+    }
+}
+
 /// The most steps (commands sent, sleeps and reads of the clock) any operation takes.
 /// Most take one or two (a script call that falls back to `EVAL`); a scheduled pop
 /// waiting out the original's lock, or a `pop_wait`, takes more (a day's wait, polling
