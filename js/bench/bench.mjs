@@ -11,8 +11,11 @@ import { ScheduledSet, SortedSet } from '../../pkg/index.mjs';
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
-const [socket, mode] = process.argv.slice(2);
-const smoke = mode === '--smoke';
+const [socket, ...flags] = process.argv.slice(2);
+const smoke = flags.includes('--smoke');
+// `--only ops|boundary|leases|flow|counting|batch|bullmq|drain|cpu|python`: that section.
+const only = flags.includes('--only') ? flags[flags.indexOf('--only') + 1] : null;
+const section = (name) => only === null || only === name;
 const OPS = smoke ? 50 : 3000;
 const ROUNDS = smoke ? 3 : 9;
 const DRAIN = smoke ? 2000 : 100_000;
@@ -25,6 +28,7 @@ const io = new Redis({ path: socket });
 const { createClient } = require('redis');
 const nr = await createClient({ socket: { path: socket } }).connect();
 const key = 'bench:node';
+const waiting = `{${key}}:waiting`;
 const sha = await io.script('LOAD', POP_DUE);
 const now = () => Date.now() / 1000;
 
@@ -73,12 +77,14 @@ const unlocked = new ScheduledSet(io, key, { originalLock: false });
 const unlockedNr = new ScheduledSet(nr, key, { originalLock: false });
 const nrSet = new SortedSet(nr, key);
 const none = async () => {};
+const leased = new SortedSet(io, key);
 const full = () => fill(OPS);
 const rows = [
+  // redset's own commands: ZADD and the check for a waiting consumer, pipelined.
   ['add one at a time', () => io.del(key),
     () => times(OPS, (i) => set.add(String(i), i)),
-    () => times(OPS, (i) => io.zadd(key, i, String(i))),
-    () => times(OPS, (i) => nr.zAdd(key, { score: i, value: String(i) }))],
+    () => times(OPS, (i) => Promise.all([io.zadd(key, i, String(i)), io.exists(waiting)])),
+    () => times(OPS, (i) => Promise.all([nr.zAdd(key, { score: i, value: String(i) }), nr.exists(waiting)]))],
   ['pop one at a time', full,
     () => times(OPS, () => set.pop()),
     () => times(OPS, () => io.zpopmin(key)),
@@ -113,266 +119,281 @@ const rows = [
     () => times(OPS, (i) => nr.zScore(key, String(i % 1000)))],
 ];
 
-console.log(`${OPS} calls per measurement, ${ROUNDS} rounds alternating the order, median reported.\n`);
-console.log('### Node: the npm package vs raw clients (µs per call; ratio = raw ioredis time / redset time, ≥ 0.90 is the target)\n');
-console.log('| operation | redset (ioredis) | raw ioredis | ratio | redset (node-redis) | raw node-redis | ratio |');
-console.log('|---|---|---|---|---|---|---|');
-for (const [name, setup, ours, rawIo, rawNr] of rows) {
-  const before = name === 'peek' ? () => fill(1000) : setup;
-  if (name === 'peek') await fill(1000);
-  const [a, b] = await compare(name === 'peek' ? none : before, [ours, rawIo]);
-  const oursNr = async () => {
-    const map = { 'add one at a time': () => times(OPS, (i) => nrSet.add(String(i), i)),
-      'pop one at a time': () => times(OPS, () => nrSet.pop()),
-      'take(100) until empty': () => untilEmpty(async () => (await nrSet.take(100)).length > 0),
-      'ScheduledSet pop (all due)': () => times(OPS, () => new ScheduledSet(nr, key).pop()),
-      "ScheduledSet pop, original's lock not checked": () => times(OPS, () => unlockedNr.pop()),
-      'ScheduledSet take(100) until empty': () => untilEmpty(async () => (await new ScheduledSet(nr, key).take(100)).length > 0),
-      peek: () => times(OPS, () => nrSet.peek()),
-      len: () => times(OPS, () => nrSet.len()),
-      has: () => times(OPS, (i) => nrSet.has(String(i % 1000))) };
-    return map[name]();
-  };
-  const [c, d] = await compare(name === 'peek' ? none : before, [oursNr, rawNr]);
-  console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(3)} | ${c.toFixed(2)} | ${d.toFixed(2)} | ${(d / c).toFixed(3)} |`);
+if (section('ops')) {
+  console.log(`${OPS} calls per measurement, ${ROUNDS} rounds alternating the order, median reported.\n`);
+  console.log('### Node: the npm package vs raw clients (µs per call; ratio = raw time / redset time; targets: ≥ 0.88 over ioredis (0.92 the goal), ≥ 0.85 for add and over node-redis)\n');
+  console.log('| operation | redset (ioredis) | raw ioredis | ratio | redset (node-redis) | raw node-redis | ratio |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [name, setup, ours, rawIo, rawNr] of rows) {
+    const before = name === 'peek' ? () => fill(1000) : setup;
+    if (name === 'peek') await fill(1000);
+    const [a, b] = await compare(name === 'peek' ? none : before, [ours, rawIo]);
+    const oursNr = async () => {
+      const map = { 'add one at a time': () => times(OPS, (i) => nrSet.add(String(i), i)),
+        'pop one at a time': () => times(OPS, () => nrSet.pop()),
+        'take(100) until empty': () => untilEmpty(async () => (await nrSet.take(100)).length > 0),
+        'ScheduledSet pop (all due)': () => times(OPS, () => new ScheduledSet(nr, key).pop()),
+        "ScheduledSet pop, original's lock not checked": () => times(OPS, () => unlockedNr.pop()),
+        'ScheduledSet take(100) until empty': () => untilEmpty(async () => (await new ScheduledSet(nr, key).take(100)).length > 0),
+        peek: () => times(OPS, () => nrSet.peek()),
+        len: () => times(OPS, () => nrSet.len()),
+        has: () => times(OPS, (i) => nrSet.has(String(i % 1000))) };
+      return map[name]();
+    };
+    const [c, d] = await compare(name === 'peek' ? none : before, [oursNr, rawNr]);
+    console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(3)} | ${c.toFixed(2)} | ${d.toFixed(2)} | ${(d / c).toFixed(3)} |`);
+  }
 }
 
 // The wasm boundary: a set whose execute answers at once, against the same call in
 // plain JS (an async function awaiting the same execute and converting its reply).
-const BOUNDARY = smoke ? 1000 : 200_000;
-const instant = () => 3;
-const viaWasm = new SortedSet(instant, 'x');
-async function plainLen(execute) {
-  return Number(await execute(['ZCARD', 'x']));
+if (section('boundary')) {
+  const BOUNDARY = smoke ? 1000 : 200_000;
+  const instant = () => 3;
+  const viaWasm = new SortedSet(instant, 'x');
+  async function plainLen(execute) {
+    return Number(await execute(['ZCARD', 'x']));
+  }
+  const [wasmCall, jsCall] = await compare(none, [
+    () => times(BOUNDARY, () => viaWasm.len()),
+    () => times(BOUNDARY, () => plainLen(instant)),
+  ]);
+  console.log('\n### Node: one call through the wasm boundary (execute answers at once)\n');
+  console.log('| call | µs per call |\n|---|---|');
+  console.log(`| \`set.len()\` through wasm | ${wasmCall.toFixed(3)} |`);
+  console.log(`| the same in plain JS | ${jsCall.toFixed(3)} |`);
+  console.log(`| wasm boundary overhead | ${(wasmCall - jsCall).toFixed(3)} |`);
 }
-const [wasmCall, jsCall] = await compare(none, [
-  () => times(BOUNDARY, () => viaWasm.len()),
-  () => times(BOUNDARY, () => plainLen(instant)),
-]);
-console.log('\n### Node: one call through the wasm boundary (execute answers at once)\n');
-console.log('| call | µs per call |\n|---|---|');
-console.log(`| \`set.len()\` through wasm | ${wasmCall.toFixed(3)} |`);
-console.log(`| the same in plain JS | ${jsCall.toFixed(3)} |`);
-console.log(`| wasm boundary overhead | ${(wasmCall - jsCall).toFixed(3)} |`);
 
 // At-most-once against leases on the same items, and BullMQ's worker (concurrency 1,
 // a no-op job) beside the package's claim + ack one at a time.
-const leased = new SortedSet(io, key);
-const perSecond = (micros, calls) => (OPS / (micros * calls)) * 1e6;
-const [popUs, claimUs] = await compare(full, [
-  () => times(OPS, () => set.pop()),
-  () => times(OPS, async () => { const [lease] = await leased.claim(1, 60000); await leased.ack(lease); }),
-]);
-const batches = Math.ceil(OPS / 100) + 1;
-const [takeUs, claimManyUs] = await compare(full, [
-  () => untilEmpty(async () => (await set.take(100)).length > 0),
-  () => untilEmpty(async () => { const got = await leased.claim(100, 60000); await leased.ackMany(got); return got.length > 0; }),
-]);
-console.log('\n### Node: at-most-once vs leases (items/s; ratio = leases / pop or take, ≥ 0.7 is the target for batches)\n');
-console.log('| mode | pop / take | claim + ack | ratio |\n|---|---|---|---|');
-const [pop1, claim1] = [perSecond(popUs, OPS), perSecond(claimUs, OPS)];
-const [take100, claim100] = [perSecond(takeUs, batches), perSecond(claimManyUs, batches)];
-console.log(`| one at a time | ${pop1.toFixed(0)} | ${claim1.toFixed(0)} | ${(claim1 / pop1).toFixed(2)} |`);
-console.log(`| batches of 100 | ${take100.toFixed(0)} | ${claim100.toFixed(0)} | ${(claim100 / take100).toFixed(2)} |`);
-// The same with each ack and the next claim in one round trip (ackAndClaim).
-for (const [mode, per] of [['one at a time, ackAndClaim', 1], ['batches of 100, ackAndClaim', 100]]) {
-  const calls = Math.ceil(OPS / per) + 1;
-  const [takeUs1, nextUs] = await compare(full, [
-    () => untilEmpty(async () => (await set.take(per)).length > 0),
-    async () => {
-      let got = await leased.claim(per, 60000);
-      let made = 1;
-      while (got.length > 0) {
-        got = await leased.ackAndClaim(got, per, 60000);
-        made++;
-      }
-      return made;
-    },
+if (section('leases')) {
+  const perSecond = (micros, calls) => (OPS / (micros * calls)) * 1e6;
+  const [popUs, claimUs] = await compare(full, [
+    () => times(OPS, () => set.pop()),
+    () => times(OPS, async () => { const [lease] = await leased.claim(1, 60000); await leased.ack(lease); }),
   ]);
-  const [atMostOnce, leases] = [perSecond(takeUs1, calls), perSecond(nextUs, calls)];
-  console.log(`| ${mode} | ${atMostOnce.toFixed(0)} | ${leases.toFixed(0)} | ${(leases / atMostOnce).toFixed(2)} |`);
+  const batches = Math.ceil(OPS / 100) + 1;
+  const [takeUs, claimManyUs] = await compare(full, [
+    () => untilEmpty(async () => (await set.take(100)).length > 0),
+    () => untilEmpty(async () => { const got = await leased.claim(100, 60000); await leased.ackMany(got); return got.length > 0; }),
+  ]);
+  console.log('\n### Node: at-most-once vs leases (items/s; ratio = leases / pop or take, ≥ 0.7 is the target for batches)\n');
+  console.log('| mode | pop / take | claim + ack | ratio |\n|---|---|---|---|');
+  const [pop1, claim1] = [perSecond(popUs, OPS), perSecond(claimUs, OPS)];
+  const [take100, claim100] = [perSecond(takeUs, batches), perSecond(claimManyUs, batches)];
+  console.log(`| one at a time | ${pop1.toFixed(0)} | ${claim1.toFixed(0)} | ${(claim1 / pop1).toFixed(2)} |`);
+  console.log(`| batches of 100 | ${take100.toFixed(0)} | ${claim100.toFixed(0)} | ${(claim100 / take100).toFixed(2)} |`);
+  // The same with each ack and the next claim in one round trip (ackAndClaim).
+  for (const [mode, per] of [['one at a time, ackAndClaim', 1], ['batches of 100, ackAndClaim', 100]]) {
+    const calls = Math.ceil(OPS / per) + 1;
+    const [takeUs1, nextUs] = await compare(full, [
+      () => untilEmpty(async () => (await set.take(per)).length > 0),
+      async () => {
+        let got = await leased.claim(per, 60000);
+        let made = 1;
+        while (got.length > 0) {
+          got = await leased.ackAndClaim(got, per, 60000);
+          made++;
+        }
+        return made;
+      },
+    ]);
+    const [atMostOnce, leases] = [perSecond(takeUs1, calls), perSecond(nextUs, calls)];
+    console.log(`| ${mode} | ${atMostOnce.toFixed(0)} | ${leases.toFixed(0)} | ${(leases / atMostOnce).toFixed(2)} |`);
+  }
 }
 
 // Flow control's and counting's rows (js/bench/flow.mjs, counting.mjs, which also run alone).
-for (const file of ['./flow.mjs', './counting.mjs']) {
-  const bench = fileURLToPath(new URL(file, import.meta.url));
+for (const name of ['flow', 'counting'].filter(section)) {
+  const bench = fileURLToPath(new URL(`./${name}.mjs`, import.meta.url));
   const { stdout } = await run('node', [bench, socket, ...(smoke ? ['--smoke'] : [])], { maxBuffer: 1 << 20 });
   process.stdout.write(stdout);
 }
 
 // Batch producers: addMany against one add per item and against raw ioredis pipelining
 // the same ZADDs (one command per item, one round trip).
-const BATCH = OPS * 10;
-const batchItems = Array.from({ length: BATCH }, (_, i) => String(i));
-const batchScores = batchItems.map((_, i) => i);
-const rates = [[], [], []];
-for (let round = 0; round < ROUNDS; round++) {
-  for (const side of [0, 1, 2].map((i) => (i + round) % 3)) {
-    await io.del(key);
-    const started = process.hrtime.bigint();
-    if (side === 0) for (let i = 0; i < BATCH; i++) await set.add(batchItems[i], i);
-    else if (side === 1) await set.addMany(batchItems, { scores: batchScores });
-    else {
-      const pipe = io.pipeline();
-      for (let i = 0; i < BATCH; i++) pipe.zadd(key, i, batchItems[i]);
-      await pipe.exec();
+if (section('batch')) {
+  const BATCH = OPS * 10;
+  const batchItems = Array.from({ length: BATCH }, (_, i) => String(i));
+  const batchScores = batchItems.map((_, i) => i);
+  const rates = [[], [], []];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const side of [0, 1, 2].map((i) => (i + round) % 3)) {
+      await io.del(key);
+      const started = process.hrtime.bigint();
+      if (side === 0) for (let i = 0; i < BATCH; i++) await set.add(batchItems[i], i);
+      else if (side === 1) await set.addMany(batchItems, { scores: batchScores });
+      else {
+        const pipe = io.pipeline();
+        for (let i = 0; i < BATCH; i++) pipe.zadd(key, i, batchItems[i]);
+        await pipe.exec();
+      }
+      rates[side].push(BATCH / (Number(process.hrtime.bigint() - started) / 1e9));
     }
-    rates[side].push(BATCH / (Number(process.hrtime.bigint() - started) / 1e9));
   }
+  const [oneByOne, many, piped] = rates.map(median);
+  console.log(`\n### Node: batch producers (${BATCH} items, items/s, median of ${ROUNDS} rounds, ioredis)\n`);
+  console.log('| add one at a time | addMany | raw pipelined ZADD | addMany / add | addMany / raw |\n|---|---|---|---|---|');
+  console.log(`| ${oneByOne.toFixed(0)} | ${many.toFixed(0)} | ${piped.toFixed(0)} | ${(many / oneByOne).toFixed(1)} | ${(many / piped).toFixed(2)} |`);
 }
-const [oneByOne, many, piped] = rates.map(median);
-console.log(`\n### Node: batch producers (${BATCH} items, items/s, median of ${ROUNDS} rounds, ioredis)\n`);
-console.log('| add one at a time | addMany | raw pipelined ZADD | addMany / add | addMany / raw |\n|---|---|---|---|---|');
-console.log(`| ${oneByOne.toFixed(0)} | ${many.toFixed(0)} | ${piped.toFixed(0)} | ${(many / oneByOne).toFixed(1)} | ${(many / piped).toFixed(2)} |`);
 
 // Installed by ./run into target/bench-node, outside js/ (see need_bullmq in ./run).
-const requireBench = createRequire(fileURLToPath(new URL('../../target/bench-node/package.json', import.meta.url)));
-const { Queue, Worker } = requireBench('bullmq');
-async function bullmqJobsPerSecond(jobs) {
-  const connection = { path: socket, maxRetriesPerRequest: null };
-  const queue = new Queue('bench-bullmq', { connection });
-  await queue.obliterate({ force: true });
-  await queue.addBulk(Array.from({ length: jobs }, (_, i) => ({ name: 'job', data: { i }, opts: { removeOnComplete: true, removeOnFail: true } })));
-  const started = process.hrtime.bigint();
-  let worker;
-  await new Promise((resolve) => {
-    let done = 0;
-    worker = new Worker('bench-bullmq', async () => {}, { connection, concurrency: 1 });
-    worker.on('completed', () => { if (++done === jobs) resolve(); });
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return jobs / seconds;
-}
-// The package's worker, as BullMQ's: process() at concurrency 1 on no-op jobs (each ack
-// claims the next in the same round trip), stopped when all are done.
-async function workerJobsPerSecond(jobs) {
-  await fill(jobs);
-  const controller = new AbortController();
-  let done = 0;
-  const started = process.hrtime.bigint();
-  const counts = await leased.process(async () => {
-    if (++done === jobs) controller.abort();
-  }, { concurrency: 1, leaseMs: 30000, signal: controller.signal });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (counts.acked + counts.released !== jobs) throw new Error(`worker: ${JSON.stringify(counts)} of ${jobs}`);
-  return jobs / seconds;
-}
-async function redsetJobsPerSecond(jobs) {
-  await fill(jobs);
-  const started = process.hrtime.bigint();
-  for (let done = 0; done < jobs; done++) {
-    const [lease] = await leased.claim(1, 30000);
-    await (async () => {})(); // the same no-op job
-    await leased.ack(lease);
+if (section('bullmq')) {
+  const requireBench = createRequire(fileURLToPath(new URL('../../target/bench-node/package.json', import.meta.url)));
+  const { Queue, Worker } = requireBench('bullmq');
+  async function bullmqJobsPerSecond(jobs) {
+    const connection = { path: socket, maxRetriesPerRequest: null };
+    const queue = new Queue('bench-bullmq', { connection });
+    await queue.obliterate({ force: true });
+    await queue.addBulk(Array.from({ length: jobs }, (_, i) => ({ name: 'job', data: { i }, opts: { removeOnComplete: true, removeOnFail: true } })));
+    const started = process.hrtime.bigint();
+    let worker;
+    await new Promise((resolve) => {
+      let done = 0;
+      worker = new Worker('bench-bullmq', async () => {}, { connection, concurrency: 1 });
+      worker.on('completed', () => { if (++done === jobs) resolve(); });
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    return jobs / seconds;
   }
-  return jobs / (Number(process.hrtime.bigint() - started) / 1e9);
+  // The package's worker, as BullMQ's: process() at concurrency 1 on no-op jobs (each ack
+  // claims the next in the same round trip), stopped when all are done.
+  async function workerJobsPerSecond(jobs) {
+    await fill(jobs);
+    const controller = new AbortController();
+    let done = 0;
+    const started = process.hrtime.bigint();
+    const counts = await leased.process(async () => {
+      if (++done === jobs) controller.abort();
+    }, { concurrency: 1, leaseMs: 30000, signal: controller.signal });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (counts.acked + counts.released !== jobs) throw new Error(`worker: ${JSON.stringify(counts)} of ${jobs}`);
+    return jobs / seconds;
+  }
+  async function redsetJobsPerSecond(jobs) {
+    await fill(jobs);
+    const started = process.hrtime.bigint();
+    for (let done = 0; done < jobs; done++) {
+      const [lease] = await leased.claim(1, 30000);
+      await (async () => {})(); // the same no-op job
+      await leased.ack(lease);
+    }
+    return jobs / (Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  const bull = [];
+  const ours = [];
+  const workers = [];
+  for (let round = 0; round < Math.max(3, Math.floor(ROUNDS / 3)); round++) {
+    bull.push(await bullmqJobsPerSecond(OPS));
+    ours.push(await redsetJobsPerSecond(OPS));
+    workers.push(await workerJobsPerSecond(OPS));
+  }
+  const [bullRate, ourRate, workerRate] = [median(bull), median(ours), median(workers)];
+  console.log(`\n### Node: BullMQ ${requireBench('bullmq/package.json').version} worker (concurrency 1) vs claim(1) + ack, and vs the package's worker (process, concurrency 1) (jobs/s, ${OPS} no-op jobs, median of ${bull.length} alternating runs; ≥ 2.5× is the target)\n`);
+  console.log('| BullMQ Worker | redset claim + ack | ratio | redset process() | ratio |\n|---|---|---|---|---|');
+  console.log(`| ${bullRate.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / bullRate).toFixed(2)} | ${workerRate.toFixed(0)} | ${(workerRate / bullRate).toFixed(2)} |`);
 }
-const bull = [];
-const ours = [];
-const workers = [];
-for (let round = 0; round < Math.max(3, Math.floor(ROUNDS / 3)); round++) {
-  bull.push(await bullmqJobsPerSecond(OPS));
-  ours.push(await redsetJobsPerSecond(OPS));
-  workers.push(await workerJobsPerSecond(OPS));
-}
-const [bullRate, ourRate, workerRate] = [median(bull), median(ours), median(workers)];
-console.log(`\n### Node: BullMQ ${requireBench('bullmq/package.json').version} worker (concurrency 1) vs claim(1) + ack, and vs the package's worker (process, concurrency 1) (jobs/s, ${OPS} no-op jobs, median of ${bull.length} alternating runs; ≥ 2.5× is the target)\n`);
-console.log('| BullMQ Worker | redset claim + ack | ratio | redset process() | ratio |\n|---|---|---|---|---|');
-console.log(`| ${bullRate.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / bullRate).toFixed(2)} | ${workerRate.toFixed(0)} | ${(workerRate / bullRate).toFixed(2)} |`);
 
 // Consumer processes draining a set while this process adds more.
-const drainer = fileURLToPath(new URL('./drain.mjs', import.meta.url));
-async function drain(kind, processes) {
-  const name = `bench:drain:${kind}:${processes}`;
-  await io.del(name, `${name}:done`);
-  for (let start = 0; start < DRAIN; start += 10000) {
-    const args = [];
-    for (let i = start; i < Math.min(DRAIN, start + 10000); i++) args.push(0, String(i));
-    await io.zadd(name, ...args);
+if (section('drain')) {
+  const drainer = fileURLToPath(new URL('./drain.mjs', import.meta.url));
+  async function drain(kind, processes) {
+    const name = `bench:drain:${kind}:${processes}`;
+    await io.del(name, `${name}:done`);
+    for (let start = 0; start < DRAIN; start += 10000) {
+      const args = [];
+      for (let i = start; i < Math.min(DRAIN, start + 10000); i++) args.push(0, String(i));
+      await io.zadd(name, ...args);
+    }
+    const children = Array.from({ length: processes }, () =>
+      run('node', [drainer, socket, name, kind], { maxBuffer: 256 << 20 }));
+    const producer = new SortedSet(io, name);
+    for (let i = DRAIN; i < DRAIN + EXTRA; i++) await producer.add(String(i), kind === 'scheduled' ? now() : 0);
+    await io.set(`${name}:done`, '1');
+    const results = (await Promise.all(children)).map(({ stdout }) => JSON.parse(stdout));
+    const all = results.flatMap((r) => r.items);
+    if (new Set(all).size !== all.length || all.length !== DRAIN + EXTRA) {
+      throw new Error(`${kind} x${processes}: ${all.length} items, ${new Set(all).size} distinct, ${DRAIN + EXTRA} expected`);
+    }
+    const start = Math.min(...results.filter((r) => r.start).map((r) => r.start));
+    const end = Math.max(...results.map((r) => r.end));
+    return all.length / ((end - start) / 1000);
   }
-  const children = Array.from({ length: processes }, () =>
-    run('node', [drainer, socket, name, kind], { maxBuffer: 256 << 20 }));
-  const producer = new SortedSet(io, name);
-  for (let i = DRAIN; i < DRAIN + EXTRA; i++) await producer.add(String(i), kind === 'scheduled' ? now() : 0);
-  await io.set(`${name}:done`, '1');
-  const results = (await Promise.all(children)).map(({ stdout }) => JSON.parse(stdout));
-  const all = results.flatMap((r) => r.items);
-  if (new Set(all).size !== all.length || all.length !== DRAIN + EXTRA) {
-    throw new Error(`${kind} x${processes}: ${all.length} items, ${new Set(all).size} distinct, ${DRAIN + EXTRA} expected`);
+  console.log(`\n### Node consumer processes draining ${DRAIN} items while a producer adds ${EXTRA} more (pop one at a time; exactly-once checked)\n`);
+  console.log('| processes | SortedSet items/s | ScheduledSet items/s |\n|---|---|---|');
+  let base;
+  for (const processes of [1, 2, 4, 8]) {
+    const sorted = await drain('sorted', processes);
+    const scheduled = await drain('scheduled', processes);
+    base ??= [sorted, scheduled];
+    console.log(`| ${processes} | ${sorted.toFixed(0)} (${(sorted / base[0]).toFixed(2)}×) | ${scheduled.toFixed(0)} (${(scheduled / base[1]).toFixed(2)}×) |`);
   }
-  const start = Math.min(...results.filter((r) => r.start).map((r) => r.start));
-  const end = Math.max(...results.map((r) => r.end));
-  return all.length / ((end - start) / 1000);
-}
-console.log(`\n### Node consumer processes draining ${DRAIN} items while a producer adds ${EXTRA} more (pop one at a time; exactly-once checked)\n`);
-console.log('| processes | SortedSet items/s | ScheduledSet items/s |\n|---|---|---|');
-let base;
-for (const processes of [1, 2, 4, 8]) {
-  const sorted = await drain('sorted', processes);
-  const scheduled = await drain('scheduled', processes);
-  base ??= [sorted, scheduled];
-  console.log(`| ${processes} | ${sorted.toFixed(0)} (${(sorted / base[0]).toFixed(2)}×) | ${scheduled.toFixed(0)} (${(scheduled / base[1]).toFixed(2)}×) |`);
 }
 
 // A consumer draining DRAIN items with take(100), in a process of its own, beside a raw
 // ioredis consumer sending the same ZPOPMIN key 100: CPU per item and peak RSS.
-const rss = fileURLToPath(new URL('./rss.mjs', import.meta.url));
-const consumers = { redset: [], raw: [] };
-for (let round = 0; round < 3; round++) {
-  for (const side of round % 2 ? ['raw', 'redset'] : ['redset', 'raw']) {
-    const { stdout } = await run('node', [rss, socket, String(DRAIN), side]);
-    consumers[side].push(JSON.parse(stdout));
+if (section('cpu')) {
+  const rss = fileURLToPath(new URL('./rss.mjs', import.meta.url));
+  const consumers = { redset: [], raw: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const side of round % 2 ? ['raw', 'redset'] : ['redset', 'raw']) {
+      const { stdout } = await run('node', [rss, socket, String(DRAIN), side]);
+      consumers[side].push(JSON.parse(stdout));
+    }
   }
+  const [ourCpu, rawCpu] = ['redset', 'raw'].map((side) => median(consumers[side].map((r) => r.cpuMicros / DRAIN)));
+  const [ourRss, rawRss] = ['redset', 'raw'].map((side) => median(consumers[side].map((r) => r.maxRssKb)));
+  console.log(`\n### Node consumer draining ${DRAIN} items with take(100), beside a raw ioredis consumer sending the same commands (process of its own, median of 3; ratio = redset / raw, ≤ 1.3 for CPU and ≤ 1.2 for RSS are the targets)\n`);
+  console.log('| consumer | CPU per item (µs) | peak RSS (kB) |\n|---|---|---|');
+  console.log(`| raw ioredis (baseline) | ${rawCpu.toFixed(2)} | ${rawRss} |`);
+  console.log(`| redset (ioredis) | ${ourCpu.toFixed(2)} (${(ourCpu / rawCpu).toFixed(2)}×) | ${ourRss} (${(ourRss / rawRss).toFixed(2)}×) |`);
 }
-const [ourCpu, rawCpu] = ['redset', 'raw'].map((side) => median(consumers[side].map((r) => r.cpuMicros / DRAIN)));
-const [ourRss, rawRss] = ['redset', 'raw'].map((side) => median(consumers[side].map((r) => r.maxRssKb)));
-console.log(`\n### Node consumer draining ${DRAIN} items with take(100), beside a raw ioredis consumer sending the same commands (process of its own, median of 3; ratio = redset / raw, ≤ 1.15 for CPU and ≤ 1.2 for RSS are the targets)\n`);
-console.log('| consumer | CPU per item (µs) | peak RSS (kB) |\n|---|---|---|');
-console.log(`| raw ioredis (baseline) | ${rawCpu.toFixed(2)} | ${rawRss} |`);
-console.log(`| redset (ioredis) | ${ourCpu.toFixed(2)} (${(ourCpu / rawCpu).toFixed(2)}×) | ${ourRss} (${(ourRss / rawRss).toFixed(2)}×) |`);
 
 // Beside the original Python redset 0.5.1 (redis-py 2.10.6), when ./run gives its
 // Python: the same rows, alternating which goes first, in items/s.
-const python = process.env.REDSET_PYTHON;
-if (python) {
-  const script = fileURLToPath(new URL('../../tests/benches/original.py', import.meta.url));
-  const n = OPS;
-  const rowsVsPython = [
-    ['add one at a time', 'add', null, () => times(n, (i) => set.add(String(i), i))],
-    ['take(100) until empty', 'take100', () => fill(n), async () => {
-      let items = 0;
-      for (;;) {
-        const got = await set.take(100);
-        if (got.length === 0) return items;
-        items += got.length;
-      }
-    }],
-    ['ScheduledSet pop (all due)', 'scheduled-pop', () => fill(n), () => times(n, () => sched.pop())],
-  ];
-  console.log(`\n### Node beside the original Python redset 0.5.1 (redis-py 2.10.6), ${n} items, items/s, median of ${ROUNDS} alternating rounds (ratio = npm package / Python, ≥ 1.0 is the target, 1.2 the goal)\n`);
-  console.log('| operation | Python original | npm package (ioredis) | ratio |\n|---|---|---|---|');
-  for (const [name, row, setup, ours] of rowsVsPython) {
-    const rates = { python: [], node: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const side of round % 2 ? ['node', 'python'] : ['python', 'node']) {
-        if (side === 'python') {
-          const { stdout } = await run(python, [script, socket, row, String(n)]);
-          rates.python.push(Number(stdout));
-        } else {
-          await io.del(key);
-          if (setup) await setup();
-          const started = process.hrtime.bigint();
-          const items = await ours();
-          if (items !== n) throw new Error(`${name}: ${items} of ${n}`);
-          rates.node.push(n / (Number(process.hrtime.bigint() - started) / 1e9));
+if (section('python')) {
+  const python = process.env.REDSET_PYTHON;
+  if (python) {
+    const script = fileURLToPath(new URL('../../tests/benches/original.py', import.meta.url));
+    const n = OPS;
+    const rowsVsPython = [
+      ['add one at a time', 'add', null, () => times(n, (i) => set.add(String(i), i))],
+      ['take(100) until empty', 'take100', () => fill(n), async () => {
+        let items = 0;
+        for (;;) {
+          const got = await set.take(100);
+          if (got.length === 0) return items;
+          items += got.length;
+        }
+      }],
+      ['ScheduledSet pop (all due)', 'scheduled-pop', () => fill(n), () => times(n, () => sched.pop())],
+    ];
+    console.log(`\n### Node beside the original Python redset 0.5.1 (redis-py 2.10.6), ${n} items, items/s, median of ${ROUNDS} alternating rounds (ratio = npm package / Python, ≥ 1.0 is the target, 1.2 the goal)\n`);
+    console.log('| operation | Python original | npm package (ioredis) | ratio |\n|---|---|---|---|');
+    for (const [name, row, setup, ours] of rowsVsPython) {
+      const rates = { python: [], node: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const side of round % 2 ? ['node', 'python'] : ['python', 'node']) {
+          if (side === 'python') {
+            const { stdout } = await run(python, [script, socket, row, String(n)]);
+            rates.python.push(Number(stdout));
+          } else {
+            await io.del(key);
+            if (setup) await setup();
+            const started = process.hrtime.bigint();
+            const items = await ours();
+            if (items !== n) throw new Error(`${name}: ${items} of ${n}`);
+            rates.node.push(n / (Number(process.hrtime.bigint() - started) / 1e9));
+          }
         }
       }
+      const [py, ourRate] = [median(rates.python), median(rates.node)];
+      console.log(`| ${name} | ${py.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / py).toFixed(2)} |`);
     }
-    const [py, ourRate] = [median(rates.python), median(rates.node)];
-    console.log(`| ${name} | ${py.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / py).toFixed(2)} |`);
   }
 }
 

@@ -965,8 +965,13 @@ fn main() {
         "{} calls per measurement, {} rounds alternating redset/raw first, median reported.",
         cfg.ops, cfg.rounds
     );
-    // `--only waits` / `--only leases` / `--only flow` / `--only counting`: just those rows.
+    // `--only ops` / `--only waits` / `--only leases` / `--only flow` / `--only counting`:
+    // just those rows.
     match flag("--only").as_deref() {
+        Some("ops") => {
+            sync_section(&cfg);
+            return async_section(&cfg);
+        }
         Some("waits") => return wait_section(&cfg),
         Some("leases") => return lease_section(&cfg),
         Some("flow") => return flow::flow_section(&cfg),
