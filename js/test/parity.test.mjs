@@ -20,10 +20,16 @@ const everyKind = operations.filter((op) => op.only !== 'scheduled');
 const scheduledOnly = operations.filter((op) => op.only === 'scheduled');
 
 // What the binding and the classes have besides operations: the slot protocol the
-// driver runs (start an operation, feed it replies, resume it, give it up), the set's
-// configuration at construction (the grouper, the routing key), and its name and
+// driver runs (start an operation, feed it replies, resume it, give it up), the
+// prepared-operation protocol (the command of an operation the driver runs without a
+// slot, and its reply decoded: operations listed already, under their own names), the
+// set's configuration at construction (the grouper, the routing key), and its name and
 // description. wasm-bindgen's own (`__…`) are left out.
-const PROTOCOL = new Set(['constructor', 'feed', 'feedNumber', 'feedBytes', 'feedBulks', 'resume', 'abandon', 'markKeys', 'groupBy', 'name', 'toString', 'free']);
+const PROTOCOL = new Set([
+  'constructor', 'feed', 'feedNumber', 'feedNumbers', 'feedBytes', 'feedBulks', 'resume', 'abandon',
+  'prepared', 'preparedReply', 'preparedNumber', 'preparedBulks', 'preparedPair',
+  'markKeys', 'groupBy', 'name', 'toString', 'free',
+]);
 const CLASS_EXTRAS = new Set(['constructor', 'name', 'toString', Symbol.for('nodejs.util.inspect.custom')]);
 
 /** Every method name along a prototype chain, up to (not including) Object.prototype. */
