@@ -75,6 +75,7 @@ const sched = new ScheduledSet(io, key);
 // Without the check of the original Python redset's lock: the two rows give its cost.
 const unlocked = new ScheduledSet(io, key, { originalLock: false });
 const unlockedNr = new ScheduledSet(nr, key, { originalLock: false });
+const schedNr = new ScheduledSet(nr, key);
 const nrSet = new SortedSet(nr, key);
 const none = async () => {};
 const leased = new SortedSet(io, key);
@@ -132,9 +133,9 @@ if (section('ops')) {
       const map = { 'add one at a time': () => times(OPS, (i) => nrSet.add(String(i), i)),
         'pop one at a time': () => times(OPS, () => nrSet.pop()),
         'take(100) until empty': () => untilEmpty(async () => (await nrSet.take(100)).length > 0),
-        'ScheduledSet pop (all due)': () => times(OPS, () => new ScheduledSet(nr, key).pop()),
+        'ScheduledSet pop (all due)': () => times(OPS, () => schedNr.pop()),
         "ScheduledSet pop, original's lock not checked": () => times(OPS, () => unlockedNr.pop()),
-        'ScheduledSet take(100) until empty': () => untilEmpty(async () => (await new ScheduledSet(nr, key).take(100)).length > 0),
+        'ScheduledSet take(100) until empty': () => untilEmpty(async () => (await schedNr.take(100)).length > 0),
         peek: () => times(OPS, () => nrSet.peek()),
         len: () => times(OPS, () => nrSet.len()),
         has: () => times(OPS, (i) => nrSet.has(String(i % 1000))) };
