@@ -224,11 +224,10 @@ fn an_add_writes_the_wake_up_marker_only_when_a_consumer_waits() {
     assert!(matches!(out, Err(Error::Protocol { .. })));
     let (_, out) = script(add(), vec![someone_waits, Reply::Int(1)]);
     assert!(matches!(out, Err(Error::Protocol { .. })));
-    // A deduplication window, counting or groups need the add script.
+    // A deduplication window or groups need the add script (counting: a smaller one).
     let windowed = sorted().with_dedup_window(Some(Duration::from_secs(1)));
-    let counting = sorted().with_metrics(true);
     let grouped = sorted().with_groups(Some(Groups::default()));
-    for set in [windowed, counting, grouped] {
+    for set in [windowed, grouped] {
         let (sent, _) = script(set.add(&item, Some(2.0), 0.0).unwrap(), vec![Reply::Int(1)]);
         assert!(sent[0].starts_with("*"), "{sent:?}");
         assert!(sent[0].contains(ADD.sha1()), "{sent:?}");
@@ -317,6 +316,31 @@ fn noscript_falls_back_to_eval_once() {
     let (sent, result) = script(set.pop(5.0), vec![noscript(), noscript()]);
     assert_eq!(sent.len(), 2);
     assert_eq!(result.unwrap_err().server_code(), Some("NOSCRIPT"));
+}
+
+#[test]
+fn a_counting_add_is_one_small_script_that_wakes_a_waiting_consumer_as_a_plain_add_does() {
+    let set = sorted().with_metrics(true);
+    let noscript = Reply::error("NOSCRIPT No matching script. Please use EVAL.");
+    let new_and_waited_for = Reply::Array(vec![Reply::Int(1), Reply::Int(1)]);
+    let marker = Reply::Array(vec![Reply::Int(1), Reply::Int(1)]);
+    let (sent, result) = script(
+        set.add("a", Some(2.0), 0.0).unwrap(),
+        vec![noscript, new_and_waited_for, marker],
+    );
+    assert_eq!(result.unwrap(), 2.0);
+    let tail = resp(&["3", "jobs", "{jobs}:counters", "{jobs}:waiting", "2", "a"]);
+    let tail = &tail[4..]; // without the array's length
+    assert!(sent[0].starts_with("*8\r\n$7\r\nEVALSHA\r\n") && sent[0].ends_with(tail));
+    assert!(sent[1].starts_with("*8\r\n$4\r\nEVAL\r\n") && sent[1].ends_with(tail));
+    assert_eq!(
+        sent[2],
+        resp(&["ZADD", "{jobs}:wake", "0", "w"]) + &resp(&["PEXPIRE", "{jobs}:wake", "60000"])
+    );
+    // Nobody waits: the script is the whole add.
+    let nobody = Reply::Array(vec![Reply::Int(0), Reply::Int(0)]);
+    let (sent, result) = script(set.add("a", Some(2.0), 0.0).unwrap(), vec![nobody]);
+    assert_eq!((sent.len(), result.unwrap()), (1, 2.0));
 }
 
 #[test]
@@ -1280,7 +1304,7 @@ fn every_script_header_lists_the_keys_the_schema_gives_it() {
         flow::scripts(),
     ]
     .concat();
-    assert_eq!(all.len(), 18);
+    assert_eq!(all.len(), 19);
     for (script, roles) in all {
         assert!(!script.has_unresolved_include(), "{}", script.source());
         let mut listed: Vec<(usize, String)> = Vec::new();

@@ -83,6 +83,9 @@ pub const FLOW_KEYS: &[&str] = &joined::<9>(&[FLOW], GROUP_KEYS);
 /// `KEYS` of the add script (`add`, each chunk of `add_many`); a grouped set's adds
 /// send [`FLOW_KEYS`] after them.
 pub const ADD_KEYS: &[&str] = &[SET, WAKE, WAITING, DEDUP, COUNTERS];
+/// `KEYS` of the counted add of one member (a set that counts and needs nothing else of
+/// the add script).
+pub const ADD_COUNTED_KEYS: &[&str] = &[SET, COUNTERS, WAITING];
 /// `KEYS` of the scheduled pop script, before the original's lock when honoured.
 pub const POP_DUE_KEYS: &[&str] = &[SET];
 /// `KEYS` of `clear()`: the set and every companion but the fencing counter (tokens

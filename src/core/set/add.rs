@@ -1,5 +1,6 @@
-//! `add`: an item into the set, or a new score for it, in the add script (which wakes
-//! a consumer waiting on the set when the item comes first).
+//! `add`: an item into the set, or a new score for it, waking a consumer waiting on
+//! the set: by a `ZADD` and a check (set/zadd.rs), or in the add script when the set
+//! has a deduplication window or groups.
 
 use std::sync::LazyLock;
 
@@ -49,8 +50,10 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// Adds the item or updates its score (a `ZADD`, which also wakes a consumer
-    /// waiting on the set: pipelined with a check for one, or in the add script when the
-    /// set has a deduplication window, counts or groups); yields the score used. Serializer errors and NaN scores fail here, before anything is sent.
+    /// waiting on the set: pipelined with a check for one — in a small script that also
+    /// counts a new item, for a set that counts — or in the add script when the set has
+    /// a deduplication window or groups); yields the score used. Serializer errors and
+    /// NaN scores fail here, before anything is sent.
     ///
     /// ```
     /// use redset::core::{Kind, Operation, Reply, SetCore, Step};

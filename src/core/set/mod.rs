@@ -48,9 +48,12 @@ pub use read::Entry;
 /// header.
 #[cfg(test)]
 pub(crate) fn scripts() -> Vec<(&'static super::protocol::Script, Vec<&'static str>)> {
-    use super::schema::{ADD_KEYS, CLEAR_KEYS, FLOW_KEYS, LEASE_KEYS, ORIGINAL_LOCK, POP_DUE_KEYS};
+    use super::schema::{
+        ADD_COUNTED_KEYS, ADD_KEYS, CLEAR_KEYS, FLOW_KEYS, LEASE_KEYS, ORIGINAL_LOCK, POP_DUE_KEYS,
+    };
     vec![
         (&*ADD, [ADD_KEYS, FLOW_KEYS].concat()),
+        (&*zadd::ADD_COUNTED, ADD_COUNTED_KEYS.to_vec()),
         (&*CLEAR, CLEAR_KEYS.to_vec()),
         (&*POP_DUE, [POP_DUE_KEYS, &[ORIGINAL_LOCK]].concat()),
         (&*FLOW_POP, [LEASE_KEYS, &[ORIGINAL_LOCK]].concat()),

@@ -1,6 +1,8 @@
 //! `add` without the add script, for a set whose adds need nothing but the `ZADD` (no
-//! deduplication window, no counting, no groups): the `ZADD` pipelined with a check of
-//! whether a consumer waits, and the wake-up marker written only when one does.
+//! deduplication window, no groups) and maybe counting: the `ZADD` pipelined with a
+//! check of whether a consumer waits — or, for a set that counts, the same in the small
+//! add_counted script, which also counts a new member — and the wake-up marker written
+//! only when a consumer waits.
 //!
 //! No wake-up is lost. A waiting consumer's probe script sets `{name}:waiting` (for a
 //! minute; it probes again within half of it) and reads the set's head in one atomic
@@ -12,108 +14,160 @@
 //! marker is written on every add while a consumer waits, not only when the head
 //! changed; a consumer woken for an item it cannot take yet probes and blocks again.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use super::SetCore;
-use crate::core::operation::{Operation, Step};
-use crate::core::protocol::{Arg, Command, Decoder, Error, Reply, Result};
-use crate::core::schema::{Keys, SET, WAITING, WAKE};
+use crate::core::operation::{Call, Either, Exchange, Operation, Step};
+use crate::core::protocol::{Arg, Command, Decoder, Error, Reply, Result, Script};
+use crate::core::schema::{Keys, ADD_COUNTED_KEYS, SET, WAITING, WAKE};
 use crate::core::serializer::Serializer;
+
+/// `ZADD` of one member that counts it when it is new, and whether a consumer waits:
+/// the add of a set that counts and needs nothing else of the add script.
+pub static ADD_COUNTED: LazyLock<Script> =
+    LazyLock::new(|| Script::new(lua!("set/add_counted.lua")));
 
 /// How long the marker lasts unread, in ms: as long as the add script's.
 const MARKER_TTL_MS: &str = "60000";
 
-/// `ZADD` and the check in one round trip, then the marker if a consumer waits.
-pub(super) struct WakingZadd {
+/// The replies of `ZADD` and of the check (two, as a pipeline or the add_counted
+/// script gives them): whether a consumer waits.
+fn waiting(reply: Reply, command: &'static str) -> Result<bool> {
+    let [added, waiting] = pair(reply, command)?;
+    Decoder { command }.integer(added)?;
+    Decoder { command }.flag(waiting)
+}
+
+/// The two replies of an array of two.
+fn pair(reply: Reply, command: &'static str) -> Result<[Reply; 2]> {
+    let replies = Decoder { command }.array(reply)?;
+    <[Reply; 2]>::try_from(replies)
+        .map_err(|got| Error::protocol(command, format!("{} replies to 2 commands", got.len())))
+}
+
+/// `ZADD key score member` pipelined with `EXISTS {key}:waiting`: whether a consumer
+/// waits.
+pub(super) struct ZaddAndCheck(Option<[Command; 2]>);
+
+impl Operation for ZaddAndCheck {
+    type Output = bool;
+
+    fn start(&mut self) -> Result<Step<bool>> {
+        let commands = self.0.take();
+        commands
+            .map(|commands| Step::Pipeline(commands.into()))
+            .ok_or_else(|| Error::protocol("ZADD", "started twice"))
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<bool>> {
+        waiting(reply, "ZADD").map(Step::Done)
+    }
+
+    fn repeatable(&self) -> bool {
+        true
+    }
+}
+
+/// The `ZADD` and the check (`F`: [`ZaddAndCheck`], or the add_counted script), then
+/// the marker if a consumer waits.
+pub(super) struct WakingZadd<F> {
     score: f64,
     keys: Arc<Keys>,
+    first: F,
     phase: Phase,
 }
 
 enum Phase {
-    /// `ZADD key score member`, `EXISTS {key}:waiting`.
-    Start([Command; 2]),
-    Added,
+    /// The `ZADD` and the check are under way.
+    Adding,
     /// The marker's `ZADD` and `PEXPIRE` are under way.
     Woken,
     Done,
 }
 
-impl WakingZadd {
-    fn decoder() -> Decoder<'static> {
-        Decoder { command: "ZADD" }
-    }
-
-    /// The replies of a pipeline of two commands.
-    fn pair(reply: Reply) -> Result<[Reply; 2]> {
-        let replies = Self::decoder().array(reply)?;
-        <[Reply; 2]>::try_from(replies)
-            .map_err(|got| Error::protocol("ZADD", format!("{} replies to 2 commands", got.len())))
-    }
-}
-
-impl Operation for WakingZadd {
-    type Output = f64;
-
-    fn start(&mut self) -> Result<Step<f64>> {
-        match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Start(add) => {
-                self.phase = Phase::Added;
-                Ok(Step::Pipeline(add.into()))
+impl<F: Operation<Output = bool>> WakingZadd<F> {
+    /// After a step of the first round trip: the marker if a consumer waits.
+    fn added(&mut self, step: Result<Step<bool>>) -> Result<Step<f64>> {
+        match step?.done() {
+            Err(pending) => Ok(pending),
+            Ok(false) => {
+                self.phase = Phase::Done;
+                Ok(Step::Done(self.score))
             }
-            _ => Err(Error::protocol("ZADD", "started twice")),
-        }
-    }
-
-    fn feed(&mut self, reply: Reply) -> Result<Step<f64>> {
-        let [first, second] = Self::pair(reply)?;
-        match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Added => {
-                Self::decoder().integer(first)?;
-                let waiting = Decoder { command: "EXISTS" }.flag(second)?;
-                if !waiting {
-                    return Ok(Step::Done(self.score));
-                }
+            Ok(true) => {
                 self.phase = Phase::Woken;
                 let wake = self.keys.get(WAKE);
                 let marker = Command::new("ZADD").arg(wake).arg("0").arg("w");
                 let expiry = Command::new("PEXPIRE").arg(wake).arg(MARKER_TTL_MS);
                 Ok(Step::Pipeline(vec![marker, expiry]))
             }
+        }
+    }
+}
+
+impl<F: Operation<Output = bool>> Operation for WakingZadd<F> {
+    type Output = f64;
+
+    fn start(&mut self) -> Result<Step<f64>> {
+        let step = self.first.start();
+        self.added(step)
+    }
+
+    fn feed(&mut self, reply: Reply) -> Result<Step<f64>> {
+        match self.phase {
+            Phase::Adding => {
+                let step = self.first.feed(reply);
+                self.added(step)
+            }
             Phase::Woken => {
-                Decoder { command: "ZADD" }.ok(first)?;
-                Decoder { command: "PEXPIRE" }.ok(second)?;
+                let [marker, expiry] = pair(reply, "ZADD")?;
+                Decoder { command: "ZADD" }.ok(marker)?;
+                Decoder { command: "PEXPIRE" }.ok(expiry)?;
+                self.phase = Phase::Done;
                 Ok(Step::Done(self.score))
             }
-            _ => Err(Error::protocol("ZADD", "reply fed to a finished operation")),
+            Phase::Done => Err(Error::protocol("ZADD", "reply fed to a finished operation")),
         }
     }
 
-    /// `ZADD` of a member at a score, and the marker: the same again changes nothing.
+    /// `ZADD` of a member at a score, and the marker: the same again changes nothing (a
+    /// counted add counts a member once, when it is new).
     fn repeatable(&self) -> bool {
         true
     }
 }
 
 impl<S: Serializer> SetCore<S> {
-    /// Whether `add` can go without the add script: nothing but the `ZADD` is needed
-    /// (no deduplication window, no counting, no groups).
+    /// Whether `add` can go without the add script: nothing but the `ZADD` (and, for a
+    /// set that counts, its count) is needed: no deduplication window, no groups.
     pub(super) fn adds_without_script(&self) -> bool {
-        self.dedup.is_none() && !self.metrics && self.flow.groups.is_none()
+        self.dedup.is_none() && self.flow.groups.is_none()
     }
 
     /// The `add` of `member` at `score` as a [`WakingZadd`].
-    pub(super) fn waking_zadd(&self, member: Vec<u8>, score: f64) -> WakingZadd {
+    pub(super) fn waking_zadd(
+        &self,
+        member: Vec<u8>,
+        score: f64,
+    ) -> WakingZadd<impl Operation<Output = bool>> {
         let keys = &self.target.keys;
-        let zadd = Command::new("ZADD")
-            .arg(keys.get(SET))
-            .arg(score)
-            .arg(Arg(member));
-        let check = Command::new("EXISTS").arg(keys.get(WAITING));
+        let first = if self.metrics {
+            let args = vec![Arg::from(score).0, member];
+            let call = Call::script(&ADD_COUNTED, keys.list(ADD_COUNTED_KEYS), args);
+            Either::Right(Exchange::new(call, |reply| waiting(reply, "EVALSHA")))
+        } else {
+            let zadd = Command::new("ZADD")
+                .arg(keys.get(SET))
+                .arg(score)
+                .arg(Arg(member));
+            let check = Command::new("EXISTS").arg(keys.get(WAITING));
+            Either::Left(ZaddAndCheck(Some([zadd, check])))
+        };
         WakingZadd {
             score,
             keys: keys.clone(),
-            phase: Phase::Start([zadd, check]),
+            first,
+            phase: Phase::Adding,
         }
     }
 }
