@@ -440,6 +440,50 @@ fn pause_limits_and_group_counts_survive_a_server_restart() {
 }
 
 #[test]
+fn an_item_added_to_another_group_while_leased_leaves_no_group_at_its_limit() {
+    let server = RedisServer::start();
+    let mut set = SortedSet::new(server.conn(), "moved").group_concurrency(1);
+    let in_flight = |set: &mut SortedSet<redis::Connection>, group: &str| {
+        set.group_stats(group).unwrap().in_flight
+    };
+    let claim_all = |set: &mut SortedSet<redis::Connection>, lease: Duration| {
+        let mut leases = set.claim(5, lease).unwrap();
+        leases.sort_by(|a, b| a.item.cmp(&b.item));
+        leases
+    };
+    set.add_to_group("a", "x").unwrap();
+    set.add_to_group("a", "y").unwrap();
+    let lease = set.claim(5, Duration::from_secs(30)).unwrap().remove(0);
+    assert_eq!(lease.item, "x"); // a is at its limit: y waits
+    set.add_to_group("b", "x").unwrap();
+    set.ack(&lease).unwrap();
+    // The ack settled a's count (the lease's group), not b's.
+    assert_eq!((in_flight(&mut set, "a"), in_flight(&mut set, "b")), (0, 0));
+    let leases = claim_all(&mut set, Duration::from_millis(200));
+    let items: Vec<&str> = leases.iter().map(|l| l.item.as_str()).collect();
+    assert_eq!(items, ["x", "y"]);
+    assert_eq!((in_flight(&mut set, "a"), in_flight(&mut set, "b")), (1, 1));
+
+    // The same when leases expire instead: y (claimed from a) is added to b while its
+    // lease runs; the claim that finds the leases over settles a and b and puts y into
+    // b, and a, with z waiting, is not left at its limit.
+    set.add_to_group("b", "y").unwrap();
+    set.add_to_group("a", "z").unwrap();
+    std::thread::sleep(Duration::from_millis(400)); // the 200 ms leases are over
+    let items: Vec<String> = claim_all(&mut set, Duration::from_secs(30))
+        .into_iter()
+        .map(|l| l.item)
+        .collect();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items.contains(&"z".to_string()), "{items:?}"); // one of b's, and z
+    assert_eq!((in_flight(&mut set, "a"), in_flight(&mut set, "b")), (1, 1));
+    let waiting = |set: &mut SortedSet<redis::Connection>, group: &str| {
+        set.group_stats(group).unwrap().waiting
+    };
+    assert_eq!((waiting(&mut set, "a"), waiting(&mut set, "b")), (0, 1));
+}
+
+#[test]
 fn rate_limited_gives_the_item_back_uncounted_and_holds_the_whole_set() {
     let server = RedisServer::start();
     let mut set = SortedSet::new(server.conn(), "hatch").serializer(Text::<u32>::new());

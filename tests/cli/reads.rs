@@ -101,7 +101,8 @@ fn sets_are_found_by_their_companion_keys_or_as_sorted_sets() {
         .exec(&mut conn)
         .unwrap();
     // Known by flow control's keys alone: a paused set ({paused}:flow), a grouped set
-    // whose items were only added (its group keys and the groups' turn counter).
+    // whose items were only added (its group keys: the line, the index, each item's
+    // group and the group's place, kept beside its in-flight count).
     SortedSet::new(server.conn(), "paused").pause().unwrap();
     let mut tenants = SortedSet::new(server.conn(), "tenants").grouped();
     tenants.add_to_group("acme", "a1").unwrap();
@@ -123,7 +124,7 @@ fn sets_are_found_by_their_companion_keys_or_as_sorted_sets() {
     assert_eq!(found[1]["paused"], true);
     assert_eq!(
         found[2]["found_by"],
-        json!(["flow", "group-index", "group-of", "groups-ready"])
+        json!(["group-in-flight", "group-index", "group-of", "groups-ready"])
     );
     let found_by: Vec<&str> = found[0]["found_by"]
         .as_array()

@@ -42,7 +42,8 @@ impl DeadRecord {
     }
 }
 
-/// A lease record as the claim script writes it: "token deliveries score".
+/// A lease record as the claim script writes it: "token deliveries score", then
+/// " group" for an item of a grouped set (not read here).
 pub(super) struct LeaseRecord {
     /// 0 for a retry waiting out its delay, held by nobody.
     pub token: u64,
@@ -55,7 +56,7 @@ impl LeaseRecord {
     /// fails on one.
     pub fn parse(record: &[u8]) -> Self {
         let text = String::from_utf8_lossy(record);
-        let mut parts = text.splitn(3, ' ');
+        let mut parts = text.splitn(4, ' ');
         let mut next = || parts.next().unwrap_or_default();
         LeaseRecord {
             token: next().parse().unwrap_or(0),

@@ -20,7 +20,7 @@ pub const SET: &str = "set";
 /// zset: member → lease deadline, ms by the server's clock.
 pub const LEASES: &str = "leases";
 /// hash: member → "token deliveries score" of its lease (token 0: a retry waiting out
-/// its delay, held by nobody).
+/// its delay, held by nobody), then " group" for an item of a grouped set.
 pub const LEASE_RECORDS: &str = "lease-records";
 /// hash: member → how many times it was claimed, for an item back in the set after a
 /// delivery, until it is claimed again.
@@ -42,21 +42,24 @@ pub const DEDUP: &str = "dedup";
 pub const COUNTERS: &str = "counters";
 /// hash: the set's flow control — "paused" (while paused), "tat" (the set's rate
 /// limit: its theoretical arrival time, ms by the server's clock), "hold" (until when,
-/// ms, the set hands out nothing: `rate_limited`), "seq" (the groups' round-robin
-/// counter).
+/// ms, the set hands out nothing: `rate_limited`).
 pub const FLOW: &str = "flow";
 /// zset, all scores 0, read by `ZRANGEBYLEX`: one entry per waiting item of a grouped
 /// set, `group prefix ‖ sortable score ‖ member`, so a group's head is one lookup.
 pub const GROUP_INDEX: &str = "group-index";
-/// hash: member → its group, while the item is waiting, in flight or dead.
+/// hash: member → its group, while the item is waiting or dead (a lease carries its
+/// group in its record).
 pub const GROUP_OF: &str = "group-of";
-/// zset: group → round-robin position, for the groups whose turn may come now.
+/// list: the groups whose turn may come now, in round-robin order (a turn moves the
+/// first to the back).
 pub const GROUPS_READY: &str = "groups-ready";
 /// zset: group → when its rate limit lets it go again, ms by the server's clock.
 pub const GROUPS_HELD: &str = "groups-held";
 /// zset: group → its head's score, for a scheduled set's groups with nothing due yet.
 pub const GROUPS_LATER: &str = "groups-later";
-/// hash: group → how many of its items are leased (its in-flight count).
+/// hash: group → how many of its items are leased (its in-flight count), plus 2^32
+/// while the group has a place (in line, held or later) or 2^33 while it waits at its
+/// in-flight limit, so that one `HINCRBY` counts a lease and says where the group is.
 pub const GROUP_IN_FLIGHT: &str = "group-in-flight";
 /// hash: group → its rate limit's theoretical arrival time, ms.
 pub const GROUP_RATE: &str = "group-rate";

@@ -1,12 +1,35 @@
 -- flow/groups: a grouped set's bookkeeping. Its items stay in the set (the original's
 -- key, which the Python redset and len() read); the group index holds one entry per
 -- waiting item, `prefix(group) .. sortable(score) .. member`, so ZRANGEBYLEX gives a
--- group's head in O(log n). A group with waiting items has one place in line: ready
--- (scored by round-robin position), held (by when its rate limit lets it go), later (a
--- scheduled set's group with nothing due yet, by its head's score) — or none while it
--- is at its in-flight limit (a lease ending gives it a place again).
+-- group's head in O(log n). A group with waiting items has one place: in line (ready,
+-- a list: a turn moves the group at its front to the back, one LMOVE), held (by when
+-- its rate limit lets it go), later (a scheduled set's group with nothing due yet, by
+-- its head's score) — or none while it is at its in-flight limit ("parked": a lease
+-- ending gives it a place again).
+-- A group's in-flight count and whether it has a place are one number in in_flight,
+-- `count + PLACED` (in line, held or later) or `count + PARKED`, so that the one
+-- HINCRBY that counts a lease also moves the group and says where it was: no lookup of
+-- the line on a claim or an ack.
 -- Expects the locals set, flow, index, group_of, ready, held, later, in_flight,
 -- group_rate, group_dead (the FLOW_KEYS) and options (flow/options).
+
+local PLACED, PARKED = 4294967296, 8589934592 -- 2^32, 2^33: above any count
+
+-- The in-flight count of a group's number, and whether it is placed or parked.
+local function group_state(number)
+  local n = tonumber(number) or 0
+  return n % PLACED, n >= PLACED and n < PARKED, n >= PARKED
+end
+
+-- Adds `delta` to `group`'s number, its count kept from going below zero (a lease
+-- that no claim counted), and forgets a group with nothing left to say. Returns the
+-- new number.
+local function add_state(group, delta)
+  local n = redis.call('HINCRBY', in_flight, group, delta)
+  if n % PLACED == PLACED - 1 then n = redis.call('HINCRBY', in_flight, group, 1) end
+  if n == 0 then redis.call('HDEL', in_flight, group) end
+  return n
+end
 
 -- The prefix of every index entry of `group`: its length in two bytes, then itself, so
 -- that no group's prefix begins another's.
@@ -36,12 +59,13 @@ local function bounds(group)
   return '[' .. p, '(' .. p .. '\255\255', #p
 end
 
--- `group`'s first entry and the member in it, or nil; and whether another follows.
+-- `group`'s first entry and the member in it, or nil; whether another follows; and the
+-- length of the group's prefix.
 local function group_head(group)
   local low, high, length = bounds(group)
   local firsts = redis.call('ZRANGEBYLEX', index, low, high, 'LIMIT', 0, 2)
   if not firsts[1] then return nil end
-  return firsts[1], string.sub(firsts[1], length + 9), firsts[2] ~= nil
+  return firsts[1], string.sub(firsts[1], length + 9), firsts[2] ~= nil, length
 end
 
 local function group_waiting(group)
@@ -58,25 +82,26 @@ local function index_drop(member)
 end
 
 -- `group` has waiting items: give it a place in line, unless it has one or is at its
--- in-flight limit; `score` (its new item's) may bring a later group's time forward.
--- True when an item may be handed out sooner: waiting consumers should look again.
+-- in-flight limit (then it is parked); `score` (its new item's) may bring a later
+-- group's time forward. True when an item may be handed out sooner: waiting consumers
+-- should look again.
 local function ready_up(group, score)
-  if redis.call('ZSCORE', ready, group) or redis.call('ZSCORE', held, group) then
-    return false
-  end
-  local at = redis.call('ZSCORE', later, group)
-  if at then
-    if score and tonumber(score) < tonumber(at) then
+  local count, placed, parked = group_state(redis.call('HGET', in_flight, group))
+  if placed then
+    local at = score and redis.call('ZSCORE', later, group)
+    if at and tonumber(score) < tonumber(at) then
       redis.call('ZADD', later, score, group)
       return true
     end
     return false
   end
-  if options.group_limit and
-      (tonumber(redis.call('HGET', in_flight, group)) or 0) >= options.group_limit then
+  if parked then return false end
+  if options.group_limit and count >= options.group_limit then
+    redis.call('HINCRBY', in_flight, group, PARKED)
     return false
   end
-  redis.call('ZADD', ready, redis.call('HINCRBY', flow, 'seq', 1), group)
+  redis.call('RPUSH', ready, group)
+  redis.call('HINCRBY', in_flight, group, PLACED)
   return true
 end
 
@@ -89,32 +114,18 @@ local function index_add(member, group)
   return ready_up(group, score)
 end
 
--- Leases of these members ended: one less in flight for each one's group, which may take
--- its turn again if it has waiting items. `done` members (acked, not back in the set)
--- leave their group. True when a group got a place in line.
-local function settle_groups(members, done)
-  local touched, woke = {}, false
-  for from = 1, #members, 1000 do
-    local groups = redis.call('HMGET', group_of, unpack(members, from, math.min(from + 999, #members)))
-    for j, group in ipairs(groups) do
-      local i = from + j - 1
-      if group then
-        if redis.call('HINCRBY', in_flight, group, -1) <= 0 then
-          redis.call('HDEL', in_flight, group)
-        end
-        if done and not redis.call('ZSCORE', set, members[i]) then
-          redis.call('HDEL', group_of, members[i])
-        end
-        touched[group] = true
-      end
+-- Leases of items of these groups ended (a group once per lease): one less in flight
+-- for each; a parked group takes its place in line again (its turn drops it if nothing
+-- waits by then). True when a group got a place in line.
+local function settle_groups(groups)
+  local woke = false
+  for _, group in ipairs(groups) do
+    local count, _, parked = group_state(add_state(group, -1))
+    if parked and not (options.group_limit and count >= options.group_limit) then
+      redis.call('RPUSH', ready, group)
+      redis.call('HINCRBY', in_flight, group, PLACED - PARKED)
+      woke = true
     end
-  end
-  for group in pairs(touched) do
-    -- Most groups keep their place in line; only one that left it (at its in-flight
-    -- limit) and has waiting items takes a new one.
-    local placed = redis.call('ZSCORE', ready, group) or redis.call('ZSCORE', held, group)
-      or redis.call('ZSCORE', later, group)
-    if not placed and group_head(group) then woke = ready_up(group) or woke end
   end
   return woke
 end

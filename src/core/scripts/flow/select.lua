@@ -1,13 +1,14 @@
 -- flow/select: what a claim or a flow-controlled pop hands out, decided in the script by
 -- the server's clock: nothing while the set is paused or held (rate_limited), no more
 -- than its rate limit lets go, and for a grouped set one item per turn, round-robin
--- over the groups whose turn may come, each within its own limits.
+-- over the groups in line, each within its own limits.
 -- Expects the lease keys (lease/common), flow/options and flow/groups.
 
 -- How many groups whose wait is over move back into line per call, and how many turns
 -- one call looks at beyond the items it hands out: bounds that keep every call short;
 -- what is left is done by the next call.
 local PROMOTE_PER_CALL, EXTRA_TURNS = 100, 1000
+local turns_left -- this call's budget of turns (pick_groups)
 
 -- Up to n members with scores at most `due_by`, lowest first, removed from the set.
 local function pick_set(n, due_by)
@@ -21,96 +22,77 @@ local function pick_set(n, due_by)
   return picked
 end
 
--- Moves the groups of `zset` scored at most `upto` back into line (ready).
+-- Moves the groups of `zset` scored at most `upto` back into line (they keep PLACED).
 local function promote(zset, upto)
   local due = redis.call('ZRANGEBYSCORE', zset, '-inf', upto, 'LIMIT', 0, PROMOTE_PER_CALL)
   for _, group in ipairs(due) do
     redis.call('ZREM', zset, group)
-    redis.call('ZADD', ready, redis.call('HINCRBY', flow, 'seq', 1), group)
+    redis.call('RPUSH', ready, group)
   end
 end
 
--- `group`'s next item that is still in the set, with its score, and whether the group
--- has more. Index entries of items gone from the set (popped by the original,
--- discarded) are dropped on the way, and one whose score changed behind the index's back
--- is put right.
-local function next_of(group, budget)
-  while budget.turns > 0 do
-    budget.turns = budget.turns - 1
-    local first, member, more = group_head(group)
+-- `group`'s next item that is still in the set: its index entry, member and score, and
+-- whether the group has more. Index entries of items gone from the set (popped by the
+-- original, discarded) are dropped on the way, and one whose score changed behind the
+-- index's back is put right.
+local function next_of(group)
+  while turns_left > 0 do
+    turns_left = turns_left - 1
+    local first, member, more, length = group_head(group)
     if not first then return nil end
     local score = redis.call('ZSCORE', set, member)
-    if score and first == entry(group, score, member) then return member, score, more end
+    -- The prefix matched the lookup's bounds: the entry is right if its score is.
+    if score and string.sub(first, length + 1, length + 8) == sortable(score) then
+      return first, member, score, more
+    end
     local mine = redis.call('HGET', group_of, member) == group
     redis.call('ZREM', index, first)
     if score and mine then
       redis.call('ZADD', index, 0, entry(group, score, member))
-    elseif mine and not redis.call('ZSCORE', leases, member) then
+    elseif mine and not redis.call('ZSCORE', dead, member) then
       redis.call('HDEL', group_of, member)
     end
   end
   return nil
 end
 
-local function at_limit(group)
-  return options.group_limit and
-    (tonumber(redis.call('HGET', in_flight, group)) or 0) >= options.group_limit
+-- Whether `group`'s rate limit lets its next item go at `now`, and from when that
+-- counts; when it does not, the group is held until it does.
+local function group_rate_allows(group, now)
+  local k, from = allowance(options.group_rate, tonumber(redis.call('HGET', group_rate, group)), now)
+  if k >= 1 then return true, from end
+  redis.call('ZADD', held, from - options.group_rate.tau, group)
+  return false
 end
 
--- Where `group` goes after a turn: back of the line, held by its rate limit, later
--- (nothing due), or nowhere (empty, or at its in-flight limit until a lease ends).
--- `more`: whether its turn left it items (true, false), or unknown (nil).
-local function requeue_group(group, due_by, now, leasing, more)
-  if leasing and at_limit(group) then return end
-  local member = more
-  if more == nil or options.group_rate or due_by ~= '+inf' then
-    member = more ~= false and select(2, group_head(group))
-  end
+-- Where a group that just had its turn (so it is at the back of the line) goes, given
+-- its next item `member` (nil: none): the change to its number if it leaves the line
+-- (it stays PLACED while held or later), nil if it stays.
+local function out_of_line(group, member, due_by, now)
   if not member then
-    local tat = tonumber(redis.call('HGET', group_rate, group))
-    if tat and tat <= now then redis.call('HDEL', group_rate, group) end
-    return
-  end
-  if options.group_rate then
-    local k, from = allowance(options.group_rate, tonumber(redis.call('HGET', group_rate, group)), now)
-    if k < 1 then
-      redis.call('ZADD', held, from - options.group_rate.tau, group)
-      return
+    if options.group_rate then
+      local tat = tonumber(redis.call('HGET', group_rate, group))
+      if tat and tat <= now then redis.call('HDEL', group_rate, group) end
     end
+    return -PLACED
   end
+  if options.group_rate and not group_rate_allows(group, now) then return 0 end
   if due_by ~= '+inf' then
     local score = redis.call('ZSCORE', set, member)
     if score and tonumber(score) > tonumber(due_by) then
       redis.call('ZADD', later, score, group)
-      return
+      return 0
     end
   end
-  redis.call('ZADD', ready, redis.call('HINCRBY', flow, 'seq', 1), group)
+  return nil
 end
 
--- `group`'s head, if it may go now: due, and allowed by the group's rate limit (and
--- then from when that counts).
-local function turn_of(group, due_by, now, budget)
-  local member, score, more = next_of(group, budget)
-  if not member or (due_by ~= '+inf' and tonumber(score) > tonumber(due_by)) then
-    return nil
-  end
-  local rate_from
-  if options.group_rate then
-    local k
-    k, rate_from = allowance(options.group_rate, tonumber(redis.call('HGET', group_rate, group)), now)
-    if k < 1 then return nil end
-  end
-  return member, score, rate_from, more
-end
-
--- Round-robin over the groups in line: each turn hands out the head of one group (the
--- one waiting longest for its turn) and puts the group back as requeue_group says. A
--- group at its in-flight limit leaves the line until one of its leases ends.
 -- Items at the head of the set that no group knows (added by the Python original, or
 -- by a client that did not know the set is grouped) join the default group "", so no
--- item is left where a grouped claim never looks: up to ADOPT_PER_CALL per call.
-local ADOPT_PER_CALL = 10
+-- item is left where a grouped claim never looks: up to ADOPT_PER_CALL at once, looked
+-- for when the turns find too little and on about one call in ADOPT_EVERY (those whose
+-- server time's microseconds are a multiple of it: no counter to keep).
+local ADOPT_PER_CALL, ADOPT_EVERY = 10, 16
 local function adopt_strays()
   local head = redis.call('ZRANGE', set, 0, ADOPT_PER_CALL - 1)
   if #head == 0 then return end
@@ -120,42 +102,85 @@ local function adopt_strays()
   end
 end
 
-local function pick_groups(n, due_by, now, leasing)
-  adopt_strays()
-  -- Only a group rate limit holds groups back.
-  if options.group_rate then promote(held, now) end
-  if due_by ~= '+inf' then promote(later, due_by) end
-  local out, budget = {}, { turns = n + EXTRA_TURNS }
-  while #out < 2 * n and budget.turns > 0 do
-    budget.turns = budget.turns - 1
-    local group = redis.call('ZPOPMIN', ready)[1]
-    if not group then break end
-    if not (leasing and at_limit(group)) then
-      local member, score, rate_from, more = turn_of(group, due_by, now, budget)
-      if member then
-        redis.call('ZREM', index, entry(group, score, member))
+-- Turns until `out` holds n items: each takes the group at the front of the line to
+-- the back and hands out its head, if it may go now; a group with nothing left, or
+-- whose next item may not go yet, leaves the line, and so does a group at its
+-- in-flight limit, until one of its leases ends.
+local function take_turns(out, groups, n, due_by, now, leasing)
+  local limit = leasing and options.group_limit
+  while #out < 2 * n and turns_left > 0 do
+    turns_left = turns_left - 1
+    local group = redis.call('LMOVE', ready, ready, 'LEFT', 'RIGHT')
+    if not group then return end
+    -- With a limit the turn counts its lease first, and that HINCRBY says whether the
+    -- group may have one: `counted` is what the turn should add to its count in the
+    -- end, `leaving` the change to its number if it leaves the line (else nil).
+    local count = limit and group_state(add_state(group, 1))
+    local counted, leaving = limit and 1 or 0, nil
+    if count and count > limit then
+      -- Put in line by a client that does not know the limit: no lease, and it waits.
+      counted, leaving = 0, PARKED - PLACED
+    else
+      local first, member, score, more = next_of(group)
+      local allowed, rate_from = first ~= nil, nil
+      if not first then
+        leaving = out_of_line(group, nil, due_by, now)
+      elseif due_by ~= '+inf' and tonumber(score) > tonumber(due_by) then
+        redis.call('ZADD', later, score, group)
+        allowed, leaving = false, 0
+      elseif options.group_rate then
+        allowed, rate_from = group_rate_allows(group, now)
+        if not allowed then leaving = 0 end
+      end
+      if allowed then
+        redis.call('ZREM', index, first)
         redis.call('ZREM', set, member)
         out[#out + 1], out[#out + 2] = member, score
+        groups[#groups + 1] = group
         if rate_from then
           redis.call('HSET', group_rate, group, string.format('%.3f', rate_from + options.group_rate.t))
         end
-        if leasing then
-          redis.call('HINCRBY', in_flight, group, 1)
-        else
-          redis.call('HDEL', group_of, member)
+        counted = leasing and 1 or 0
+        if more and (options.group_rate or due_by ~= '+inf') then
+          more = select(2, group_head(group))
         end
+        leaving = out_of_line(group, more or nil, due_by, now)
+        if not leaving and limit and count >= limit then leaving = PARKED - PLACED end
+      else
+        counted = 0
       end
-      -- Whether it has more is known when its turn took an item.
-      requeue_group(group, due_by, now, leasing, member and more)
     end
+    if leaving then redis.call('LREM', ready, -1, group) end
+    local delta = (leaving or 0) + counted - (limit and 1 or 0)
+    if delta ~= 0 then add_state(group, delta) end
   end
-  return out
+end
+
+local function pick_groups(n, due_by, now, leasing)
+  -- Only a group rate limit holds groups back.
+  if options.group_rate then promote(held, now) end
+  if due_by ~= '+inf' then promote(later, due_by) end
+  local out, groups = {}, {}
+  turns_left = n + EXTRA_TURNS
+  take_turns(out, groups, n, due_by, now, leasing)
+  if #out < 2 * n or math.floor(now * 1000) % ADOPT_EVERY == 0 then
+    adopt_strays()
+    take_turns(out, groups, n, due_by, now, leasing)
+  end
+  -- They leave their groups: a lease carries its group in its record.
+  for i = 1, #out, 2000 do
+    local members = {}
+    for j = i, math.min(i + 1999, #out), 2 do members[#members + 1] = out[j] end
+    redis.call('HDEL', group_of, unpack(members))
+  end
+  return out, groups
 end
 
 -- hand_out(n, due_by, now, leasing): up to n members and their scores (a flat list),
--- removed from the set; `due_by` is the highest eligible score ("+inf": any), `now` the
--- server's time in ms (with its fraction), `leasing` whether they become leases (then
--- they count in their group's in-flight).
+-- removed from the set, and a grouped set's their groups (a list, in the same order);
+-- `due_by` is the highest eligible score ("+inf": any), `now` the server's time in ms
+-- (with its fraction), `leasing` whether they become leases (then they count in their
+-- group's in-flight).
 local function hand_out(n, due_by, now, leasing)
   -- No set holds more than 2^32 members; a greater count would not survive as a number.
   n = math.min(n, 4294967296)
@@ -171,14 +196,14 @@ local function hand_out(n, due_by, now, leasing)
     n = math.min(n, k)
     if n < 1 then return {} end
   end
-  local picked
+  local picked, groups
   if options.grouped then
-    picked = pick_groups(n, due_by, now, leasing)
+    picked, groups = pick_groups(n, due_by, now, leasing)
   else
     picked = pick_set(n, due_by)
   end
   if options.rate and #picked > 0 then
     redis.call('HSET', flow, 'tat', string.format('%.3f', rate_from + (#picked / 2) * options.rate.t))
   end
-  return picked
+  return picked, groups
 end

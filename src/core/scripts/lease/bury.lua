@@ -7,9 +7,9 @@
 --- @include "lease/common"
 local now, buried = server_ms(), 0
 for i = 2, #ARGV, 3 do
-  local held, count, score = current(ARGV[i], ARGV[i + 1])
+  local held, count, score, group = current(ARGV[i], ARGV[i + 1])
   if held then
-    bury(ARGV[i], ARGV[i + 2], count, score, now, held)
+    bury(ARGV[i], ARGV[i + 2], count, score, now, held, group)
     buried = buried + 1
   end
 end

@@ -36,7 +36,7 @@ if redis.call('HGET', flow, 'max-deliveries') ~= ARGV[4] then
   redis.call('HSET', flow, 'max-deliveries', ARGV[4])
 end
 local requeued, buried = recover(now, tonumber(ARGV[5]), tonumber(ARGV[4]))
-local picked = hand_out(tonumber(ARGV[2]), ARGV[6], exact, true)
+local picked, groups = hand_out(tonumber(ARGV[2]), ARGV[6], exact, true)
 local out = {requeued, buried}
 if #picked == 0 then return out end
 tally('claimed', #picked / 2)
@@ -64,7 +64,7 @@ for i = 1, n do
   local count = (tonumber(counts[i]) or 0) + 1
   deadlines[2 * i - 1], deadlines[2 * i] = deadline_text, member
   records_args[2 * i - 1] = member
-  records_args[2 * i] = token .. ' ' .. count .. ' ' .. scores[i]
+  records_args[2 * i] = record_of(token, count, scores[i], groups and groups[i])
   out[at + 1], out[at + 2], out[at + 3], out[at + 4], out[at + 5] =
     member, token, count, deadline, scores[i]
   at = at + 5

@@ -4,7 +4,8 @@
 --   KEYS[1] set            zset: member -> score, the waiting items (the original's key)
 --   KEYS[2] leases         zset: member -> lease deadline, ms by the server's clock
 --   KEYS[3] lease-records  hash: member -> "token deliveries score" of its lease (token
---                          0: a retry waiting out its delay, held by nobody)
+--                          0: a retry waiting out its delay, held by nobody), then
+--                          " group" for an item of a grouped set
 --   KEYS[4] deliveries     hash: member -> how many times it was claimed, for an item
 --                          back in the set after a delivery (a lease's own count is in
 --                          its record; a claim takes the count over and removes it)
@@ -15,22 +16,21 @@
 --   KEYS[9] waiting        string, with an expiry: a consumer waits on the marker
 --   KEYS[10] counters      hash: field -> how many items the scripts added, claimed,
 --                          acked, retried, released, dead-lettered, recovered, requeued
---   KEYS[11] flow          hash: paused, the rate limit's state, the hold, the groups'
---                          round-robin counter
+--   KEYS[11] flow          hash: paused, the rate limit's state, the hold
 --   KEYS[12] group-index   zset: a grouped set's waiting items by group (flow/groups)
---   KEYS[13] group-of      hash: member -> its group
---   KEYS[14] groups-ready  zset: group -> round-robin position
+--   KEYS[13] group-of      hash: member -> its group (waiting and dead items)
+--   KEYS[14] groups-ready  list: the groups in line, round-robin
 --   KEYS[15] groups-held   zset: group -> when its rate limit lets it go, ms
 --   KEYS[16] groups-later  zset: group -> its head's score, nothing due yet
---   KEYS[17] group-in-flight  hash: group -> items leased
+--   KEYS[17] group-in-flight  hash: group -> items leased, + where it is (flow/groups)
 --   KEYS[18] group-rate    hash: group -> its rate limit's state
 --   KEYS[19] group-dead    hash: group -> items in the dead letters
 -- ARGV[1] of every lease script: the set's options (flow/options); "m": count what the
 -- script does into the counters (the set opted in to metrics).
 -- The clock is always the server's (TIME): a client's clock never decides expiry.
--- Whatever a client's options, a lease that ends settles its group's counts (the
--- group-of hash says which group): a client that does not know the set is grouped
--- cannot leave a group stuck at its in-flight limit.
+-- Whatever a client's options, a lease that ends settles its group's counts (its
+-- record says which group): a client that does not know the set is grouped cannot
+-- leave a group stuck at its in-flight limit.
 local set, leases, records, deliveries, fence, dead, dead_records, wake, waiting, counters =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local flow, index, group_of, ready, held, later, in_flight, group_rate, group_dead =
@@ -76,19 +76,28 @@ local function original_lock_held(now)
   return nil
 end
 
--- token, deliveries, score (as the set stored it) of a lease record.
+-- A lease record: "token deliveries score", then " group" when the item has one (the
+-- group travels with the lease, so whoever ends it settles that group's count).
+local function record_of(token, count, score, group)
+  local record = token .. ' ' .. count .. ' ' .. score
+  if group then return record .. ' ' .. group end
+  return record
+end
+
+-- token, deliveries, score (as the set stored it) and group (nil: none) of a record.
 local function parse(record)
-  local token, count, score = string.match(record, '^(%d+) (%d+) (.*)$')
-  return tonumber(token), tonumber(count), score
+  local token, count, score, group = string.match(record, '^(%d+) (%d+) (%S+)(.*)$')
+  if group == '' then group = nil end
+  return tonumber(token), tonumber(count), score, group and string.sub(group, 2)
 end
 
 -- The record of `member`'s lease if `token` is still its current one.
 local function current(member, token)
   local record = redis.call('HGET', records, member)
   if not record then return nil end
-  local held, count, score = parse(record)
+  local held, count, score, group = parse(record)
   if held == 0 or held ~= tonumber(token) then return nil end
-  return held, count, score
+  return held, count, score, group
 end
 
 -- `command key ...list` in chunks of `per` list entries (Lua's unpack is limited by
@@ -111,15 +120,16 @@ end
 
 -- A lease ended: gone from the leases; one less in flight for its group when it was
 -- held (token 0: a retry waiting out its delay, no longer counted).
-local function end_lease(member, token)
+local function end_lease(member, token, group)
   drop_lease(member)
-  if token ~= 0 then settle_groups({member}, false) end
+  if token ~= 0 and group then settle_groups({group}) end
 end
 
--- Back into the set at `score` (and into its group's index), its deliveries so far
--- (`count`) remembered for the next claim.
-local function requeue(member, score, count)
-  local group = index_drop(member)
+-- Back into the set at `score` and into its group's index (the group it was added to
+-- meanwhile, else the lease's `group`), its deliveries so far (`count`) remembered for
+-- the next claim.
+local function requeue(member, score, count, group)
+  group = index_drop(member) or group
   redis.call('ZADD', set, score, member)
   if group then index_add(member, group) end
   if count > 0 then
@@ -140,11 +150,12 @@ local function ack_pairs(from)
     tokens[#tokens + 1] = tonumber(ARGV[i + 1])
   end
   local held = chunked('HMGET', records, members, 1000)
-  local acked, lost = {}, {}
+  local acked, groups, lost = {}, {}, {}
   for i, member in ipairs(members) do
-    local token = held[i] and parse(held[i])
+    local token, _, _, group = parse(held[i] or '')
     if token and token ~= 0 and token == tokens[i] then
       acked[#acked + 1] = member
+      groups[#groups + 1] = group
     else
       lost[#lost + 1] = i
     end
@@ -152,16 +163,19 @@ local function ack_pairs(from)
   if #acked > 0 then
     chunked('ZREM', leases, acked, 1000)
     chunked('HDEL', records, acked, 1000)
-    if settle_groups(acked, true) then wake_up() end
+    if #groups > 0 and settle_groups(groups) then wake_up() end
   end
   return #acked, lost
 end
 
--- To the dead letters (its group counts one more dead).
-local function bury(member, reason, count, score, now, token)
-  end_lease(member, token)
-  local group = redis.call('HGET', group_of, member)
-  if group then redis.call('HINCRBY', group_dead, group, 1) end
+-- To the dead letters (its group counts one more dead, and remembers it unless it was
+-- added again meanwhile).
+local function bury(member, reason, count, score, now, token, group)
+  end_lease(member, token, group)
+  if group then
+    redis.call('HINCRBY', group_dead, group, 1)
+    redis.call('HSETNX', group_of, member, group)
+  end
   redis.call('HDEL', deliveries, member)
   redis.call('ZADD', dead, now, member)
   redis.call('HSET', dead_records, member, count .. ' ' .. now .. ' ' .. score .. ' ' .. reason)
@@ -174,14 +188,14 @@ local function recover(now, limit, max)
   local requeued, buried = 0, 0
   for _, member in ipairs(expired) do
     local record = redis.call('HGET', records, member)
-    local token, count, score = parse(record or '0 0 0')
+    local token, count, score, group = parse(record or '0 0 0')
     if record and count >= max then
-      bury(member, 'lease expired after ' .. count .. ' deliveries', count, score, now, token)
+      bury(member, 'lease expired after ' .. count .. ' deliveries', count, score, now, token, group)
       buried = buried + 1
     else
-      end_lease(member, token)
+      end_lease(member, token, group)
       if record then
-        requeue(member, score, count)
+        requeue(member, score, count, group)
         requeued = requeued + 1
       end
     end

@@ -16,7 +16,7 @@ for i = 2, #ARGV do
     if group and redis.call('HINCRBY', group_dead, group, -1) <= 0 then
       redis.call('HDEL', group_dead, group)
     end
-    requeue(member, score, 0)
+    requeue(member, score, 0, group)
     requeued = requeued + 1
   end
 end

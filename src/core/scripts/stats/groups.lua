@@ -22,10 +22,17 @@ else
     low = '(' .. prefix(group) .. '\255\255'
   end
   local others = {}
-  for _, hash in ipairs({in_flight, group_dead}) do
-    for _, group in ipairs(redis.call('HKEYS', hash)) do
-      if not seen[group] then others[#others + 1], seen[group] = group, true end
+  -- A group's number in in_flight says where it is too: one with nothing in flight
+  -- (only a place in line, its items gone) is not listed for it.
+  local numbers = redis.call('HGETALL', in_flight)
+  for i = 1, #numbers, 2 do
+    local group = numbers[i]
+    if not seen[group] and group_state(numbers[i + 1]) > 0 then
+      others[#others + 1], seen[group] = group, true
     end
+  end
+  for _, group in ipairs(redis.call('HKEYS', group_dead)) do
+    if not seen[group] then others[#others + 1], seen[group] = group, true end
   end
   table.sort(others)
   for _, group in ipairs(others) do
@@ -37,7 +44,7 @@ local out = {}
 for _, group in ipairs(groups) do
   out[#out + 1] = group
   out[#out + 1] = group_waiting(group)
-  out[#out + 1] = tonumber(redis.call('HGET', in_flight, group)) or 0
+  out[#out + 1] = (group_state(redis.call('HGET', in_flight, group)))
   out[#out + 1] = tonumber(redis.call('HGET', group_dead, group)) or 0
 end
 return out

@@ -22,7 +22,7 @@ end
 
 local head, held_in = false, false
 if options.grouped then
-  if redis.call('ZCARD', ready) > 0 then
+  if redis.call('LLEN', ready) > 0 then
     head = '-inf'
   else
     head = redis.call('ZRANGE', later, 0, 0, 'WITHSCORES')[2] or false
