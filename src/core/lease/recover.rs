@@ -60,10 +60,11 @@ impl Recover {
             Ok(round) => round,
             Err(pending) => return Ok(pending),
         };
-        self.total.requeued += round.requeued;
-        self.total.dead += round.dead;
+        // Saturating: the counts are the server's reply, and no reply may panic the core.
+        self.total.requeued = self.total.requeued.saturating_add(round.requeued);
+        self.total.dead = self.total.dead.saturating_add(round.dead);
         // A full round means more may be expired: sweep again, within the step bound.
-        if (round.requeued + round.dead) as usize >= RECOVER_PER_CALL {
+        if round.requeued.saturating_add(round.dead) >= RECOVER_PER_CALL as u64 {
             self.round = sweep(self.keys.clone(), self.args.clone());
             return self.start();
         }
