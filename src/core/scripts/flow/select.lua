@@ -32,9 +32,10 @@ local function promote(zset, upto)
 end
 
 -- `group`'s next item that is still in the set: its index entry, member and score, and
--- whether the group has more. Index entries of items gone from the set (popped by the
--- original, discarded) are dropped on the way, and one whose score changed behind the
--- index's back is put right.
+-- whether the group has more; nil when the group has none, false when this call's
+-- budget ran out before it was found. Index entries of items gone from the set (popped
+-- by the original, discarded) are dropped on the way, and one whose score changed
+-- behind the index's back is put right.
 local function next_of(group)
   while turns_left > 0 do
     turns_left = turns_left - 1
@@ -53,7 +54,7 @@ local function next_of(group)
       redis.call('HDEL', group_of, member)
     end
   end
-  return nil
+  return false
 end
 
 -- Whether `group`'s rate limit lets its next item go at `now`, and from when that
@@ -122,8 +123,11 @@ local function take_turns(out, groups, n, due_by, now, leasing)
       counted, leaving = 0, PARKED - PLACED
     else
       local first, member, score, more = next_of(group)
-      local allowed, rate_from = first ~= nil, nil
-      if not first then
+      local allowed, rate_from = first ~= nil and first ~= false, nil
+      if first == false then
+        -- Out of budget among stale entries: it keeps its place, the next call goes on.
+        allowed = false
+      elseif not first then
         leaving = out_of_line(group, nil, due_by, now)
       elseif due_by ~= '+inf' and tonumber(score) > tonumber(due_by) then
         redis.call('ZADD', later, score, group)
