@@ -3,18 +3,10 @@
 // single adds. The target: counting costs at most 5% of the items per second. Prints
 // Markdown rows; bench.mjs runs it, and it runs alone too:
 //   node js/bench/counting.mjs SOCKET [--smoke]
-import { createRequire } from 'node:module';
-
 import { SortedSet } from '../../pkg/index.mjs';
-import { drain, items, offAndOn, refill } from './on-off.mjs';
+import { benchSetup, drain, items, offAndOn, refill } from './on-off.mjs';
 
-const require = createRequire(import.meta.url);
-const Redis = require('ioredis');
-const [socket, mode] = process.argv.slice(2);
-const smoke = mode === '--smoke';
-const OPS = smoke ? 50 : 3000;
-const ROUNDS = smoke ? 3 : 9;
-const io = new Redis({ path: socket });
+const { io, OPS, ROUNDS } = benchSetup();
 const key = 'bench:node:counting';
 const off = new SortedSet(io, key);
 const on = new SortedSet(io, key, { metrics: true });

@@ -3,18 +3,10 @@
 // and a claim's cost with 10, 1 000 and 100 000 groups waiting. Prints Markdown rows;
 // bench.mjs runs it, and it runs alone too:
 //   node js/bench/flow.mjs SOCKET [--smoke]
-import { createRequire } from 'node:module';
-
 import { SortedSet } from '../../pkg/index.mjs';
-import { drain, median, offAndOn, refill } from './on-off.mjs';
+import { benchSetup, drain, median, offAndOn, refill } from './on-off.mjs';
 
-const require = createRequire(import.meta.url);
-const Redis = require('ioredis');
-const [socket, mode] = process.argv.slice(2);
-const smoke = mode === '--smoke';
-const OPS = smoke ? 50 : 3000;
-const ROUNDS = smoke ? 3 : 9;
-const io = new Redis({ path: socket });
+const { io, OPS, ROUNDS, smoke } = benchSetup();
 const key = 'bench:node:flow';
 const off = new SortedSet(io, key);
 console.log('\n### Node: flow control\'s cost (claim + ack one at a time, acks with the next claim; items/s; ratio = on / off, ≥ 0.9 is the target)\n');

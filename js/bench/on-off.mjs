@@ -2,6 +2,16 @@
 // set by claim + ack, refill it, and time the same work on a plain set and on one with
 // the option, interleaved (which goes first alternates each round), medians reported.
 
+import { createRequire } from 'node:module';
+
+/** The command line of a bench that runs alone (`node BENCH SOCKET [--smoke]`): an ioredis client on the socket, and its sizes. */
+export function benchSetup() {
+  const Redis = createRequire(import.meta.url)('ioredis');
+  const [socket, mode] = process.argv.slice(2);
+  const smoke = mode === '--smoke';
+  return { io: new Redis({ path: socket }), OPS: smoke ? 50 : 3000, ROUNDS: smoke ? 3 : 9, smoke };
+}
+
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const items = (n) => Array.from({ length: n }, (_, i) => String(i));
 
