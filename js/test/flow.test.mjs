@@ -150,11 +150,7 @@ describe('flow control', () => {
     const span = (times[times.length - 1] - times[0]) / 1000;
     const reached = (times.length - 20) / span;
     console.log(`rate limit (Node + Rust): ${times.length} items in ${span.toFixed(2)} s: ${reached.toFixed(1)}/s of 200/s`);
-    // Reached within 10%: a limiter that holds consumers back (a period or burst off by
-    // one, a wait that oversleeps its turn) loses far more, while four Node and Rust
-    // processes on a busy 2-core machine came within 5% of it (190.7/s beside four busy
-    // loops).
-    assert.ok(reached >= 0.9 * 200, `reached ${reached}/s`);
+    assert.ok(reached >= 0.95 * 200, `reached ${reached}/s`);
   });
 
   test('a 50 000-item flood in one group lets two groups of 100 finish first (Node consumers)', async () => {
