@@ -271,6 +271,7 @@ for (const host of HOSTS) {
       const groups = await Promise.all(['acme', 'zeta'].map((g) => sets.tenants.groupStats(g)));
       await waitForRows(page, 'groups', groups.map((g) => [g.group, String(g.waiting), String(g.inFlight), String(g.dead)]));
       assert.ok(await page.locator('#groups-section').isVisible());
+      await statusIs(page, ''); // the last change's message was about another set
       assert.deepEqual(await accessibilityViolations(page), []);
       t.diagnostic(`screenshot: ${await shot(page, 'desktop-groups')}`);
       // A set without groups shows no groups section.

@@ -383,5 +383,9 @@ async function poll() {
   timer = setTimeout(poll, state.refreshMs);
 }
 
-window.addEventListener('hashchange', () => show().catch((err) => refused(err, 'Loading the set')));
+// A change's message is about the set it was made on: going to another page clears it.
+window.addEventListener('hashchange', () => {
+  announce('');
+  show().catch((err) => refused(err, 'Loading the set'));
+});
 poll().then(() => show()).catch((err) => refused(err, 'Loading'));
