@@ -8,6 +8,7 @@ mod clock;
 mod flow;
 mod lease;
 mod original_lock;
+mod prepared;
 mod scripts;
 mod set;
 mod stats;
