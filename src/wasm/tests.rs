@@ -40,18 +40,25 @@ fn drive(
                 sent.push(vec![format!("sleep {}", mark.as_f64().unwrap())]);
                 next = set.resume(ID, 1.0e9);
             }
+            // A pipeline's commands are listed one by one and answered with one reply.
+            Ok(cmds) if mark.as_string().as_deref() == Some("pipeline") => {
+                sent.extend(Array::from(&cmds).iter().map(|cmd| strings(&cmd.into())));
+                next = set.feed(ID, replies.next().unwrap_or(JsValue::NULL));
+            }
             Ok(args) => {
-                let args: Array = args.into();
-                sent.push(
-                    args.iter()
-                        .map(|a| a.as_string().unwrap_or_else(|| "<bytes>".into()))
-                        .collect(),
-                );
+                sent.push(strings(&args.into()));
                 next = set.feed(ID, replies.next().unwrap_or(JsValue::NULL));
             }
             Err(thrown) => return (sent, Err(thrown)),
         }
     }
+}
+
+/// A command's arguments as text (`<bytes>` for what is not a string).
+fn strings(args: &Array) -> Vec<String> {
+    args.iter()
+        .map(|a| a.as_string().unwrap_or_else(|| "<bytes>".into()))
+        .collect()
 }
 
 /// The symbol that marks steps apart from results, as the wrapper passes it.
@@ -270,16 +277,16 @@ fn nan_scores_are_rejected_and_explicit_zero_is_kept() {
     let (sent, out) = drive(
         &s,
         s.add(ID, js("abc"), &n(0.0), 0.0),
-        vec![JsValue::from(1)],
+        vec![arr(&[n(1.0), n(0.0)])],
     );
     assert_eq!(out.unwrap(), JsValue::from(0));
-    // The add script's last arguments: score, member.
+    // The ZADD's last arguments (before the check for waiting consumers): score, member.
     let tail = |sent: &[Vec<String>]| sent[0][sent[0].len() - 2..].to_vec();
     assert_eq!(tail(&sent), ["0", "abc"]);
     let (sent, _) = drive(
         &s,
         s.add(ID, js("abc"), &JsValue::UNDEFINED, 0.0),
-        vec![JsValue::from(0)],
+        vec![arr(&[n(0.0), n(0.0)])],
     );
     assert_eq!(tail(&sent), ["3", "abc"]);
     let throwing: Function = js_sys::eval("() => { throw new Error('scorer broke') }")
