@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use super::hooks;
 use super::lease::record::lease_from_js;
 use super::params;
-use super::results::record;
+use super::results::{record, records};
 use super::WasmSet;
 use crate::core::{GroupStats, Operation};
 
@@ -122,10 +122,7 @@ impl WasmSet {
         let limit = params::position(limit, "groups(limit)", 100)?;
         self.begin(
             id,
-            self.core.groups_stats(limit).map(|groups| {
-                let records: Vec<GroupRecord> = groups.into_iter().map(Into::into).collect();
-                record(&records)
-            }),
+            self.core.groups_stats(limit).map(records::<GroupRecord, _>),
         )
     }
 }

@@ -24,3 +24,8 @@ pub(crate) fn record<T: Serialize>(value: &T) -> JsValue {
         )
         .unwrap_or_else(JsValue::from)
 }
+
+/// A list of the core's values as the JS records `R` made from each, one array.
+pub(crate) fn records<R: Serialize + From<T>, T>(values: Vec<T>) -> JsValue {
+    record(&values.into_iter().map(R::from).collect::<Vec<R>>())
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use super::params;
-use super::results::{self, record};
+use super::results::{self, record, records};
 use super::WasmSet;
 use crate::core::{DeadLetter, Lease, Operation, Retried};
 
@@ -171,23 +171,16 @@ impl WasmSet {
         let limit = params::position(limit, "inFlightItems(limit)", 100)?;
         self.begin(
             id,
-            self.core.in_flight_items(limit).map(|leases| {
-                let records: Vec<InFlightRecord> = leases.into_iter().map(Into::into).collect();
-                record(&records)
-            }),
+            self.core
+                .in_flight_items(limit)
+                .map(records::<InFlightRecord, _>),
         )
     }
 
     /// The dead letters, oldest first.
     #[wasm_bindgen(js_name = deadLetters)]
     pub fn dead_letters(&self, id: u32) -> Result<JsValue, JsValue> {
-        self.begin(
-            id,
-            self.core.dead_letters().map(|letters| {
-                let records: Vec<DeadRecord> = letters.into_iter().map(Into::into).collect();
-                record(&records)
-            }),
-        )
+        self.begin(id, self.core.dead_letters().map(records::<DeadRecord, _>))
     }
 
     /// Puts dead letters (records from `deadLetters`) back into the set; outputs how
