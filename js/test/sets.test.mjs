@@ -92,6 +92,24 @@ for (const { name: clientName, connect } of CLIENTS) {
       assert.equal(Buffer.from(logged[0].details.raw).toString(), 'not json');
     });
 
+    test('take of strings: any text, each item whole; a member not UTF-8 logged and dropped', async () => {
+      // A strings set's take is made as one string and cut by the core's offsets: check
+      // the cuts with multi-byte text, astral characters (two UTF-16 units), empty items.
+      for (const Kind of [SortedSet, ScheduledSet]) {
+        const name = key('take-text');
+        const logged = [];
+        const set = new Kind(conn.client, name, { logger: (message, details) => logged.push(details) });
+        const items = ['', 'é', '日本語', '🚀x🚀', 'a'.repeat(300), 'plain', ''.padEnd(3, '€')];
+        for (let i = 0; i < items.length; i++) await set.add(items[i], i);
+        // Not UTF-8, written by the server itself (some clients' raw commands take strings).
+        await conn.raw('EVAL', "return redis.call('ZADD', KEYS[1], 3.5, 'a' .. string.char(255) .. 'b')", '1', name);
+        assert.deepEqual(await set.take(100), [...new Set(items)], Kind.name);
+        assert.equal(logged.length, 1, Kind.name);
+        assert.deepEqual([...logged[0].raw], [0x61, 0xff, 0x62]);
+        assert.equal(await set.len(), 0);
+      }
+    });
+
     test('take: ordered, bounded, take(0) takes nothing', async () => {
       const set = new SortedSet(conn.client, key('take'));
       for (let i = 9; i >= 0; i--) await set.add(String(i), i);

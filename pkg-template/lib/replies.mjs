@@ -2,10 +2,12 @@
 // every read of the client's value done here, before wasm sees it.
 
 import { ProtocolError, describe } from './errors.mjs';
+import { PREPARED } from './operations.mjs';
 
 /**
  * Hands `reply` to operation `id` of `core` and gives the next step: numbers, arrays of
- * numbers and Buffers without type probing; an array of Buffers, or of equal rows of Buffers (RESP3
+ * numbers and Buffers without type probing; an array of bulk strings (Buffers, or strings as
+ * their UTF-8), or of equal rows of them (RESP3
  * pairs), as one concatenation with the length of each; anything else as a plain copy.
  * A value that throws when read (a Proxy, a getter) is a ProtocolError, and the core
  * only ever gets plain values.
@@ -39,33 +41,61 @@ export function decodePrepared(core, which, arg, reply) {
   } catch (err) {
     throw new ProtocolError(`unreadable reply: ${describe(err)}`, { cause: err });
   }
+  let output;
   switch (shaped.how) {
-    case 'pair': return core.preparedPair(which, arg, shaped.first, shaped.second, shaped.shape);
-    case 'number': return core.preparedNumber(which, arg, reply);
-    case 'bytes': case 'numbers': return core.preparedReply(which, arg, reply);
-    case 'bulks': return core.preparedBulks(which, arg, shaped.bytes, shaped.lengths, shaped.width);
-    default: return core.preparedReply(which, arg, shaped.value);
+    case 'pair': output = core.preparedPair(which, arg, shaped.first, shaped.second, shaped.shape); break;
+    case 'number': output = core.preparedNumber(which, arg, reply); break;
+    case 'bytes': case 'numbers': output = core.preparedReply(which, arg, reply); break;
+    case 'bulks': output = core.preparedBulks(which, arg, shaped.bytes, shaped.lengths, shaped.width); break;
+    default: output = core.preparedReply(which, arg, shaped.value);
   }
+  return which === PREPARED.take && typeof output === 'string' ? cut(output, core.itemEnds()) : output;
+}
+
+/**
+ * A strings set's take, which the core gives as one string: its items, cut where the
+ * core says each ends (UTF-16 offsets).
+ */
+function cut(text, ends) {
+  const items = new Array(ends.length);
+  let at = 0;
+  for (let i = 0; i < ends.length; i++) {
+    items[i] = text.slice(at, ends[i]);
+    at = ends[i];
+  }
+  return items;
 }
 
 const NONE = new Uint8Array(0);
 
-/** `[a]`, `[a, b]` or `[[a, b]]` of Buffers as a pair step (see decodePrepared), else null. */
+/**
+ * `[a]`, `[a, b]` or `[[a, b]]` of bulk strings as a pair step (see decodePrepared), else
+ * null.
+ */
 function pairShape(reply) {
   if (!Array.isArray(reply)) return null;
   if (reply.length === 1 && isBytes(reply[0])) return { how: 'pair', first: reply[0], second: NONE, shape: 0 };
-  if (reply.length === 2 && isBytes(reply[0]) && isBytes(reply[1])) {
-    return { how: 'pair', first: reply[0], second: reply[1], shape: 1 };
+  if (reply.length === 2 && isBytes(reply[0])) {
+    const second = asBytes(reply[1]);
+    return second === null ? null : { how: 'pair', first: reply[0], second, shape: 1 };
   }
-  if (reply.length === 1 && Array.isArray(reply[0]) && reply[0].length === 2 && isBytes(reply[0][0]) &&
-    isBytes(reply[0][1])) {
-    return { how: 'pair', first: reply[0][0], second: reply[0][1], shape: 2 };
+  if (reply.length === 1 && Array.isArray(reply[0]) && reply[0].length === 2 && isBytes(reply[0][0])) {
+    const second = asBytes(reply[0][1]);
+    return second === null ? null : { how: 'pair', first: reply[0][0], second, shape: 2 };
   }
   return null;
 }
 
 // Plain Uint8Arrays only: ArrayBuffer.isView is false for a Proxy, whose reads throw.
 const isBytes = (value) => value instanceof Uint8Array && ArrayBuffer.isView(value);
+
+// A string in a reply is a bulk string of its UTF-8 bytes, as the core reads any string
+// (node-redis gives a RESP3 double, ZPOPMIN's score, as its text).
+const utf8 = typeof Buffer === 'function' ? (text) => Buffer.from(text) : (text) => ENCODER.encode(text);
+const ENCODER = new TextEncoder();
+
+/** A bulk string's bytes (a Uint8Array as it is, a string as its UTF-8), else null. */
+const asBytes = (value) => (isBytes(value) ? value : typeof value === 'string' ? utf8(value) : null);
 
 const NUMBER = Object.freeze({ how: 'number' });
 const BYTES = Object.freeze({ how: 'bytes' });
@@ -77,16 +107,19 @@ function shape(reply) {
   if (!Array.isArray(reply) || reply.length === 0) return { how: 'value', value: plain(reply, 0) };
   if (typeof reply[0] === 'number') return numbers(reply);
   const width = Array.isArray(reply[0]) ? reply[0].length : 1;
-  const parts = width === 1 ? reply : [];
+  const parts = [];
   for (let i = 0; i < reply.length; i++) {
     const row = reply[i];
     if (width === 1) {
-      if (!isBytes(row)) return { how: 'value', value: plain(reply, 0) };
+      const part = asBytes(row);
+      if (part === null) return { how: 'value', value: plain(reply, 0) };
+      parts.push(part);
     } else {
       if (!Array.isArray(row) || row.length !== width) return { how: 'value', value: plain(reply, 0) };
       for (let j = 0; j < width; j++) {
-        if (!isBytes(row[j])) return { how: 'value', value: plain(reply, 0) };
-        parts.push(row[j]);
+        const part = asBytes(row[j]);
+        if (part === null) return { how: 'value', value: plain(reply, 0) };
+        parts.push(part);
       }
     }
   }

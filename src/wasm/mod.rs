@@ -60,6 +60,10 @@ pub struct WasmSet {
     now_step: JsValue,
     /// Command arrays of prepared operations (see `prepared`), made once each.
     prepared: RefCell<Vec<(crate::core::Prepared, JsValue)>>,
+    /// Whether items are strings (the default serializer), which a prepared take makes
+    /// as one JS string, cut at `item_ends` (see `prepared`).
+    strings: bool,
+    item_ends: RefCell<Vec<u32>>,
     // Borrowed only between calls into user JS (serializer, scorer, logger), so that
     // such code may use the set again without a borrow error.
     slots: RefCell<Vec<Slot>>,
@@ -94,6 +98,7 @@ impl WasmSet {
         };
         let thrown = Thrown::default();
         let serializer = JsSerializer::new(serializer, thrown.clone())?;
+        let strings = serializer.makes_strings();
         let logger = params::function(logger, "logger")?;
         let mut core =
             SetCore::new(name, kind, serializer).with_undecodable_hook(hooks::logger(logger));
@@ -113,6 +118,8 @@ impl WasmSet {
             core,
             thrown,
             prepared: RefCell::new(Vec::new()),
+            strings,
+            item_ends: RefCell::new(Vec::new()),
             slots: RefCell::new(Vec::new()),
         })
     }

@@ -113,11 +113,25 @@ impl WasmSet {
         };
         self.output(which, arg, reply)
     }
+
+    /// Where each item of the last prepared take that gave one string ends in it, in
+    /// UTF-16 code units (see [`prepared`](Self::prepared)).
+    #[wasm_bindgen(js_name = itemEnds)]
+    pub fn item_ends(&self) -> Vec<u32> {
+        std::mem::take(&mut *self.item_ends.borrow_mut())
+    }
 }
 
 impl WasmSet {
     fn output(&self, which: u32, arg: &JsValue, reply: Reply) -> Result<JsValue, JsValue> {
         let which = prepared_op(which, arg)?;
+        if self.strings && matches!(which, Prepared::Take(_)) {
+            return match self.core.prepared_members(reply) {
+                Ok(Some(members)) => Ok(self.joined(members)),
+                Ok(None) => Ok(self.marker.clone()),
+                Err(error) => Err(self.error(error)),
+            };
+        }
         match self.core.prepared_output(which, reply) {
             Ok(PreparedOutput::Item(item)) => Ok(item.unwrap_or(JsValue::NULL)),
             Ok(PreparedOutput::Items(items)) => Ok(Array::from_iter(items).into()),
@@ -127,6 +141,37 @@ impl WasmSet {
             Ok(PreparedOutput::Unprepared) => Ok(self.marker.clone()),
             Err(error) => Err(self.error(error)),
         }
+    }
+}
+
+impl WasmSet {
+    /// A strings set's take: its items as one JS string, and where each ends kept for
+    /// `itemEnds`, so that JS cuts them out (one string made from wasm in place of one
+    /// per item, which cost about 0.3 µs each). A member that is not UTF-8 is reported
+    /// by the core and left out, as a take of items one by one does.
+    fn joined(&self, members: Vec<Vec<u8>>) -> JsValue {
+        let mut text = String::with_capacity(members.iter().map(Vec::len).sum());
+        let mut ends = self.item_ends.borrow_mut();
+        ends.clear();
+        let mut end = 0u32;
+        for raw in members {
+            match String::from_utf8(raw) {
+                Ok(item) => {
+                    let units = if item.is_ascii() {
+                        item.len()
+                    } else {
+                        item.encode_utf16().count()
+                    };
+                    end = end.saturating_add(u32::try_from(units).unwrap_or(u32::MAX));
+                    text.push_str(&item);
+                    ends.push(end);
+                }
+                Err(error) => {
+                    let _ = self.core.load(error.into_bytes());
+                }
+            }
+        }
+        JsValue::from_str(&text)
     }
 }
 

@@ -34,12 +34,14 @@ pub(crate) fn bulks_reply(bytes: &[u8], lengths: &[u32], width: u32) -> Reply {
     }
     match width as usize {
         0 | 1 => Reply::Array(items),
-        width if items.len() % width == 0 => Reply::Array(
-            items
-                .chunks(width)
-                .map(|row| Reply::Array(row.to_vec()))
-                .collect(),
-        ),
+        width if items.len() % width == 0 => {
+            let mut rows = Vec::with_capacity(items.len() / width);
+            let mut items = items.into_iter();
+            while items.len() > 0 {
+                rows.push(Reply::Array(items.by_ref().take(width).collect()));
+            }
+            Reply::Array(rows)
+        }
         _ => Reply::Other("bulk rows of uneven width".into()),
     }
 }

@@ -47,6 +47,12 @@ impl JsSerializer {
         Ok(JsSerializer { codec, thrown })
     }
 
+    /// Whether items are the members as strings (the default serializer): then many
+    /// can be made at once, as one JS string (see the binding's `itemEnds`).
+    pub fn makes_strings(&self) -> bool {
+        matches!(self.codec, Codec::Strings)
+    }
+
     fn dumped(&self, out: Result<JsValue, JsValue>) -> Result<Vec<u8>, BoxError> {
         let out = out.map_err(|e| self.thrown.keep(e))?;
         if let Some(text) = out.as_string() {

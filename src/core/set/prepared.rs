@@ -148,6 +148,41 @@ impl<S: Serializer> SetCore<S> {
         })
     }
 
+    /// The members a prepared `take` removed, in order, before the serializer makes
+    /// them items: for a driver that makes many items at once more cheaply than one by
+    /// one (the wasm binding makes a strings set's items as one JS string, cut in JS).
+    /// It gives each member that its own items cannot hold to [`load`](Self::load),
+    /// which reports it. `None` where the reply does not finish the take (see
+    /// [`PreparedOutput::Unprepared`]); the same errors as
+    /// [`prepared_output`](Self::prepared_output) otherwise.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Reply, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let reply = Reply::Array(vec![Reply::bulk("a"), Reply::bulk("1"), Reply::bulk("b"), Reply::bulk("2")]);
+    /// assert_eq!(set.prepared_members(reply).unwrap(), Some(vec![b"a".to_vec(), b"b".to_vec()]));
+    /// ```
+    pub fn prepared_members(&self, reply: Reply) -> Result<Option<Vec<Vec<u8>>>> {
+        let scheduled = self.kind().due_by_time();
+        if scheduled && self.unprepared(&reply) {
+            return Ok(None);
+        }
+        Self::popped(scheduled, reply).map(Some)
+    }
+
+    /// The item of a removed `raw` member, or `None` once its failure to deserialize is
+    /// reported to the undecodable hook, as every removal does.
+    ///
+    /// ```
+    /// use redset::core::{Kind, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// assert_eq!(set.load(b"a".to_vec()), Some("a".to_string()));
+    /// assert_eq!(set.load(vec![0xff]), None);
+    /// ```
+    pub fn load(&self, raw: Vec<u8>) -> Option<S::Item> {
+        self.target.load(raw)
+    }
+
     /// A scheduled set's pop script call at `now`, with the original's lock when it is
     /// honoured, as the operation's first command.
     fn scheduled_removal(&self, count: usize, now: f64) -> Option<Command> {
