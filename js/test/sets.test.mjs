@@ -107,6 +107,14 @@ for (const { name: clientName, connect } of CLIENTS) {
         assert.equal(logged.length, 1, Kind.name);
         assert.deepEqual([...logged[0].raw], [0x61, 0xff, 0x62]);
         assert.equal(await set.len(), 0);
+        // A pop's item, made in JS from the member's bytes, is as whole: a leading BOM too.
+        for (const item of ['\uFEFFbom', '🚀', '', 'é']) {
+          await set.add(item, 1);
+          assert.equal(await set.pop(), item, Kind.name);
+        }
+        await conn.raw('EVAL', "return redis.call('ZADD', KEYS[1], 1, string.char(255))", '1', name);
+        assert.equal(await set.pop(), null, Kind.name);
+        assert.equal(logged.length, 2, Kind.name);
       }
     });
 

@@ -43,7 +43,11 @@ export function decodePrepared(core, which, arg, reply) {
   }
   let output;
   switch (shaped.how) {
-    case 'pair': output = core.preparedPair(which, arg, shaped.first, shaped.second, shaped.shape); break;
+    case 'pair':
+      output = core.preparedPair(which, arg, shaped.first, shaped.second, shaped.shape);
+      // A strings set's pop whose item is the first bulk string as text (the core checked).
+      if (output === true) output = text(shaped.first);
+      break;
     case 'number': output = core.preparedNumber(which, arg, reply); break;
     case 'bytes': case 'numbers': output = core.preparedReply(which, arg, reply); break;
     case 'bulks': output = core.preparedBulks(which, arg, shaped.bytes, shaped.lengths, shaped.width); break;
@@ -93,6 +97,12 @@ const isBytes = (value) => value instanceof Uint8Array && ArrayBuffer.isView(val
 // (node-redis gives a RESP3 double, ZPOPMIN's score, as its text).
 const utf8 = typeof Buffer === 'function' ? (text) => Buffer.from(text) : (text) => ENCODER.encode(text);
 const ENCODER = new TextEncoder();
+
+/** UTF-8 bytes as a string: a Buffer's own toString, else a TextDecoder. */
+const text = typeof Buffer === 'function'
+  ? (bytes) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString()
+  : (bytes) => DECODER.decode(bytes);
+const DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** A bulk string's bytes (a Uint8Array as it is, a string as its UTF-8), else null. */
 const asBytes = (value) => (isBytes(value) ? value : typeof value === 'string' ? utf8(value) : null);

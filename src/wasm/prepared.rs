@@ -95,7 +95,8 @@ impl WasmSet {
 
     /// [`prepared_reply`](Self::prepared_reply) for one or two bulk strings, without
     /// joining them first: `shape` 0 is `[first]`, 1 `[first, second]`, 2
-    /// `[[first, second]]` (a RESP3 pop's one pair).
+    /// `[[first, second]]` (a RESP3 pop's one pair). A strings set's pop whose item is
+    /// `first` as UTF-8 text gives `true`: JS makes that string.
     #[wasm_bindgen(js_name = preparedPair)]
     pub fn prepared_pair(
         &self,
@@ -105,12 +106,25 @@ impl WasmSet {
         second: &[u8],
         shape: u32,
     ) -> Result<JsValue, JsValue> {
+        let given = first;
         let (first, second) = (Reply::Bulk(first.to_vec()), Reply::Bulk(second.to_vec()));
         let reply = match shape {
             0 => Reply::Array(vec![first]),
             1 => Reply::Array(vec![first, second]),
             _ => Reply::Array(vec![Reply::Array(vec![first, second])]),
         };
+        if self.strings && which == POP {
+            // The item is the member as text: when that is `first` itself, JS makes the
+            // string from the bytes it holds (`true` says so), cheaper than from wasm.
+            return match self.core.prepared_member(reply) {
+                Ok(Some(raw)) if raw == given && std::str::from_utf8(&raw).is_ok() => {
+                    Ok(JsValue::TRUE)
+                }
+                Ok(Some(raw)) => Ok(self.core.load(raw).unwrap_or(JsValue::NULL)),
+                Ok(None) => Ok(self.marker.clone()),
+                Err(error) => Err(self.error(error)),
+            };
+        }
         self.output(which, arg, reply)
     }
 
@@ -175,10 +189,13 @@ impl WasmSet {
     }
 }
 
+/// `which` of `pop` (see [`prepared_op`]).
+const POP: u32 = 0;
+
 /// The operation `which` names, with its argument checked.
 fn prepared_op(which: u32, arg: &JsValue) -> Result<Prepared, JsValue> {
     Ok(match which {
-        0 => Prepared::Pop,
+        POP => Prepared::Pop,
         1 => Prepared::Take(params::count(arg, "take(count)")?),
         2 => Prepared::Peek(params::position(arg, "peek(position)", 0)?),
         3 => Prepared::Len,

@@ -170,6 +170,25 @@ impl<S: Serializer> SetCore<S> {
         Self::popped(scheduled, reply).map(Some)
     }
 
+    /// The member a prepared `pop` removed, before the serializer makes it an item (see
+    /// [`prepared_members`](Self::prepared_members)): `Empty` when there was none, as
+    /// the pop's.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Reply, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let reply = Reply::Array(vec![Reply::bulk("a"), Reply::bulk("1")]);
+    /// assert_eq!(set.prepared_member(reply).unwrap(), Some(b"a".to_vec()));
+    /// assert!(set.prepared_member(Reply::Array(vec![])).is_err());
+    /// ```
+    pub fn prepared_member(&self, reply: Reply) -> Result<Option<Vec<u8>>> {
+        let Some(members) = self.prepared_members(reply)? else {
+            return Ok(None);
+        };
+        let raw = members.into_iter().next();
+        raw.map(Some).ok_or_else(|| self.target.empty(0))
+    }
+
     /// The item of a removed `raw` member, or `None` once its failure to deserialize is
     /// reported to the undecodable hook, as every removal does.
     ///
