@@ -28,6 +28,9 @@ pub(crate) struct Args {
     /// When set (a cluster client that routes by a key it is given), each command array
     /// carries the key to route it by under this symbol.
     key_marker: Option<JsValue>,
+    /// The marks `"read"`, `"block"` and `"pipeline"`, made once: a string made from
+    /// wasm costs a TextDecoder call.
+    marks: [JsValue; 3],
 }
 
 /// How many whole commands [`Args`] remembers.
@@ -73,6 +76,7 @@ impl Args {
             recent: RefCell::new(Vec::new()),
             marker,
             key_marker: None,
+            marks: ["read", "block", "pipeline"].map(JsValue::from_str),
         }
     }
 
@@ -85,10 +89,11 @@ impl Args {
     /// step: the marker is `"read"` for a read-only command, `"block"` for a blocking
     /// one (for a connection of its own), else `true`.
     pub fn of(&self, cmd: Command) -> JsValue {
+        let [read, block, _] = &self.marks;
         let step = if cmd.is_read_only() {
-            JsValue::from_str("read")
+            read.clone()
         } else if cmd.is_blocking() {
-            JsValue::from_str("block")
+            block.clone()
         } else {
             JsValue::TRUE
         };
@@ -133,7 +138,7 @@ impl Args {
     /// makes it), marked `"pipeline"`.
     pub fn pipeline(&self, cmds: Vec<Command>) -> JsValue {
         let out: Array = cmds.into_iter().map(|cmd| self.of(cmd)).collect();
-        mark(&out, &self.marker, &JsValue::from_str("pipeline"));
+        mark(&out, &self.marker, &self.marks[2]);
         out.into()
     }
 
