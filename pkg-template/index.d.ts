@@ -272,12 +272,19 @@ export class SortedSet<T = string> {
   /**
    * A worker on leases: runs `handler` on each item, acks on success, retries on a throw
    * (a RateLimited throw gives the item back uncounted and holds the set), extends the
-   * lease while it runs; on abort stops claiming, waits up to `shutdownMs`, releases
-   * what still runs.
+   * leases it holds while it runs; on abort stops claiming, acks what finished,
+   * releases what it held, waits up to `shutdownMs`, releases what still runs.
+   * `prefetch` (default `8 * concurrency`; 0: none) bounds the claimed leases held
+   * beyond the running handlers, as RabbitMQ's prefetch does: each of the
+   * `concurrency` loops claims its share with the ack of the jobs it finished, one
+   * round trip for several jobs, and only while its recent handler time times its share
+   * stays under 1% of `leaseMs`. Held leases are extended like running ones, given back
+   * at once when a short claim finds the set paused, and released at shutdown (counted
+   * in `released`).
    */
   process(
     handler: (item: T, lease: Lease<T>) => unknown | Promise<unknown>,
-    options?: { concurrency?: number; leaseMs?: number; signal?: AbortSignalLike; shutdownMs?: number; pollMs?: number },
+    options?: { concurrency?: number; prefetch?: number; leaseMs?: number; signal?: AbortSignalLike; shutdownMs?: number; pollMs?: number },
   ): Promise<{ acked: number; retried: number; released: number; rateLimited: number }>;
   /** Like claim(), waiting up to `timeoutMs` for at least one item; [] at the timeout. */
   claimWait(count: number, leaseMs: number, timeoutMs: number): Promise<Array<Lease<T>>>;

@@ -102,3 +102,54 @@ test(`4 consumers, ${KILLS} SIGKILLs, ${ITEMS} items: lost 0, duplicates only fr
   assert.ok(duplicated <= KILLS * BATCH, `${duplicated} duplicates`);
   assert.deepEqual([stats.waiting, stats.inFlight, stats.dead], [0, 0, 0]);
 });
+
+const prefetchScript = fileURLToPath(new URL('./prefetch-worker.mjs', import.meta.url));
+const PREFETCH_ITEMS = 3000;
+const PREFETCH_KILLS = 6;
+
+test(`prefetching process() workers, ${PREFETCH_KILLS} SIGKILLs: every item acked exactly once`, async () => {
+  const name = 'crash-prefetch';
+  const Redis = require('ioredis');
+  const client = new Redis({ path: server.socket });
+  // Counting (as the workers do): the acks are tallied on the server.
+  const set = new SortedSet(client, name, { metrics: true });
+  const items = Array.from({ length: PREFETCH_ITEMS }, (_, i) => String(i));
+  await set.addMany(items);
+  const worker = () => {
+    const child = spawn(process.execPath, [...runtime, prefetchScript, server.socket, name], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.exited = once(child, 'exit');
+    return child;
+  };
+  let workers = Array.from({ length: 3 }, worker);
+  // The most leases in flight seen just before a kill: past 3 × 2 running handlers,
+  // the killed workers held prefetched ones.
+  let most = 0;
+  for (let k = 0; k < PREFETCH_KILLS; k++) {
+    await sleep(200);
+    most = Math.max(most, await set.inFlight());
+    const victim = workers[k % workers.length];
+    victim.kill('SIGKILL');
+    await victim.exited;
+    workers = workers.filter((w) => w !== victim).concat(worker());
+  }
+  await client.set(`${name}:done`, '1');
+  const codes = await Promise.all(workers.map((w) => w.exited));
+  assert.deepEqual(codes.map(([code]) => code), [0, 0, 0]);
+  const delivered = new Map();
+  for (const entry of await client.lrange(`${name}:log`, 0, -1)) {
+    const item = entry.split(' ')[1];
+    delivered.set(item, (delivered.get(item) ?? 0) + 1);
+  }
+  const stats = await set.stats();
+  const twice = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
+  console.log(`prefetch crash test (${runtimeName()}): ${PREFETCH_ITEMS} items, ${PREFETCH_KILLS} SIGKILLs: ` +
+    `acked ${stats.counters?.acked}, delivered twice ${twice}, most in flight before a kill ${most}`);
+  client.disconnect();
+  assert.deepEqual(items.filter((item) => !delivered.has(item)), [], 'every item delivered');
+  // An item is acked once at most (the ack removes it): the count is every item once.
+  assert.equal(stats.counters.acked, PREFETCH_ITEMS, 'every item acked exactly once');
+  assert.deepEqual([stats.waiting, stats.inFlight, stats.dead], [0, 0, 0]);
+  // Each kill re-delivers at most what the victim held: 2 running + 4 held per worker.
+  assert.ok(twice <= PREFETCH_KILLS * (2 + 4), `${twice} delivered twice`);
+  assert.ok(most > 3 * 2, `the workers held prefetched leases (${most} in flight)`);
+});

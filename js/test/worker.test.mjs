@@ -47,6 +47,74 @@ eachClient((t) => {
     assert.deepEqual([stats.waiting, stats.inFlight, stats.dead], [0, 0, 0]);
   });
 
+  test('process() prefetches quick jobs within its bound, none for slow ones, and every item once', async () => {
+    const name = key('prefetch');
+    const set = new SortedSet(t.conn.client, name);
+    const items = Array.from({ length: 300 }, (_, i) => `job-${i}`);
+    await set.addMany(items);
+    const seen = [];
+    let most = 0;
+    const controller = new AbortController();
+    // Quick handlers: 2 running and up to 6 more held (finished ones count until acked).
+    const counts = await set.process(async (item) => {
+      seen.push(item);
+      if (seen.length % 10 === 0) most = Math.max(most, await set.inFlight());
+      if (seen.length === items.length) controller.abort();
+    }, { concurrency: 2, prefetch: 6, leaseMs: 30000, signal: controller.signal, pollMs: 100 });
+    assert.deepEqual(counts, { acked: 300, retried: 0, released: 0, rateLimited: 0 });
+    assert.deepEqual([...seen].sort(), [...items].sort(), 'each item once');
+    assert.ok(most > 2, `held beyond the running handlers (at most ${most} in flight)`);
+    assert.ok(most <= 2 + 6, `within concurrency + prefetch (${most} in flight)`);
+    const stats = await set.stats();
+    assert.deepEqual([stats.waiting, stats.inFlight], [0, 0]);
+
+    // Slow handlers against the lease (50 ms × a share of 8 > 1% of 10 s): one at a time.
+    await set.addMany(['s-1', 's-2', 's-3', 's-4', 's-5', 's-6']);
+    let slowMost = 0;
+    let slowDone = 0;
+    const slow = new AbortController();
+    const slowCounts = await set.process(async () => {
+      await sleep(50);
+      slowMost = Math.max(slowMost, await set.inFlight());
+      if (++slowDone === 6) slow.abort();
+    }, { leaseMs: 10000, signal: slow.signal, pollMs: 100 });
+    assert.equal(slowCounts.acked, 6);
+    assert.equal(slowMost, 1, 'a slow handler\'s worker holds nothing beyond it');
+  });
+
+  test('process() gives held leases back when the set is paused, and goes on after resume', async () => {
+    const name = key('prefetch-pause');
+    const set = new SortedSet(t.conn.client, name);
+    const items = Array.from({ length: 200 }, (_, i) => `job-${i}`);
+    await set.addMany(items);
+    const seen = [];
+    let afterPause = null;
+    const controller = new AbortController();
+    const done = set.process(async (item) => {
+      seen.push(item);
+      if (afterPause !== null) afterPause++;
+      if (seen.length === 50) {
+        await set.pause();
+        afterPause = 0;
+      }
+    }, { prefetch: 8, leaseMs: 30000, signal: controller.signal, pollMs: 100 });
+    // Paused: what the worker holds goes back, and nothing more runs.
+    for (let i = 0; i < 500 && (await set.inFlight()) > 0; i++) await sleep(10);
+    assert.equal(await set.inFlight(), 0, 'nothing held while paused');
+    const ran = seen.length;
+    assert.ok(afterPause <= 8, `at most a share ran after the pause (${afterPause})`);
+    assert.equal(await set.len(), items.length - ran, 'the rest is back in the set');
+    await sleep(150);
+    assert.equal(seen.length, ran, 'nothing runs while paused');
+    await set.resume();
+    for (let i = 0; i < 1000 && seen.length < items.length; i++) await sleep(10);
+    controller.abort();
+    const counts = await done;
+    assert.equal(counts.acked, items.length);
+    assert.ok(counts.released >= 1, `held leases were released at the pause (${JSON.stringify(counts)})`);
+    assert.deepEqual([...seen].sort(), [...items].sort(), 'each item once');
+  });
+
   test('process() releases what is still running at shutdown, and rejects on a failure', async () => {
     const set = new SortedSet(t.conn.client, key('shutdown'));
     await set.add('stuck');
