@@ -274,6 +274,7 @@ async fn the_worker_acks_retries_keeps_slow_handlers_leased_and_shuts_down() {
         lease,
         shutdown_timeout: Duration::from_secs(5),
         poll: Duration::from_millis(100),
+        ..Default::default()
     };
     let done = process_until_drained(
         &set,
@@ -522,4 +523,164 @@ async fn the_worker_keeps_a_groups_concurrency_and_hands_back_a_rate_limited_ite
     );
     // The whole set waited out the 400 ms the handler asked for.
     assert!(started.elapsed() >= Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn the_worker_prefetches_quick_jobs_within_its_bound_and_none_for_slow_ones() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    use std::time::Duration;
+    let server = RedisServer::start();
+    let conn = multiplexed(&server).await;
+    let set = SortedSet::new(conn.clone(), "prefetch");
+    let items: Vec<String> = (0..300).map(|i| format!("job-{i}")).collect();
+    set.add_many(&items).await.unwrap();
+    let watcher = SortedSet::new(conn, "prefetch");
+    let seen = Mutex::new(Vec::new());
+    let most = AtomicUsize::new(0);
+    // Quick handlers: 2 running and up to 6 more held (finished ones count until acked).
+    let options = redset::WorkerOptions {
+        concurrency: 2,
+        prefetch: Some(6),
+        poll: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let done = process_until_drained(
+        &set,
+        |job: String| {
+            let n = {
+                let mut seen = seen.lock().unwrap();
+                seen.push(job);
+                seen.len()
+            };
+            let (watcher, most) = (&watcher, &most);
+            async move {
+                if n % 10 == 0 {
+                    let in_flight = watcher.in_flight().await.unwrap() as usize;
+                    most.fetch_max(in_flight, Ordering::Relaxed);
+                }
+                Ok::<(), String>(())
+            }
+        },
+        options,
+    )
+    .await;
+    assert_eq!((done.acked, done.released), (300, 0));
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort();
+    let mut expected = items.clone();
+    expected.sort();
+    assert_eq!(seen, expected, "each item once");
+    let most = most.into_inner();
+    assert!(
+        most > 2,
+        "held beyond the running handlers ({most} in flight)"
+    );
+    assert!(
+        most <= 2 + 6,
+        "within concurrency + prefetch ({most} in flight)"
+    );
+
+    // Slow handlers against the lease (50 ms × a share of 8 > 1% of 10 s): one at a time.
+    set.add_many(["s-1", "s-2", "s-3", "s-4", "s-5", "s-6"])
+        .await
+        .unwrap();
+    let slow_most = AtomicUsize::new(0);
+    let options = redset::WorkerOptions {
+        lease: Duration::from_secs(10),
+        poll: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let done = process_until_drained(
+        &set,
+        |_: String| {
+            let (watcher, slow_most) = (&watcher, &slow_most);
+            async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let in_flight = watcher.in_flight().await.unwrap() as usize;
+                slow_most.fetch_max(in_flight, Ordering::Relaxed);
+                Ok::<(), String>(())
+            }
+        },
+        options,
+    )
+    .await;
+    assert_eq!(done.acked, 6);
+    assert_eq!(
+        slow_most.into_inner(),
+        1,
+        "a slow handler's worker holds nothing beyond it"
+    );
+}
+
+#[tokio::test]
+async fn the_worker_gives_held_leases_back_when_the_set_is_paused() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+    let server = RedisServer::start();
+    let conn = multiplexed(&server).await;
+    let set = SortedSet::new(conn.clone(), "paused");
+    let items: Vec<String> = (0..200).map(|i| format!("job-{i}")).collect();
+    set.add_many(&items).await.unwrap();
+    let watcher = SortedSet::new(conn, "paused");
+    let ran = AtomicUsize::new(0);
+    let (resumed_tx, resumed) = tokio::sync::oneshot::channel::<()>();
+    let options = redset::WorkerOptions {
+        prefetch: Some(8),
+        poll: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let worker = set.process(
+        |_: String| {
+            let n = ran.fetch_add(1, Ordering::SeqCst) + 1;
+            let watcher = &watcher;
+            async move {
+                if n == 50 {
+                    watcher.pause().await.unwrap();
+                }
+                Ok::<(), String>(())
+            }
+        },
+        options,
+        async {
+            let _ = resumed.await;
+            drained(&watcher).await;
+        },
+    );
+    let check = async {
+        // Paused: what the worker holds goes back, and nothing more runs.
+        for _ in 0..500 {
+            if ran.load(Ordering::SeqCst) >= 50 && watcher.in_flight().await.unwrap() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(watcher.in_flight().await.unwrap(), 0, "nothing held");
+        let at_pause = ran.load(Ordering::SeqCst);
+        assert!(
+            at_pause <= 50 + 8,
+            "at most a share ran after the pause ({at_pause})"
+        );
+        assert_eq!(watcher.len().await.unwrap() as usize, 200 - at_pause);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            at_pause,
+            "nothing runs while paused"
+        );
+        watcher.resume().await.unwrap();
+        let _ = resumed_tx.send(());
+    };
+    let (done, ()) = tokio::time::timeout(Duration::from_secs(20), async {
+        tokio::join!(worker, check)
+    })
+    .await
+    .expect("the worker stops");
+    let done = done.unwrap();
+    assert_eq!(done.acked, 200);
+    assert!(
+        done.released >= 1,
+        "held leases were released at the pause: {done:?}"
+    );
+    assert_eq!(ran.into_inner(), 200, "each item once");
 }

@@ -84,8 +84,13 @@ fn lease_consumer() {
 }
 
 fn spawn_consumer(url: &str, name: &str) -> Child {
+    spawn_child("lease_consumer", url, name)
+}
+
+/// Runs `test` (one of the ignored child tests of this file) in a process of its own.
+fn spawn_child(test: &str, url: &str, name: &str) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["lease_consumer", "--exact", "--ignored", "--nocapture"])
+        .args([test, "--exact", "--ignored", "--nocapture"])
         .env("REDSET_CHILD", format!("{url}|{name}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -230,4 +235,117 @@ fn a_redis_restart_loses_no_unacked_item_and_brings_back_no_acked_one() {
     );
     assert_eq!(lost, 0);
     assert_eq!(came_back, 0);
+}
+
+/// A prefetching tokio worker: concurrency 2, prefetch 4, 2 s leases; each handler logs
+/// "p item" in `{name}:log`. Stops once `{name}:done` is set and nothing is waiting or
+/// in flight.
+#[cfg(feature = "tokio")]
+#[test]
+#[ignore = "a child process of the lease fault tests"]
+fn prefetch_worker() {
+    let spec = std::env::var("REDSET_CHILD").expect("run by the lease fault tests");
+    let (url, name) = spec.split_once('|').unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = redis::Client::open(url).unwrap();
+        let conn = client.get_multiplexed_async_connection().await.unwrap();
+        let set = redset::aio::SortedSet::new(conn.clone(), name).metrics(true);
+        let log_key = format!("{name}:log");
+        let options = redset::WorkerOptions {
+            concurrency: 2,
+            prefetch: Some(4),
+            lease: Duration::from_secs(2),
+            poll: Duration::from_millis(100),
+            ..Default::default()
+        };
+        let stop = async {
+            let started = Instant::now();
+            while started.elapsed() < DEADLINE {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let done: bool =
+                    redis::AsyncCommands::exists(&mut conn.clone(), format!("{name}:done"))
+                        .await
+                        .unwrap();
+                let stats = set.stats().await.unwrap();
+                if done && stats.waiting == 0 && stats.in_flight == 0 {
+                    return;
+                }
+            }
+        };
+        set.process(
+            |item: String| {
+                let (mut log, log_key) = (conn.clone(), &log_key);
+                async move {
+                    redis::AsyncCommands::rpush::<_, _, ()>(&mut log, log_key, format!("p {item}"))
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+            },
+            options,
+            stop,
+        )
+        .await
+        .unwrap();
+    });
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn prefetching_workers_killed_mid_work_ack_every_item_exactly_once() {
+    const ITEMS: u32 = 10_000;
+    const KILLS: usize = 6;
+    let server = RedisServer::start();
+    let (url, name) = (server.url(), "crash-prefetch");
+    let mut set = SortedSet::new(server.conn(), name)
+        .serializer(Text::<u32>::new())
+        .metrics(true);
+    let items: Vec<u32> = (0..ITEMS).collect();
+    set.add_many(&items).unwrap();
+    let mut workers: Vec<Child> = (0..3)
+        .map(|_| spawn_child("prefetch_worker", &url, name))
+        .collect();
+    // The most leases in flight seen just before a kill: past 3 × 2 running handlers,
+    // the killed workers held prefetched ones.
+    let mut most = 0;
+    for k in 0..KILLS {
+        std::thread::sleep(Duration::from_millis(200));
+        most = most.max(set.in_flight().unwrap());
+        let mut killed = workers.remove(k % workers.len());
+        killed.kill().unwrap(); // SIGKILL
+        killed.wait().unwrap();
+        workers.push(spawn_child("prefetch_worker", &url, name));
+    }
+    let mut conn = server.conn();
+    let _: () = conn.set(format!("{name}:done"), 1).unwrap();
+    workers.into_iter().for_each(finish);
+    let mut delivered: HashMap<u32, usize> = HashMap::new();
+    for entry in conn
+        .lrange::<_, Vec<String>>(format!("{name}:log"), 0, -1)
+        .unwrap()
+    {
+        let item = entry.trim_start_matches("p ").parse().unwrap();
+        *delivered.entry(item).or_insert(0) += 1;
+    }
+    let stats = set.stats().unwrap();
+    let acked = stats.counters.as_ref().map(|c| c.acked);
+    let twice: usize = delivered.values().map(|&n| n - 1).sum();
+    println!(
+        "prefetch crash test: {ITEMS} items, {KILLS} SIGKILLs: acked {acked:?}, delivered \
+         twice {twice}, most in flight before a kill {most}"
+    );
+    assert_eq!((0..ITEMS).filter(|i| !delivered.contains_key(i)).count(), 0);
+    // An item is acked once at most (the ack removes it): the count is every item once.
+    assert_eq!(
+        acked,
+        Some(u64::from(ITEMS)),
+        "every item acked exactly once"
+    );
+    assert_eq!((stats.waiting, stats.in_flight, stats.dead), (0, 0, 0));
+    // Each kill re-delivers at most what the victim held: 2 running + 4 held.
+    assert!(twice <= KILLS * (2 + 4), "{twice} delivered twice");
+    assert!(
+        most > 3 * 2,
+        "the workers held prefetched leases ({most} in flight)"
+    );
 }

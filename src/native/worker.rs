@@ -1,9 +1,10 @@
 //! The async worker (feature `tokio`): the Rust counterpart of the Node `process()` and
 //! of BullMQ's `Worker`, crash-safe through leases.
 
+use std::collections::VecDeque;
 use std::fmt::Display;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::future::try_join_all;
 use tokio::sync::watch;
@@ -32,6 +33,26 @@ pub struct WorkerOptions {
     pub shutdown_timeout: Duration,
     /// How often a waiting worker notices shutdown (default 1 s).
     pub poll: Duration,
+    /// At most how many claimed leases the worker holds beyond the handlers it runs
+    /// (`None`: 8 × `concurrency`; `Some(0)`: none), as RabbitMQ's prefetch or SQS's
+    /// batch receive bound it. Each loop holds its share, claims it with the ack of
+    /// the jobs it finished (one round trip for several jobs, their acks deferred to
+    /// it), and extends it with the same heartbeat as running leases. It prefetches
+    /// only while its recent handler time times its share stays under 1% of the
+    /// lease, so slow handlers hold nothing others could run; a claim that comes back
+    /// short while leases are held asks whether the set is paused, and if so gives
+    /// them back at once. At shutdown held leases are released (counted in
+    /// [`Processed::released`]); a killed worker's come back when they expire.
+    pub prefetch: Option<usize>,
+}
+
+impl WorkerOptions {
+    /// Each loop's share of `prefetch`.
+    fn shares(&self) -> impl Iterator<Item = usize> {
+        let loops = self.concurrency.max(1);
+        let prefetch = self.prefetch.unwrap_or(8 * loops);
+        (0..loops).map(move |i| prefetch / loops + usize::from(i < prefetch % loops))
+    }
 }
 
 impl Default for WorkerOptions {
@@ -41,6 +62,7 @@ impl Default for WorkerOptions {
             lease: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(30),
             poll: Duration::from_secs(1),
+            prefetch: None,
         }
     }
 }
@@ -54,8 +76,8 @@ pub struct Processed {
     /// maximum deliveries).
     pub retried: u64,
     /// Items released: their handler was still running at the shutdown deadline, or
-    /// (acks claim the next item in the same round trip) they were claimed just as
-    /// the shutdown began, before their handler started.
+    /// they were claimed but not started (prefetched, or claimed with the last ack)
+    /// when the shutdown began or the set was paused.
     pub released: u64,
     /// Items whose handler met an outside rate limit ([`RateLimited`]): given back
     /// uncounted, the set held for the time it asked.
@@ -112,8 +134,9 @@ where
         let (stop_tx, stop) = watch::channel(false);
         let (kill_tx, kill) = watch::channel(false);
         let loops = try_join_all(
-            (0..options.concurrency.max(1))
-                .map(|_| self.work(&handler, options, stop.clone(), kill.clone())),
+            options
+                .shares()
+                .map(|share| self.work(&handler, options, share, stop.clone(), kill.clone())),
         );
         tokio::pin!(loops);
         tokio::select! {
@@ -130,11 +153,14 @@ where
         }
     }
 
-    /// One worker loop: claim, handle, settle, until stopped.
+    /// One worker loop: claim, handle, settle, until stopped. It holds up to `share`
+    /// claimed leases beyond the one it runs (while its handlers are quick, see
+    /// [`WorkerOptions::prefetch`]) and acks what it finished with its next claim.
     async fn work<F, Fut, E>(
         &self,
         handler: &F,
         options: WorkerOptions,
+        share: usize,
         stop: watch::Receiver<bool>,
         mut kill: watch::Receiver<bool>,
     ) -> Result<Processed>
@@ -144,24 +170,20 @@ where
         E: Display + 'static,
     {
         let mut done = Processed::default();
-        // The next lease, when the ack of the last one claimed it in the same round trip.
-        let mut next: Option<Lease<S::Item>> = None;
+        let mut hands = Hands::new(share, options.lease);
+        // One heartbeat for every lease the loop holds: running, held, or finished.
+        let mut beat = tokio::time::interval(options.lease / 3);
+        beat.tick().await; // the first tick is at once
         while !*stop.borrow() {
-            let lease = match next.take() {
-                Some(lease) => lease,
-                None => {
-                    let claim = self
-                        .core
-                        .claim_wait(1, options.lease, options.poll, unix_now());
-                    let Some(lease) = self.transport.run_wait(claim).await?.pop() else {
-                        continue;
-                    };
-                    lease
-                }
+            let Some(lease) = hands.held.pop_front() else {
+                let wanted = hands.wanted();
+                let claimed = self.settle(&mut hands.finished, wanted, options, &mut done);
+                hands.held.extend(claimed.await?);
+                continue;
             };
             // The handler gets the item; the lease keeps what settling it needs.
             let mut item = None;
-            let mut held: Lease<()> = lease.map(|it| item = Some(it));
+            let mut running: Lease<()> = lease.map(|it| item = Some(it));
             let Some(item) = item else { continue };
             // The handler runs inside the job's span, so what it traces nests under it.
             let span = tracing::info_span!(
@@ -169,75 +191,72 @@ where
                 "redset.job",
                 redset.set = self.core.name(),
                 redset.operation = "process",
-                redset.token = i64::try_from(held.token).unwrap_or(i64::MAX),
-                redset.deliveries = i64::from(held.deliveries),
+                redset.token = i64::try_from(running.token).unwrap_or(i64::MAX),
+                redset.deliveries = i64::from(running.deliveries),
                 redset.items = 1,
                 redset.outcome = tracing::field::Empty,
                 otel.status_code = tracing::field::Empty,
                 error.message = tracing::field::Empty,
             );
+            let started = Instant::now();
             let job = handler(item).instrument(span.clone());
             tokio::pin!(job);
-            let mut beat = tokio::time::interval(options.lease / 3);
-            beat.tick().await; // the first tick is at once
             let outcome = loop {
                 tokio::select! {
                     outcome = &mut job => break Some(outcome),
                     _ = beat.tick() => {
-                        match self.transport.run(self.core.extend(&held, options.lease)).await {
-                            Ok(deadline) => held.set_deadline_ms(deadline),
-                            Err(e) if e.is_lease_lost() => {}
-                            Err(e) => return Err(e),
-                        }
+                        self.extend_held(&mut running, &mut hands, options.lease).await?;
                     }
                     _ = kill.changed() => break None,
                 }
             };
-            let settling = match &outcome {
-                Some(Ok(())) => "acked",
+            hands.handled(started.elapsed());
+            let settled = match outcome {
+                Some(Ok(())) => {
+                    hands.finished.push((running, span));
+                    if hands.held.len() > hands.low || *stop.borrow() {
+                        continue;
+                    }
+                    let count = hands.wanted().saturating_sub(hands.held.len());
+                    let claimed = self.settle(&mut hands.finished, count, options, &mut done);
+                    let claimed = claimed.await?;
+                    let short = claimed.len() < count && !hands.held.is_empty();
+                    hands.held.extend(claimed);
+                    if short && self.transport.run(self.core.is_paused()).await? {
+                        // Paused: what this loop holds but has not started goes back now.
+                        done.released += self.release_all(hands.held.drain(..)).await?;
+                    }
+                    continue;
+                }
                 Some(Err(e)) => {
                     span.record("otel.status_code", "ERROR");
-                    span.record("error.message", tracing::field::display(e));
-                    "retried"
+                    span.record("error.message", tracing::field::display(&e));
+                    match rate_limited(&e) {
+                        Some(limited) => self
+                            .transport
+                            .run(self.core.rate_limited(&running, limited.retry_after))
+                            .await
+                            .map(|_| done.rate_limited += 1)
+                            .map(|()| "rate_limited"),
+                        None => self
+                            .transport
+                            .run(self.core.retry(&running, None, &e.to_string()))
+                            .await
+                            .map(|_| done.retried += 1)
+                            .map(|()| "retried"),
+                    }
                 }
-                None => "released",
-            };
-            let settled = match outcome {
-                Some(Ok(())) if !*stop.borrow() => {
-                    let acked = std::slice::from_ref(&held);
-                    let claim = self.core.ack_and_claim(acked, 1, options.lease, unix_now());
-                    self.transport.run(claim).await.map(|mut leases| {
-                        done.acked += 1;
-                        next = leases.pop();
-                    })
-                }
-                Some(Ok(())) => self
-                    .transport
-                    .run(self.core.ack(std::slice::from_ref(&held)))
-                    .await
-                    .map(|()| done.acked += 1),
-                Some(Err(e)) => match rate_limited(&e) {
-                    Some(limited) => self
-                        .transport
-                        .run(self.core.rate_limited(&held, limited.retry_after))
-                        .await
-                        .map(|_| done.rate_limited += 1),
-                    None => self
-                        .transport
-                        .run(self.core.retry(&held, None, &e.to_string()))
-                        .await
-                        .map(|_| done.retried += 1),
-                },
                 None => self
                     .transport
-                    .run(self.core.release(&held))
+                    .run(self.core.release(&running))
                     .await
-                    .map(|_| done.released += 1),
+                    .map(|_| done.released += 1)
+                    .map(|()| "released"),
             };
             span.record(
                 "redset.outcome",
                 match &settled {
-                    Ok(()) => settling,
+                    Ok(outcome) => outcome,
                     Err(e) => super::trace::outcome(e),
                 },
             );
@@ -246,17 +265,158 @@ where
                 _ => {}
             }
         }
-        // Claimed with the last ack, but stopped before its turn: back at once.
-        if let Some(lease) = next {
+        // Stopped: ack what finished, and give back what was claimed but not started.
+        self.settle(&mut hands.finished, 0, options, &mut done)
+            .await?;
+        done.released += self.release_all(hands.held.drain(..)).await?;
+        Ok(done)
+    }
+
+    /// Acks `finished` and claims up to `count` more in one round trip (with nothing to
+    /// ack, a claim that waits; with nothing to claim, an ack). Each job's span gets its
+    /// outcome; a lease lost meanwhile fails only its own job.
+    async fn settle(
+        &self,
+        finished: &mut Vec<(Lease<()>, tracing::Span)>,
+        count: usize,
+        options: WorkerOptions,
+        done: &mut Processed,
+    ) -> Result<Vec<Lease<S::Item>>> {
+        let jobs = std::mem::take(finished);
+        let leases: Vec<Lease<()>> = jobs.iter().map(|(lease, _)| lease.clone()).collect();
+        let now = unix_now();
+        let settled = match (leases.is_empty(), count) {
+            (true, 0) => return Ok(Vec::new()),
+            (true, _) => {
+                let claim = self
+                    .core
+                    .claim_wait(count, options.lease, options.poll, now);
+                return self.transport.run_wait(claim).await;
+            }
+            (false, 0) => self
+                .transport
+                .run(self.core.ack(&leases))
+                .await
+                .map(|()| Vec::new()),
+            (false, _) => {
+                let claim = self.core.ack_and_claim(&leases, count, options.lease, now);
+                self.transport.run(claim).await
+            }
+        };
+        let (claimed, lost) = match settled {
+            Ok(claimed) => (claimed, Vec::new()),
+            Err(crate::Error::LeaseLost { tokens, .. }) => (Vec::new(), tokens),
+            Err(e) => return Err(e),
+        };
+        for (lease, span) in jobs {
+            let outcome = if lost.contains(&lease.token) {
+                "lease_lost"
+            } else {
+                done.acked += 1;
+                "acked"
+            };
+            span.record("redset.outcome", outcome);
+        }
+        Ok(claimed)
+    }
+
+    /// Extends the running lease and every lease the loop holds; drops held ones that
+    /// another worker has now (they expired).
+    async fn extend_held(
+        &self,
+        running: &mut Lease<()>,
+        hands: &mut Hands<S::Item>,
+        by: Duration,
+    ) -> Result<()> {
+        self.extend_one(running, by).await?;
+        for (lease, _) in &mut hands.finished {
+            self.extend_one(lease, by).await?;
+        }
+        let mut kept = VecDeque::with_capacity(hands.held.len());
+        for mut lease in hands.held.drain(..) {
+            if self.extend_one(&mut lease, by).await? {
+                kept.push_back(lease);
+            }
+        }
+        hands.held = kept;
+        Ok(())
+    }
+
+    /// Extends one lease; false if it is no longer held.
+    async fn extend_one<T>(&self, lease: &mut Lease<T>, by: Duration) -> Result<bool> {
+        match self.transport.run(self.core.extend(lease, by)).await {
+            Ok(deadline) => lease.set_deadline_ms(deadline),
+            Err(e) if e.is_lease_lost() => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        Ok(true)
+    }
+
+    /// Gives leases back at once, uncounted; how many were still held.
+    async fn release_all(&self, leases: impl Iterator<Item = Lease<S::Item>>) -> Result<u64> {
+        let mut released = 0;
+        for lease in leases {
             match self.transport.run(self.core.release(&lease)).await {
-                Ok(_) => done.released += 1,
+                Ok(_) => released += 1,
                 Err(e) if e.is_lease_lost() => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok(done)
+        Ok(released)
     }
 }
+
+/// What one worker loop holds besides the job it runs, and how much it wants to hold.
+struct Hands<T> {
+    /// Claimed, not started.
+    held: VecDeque<Lease<T>>,
+    /// Handled, waiting to be acked with the next claim (each with its job's span).
+    finished: Vec<(Lease<()>, tracing::Span)>,
+    /// The most `held` may hold beyond the job that runs.
+    share: usize,
+    /// Settle once `held` is down to this, so a claim that comes back short while
+    /// leases are held can tell a pause.
+    low: usize,
+    /// The lease; prefetching stops once `share` recent handler times pass 1% of it.
+    lease: Duration,
+    /// Moving average of handler times (seconds); none until one has run.
+    recent: Option<f64>,
+}
+
+impl<T> Hands<T> {
+    fn new(share: usize, lease: Duration) -> Self {
+        Hands {
+            held: VecDeque::new(),
+            finished: Vec::new(),
+            share,
+            low: share / 4,
+            lease,
+            recent: None,
+        }
+    }
+
+    fn handled(&mut self, took: Duration) {
+        let took = took.as_secs_f64();
+        self.recent = Some(match self.recent {
+            Some(recent) => recent + RECENT_WEIGHT * (took - recent),
+            None => took,
+        });
+    }
+
+    /// One to run, plus the share while handlers are quick against the lease.
+    fn wanted(&self) -> usize {
+        let hold = self.lease.as_secs_f64() * HOLD_SHARE_OF_LEASE;
+        let quick = self
+            .recent
+            .is_some_and(|recent| recent * self.share as f64 <= hold);
+        1 + if quick { self.share } else { 0 }
+    }
+}
+
+/// Weight of the latest handler time in the moving average that decides prefetching.
+const RECENT_WEIGHT: f64 = 0.2;
+/// Prefetch only while a share of held jobs runs in under this fraction of the lease.
+const HOLD_SHARE_OF_LEASE: f64 = 0.01;
 
 /// The [`RateLimited`] a handler's error is, or holds (boxed).
 fn rate_limited<E: 'static>(error: &E) -> Option<RateLimited> {
