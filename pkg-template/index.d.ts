@@ -277,7 +277,8 @@ export class SortedSet<T = string> {
    * `prefetch` (default `8 * concurrency`; 0: none) bounds the claimed leases held
    * beyond the running handlers, as RabbitMQ's prefetch does: each of the
    * `concurrency` loops claims its share with the ack of the jobs it finished, one
-   * round trip for several jobs, and only while its recent handler time times its share
+   * round trip for several jobs (an empty-handed loop takes from a sibling's first),
+   * and only while its recent handler time times its share
    * stays under 1% of `leaseMs`. Held leases are extended like running ones, given back
    * at once when a short claim finds the set paused, and released at shutdown (counted
    * in `released`).

@@ -243,7 +243,7 @@ if (section('batch')) {
 if (section('bullmq')) {
   const requireBench = createRequire(fileURLToPath(new URL('../../target/bench-node/package.json', import.meta.url)));
   const { Queue, Worker } = requireBench('bullmq');
-  async function bullmqJobsPerSecond(jobs) {
+  async function bullmqJobsPerSecond(jobs, concurrency) {
     const connection = { path: socket, maxRetriesPerRequest: null };
     const queue = new Queue('bench-bullmq', { connection });
     await queue.obliterate({ force: true });
@@ -252,7 +252,7 @@ if (section('bullmq')) {
     let worker;
     await new Promise((resolve) => {
       let done = 0;
-      worker = new Worker('bench-bullmq', async () => {}, { connection, concurrency: 1 });
+      worker = new Worker('bench-bullmq', async () => {}, { connection, concurrency });
       worker.on('completed', () => { if (++done === jobs) resolve(); });
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -261,16 +261,17 @@ if (section('bullmq')) {
     await queue.close();
     return jobs / seconds;
   }
-  // The package's worker, as BullMQ's: process() at concurrency 1 on no-op jobs (each ack
-  // claims the next in the same round trip), stopped when all are done.
-  async function workerJobsPerSecond(jobs) {
+  // The package's worker, as BullMQ's: process() at the same concurrency on no-op jobs
+  // (with its default prefetch: acks and the next claims share a round trip), stopped
+  // when all are done.
+  async function workerJobsPerSecond(jobs, concurrency) {
     await fill(jobs);
     const controller = new AbortController();
     let done = 0;
     const started = process.hrtime.bigint();
     const counts = await leased.process(async () => {
       if (++done === jobs) controller.abort();
-    }, { concurrency: 1, leaseMs: 30000, signal: controller.signal });
+    }, { concurrency, leaseMs: 30000, signal: controller.signal });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (counts.acked + counts.released !== jobs) throw new Error(`worker: ${JSON.stringify(counts)} of ${jobs}`);
     return jobs / seconds;
@@ -285,18 +286,24 @@ if (section('bullmq')) {
     }
     return jobs / (Number(process.hrtime.bigint() - started) / 1e9);
   }
-  const bull = [];
-  const ours = [];
-  const workers = [];
-  for (let round = 0; round < Math.max(3, Math.floor(ROUNDS / 3)); round++) {
-    bull.push(await bullmqJobsPerSecond(OPS));
-    ours.push(await redsetJobsPerSecond(OPS));
-    workers.push(await workerJobsPerSecond(OPS));
+  const rounds = Math.max(3, Math.floor(ROUNDS / 3));
+  const rows = [];
+  for (const concurrency of [1, 8]) {
+    const bull = [];
+    const ours = [];
+    const workers = [];
+    for (let round = 0; round < rounds; round++) {
+      bull.push(await bullmqJobsPerSecond(OPS, concurrency));
+      if (concurrency === 1) ours.push(await redsetJobsPerSecond(OPS));
+      workers.push(await workerJobsPerSecond(OPS, concurrency));
+    }
+    const [bullRate, workerRate] = [median(bull), median(workers)];
+    const claimAck = concurrency === 1 ? `${median(ours).toFixed(0)} | ${(median(ours) / bullRate).toFixed(2)}` : '— | —';
+    rows.push(`| ${concurrency} | ${bullRate.toFixed(0)} | ${claimAck} | ${workerRate.toFixed(0)} | ${(workerRate / bullRate).toFixed(2)} |`);
   }
-  const [bullRate, ourRate, workerRate] = [median(bull), median(ours), median(workers)];
-  console.log(`\n### Node: BullMQ ${requireBench('bullmq/package.json').version} worker (concurrency 1) vs claim(1) + ack, and vs the package's worker (process, concurrency 1) (jobs/s, ${OPS} no-op jobs, median of ${bull.length} alternating runs; ≥ 2.5× is the target)\n`);
-  console.log('| BullMQ Worker | redset claim + ack | ratio | redset process() | ratio |\n|---|---|---|---|---|');
-  console.log(`| ${bullRate.toFixed(0)} | ${ourRate.toFixed(0)} | ${(ourRate / bullRate).toFixed(2)} | ${workerRate.toFixed(0)} | ${(workerRate / bullRate).toFixed(2)} |`);
+  console.log(`\n### Node: BullMQ ${requireBench('bullmq/package.json').version} worker vs claim(1) + ack, and vs the package's worker (process, default prefetch), at concurrency 1 and 8 (jobs/s, ${OPS} no-op jobs, median of ${rounds} alternating runs; ≥ 2.5× is the target)\n`);
+  console.log('| concurrency | BullMQ Worker | redset claim + ack | ratio | redset process() | ratio |\n|---|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
 }
 
 // Consumer processes draining a set while this process adds more.

@@ -25,7 +25,8 @@ const HOLD_SHARE_OF_LEASE = 0.01;
  * retries (with the backoff; the dead letters after maxDeliveries) when it throws, and
  * extends every lease it holds every `leaseMs / 3`. `concurrency` handlers run at
  * once; beyond them the worker holds at most `prefetch` claimed leases not yet started
- * (default `8 * concurrency`; each of its loops holds a share), and only while a loop's
+ * (default `8 * concurrency`; each of its loops holds a share, and an empty-handed loop
+ * takes from a sibling's before it claims), and only while a loop's
  * recent handler time, times its share, stays under 1% of the lease. Finished jobs are acked together with the
  * next claim. A claim that comes back short while leases are held asks whether the set
  * is paused, and if so gives the held ones back at once. When `signal` aborts it stops
@@ -47,6 +48,8 @@ export async function runWorker(driver, handler, { concurrency = 1, prefetch, le
   // Every lease the worker holds, in each loop's hands, running, or finished and not
   // yet acked: the heartbeat extends them all, the shutdown settles what is left.
   const holding = new Set();
+  // Each loop's claimed-but-not-started jobs, for an empty-handed loop to take from.
+  const hands = [];
   // Stops on the caller's abort, or on the first failure of a loop (which is rethrown).
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -152,6 +155,7 @@ export async function runWorker(driver, handler, { concurrency = 1, prefetch, le
   };
   const loop = async (share) => {
     const held = []; // claimed, not started
+    hands.push(held);
     const finished = []; // handled, to be acked with the next claim
     // Moving average of this loop's handler times (ms); null until one has run.
     let recentMs = null;
@@ -167,8 +171,14 @@ export async function runWorker(driver, handler, { concurrency = 1, prefetch, le
     try {
       while (!stop.signal.aborted) {
         if (held.length === 0) {
-          held.push(...(await settle(finished, wanted())));
-          continue;
+          // Empty-handed: help a sibling with what it holds before claiming more, so
+          // no job waits in one loop's hands while another loop idles.
+          const richest = hands.reduce((most, other) => (other.length > most.length ? other : most), held);
+          if (richest.length > 0) held.push(richest.pop());
+          else {
+            held.push(...(await settle(finished, wanted())));
+            continue;
+          }
         }
         const job = held.shift();
         if (job.settled || !(await work(job, timed))) continue;
@@ -176,9 +186,12 @@ export async function runWorker(driver, handler, { concurrency = 1, prefetch, le
         if (held.length > low || stop.signal.aborted) continue;
         const count = Math.max(0, wanted() - held.length);
         const claimed = await settle(finished, count);
-        const short = claimed.length < count && held.length > 0;
+        const short = claimed.length < count && hands.some((h) => h.length > 0);
         held.push(...claimed);
-        if (short && (await driver.run(isPaused))) await giveBack(held);
+        if (short && (await driver.run(isPaused))) {
+          // Paused: what the worker holds but has not started goes back now.
+          for (const h of hands) await giveBack(h);
+        }
       }
       await settle(finished, 0);
       await giveBack(held);

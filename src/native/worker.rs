@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::fmt::Display;
 use std::future::Future;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_util::future::try_join_all;
@@ -20,6 +21,9 @@ use crate::core::{BoxError, Lease, RateLimited, Result, Serializer};
 /// use std::time::Duration;
 /// let options = redset::WorkerOptions { concurrency: 4, ..Default::default() };
 /// assert_eq!(options.lease, Duration::from_secs(30));
+/// // Up to 8 × 4 claimed leases held beyond the running handlers, while they are quick.
+/// assert_eq!(options.prefetch, None);
+/// let one_at_a_time = redset::WorkerOptions { prefetch: Some(0), ..options };
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkerOptions {
@@ -37,7 +41,8 @@ pub struct WorkerOptions {
     /// (`None`: 8 × `concurrency`; `Some(0)`: none), as RabbitMQ's prefetch or SQS's
     /// batch receive bound it. Each loop holds its share, claims it with the ack of
     /// the jobs it finished (one round trip for several jobs, their acks deferred to
-    /// it), and extends it with the same heartbeat as running leases. It prefetches
+    /// it), and extends it with the same heartbeat as running leases; an empty-handed
+    /// loop takes from a sibling's before it claims. It prefetches
     /// only while its recent handler time times its share stays under 1% of the
     /// lease, so slow handlers hold nothing others could run; a claim that comes back
     /// short while leases are held asks whether the set is paused, and if so gives
@@ -133,10 +138,10 @@ where
     {
         let (stop_tx, stop) = watch::channel(false);
         let (kill_tx, kill) = watch::channel(false);
+        let held: Vec<Held<S::Item>> = options.shares().map(Held::new).collect();
         let loops = try_join_all(
-            options
-                .shares()
-                .map(|share| self.work(&handler, options, share, stop.clone(), kill.clone())),
+            (0..held.len())
+                .map(|me| self.work(&handler, options, &held, me, stop.clone(), kill.clone())),
         );
         tokio::pin!(loops);
         tokio::select! {
@@ -153,14 +158,16 @@ where
         }
     }
 
-    /// One worker loop: claim, handle, settle, until stopped. It holds up to `share`
-    /// claimed leases beyond the one it runs (while its handlers are quick, see
-    /// [`WorkerOptions::prefetch`]) and acks what it finished with its next claim.
+    /// One worker loop (`held[me]` its hands): claim, handle, settle, until stopped. It
+    /// holds up to its share of claimed leases beyond the one it runs (while its
+    /// handlers are quick, see [`WorkerOptions::prefetch`]), takes from a sibling's
+    /// when its hands are empty, and acks what it finished with its next claim.
     async fn work<F, Fut, E>(
         &self,
         handler: &F,
         options: WorkerOptions,
-        share: usize,
+        held: &[Held<S::Item>],
+        me: usize,
         stop: watch::Receiver<bool>,
         mut kill: watch::Receiver<bool>,
     ) -> Result<Processed>
@@ -170,15 +177,16 @@ where
         E: Display + 'static,
     {
         let mut done = Processed::default();
-        let mut hands = Hands::new(share, options.lease);
+        let mut hands = Hands::new(held, me, options.lease);
         // One heartbeat for every lease the loop holds: running, held, or finished.
         let mut beat = tokio::time::interval(options.lease / 3);
         beat.tick().await; // the first tick is at once
         while !*stop.borrow() {
-            let Some(lease) = hands.held.pop_front() else {
+            let Some(lease) = hands.next() else {
                 let wanted = hands.wanted();
                 let claimed = self.settle(&mut hands.finished, wanted, options, &mut done);
-                hands.held.extend(claimed.await?);
+                let claimed = claimed.await?;
+                hands.hold(claimed);
                 continue;
             };
             // The handler gets the item; the lease keeps what settling it needs.
@@ -214,17 +222,18 @@ where
             let settled = match outcome {
                 Some(Ok(())) => {
                     hands.finished.push((running, span));
-                    if hands.held.len() > hands.low || *stop.borrow() {
+                    let holding = hands.held();
+                    if holding > hands.low || *stop.borrow() {
                         continue;
                     }
-                    let count = hands.wanted().saturating_sub(hands.held.len());
+                    let count = hands.wanted().saturating_sub(holding);
                     let claimed = self.settle(&mut hands.finished, count, options, &mut done);
                     let claimed = claimed.await?;
-                    let short = claimed.len() < count && !hands.held.is_empty();
-                    hands.held.extend(claimed);
+                    let short = claimed.len() < count && hands.any_held();
+                    hands.hold(claimed);
                     if short && self.transport.run(self.core.is_paused()).await? {
-                        // Paused: what this loop holds but has not started goes back now.
-                        done.released += self.release_all(hands.held.drain(..)).await?;
+                        // Paused: what the worker holds but has not started goes back now.
+                        done.released += self.release_all(hands.take_all()).await?;
                     }
                     continue;
                 }
@@ -268,7 +277,7 @@ where
         // Stopped: ack what finished, and give back what was claimed but not started.
         self.settle(&mut hands.finished, 0, options, &mut done)
             .await?;
-        done.released += self.release_all(hands.held.drain(..)).await?;
+        done.released += self.release_all(hands.take_own()).await?;
         Ok(done)
     }
 
@@ -325,20 +334,20 @@ where
     async fn extend_held(
         &self,
         running: &mut Lease<()>,
-        hands: &mut Hands<S::Item>,
+        hands: &mut Hands<'_, S::Item>,
         by: Duration,
     ) -> Result<()> {
         self.extend_one(running, by).await?;
         for (lease, _) in &mut hands.finished {
             self.extend_one(lease, by).await?;
         }
-        let mut kept = VecDeque::with_capacity(hands.held.len());
-        for mut lease in hands.held.drain(..) {
+        let mut kept = Vec::new();
+        for mut lease in hands.take_own() {
             if self.extend_one(&mut lease, by).await? {
-                kept.push_back(lease);
+                kept.push(lease);
             }
         }
-        hands.held = kept;
+        hands.hold_first(kept);
         Ok(())
     }
 
@@ -353,7 +362,7 @@ where
     }
 
     /// Gives leases back at once, uncounted; how many were still held.
-    async fn release_all(&self, leases: impl Iterator<Item = Lease<S::Item>>) -> Result<u64> {
+    async fn release_all(&self, leases: Vec<Lease<S::Item>>) -> Result<u64> {
         let mut released = 0;
         for lease in leases {
             match self.transport.run(self.core.release(&lease)).await {
@@ -366,16 +375,35 @@ where
     }
 }
 
+/// One loop's claimed-but-not-started leases, and its share of the prefetch.
+struct Held<T> {
+    leases: Mutex<VecDeque<Lease<T>>>,
+    share: usize,
+}
+
+impl<T> Held<T> {
+    fn new(share: usize) -> Self {
+        Held {
+            leases: Mutex::new(VecDeque::new()),
+            share,
+        }
+    }
+
+    /// Never held across an await; a poisoned lock still holds the leases.
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Lease<T>>> {
+        self.leases.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// What one worker loop holds besides the job it runs, and how much it wants to hold.
-struct Hands<T> {
-    /// Claimed, not started.
-    held: VecDeque<Lease<T>>,
+struct Hands<'a, T> {
+    /// Every loop's held leases; this loop's are `all[me]`.
+    all: &'a [Held<T>],
+    me: usize,
     /// Handled, waiting to be acked with the next claim (each with its job's span).
     finished: Vec<(Lease<()>, tracing::Span)>,
-    /// The most `held` may hold beyond the job that runs.
-    share: usize,
-    /// Settle once `held` is down to this, so a claim that comes back short while
-    /// leases are held can tell a pause.
+    /// Settle once this loop holds this many or fewer, so a claim that comes back
+    /// short while leases are held can tell a pause.
     low: usize,
     /// The lease; prefetching stops once `share` recent handler times pass 1% of it.
     lease: Duration,
@@ -383,16 +411,56 @@ struct Hands<T> {
     recent: Option<f64>,
 }
 
-impl<T> Hands<T> {
-    fn new(share: usize, lease: Duration) -> Self {
+impl<'a, T> Hands<'a, T> {
+    fn new(all: &'a [Held<T>], me: usize, lease: Duration) -> Self {
         Hands {
-            held: VecDeque::new(),
+            all,
+            me,
             finished: Vec::new(),
-            share,
-            low: share / 4,
+            low: all[me].share / 4,
             lease,
             recent: None,
         }
+    }
+
+    /// The next lease to run: this loop's first, else the last a sibling holds, so no
+    /// job waits in one loop's hands while another loop idles.
+    fn next(&self) -> Option<Lease<T>> {
+        if let Some(lease) = self.all[self.me].lock().pop_front() {
+            return Some(lease);
+        }
+        let richest = self.all.iter().max_by_key(|held| held.lock().len())?;
+        richest.lock().pop_back()
+    }
+
+    fn held(&self) -> usize {
+        self.all[self.me].lock().len()
+    }
+
+    fn any_held(&self) -> bool {
+        self.all.iter().any(|held| !held.lock().is_empty())
+    }
+
+    fn hold(&self, leases: Vec<Lease<T>>) {
+        self.all[self.me].lock().extend(leases);
+    }
+
+    /// Puts leases back at the front, in order.
+    fn hold_first(&self, leases: Vec<Lease<T>>) {
+        let mut held = self.all[self.me].lock();
+        for lease in leases.into_iter().rev() {
+            held.push_front(lease);
+        }
+    }
+
+    fn take_own(&self) -> Vec<Lease<T>> {
+        self.all[self.me].lock().drain(..).collect()
+    }
+
+    fn take_all(&self) -> Vec<Lease<T>> {
+        let all = self.all.iter();
+        all.flat_map(|held| held.lock().drain(..).collect::<Vec<_>>())
+            .collect()
     }
 
     fn handled(&mut self, took: Duration) {
@@ -405,11 +473,12 @@ impl<T> Hands<T> {
 
     /// One to run, plus the share while handlers are quick against the lease.
     fn wanted(&self) -> usize {
+        let share = self.all[self.me].share;
         let hold = self.lease.as_secs_f64() * HOLD_SHARE_OF_LEASE;
         let quick = self
             .recent
-            .is_some_and(|recent| recent * self.share as f64 <= hold);
-        1 + if quick { self.share } else { 0 }
+            .is_some_and(|recent| recent * share as f64 <= hold);
+        1 + if quick { share } else { 0 }
     }
 }
 
