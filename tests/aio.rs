@@ -525,17 +525,31 @@ async fn the_worker_keeps_a_groups_concurrency_and_hands_back_a_rate_limited_ite
     assert!(started.elapsed() >= Duration::from_millis(400));
 }
 
+/// A set of `n` jobs ("job-0" …) for a worker, a second handle on it to watch it from
+/// the handlers, and the jobs.
+async fn jobs(
+    server: &RedisServer,
+    name: &str,
+    n: usize,
+) -> (
+    SortedSet<MultiplexedConnection>,
+    SortedSet<MultiplexedConnection>,
+    Vec<String>,
+) {
+    let conn = multiplexed(server).await;
+    let set = SortedSet::new(conn.clone(), name);
+    let items: Vec<String> = (0..n).map(|i| format!("job-{i}")).collect();
+    set.add_many(&items).await.unwrap();
+    (set, SortedSet::new(conn, name), items)
+}
+
 #[tokio::test]
 async fn the_worker_prefetches_quick_jobs_within_its_bound_and_none_for_slow_ones() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     use std::time::Duration;
     let server = RedisServer::start();
-    let conn = multiplexed(&server).await;
-    let set = SortedSet::new(conn.clone(), "prefetch");
-    let items: Vec<String> = (0..300).map(|i| format!("job-{i}")).collect();
-    set.add_many(&items).await.unwrap();
-    let watcher = SortedSet::new(conn, "prefetch");
+    let (set, watcher, items) = jobs(&server, "prefetch", 300).await;
     let seen = Mutex::new(Vec::new());
     let most = AtomicUsize::new(0);
     // Quick handlers: 2 running and up to 6 more held (finished ones count until acked).
@@ -548,11 +562,10 @@ async fn the_worker_prefetches_quick_jobs_within_its_bound_and_none_for_slow_one
     let done = process_until_drained(
         &set,
         |job: String| {
-            let n = {
-                let mut seen = seen.lock().unwrap();
-                seen.push(job);
-                seen.len()
-            };
+            let mut handled = seen.lock().unwrap();
+            handled.push(job);
+            let n = handled.len();
+            drop(handled);
             let (watcher, most) = (&watcher, &most);
             async move {
                 if n % 10 == 0 {
@@ -618,11 +631,7 @@ async fn the_worker_gives_held_leases_back_when_the_set_is_paused() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
     let server = RedisServer::start();
-    let conn = multiplexed(&server).await;
-    let set = SortedSet::new(conn.clone(), "paused");
-    let items: Vec<String> = (0..200).map(|i| format!("job-{i}")).collect();
-    set.add_many(&items).await.unwrap();
-    let watcher = SortedSet::new(conn, "paused");
+    let (set, watcher, _) = jobs(&server, "paused", 200).await;
     let ran = AtomicUsize::new(0);
     let (resumed_tx, resumed) = tokio::sync::oneshot::channel::<()>();
     let options = redset::WorkerOptions {

@@ -47,11 +47,16 @@ eachClient((t) => {
     assert.deepEqual([stats.waiting, stats.inFlight, stats.dead], [0, 0, 0]);
   });
 
-  test('process() prefetches quick jobs within its bound, none for slow ones, and every item once', async () => {
-    const name = key('prefetch');
-    const set = new SortedSet(t.conn.client, name);
-    const items = Array.from({ length: 300 }, (_, i) => `job-${i}`);
+  /** A set of `n` jobs ("job-0" …) for a worker. */
+  const jobs = async (what, n) => {
+    const set = new SortedSet(t.conn.client, key(what));
+    const items = Array.from({ length: n }, (_, i) => `job-${i}`);
     await set.addMany(items);
+    return { set, items };
+  };
+
+  test('process() prefetches quick jobs within its bound, none for slow ones, and every item once', async () => {
+    const { set, items } = await jobs('prefetch', 300);
     const seen = [];
     let most = 0;
     const controller = new AbortController();
@@ -83,10 +88,7 @@ eachClient((t) => {
   });
 
   test('process() gives held leases back when the set is paused, and goes on after resume', async () => {
-    const name = key('prefetch-pause');
-    const set = new SortedSet(t.conn.client, name);
-    const items = Array.from({ length: 200 }, (_, i) => `job-${i}`);
-    await set.addMany(items);
+    const { set, items } = await jobs('prefetch-pause', 200);
     const seen = [];
     let afterPause = null;
     const controller = new AbortController();
