@@ -104,7 +104,7 @@ test(`4 consumers, ${KILLS} SIGKILLs, ${ITEMS} items: lost 0, duplicates only fr
 });
 
 const prefetchScript = fileURLToPath(new URL('./prefetch-worker.mjs', import.meta.url));
-const PREFETCH_ITEMS = 3000;
+const PREFETCH_ITEMS = 10000;
 const PREFETCH_KILLS = 6;
 
 test(`prefetching process() workers, ${PREFETCH_KILLS} SIGKILLs: every item acked exactly once`, async () => {
