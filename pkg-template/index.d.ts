@@ -275,7 +275,7 @@ export class SortedSet<T = string> {
    * leases it holds while it runs; on abort stops claiming, acks what finished,
    * releases what it held, waits up to `shutdownMs`, releases what still runs.
    * `prefetch` (default `8 * concurrency`; 0: none) bounds the claimed leases held
-   * beyond the running handlers, as RabbitMQ's prefetch does: each of the
+   * not yet started, as RabbitMQ's prefetch does: each of the
    * `concurrency` loops claims its share with the ack of the jobs it finished, one
    * round trip for several jobs (an empty-handed loop takes from a sibling's first),
    * and only while its recent handler time times its share

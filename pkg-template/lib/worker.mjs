@@ -184,6 +184,9 @@ export async function runWorker(driver, handler, { concurrency = 1, prefetch, le
         if (job.settled || !(await work(job, timed))) continue;
         finished.push(job);
         if (held.length > low || stop.signal.aborted) continue;
+        // Empty-handed while a sibling holds plenty: help it first, acks kept for one
+        // settle (at most a share's worth), as the sibling's own batch would be.
+        if (held.length === 0 && finished.length <= share && hands.some((h) => h.length > low)) continue;
         const count = Math.max(0, wanted() - held.length);
         const claimed = await settle(finished, count);
         const short = claimed.length < count && hands.some((h) => h.length > 0);

@@ -21,7 +21,7 @@ use crate::core::{BoxError, Lease, RateLimited, Result, Serializer};
 /// use std::time::Duration;
 /// let options = redset::WorkerOptions { concurrency: 4, ..Default::default() };
 /// assert_eq!(options.lease, Duration::from_secs(30));
-/// // Up to 8 × 4 claimed leases held beyond the running handlers, while they are quick.
+/// // Up to 8 × 4 claimed leases held not yet started, while handlers are quick.
 /// assert_eq!(options.prefetch, None);
 /// let one_at_a_time = redset::WorkerOptions { prefetch: Some(0), ..options };
 /// ```
@@ -37,8 +37,8 @@ pub struct WorkerOptions {
     pub shutdown_timeout: Duration,
     /// How often a waiting worker notices shutdown (default 1 s).
     pub poll: Duration,
-    /// At most how many claimed leases the worker holds beyond the handlers it runs
-    /// (`None`: 8 × `concurrency`; `Some(0)`: none), as RabbitMQ's prefetch or SQS's
+    /// At most how many claimed leases the worker holds not yet started (`None`: 8 ×
+    /// `concurrency`; `Some(0)`: none), as RabbitMQ's prefetch or SQS's
     /// batch receive bound it. Each loop holds its share, claims it with the ack of
     /// the jobs it finished (one round trip for several jobs, their acks deferred to
     /// it), and extends it with the same heartbeat as running leases; an empty-handed
@@ -223,7 +223,7 @@ where
                 Some(Ok(())) => {
                     hands.finished.push((running, span));
                     let holding = hands.held();
-                    if holding > hands.low || *stop.borrow() {
+                    if holding > hands.low || *stop.borrow() || hands.helping(holding) {
                         continue;
                     }
                     let count = hands.wanted().saturating_sub(holding);
@@ -435,6 +435,14 @@ impl<'a, T> Hands<'a, T> {
 
     fn held(&self) -> usize {
         self.all[self.me].lock().len()
+    }
+
+    /// Empty-handed while a sibling holds plenty: help it first, the acks kept for one
+    /// settle (at most a share's worth), as the sibling's own batch would be.
+    fn helping(&self, holding: usize) -> bool {
+        holding == 0
+            && self.finished.len() <= self.all[self.me].share
+            && self.all.iter().any(|held| held.lock().len() > self.low)
     }
 
     fn any_held(&self) -> bool {
