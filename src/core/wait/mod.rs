@@ -96,6 +96,16 @@ impl Times {
     }
 }
 
+/// A step of a wait strategy, which never finishes the wait itself: one type for every
+/// wait's output, so the strategy's code is not made again for each (issue 20's size
+/// target).
+type Pending = Step<std::convert::Infallible>;
+
+/// A strategy's step as a step of the wait.
+fn pending<T>(step: Pending) -> Step<T> {
+    step.map(|never| match never {})
+}
+
 /// What a wait needs of its set, besides the try it makes.
 pub(crate) struct WaitSpec<D, N> {
     pub kind: Kind,
@@ -206,7 +216,7 @@ where
                 }
                 self.phase = Phase::Waiting;
                 match &mut self.strategy {
-                    Strategy::Polling(polling) => polling.idle(&self.times),
+                    Strategy::Polling(polling) => polling.idle(&self.times).map(pending),
                     Strategy::Blocking(blocking) => blocking.idle(&self.times, false),
                 }
             }
@@ -261,7 +271,7 @@ where
                 self.tried(step)
             }
             Phase::Waiting => match &mut self.strategy {
-                Strategy::Polling(polling) => polling.feed(reply, &self.times),
+                Strategy::Polling(polling) => polling.feed(reply, &self.times).map(pending),
                 Strategy::Blocking(blocking) => blocking.feed(reply, &self.times),
             },
         }
