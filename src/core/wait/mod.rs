@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use super::clock::{server_time, time_command, Clock};
 use super::kind::Kind;
-use super::operation::{Operation, Step};
+use super::operation::{Operation, Pending, Step};
 use super::protocol::{Error, Reply, Result};
 use super::schema::{Keys, SET};
 
@@ -96,16 +96,6 @@ impl Times {
     }
 }
 
-/// A step of a wait strategy, which never finishes the wait itself: one type for every
-/// wait's output, so the strategy's code is not made again for each (issue 20's size
-/// target).
-type Pending = Step<std::convert::Infallible>;
-
-/// A strategy's step as a step of the wait.
-fn pending<T>(step: Pending) -> Step<T> {
-    step.map(|never| match never {})
-}
-
 /// What a wait needs of its set, besides the try it makes.
 pub(crate) struct WaitSpec<D, N> {
     pub kind: Kind,
@@ -132,7 +122,8 @@ pub(crate) struct WaitSpec<D, N> {
 
 enum Strategy<D> {
     Polling(Polling),
-    Blocking(Blocking<D>),
+    /// With the decoder of what a block on the set pops.
+    Blocking(Blocking, D),
 }
 
 enum Phase<O> {
@@ -184,12 +175,10 @@ where
                         claims: spec.claims,
                     }
                 } else {
-                    BlockOn::Set {
-                        count: spec.count,
-                        decode: spec.decode,
-                    }
+                    BlockOn::Set { count: spec.count }
                 };
-                Strategy::Blocking(Blocking::new(spec.keys, spec.options, on, scheduled))
+                let blocking = Blocking::new(spec.keys, spec.options, on, scheduled);
+                Strategy::Blocking(blocking, spec.decode)
             }
         };
         Wait {
@@ -216,8 +205,10 @@ where
                 }
                 self.phase = Phase::Waiting;
                 match &mut self.strategy {
-                    Strategy::Polling(polling) => polling.idle(&self.times).map(pending),
-                    Strategy::Blocking(blocking) => blocking.idle(&self.times, false),
+                    Strategy::Polling(polling) => polling.idle(&self.times).map(Pending::widen),
+                    Strategy::Blocking(blocking, _) => {
+                        blocking.idle(&self.times, false).map(Pending::widen)
+                    }
                 }
             }
             Err(pending) => Ok(pending),
@@ -271,8 +262,12 @@ where
                 self.tried(step)
             }
             Phase::Waiting => match &mut self.strategy {
-                Strategy::Polling(polling) => polling.feed(reply, &self.times).map(pending),
-                Strategy::Blocking(blocking) => blocking.feed(reply, &self.times),
+                Strategy::Polling(polling) => polling.feed(reply, &self.times).map(Pending::widen),
+                Strategy::Blocking(blocking, decode) => match blocking.feed(reply, &self.times)? {
+                    // Members that all failed to deserialize: try again.
+                    Ok(members) => Ok(decode(members).map_or(Step::Now, Step::Done)),
+                    Err(pending) => Ok(pending.widen()),
+                },
             },
         }
     }
@@ -285,9 +280,9 @@ where
             }
             Phase::Waiting => {
                 self.times.now = now;
-                if let Strategy::Blocking(blocking) = &mut self.strategy {
+                if let Strategy::Blocking(blocking, _) = &mut self.strategy {
                     if blocking.reblocks() && self.times.left() >= 0.001 {
-                        return blocking.idle(&self.times, false);
+                        return blocking.idle(&self.times, false).map(Pending::widen);
                     }
                 }
                 self.try_at(self.times.due_now())
@@ -300,7 +295,7 @@ where
     fn repeatable(&self) -> bool {
         match (&self.phase, &self.strategy) {
             (Phase::Trying(op), _) => op.repeatable(),
-            (Phase::Waiting, Strategy::Blocking(blocking)) => blocking.repeatable(),
+            (Phase::Waiting, Strategy::Blocking(blocking, _)) => blocking.repeatable(),
             _ => true,
         }
     }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::probe::{probe, Probe};
-use super::{Pending, Times, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
-use crate::core::operation::{Operation, Step};
+use super::{Times, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
+use crate::core::operation::{Operation, Pending, Step};
 use crate::core::protocol::{Command, Decoder, Error, Reply, Result};
 use crate::core::schema::Keys;
 
