@@ -31,7 +31,7 @@ pub(super) enum BlockOn {
 }
 
 /// What a block on the set popped (its members), or the wait's next step.
-type Popped = std::result::Result<Vec<Vec<u8>>, Pending>;
+pub(super) type Popped = std::result::Result<Vec<Vec<u8>>, Pending>;
 
 /// When something may next become eligible, as the probe saw it.
 #[derive(Debug, Clone, Copy)]
