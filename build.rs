@@ -1,8 +1,8 @@
 //! Puts the Lua scripts of `src/core/scripts` into `OUT_DIR` as they are sent to Redis:
-//! without their comment lines and indentation (the `--- @include` lines stay, for the
-//! core to resolve). The sources keep the documentation; the binaries — the npm
-//! package's wasm module above all, where the scripts were a seventh of the bytes — and
-//! every `EVAL` carry only the code. The core's own unit tests read the documented
+//! without their comments, indentation and the spaces between tokens that need none
+//! (the `--- @include` lines stay, for the core to resolve). The sources keep the
+//! documentation; the binaries — the npm package's wasm module above all, where the
+//! scripts were a seventh of the bytes — and every `EVAL` carry only the code. The core's own unit tests read the documented
 //! sources (their header test checks each script's `KEYS` comments).
 
 use std::fs;
@@ -31,10 +31,11 @@ fn copy_stripped(from: &Path, to: &Path) {
     }
 }
 
-/// The code of a script: each line without its indentation, comment lines and blank
-/// lines dropped, include lines kept. A comment after code stays (a `--` may be inside a
-/// string there); none of the scripts uses a long string (`[[ ]]`), whose lines this
-/// would change (checked).
+/// The code of a script: each line without its indentation, its comment, and the
+/// spaces no token needs (see [`squeeze`]); comment lines and blank lines dropped,
+/// include lines kept as they are. Lines stay lines, so Redis's error messages name the
+/// same line for the same code. None of the scripts uses a long string or comment
+/// (`[[ ]]`), whose lines this would change (checked).
 fn strip(source: &str) -> String {
     assert!(
         !source.contains("[["),
@@ -42,11 +43,78 @@ fn strip(source: &str) -> String {
     );
     let mut out = String::with_capacity(source.len() / 2);
     for line in source.lines().map(str::trim) {
-        let comment = line.starts_with("--") && !line.starts_with("--- @include");
-        if !line.is_empty() && !comment {
-            out.push_str(line);
+        let line = if line.starts_with("--- @include") {
+            line.to_owned()
+        } else {
+            squeeze(line)
+        };
+        if !line.is_empty() {
+            out.push_str(&line);
             out.push('\n');
         }
     }
     out
+}
+
+/// A line of Lua without its comment and with a space kept only where two tokens would
+/// otherwise run together: between two words (`local x`, `return 1`), in `. .` and
+/// before a `.` after a digit (`1 ..` is not `1..`), in `- -` (not a comment) and in
+/// `[ [` or `[ =` (not a long bracket). Quoted strings are copied as they are.
+fn squeeze(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\'' | '"' => {
+                // A quoted string, escapes included, to its closing quote.
+                out.push(c);
+                i += 1;
+                while i < chars.len() && chars[i] != c {
+                    if chars[i] == '\\' {
+                        out.push(chars[i]);
+                        i += 1;
+                    }
+                    if let Some(&inner) = chars.get(i) {
+                        out.push(inner);
+                    }
+                    i += 1;
+                }
+                assert!(i < chars.len(), "an unclosed string in a script: {line}");
+                out.push(c);
+                i += 1;
+            }
+            '-' if chars.get(i + 1) == Some(&'-') => break,
+            ' ' | '\t' => {
+                while i < chars.len() && matches!(chars[i], ' ' | '\t') {
+                    i += 1;
+                }
+                let next = chars.get(i).copied();
+                let next_is_comment = next == Some('-') && chars.get(i + 1) == Some(&'-');
+                if let (Some(prev), Some(next)) = (out.chars().last(), next) {
+                    if !next_is_comment && needs_space(prev, next) {
+                        out.push(' ');
+                    }
+                }
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Whether `prev` and `next`, with the spaces between them dropped, would read as
+/// other tokens.
+fn needs_space(prev: char, next: char) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    (word(prev) && word(next))
+        || (prev == '.' && next == '.')
+        || (prev.is_ascii_digit() && next == '.')
+        || (prev == '-' && next == '-')
+        || (prev == '[' && matches!(next, '[' | '='))
 }

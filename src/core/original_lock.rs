@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::backoff::Backoff;
-use super::operation::{Call, Exchange, Operation, Step};
+use super::operation::{Call, Exchange, Operation, Pending, Step};
 use super::protocol::{Arg, Error, Reply, Result, Script};
 
 /// How long a scheduled pop waits for the original's lock before giving up with
@@ -68,6 +68,15 @@ type Raw = Exchange<fn(Reply) -> Result<Reply>>;
 /// expiry, a bulk string), it sleeps and calls it again with the clock's new time in
 /// its `now` argument.
 pub(crate) struct LockAware<F> {
+    locking: Locking,
+    decode: Option<F>,
+    /// A claim may be sent again; a pop may not.
+    repeatable: bool,
+}
+
+/// A [`LockAware`] call but the decoder of its reply: one type whatever the decoder, so
+/// that every such call shares this code (issue 20's size target).
+struct Locking {
     set: Arc<str>,
     call: TimedCall,
     /// The lock's key, when it is honoured (also the last of the call's keys).
@@ -80,10 +89,10 @@ pub(crate) struct LockAware<F> {
     waits: u32,
     waited: Duration,
     request: Raw,
-    decode: Option<F>,
-    /// A claim may be sent again; a pop may not.
-    repeatable: bool,
 }
+
+/// The script's own reply, or a step of the lock's (a sleep, a command).
+type Answer = Result<std::result::Result<Reply, Pending>>;
 
 impl<F> LockAware<F> {
     /// The lock's key, when given, is passed as the script's last key.
@@ -96,7 +105,7 @@ impl<F> LockAware<F> {
     ) -> Self {
         let lock = OriginalLock::usable(lock);
         call.keys.extend(lock.map(|lock| lock.key.clone()));
-        let mut aware = LockAware {
+        let mut locking = Locking {
             set,
             call,
             lock: lock.map(|lock| lock.key.clone()),
@@ -107,11 +116,13 @@ impl<F> LockAware<F> {
             waits: 0,
             waited: Duration::ZERO,
             request: Exchange::new(Call::Known(Reply::Nil), Ok as fn(Reply) -> Result<Reply>),
+        };
+        locking.request = locking.request_at(now);
+        LockAware {
+            locking,
             decode: Some(decode),
             repeatable: true,
-        };
-        aware.request = aware.request_at(now);
-        aware
+        }
     }
 
     /// The same, for a call that must not be sent twice (a pop).
@@ -119,7 +130,9 @@ impl<F> LockAware<F> {
         self.repeatable = false;
         self
     }
+}
 
+impl Locking {
     fn request_at(&mut self, now: f64) -> Raw {
         let TimedCall {
             script,
@@ -166,6 +179,57 @@ impl<F> LockAware<F> {
         self.waited += sleep;
         Ok(sleep)
     }
+
+    /// The request's step read for the lock: a sleep while the lock is held, the call
+    /// again without the lock key if a cluster refuses it, else the script's own reply.
+    fn answered(&mut self, mut step: Step<Reply>) -> Answer {
+        loop {
+            let reply = match step.done() {
+                Ok(reply) => reply,
+                Err(pending) => return Ok(Err(pending)),
+            };
+            match reply {
+                // The script answers a held lock with its expiry, a bulk string.
+                Reply::Bulk(expiry) if self.lock.is_some() => {
+                    return Ok(Err(Step::Sleep(self.wait_for_lock(&expiry)?)))
+                }
+                Reply::Status(expiry) if self.lock.is_some() => {
+                    return Ok(Err(Step::Sleep(self.wait_for_lock(expiry.as_bytes())?)))
+                }
+                // A cluster refused the lock key, in another slot, before running
+                // anything: the same call without it, and no more for this set.
+                Reply::Error { code, .. } if code == "CROSSSLOT" && self.lock.is_some() => {
+                    self.lock = None;
+                    self.call.keys.pop();
+                    if let Some(flag) = &self.cross_slot {
+                        flag.store(true, Ordering::Relaxed);
+                    }
+                    self.request = self.request_at(self.now);
+                    step = self.request.start()?;
+                }
+                reply => return Ok(Ok(reply)),
+            }
+        }
+    }
+
+    fn start(&mut self) -> Answer {
+        let step = self.request.start()?;
+        self.answered(step)
+    }
+
+    fn feed(&mut self, reply: Reply) -> Answer {
+        let step = self.request.feed(reply)?;
+        self.answered(step)
+    }
+
+    fn resume(&mut self, now: f64) -> Answer {
+        if self.waits == 0 {
+            return Err(Error::protocol("EVALSHA", "resumed without having slept"));
+        }
+        self.now = now;
+        self.request = self.request_at(now);
+        self.start()
+    }
 }
 
 /// The sleeps between tries while the lock is held: 1 ms doubling to 32 ms, jittered in
@@ -182,37 +246,19 @@ fn backoff(attempt: u32, now: f64) -> Duration {
 }
 
 impl<T, F: FnOnce(Reply) -> Result<T>> LockAware<F> {
-    fn answered(&mut self, step: Step<Reply>) -> Result<Step<T>> {
-        let reply = match step.done() {
+    /// The script's own reply decoded; a step of the lock's passed on.
+    fn answered(&mut self, answer: Answer) -> Result<Step<T>> {
+        let reply = match answer? {
             Ok(reply) => reply,
-            Err(pending) => return Ok(pending),
+            Err(pending) => return Ok(pending.widen()),
         };
-        match reply {
-            // The script answers a held lock with its expiry, a bulk string.
-            Reply::Bulk(expiry) if self.lock.is_some() => {
-                Ok(Step::Sleep(self.wait_for_lock(&expiry)?))
-            }
-            Reply::Status(expiry) if self.lock.is_some() => {
-                Ok(Step::Sleep(self.wait_for_lock(expiry.as_bytes())?))
-            }
-            // A cluster refused the lock key, in another slot, before running anything:
-            // the same call without it, and no more for this set.
-            Reply::Error { code, .. } if code == "CROSSSLOT" && self.lock.is_some() => {
-                self.lock = None;
-                self.call.keys.pop();
-                if let Some(flag) = &self.cross_slot {
-                    flag.store(true, Ordering::Relaxed);
-                }
-                self.request = self.request_at(self.now);
-                self.start()
-            }
-            reply => {
-                let decode = self.decode.take().ok_or_else(|| {
-                    Error::protocol(self.request.name(), "reply fed to a finished operation")
-                })?;
-                decode(reply).map(Step::Done)
-            }
-        }
+        let decode = self.decode.take().ok_or_else(|| {
+            Error::protocol(
+                self.locking.request.name(),
+                "reply fed to a finished operation",
+            )
+        })?;
+        decode(reply).map(Step::Done)
     }
 }
 
@@ -220,13 +266,13 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for LockAware<F> {
     type Output = T;
 
     fn start(&mut self) -> Result<Step<T>> {
-        let step = self.request.start()?;
-        self.answered(step)
+        let answer = self.locking.start();
+        self.answered(answer)
     }
 
     fn feed(&mut self, reply: Reply) -> Result<Step<T>> {
-        let step = self.request.feed(reply)?;
-        self.answered(step)
+        let answer = self.locking.feed(reply);
+        self.answered(answer)
     }
 
     fn repeatable(&self) -> bool {
@@ -234,12 +280,8 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for LockAware<F> {
     }
 
     fn resume(&mut self, now: f64) -> Result<Step<T>> {
-        if self.waits == 0 {
-            return Err(Error::protocol("EVALSHA", "resumed without having slept"));
-        }
-        self.now = now;
-        self.request = self.request_at(now);
-        self.start()
+        let answer = self.locking.resume(now);
+        self.answered(answer)
     }
 }
 

@@ -43,6 +43,19 @@ pub enum Step<T> {
     Done(T),
 }
 
+/// A step that does not finish an operation, of one type whatever the operation's
+/// output: the parts of operations that never give the output themselves (the
+/// original's lock, a wait's strategy) return it, so that their code is made once, not
+/// once per output type (issue 20's size target).
+pub(crate) type Pending = Step<std::convert::Infallible>;
+
+impl Pending {
+    /// The same step, in an operation of any output.
+    pub(crate) fn widen<T>(self) -> Step<T> {
+        self.map(|never| match never {})
+    }
+}
+
 impl<T> Step<T> {
     /// The same step, with a finished operation's output converted.
     ///

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::probe::{probe, Probe};
 use super::{Times, BLOCK_CAP};
-use crate::core::operation::{Operation, Step};
+use crate::core::operation::{Operation, Pending, Step};
 use crate::core::protocol::{redis_index, Command, Decoder, Error, Reply, Result};
 use crate::core::schema::{Keys, WAKE};
 
@@ -21,14 +21,17 @@ const BLOCK_FLOOR: f64 = 0.002;
 const BLOCK_SLACK: f64 = 0.1;
 
 /// What a blocking wait blocks on.
-pub(super) enum BlockOn<D> {
+pub(super) enum BlockOn {
     /// `BZPOPMIN` on the set itself (`BZMPOP` for a take of more than one): what it
-    /// pops is the result, `decode` makes the members the output.
-    Set { count: usize, decode: D },
+    /// pops is the result (the wait's decoder makes the members its output).
+    Set { count: usize },
     /// `BZPOPMIN` on the wake-up marker, then try again; `claims` also wakes for the
     /// leases' deadlines.
     Marker { claims: bool },
 }
+
+/// What a block on the set popped (its members), or the wait's next step.
+pub(super) type Popped = std::result::Result<Vec<Vec<u8>>, Pending>;
 
 /// When something may next become eligible, as the probe saw it.
 #[derive(Debug, Clone, Copy)]
@@ -49,11 +52,14 @@ enum Phase {
     Blocked(&'static str),
 }
 
-pub(super) struct Blocking<D> {
+/// One type whatever the wait's output: its steps are [`Pending`], and what a block on
+/// the set pops goes back to the wait as members, so the wasm module has this code
+/// once (issue 20's size target).
+pub(super) struct Blocking {
     keys: std::sync::Arc<Keys>,
     /// The set's options word, for the probe.
     options: Vec<u8>,
-    on: BlockOn<D>,
+    on: BlockOn,
     /// Only a scheduled set's head has a time; any other set's head is eligible now.
     scheduled: bool,
     phase: Phase,
@@ -66,13 +72,8 @@ pub(super) struct Blocking<D> {
     quick: u32,
 }
 
-impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
-    pub fn new(
-        keys: std::sync::Arc<Keys>,
-        options: Vec<u8>,
-        on: BlockOn<D>,
-        scheduled: bool,
-    ) -> Self {
+impl Blocking {
+    pub fn new(keys: std::sync::Arc<Keys>, options: Vec<u8>, on: BlockOn, scheduled: bool) -> Self {
         Blocking {
             keys,
             options,
@@ -93,7 +94,7 @@ impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
     /// A try found nothing: block, or first probe when what it knew of the next due
     /// item and lease may be stale. `fresh`: the probe has just answered, so it is not
     /// asked again before a try.
-    pub fn idle(&mut self, times: &Times, fresh: bool) -> Result<Step<T>> {
+    pub fn idle(&mut self, times: &Times, fresh: bool) -> Result<Pending> {
         let now = times.now;
         // Seconds until the wait must act: its deadline, the next item, the next lease
         // deadline.
@@ -165,8 +166,9 @@ impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
         Ok(Step::Send(cmd))
     }
 
-    /// The reply to the probe or to the blocking command.
-    pub fn feed(&mut self, reply: Reply, times: &Times) -> Result<Step<T>> {
+    /// The reply to the probe or to the blocking command: the members a block on the
+    /// set popped, or the wait's next step.
+    pub fn feed(&mut self, reply: Reply, times: &Times) -> Result<Popped> {
         match std::mem::replace(&mut self.phase, Phase::Idle) {
             Phase::Probing(mut probe) => match probe.feed(reply)? {
                 Step::Done(probed) => {
@@ -175,11 +177,11 @@ impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
                         item: probed.item_at(times, self.scheduled),
                         lease: probed.lease_at(times),
                     });
-                    self.idle(times, true)
+                    self.idle(times, true).map(Err)
                 }
                 Step::Send(cmd) => {
                     self.phase = Phase::Probing(probe);
-                    Ok(Step::Send(cmd))
+                    Ok(Err(Step::Send(cmd)))
                 }
                 _ => Err(Error::protocol("wait", "the probe asked for the time")),
             },
@@ -190,7 +192,7 @@ impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
 
     /// The reply to `BZPOPMIN` / `BZMPOP`: items (blocking on the set), a wake-up, or
     /// nothing by the timeout; then the time, to try again.
-    fn unblocked(&mut self, command: &'static str, reply: Reply) -> Result<Step<T>> {
+    fn unblocked(&mut self, command: &'static str, reply: Reply) -> Result<Popped> {
         let decoder = Decoder { command };
         let popped = match decoder.ok(reply)? {
             Reply::Nil | Reply::Bool(false) => None,
@@ -213,18 +215,14 @@ impl<T, D: FnMut(Vec<Vec<u8>>) -> Option<T>> Blocking<D> {
                 ))
             }
         };
-        match (&mut self.on, popped) {
-            (BlockOn::Set { decode, .. }, Some(members)) => {
-                if let Some(found) = decode(members) {
-                    return Ok(Step::Done(found));
-                }
-            }
+        match (&self.on, popped) {
+            (BlockOn::Set { .. }, Some(members)) => return Ok(Ok(members)),
             // A wake-up: what the probe saw may have changed.
             (BlockOn::Marker { .. }, Some(_)) => self.next = None,
             (BlockOn::Set { .. }, None) => self.reblock = true,
             (BlockOn::Marker { .. }, None) => {}
         }
-        Ok(Step::Now)
+        Ok(Err(Step::Now))
     }
 
     /// A probe is a read; a blocking pop on the set is not repeatable (it removes an

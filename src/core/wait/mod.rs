@@ -34,11 +34,11 @@ use std::time::Duration;
 
 use super::clock::{server_time, time_command, Clock};
 use super::kind::Kind;
-use super::operation::{Operation, Step};
+use super::operation::{Operation, Pending, Step};
 use super::protocol::{Error, Reply, Result};
 use super::schema::{Keys, SET};
 
-use blocking::{BlockOn, Blocking};
+use blocking::{BlockOn, Blocking, Popped};
 use polling::Polling;
 #[cfg(test)]
 pub(crate) use probe::scripts;
@@ -120,9 +120,71 @@ pub(crate) struct WaitSpec<D, N> {
     pub flow: bool,
 }
 
-enum Strategy<D> {
+/// How the wait waits: one type whatever the wait's output, so that its code is made
+/// once (issue 20's size target).
+enum Strategy {
     Polling(Polling),
-    Blocking(Blocking<D>),
+    Blocking(Blocking),
+}
+
+impl Strategy {
+    fn new<D, N>(spec: WaitSpec<D, N>) -> (Self, D, N) {
+        let scheduled = spec.kind.due_by_time();
+        let strategy = match spec.waiting {
+            Waiting::Polling if spec.flow => {
+                Strategy::Polling(Polling::probing(spec.keys, spec.options, scheduled))
+            }
+            Waiting::Polling => {
+                let key = scheduled.then(|| spec.keys.get(SET).to_vec());
+                Strategy::Polling(Polling::new(key))
+            }
+            Waiting::Blocking => {
+                let on = if scheduled || spec.claims || spec.flow {
+                    BlockOn::Marker {
+                        claims: spec.claims,
+                    }
+                } else {
+                    BlockOn::Set { count: spec.count }
+                };
+                Strategy::Blocking(Blocking::new(spec.keys, spec.options, on, scheduled))
+            }
+        };
+        (strategy, spec.decode, spec.nothing)
+    }
+
+    /// A try found nothing: probe, block or sleep.
+    fn idle(&mut self, times: &Times) -> Result<Pending> {
+        match self {
+            Strategy::Polling(polling) => polling.idle(times),
+            Strategy::Blocking(blocking) => blocking.idle(times, false),
+        }
+    }
+
+    /// A reply while waiting: what a block on the set popped, or the next step.
+    fn feed(&mut self, reply: Reply, times: &Times) -> Result<Popped> {
+        match self {
+            Strategy::Polling(polling) => polling.feed(reply, times).map(Err),
+            Strategy::Blocking(blocking) => blocking.feed(reply, times),
+        }
+    }
+
+    /// After a sleep: block again rather than try, if a block on the set timed out and
+    /// there is time left.
+    fn reblock(&mut self, times: &Times) -> Option<Result<Pending>> {
+        match self {
+            Strategy::Blocking(blocking) => {
+                (blocking.reblocks() && times.left() >= 0.001).then(|| blocking.idle(times, false))
+            }
+            Strategy::Polling(_) => None,
+        }
+    }
+
+    fn repeatable(&self) -> bool {
+        match self {
+            Strategy::Blocking(blocking) => blocking.repeatable(),
+            Strategy::Polling(_) => true,
+        }
+    }
 }
 
 enum Phase<O> {
@@ -137,9 +199,11 @@ enum Phase<O> {
 /// one try at "now" by the set's clock.
 pub(crate) struct Wait<O, M, D, N> {
     make: M,
+    /// The output from the members a blocking pop on the set took.
+    decode: D,
     nothing: Option<N>,
     phase: Phase<O>,
-    strategy: Strategy<D>,
+    strategy: Strategy,
     times: Times,
 }
 
@@ -157,34 +221,11 @@ where
             Clock::Client => Phase::Trying(make(now)),
             Clock::Server => Phase::Timing,
         };
-        let scheduled = spec.kind.due_by_time();
-        let strategy = match spec.waiting {
-            Waiting::Polling if spec.flow => Strategy::Polling(Polling::probing(
-                spec.keys.clone(),
-                spec.options.clone(),
-                scheduled,
-            )),
-            Waiting::Polling => {
-                let key = scheduled.then(|| spec.keys.get(SET).to_vec());
-                Strategy::Polling(Polling::new(key))
-            }
-            Waiting::Blocking => {
-                let on = if scheduled || spec.claims || spec.flow {
-                    BlockOn::Marker {
-                        claims: spec.claims,
-                    }
-                } else {
-                    BlockOn::Set {
-                        count: spec.count,
-                        decode: spec.decode,
-                    }
-                };
-                Strategy::Blocking(Blocking::new(spec.keys, spec.options, on, scheduled))
-            }
-        };
+        let (strategy, decode, nothing) = Strategy::new(spec);
         Wait {
             make,
-            nothing: Some(spec.nothing),
+            decode,
+            nothing: Some(nothing),
             phase,
             strategy,
             times: Times {
@@ -205,10 +246,7 @@ where
                     return self.give_up();
                 }
                 self.phase = Phase::Waiting;
-                match &mut self.strategy {
-                    Strategy::Polling(polling) => polling.idle(&self.times),
-                    Strategy::Blocking(blocking) => blocking.idle(&self.times, false),
-                }
+                self.strategy.idle(&self.times).map(Pending::widen)
             }
             Err(pending) => Ok(pending),
         }
@@ -260,9 +298,10 @@ where
                 let step = op.feed(reply);
                 self.tried(step)
             }
-            Phase::Waiting => match &mut self.strategy {
-                Strategy::Polling(polling) => polling.feed(reply, &self.times),
-                Strategy::Blocking(blocking) => blocking.feed(reply, &self.times),
+            Phase::Waiting => match self.strategy.feed(reply, &self.times)? {
+                // Members that all failed to deserialize: try again.
+                Ok(members) => Ok((self.decode)(members).map_or(Step::Now, Step::Done)),
+                Err(pending) => Ok(pending.widen()),
             },
         }
     }
@@ -275,10 +314,8 @@ where
             }
             Phase::Waiting => {
                 self.times.now = now;
-                if let Strategy::Blocking(blocking) = &mut self.strategy {
-                    if blocking.reblocks() && self.times.left() >= 0.001 {
-                        return blocking.idle(&self.times, false);
-                    }
+                if let Some(blocked) = self.strategy.reblock(&self.times) {
+                    return blocked.map(Pending::widen);
                 }
                 self.try_at(self.times.due_now())
             }
@@ -288,10 +325,10 @@ where
 
     /// A try as its operation; the rest as the strategy says.
     fn repeatable(&self) -> bool {
-        match (&self.phase, &self.strategy) {
-            (Phase::Trying(op), _) => op.repeatable(),
-            (Phase::Waiting, Strategy::Blocking(blocking)) => blocking.repeatable(),
-            _ => true,
+        match &self.phase {
+            Phase::Trying(op) => op.repeatable(),
+            Phase::Waiting => self.strategy.repeatable(),
+            Phase::Timing => true,
         }
     }
 }

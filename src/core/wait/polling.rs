@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::probe::{probe, Probe};
 use super::{Times, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
-use crate::core::operation::{Operation, Step};
+use crate::core::operation::{Operation, Pending, Step};
 use crate::core::protocol::{Command, Decoder, Error, Reply, Result};
 use crate::core::schema::Keys;
 
@@ -51,7 +51,7 @@ impl Polling {
     }
 
     /// A try found nothing: probe for the next due item, or sleep.
-    pub fn idle<T>(&mut self, times: &Times) -> Result<Step<T>> {
+    pub fn idle(&mut self, times: &Times) -> Result<Pending> {
         if let Some((keys, options, _)) = &self.flow {
             let mut asked = probe(keys, options);
             let Step::Send(cmd) = asked.start()? else {
@@ -63,7 +63,7 @@ impl Polling {
         Ok(self.idle_unprobed(times))
     }
 
-    fn idle_unprobed<T>(&mut self, times: &Times) -> Step<T> {
+    fn idle_unprobed(&mut self, times: &Times) -> Pending {
         let cap = SCHEDULED_CAP.as_secs_f64();
         match (&self.scheduled, self.hint) {
             // The next item is still far off and the probe saying so is recent.
@@ -84,7 +84,7 @@ impl Polling {
     }
 
     /// The probe's reply: sleep until the head is due (or the limits let it go).
-    pub fn feed<T>(&mut self, reply: Reply, times: &Times) -> Result<Step<T>> {
+    pub fn feed(&mut self, reply: Reply, times: &Times) -> Result<Pending> {
         if let (Some(asked), Some((_, _, scheduled))) = (&mut self.probing, &self.flow) {
             let probed = match asked.feed(reply)?.done() {
                 Ok(probed) => probed,
@@ -109,7 +109,7 @@ impl Polling {
 
     /// Sleeps until the next try: until `next_due` (a scheduled set's next score), or
     /// by the polling schedule; never past the deadline.
-    fn sleep<T>(&mut self, next_due: Option<f64>, times: &Times) -> Step<T> {
+    fn sleep(&mut self, next_due: Option<f64>, times: &Times) -> Pending {
         let wanted = match next_due {
             Some(due) => (due - times.due_now())
                 .max(0.001)
