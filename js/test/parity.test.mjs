@@ -27,7 +27,7 @@ const scheduledOnly = operations.filter((op) => op.only === 'scheduled');
 // description. wasm-bindgen's own (`__…`) are left out.
 const PROTOCOL = new Set([
   'constructor', 'feed', 'feedNumber', 'feedNumbers', 'feedBytes', 'feedBulks', 'resume', 'abandon',
-  'prepared', 'preparedReply', 'preparedNumber', 'preparedBulks', 'preparedPair', 'itemEnds',
+  'prepared', 'preparedReply', 'preparedNumber', 'preparedBulks', 'preparedPair', 'preparedIsFixed', 'itemEnds',
   'markKeys', 'groupBy', 'name', 'toString', 'free',
 ]);
 const CLASS_EXTRAS = new Set(['constructor', 'name', 'toString', Symbol.for('nodejs.util.inspect.custom')]);

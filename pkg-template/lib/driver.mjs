@@ -16,6 +16,9 @@ import { isReplyError } from './clients/index.mjs';
  */
 export const STEP = Symbol('redset step');
 
+/** At most this many prepared commands are kept per operation (see the driver's #kept). */
+const KEPT = 16;
+
 /** No reply had yet (see the driver's #run). */
 const UNANSWERED = Symbol('unanswered');
 
@@ -29,6 +32,11 @@ export class Driver {
   // Slots of the core's operations: ids free for reuse, and the next new one.
   #freeIds = [];
   #nextId = 0;
+  // Prepared commands the core says are the same on every call (by operation, then
+  // argument), kept so that a pop or a len makes no call into wasm before it is sent;
+  // and which operations those are, asked once each.
+  #kept = [];
+  #fixed = [];
 
   /**
    * `core`: the set's WasmSet; `send(args, read)`: the client's; `connections`: the
@@ -134,7 +142,7 @@ export class Driver {
     let reply;
     let output;
     try {
-      const args = core.prepared(which, a, now());
+      const args = this.#kept[which]?.get(a) ?? this.#prepared(which, a);
       if (args === undefined) return this.run(start, a, b, c);
       const read = args[STEP] === 'read';
       try {
@@ -147,6 +155,19 @@ export class Driver {
       return rethrow(err);
     }
     return output === STEP ? this.#run(start, a, b, c, reply) : output;
+  }
+
+  /** The core's command for prepared `which` with `a`, kept if it never changes. */
+  #prepared(which, a) {
+    const core = this.#core;
+    const args = core.prepared(which, a, now());
+    if (args !== undefined && (this.#fixed[which] ??= core.preparedIsFixed(which))) {
+      const kept = (this.#kept[which] ??= new Map());
+      // A take or peek of many sizes: the oldest goes first.
+      if (kept.size === KEPT) kept.delete(kept.keys().next().value);
+      kept.set(a, args);
+    }
+    return args;
   }
 
   /**

@@ -58,8 +58,6 @@ pub struct WasmSet {
     commands: Args,
     marker: JsValue,
     now_step: JsValue,
-    /// Command arrays of prepared operations (see `prepared`), made once each.
-    prepared: RefCell<Vec<(crate::core::Prepared, JsValue)>>,
     /// Whether items are strings (the default serializer), which a prepared take makes
     /// as one JS string, cut at `item_ends` (see `prepared`).
     strings: bool,
@@ -117,7 +115,6 @@ impl WasmSet {
             marker,
             core,
             thrown,
-            prepared: RefCell::new(Vec::new()),
             strings,
             item_ends: RefCell::new(Vec::new()),
             slots: RefCell::new(Vec::new()),

@@ -1,7 +1,7 @@
 //! Prepared operations for JS (see the core's `Prepared`): `pop`, `take(n)`, `peek`,
 //! `len`, `has` and `score`, where the operation is one command and its reply. The JS
-//! driver asks for the command array (kept here when it is the same on every call),
-//! sends it, and hands the reply to one call that decodes it with the operation's own
+//! driver asks for the command array (and keeps it where `preparedIsFixed` says it is
+//! the same on every call with that argument), sends it, and hands the reply to one call that decodes it with the operation's own
 //! decoder: no slot, no operation, no step. An operation that cannot be prepared on this
 //! set gets `undefined`, and runs in a slot as usual; a reply that does not finish the
 //! operation (the original's lock held, `NOSCRIPT`) gives the set's marker symbol, and
@@ -20,10 +20,6 @@ use super::results;
 use super::WasmSet;
 use crate::core::{Prepared, PreparedOutput, Reply};
 
-/// At most this many prepared commands are kept per set (takes and peeks of different
-/// sizes and positions each have theirs): the oldest goes first.
-const KEPT: usize = 16;
-
 #[wasm_bindgen]
 impl WasmSet {
     /// The command array of operation `which` with `arg` at `now` (the client's clock),
@@ -38,22 +34,23 @@ impl WasmSet {
                 .map_err(|e| self.error(e))?;
             return Ok(cmd.map_or(JsValue::UNDEFINED, |cmd| self.commands.of(cmd)));
         }
-        let fixed = self.core.prepared_is_fixed(which);
-        let mut kept = self.prepared.borrow_mut();
-        if let Some((_, array)) = kept.iter().find(|(op, _)| fixed && *op == which) {
-            return Ok(array.clone());
-        }
-        let Some(cmd) = self.core.prepared(which, now) else {
-            return Ok(JsValue::UNDEFINED);
+        Ok(self
+            .core
+            .prepared(which, now)
+            .map_or(JsValue::UNDEFINED, |cmd| self.commands.of(cmd)))
+    }
+
+    /// Whether the command of prepared operation `which` is the same on every call with
+    /// the same argument on this set (see the core's `prepared_is_fixed`): the JS driver
+    /// then keeps it, and asks again only for another argument.
+    #[wasm_bindgen(js_name = preparedIsFixed)]
+    pub fn prepared_is_fixed(&self, which: u32) -> Result<bool, JsValue> {
+        let which = match which {
+            PEEK => Prepared::Peek(0),
+            TAKE => Prepared::Take(1),
+            which => prepared_op(which, &JsValue::UNDEFINED)?,
         };
-        let array = self.commands.of(cmd);
-        if fixed {
-            if kept.len() == KEPT {
-                kept.remove(0);
-            }
-            kept.push((which, array.clone()));
-        }
-        Ok(array)
+        Ok(self.core.prepared_is_fixed(which))
     }
 
     /// The result of prepared operation `which` for `reply` (any reply value, as `feed`
@@ -189,15 +186,17 @@ impl WasmSet {
     }
 }
 
-/// `which` of `pop` (see [`prepared_op`]).
+/// `which` of `pop`, `take` and `peek` (see [`prepared_op`]).
 const POP: u32 = 0;
+const TAKE: u32 = 1;
+const PEEK: u32 = 2;
 
 /// The operation `which` names, with its argument checked.
 fn prepared_op(which: u32, arg: &JsValue) -> Result<Prepared, JsValue> {
     Ok(match which {
         POP => Prepared::Pop,
-        1 => Prepared::Take(params::count(arg, "take(count)")?),
-        2 => Prepared::Peek(params::position(arg, "peek(position)", 0)?),
+        TAKE => Prepared::Take(params::count(arg, "take(count)")?),
+        PEEK => Prepared::Peek(params::position(arg, "peek(position)", 0)?),
         3 => Prepared::Len,
         4 => Prepared::Contains,
         5 => Prepared::Score,
