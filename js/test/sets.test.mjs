@@ -118,6 +118,17 @@ for (const { name: clientName, connect } of CLIENTS) {
       }
     });
 
+    test('JSON items that are true, numbers or strings pop and take as themselves', async () => {
+      const set = new SortedSet(conn.client, key('json-values'), { serializer: new JsonSerializer() });
+      const items = [true, false, 0, 'true', null, [1], { a: 'b' }];
+      for (let i = 0; i < items.length; i++) await set.add(items[i], i);
+      assert.equal(await set.pop(), true);
+      assert.equal(await set.pop(), false);
+      assert.equal(await set.pop(), 0);
+      assert.equal(await set.pop(), 'true');
+      assert.deepEqual(await set.take(10), [null, [1], { a: 'b' }]);
+    });
+
     test('take: ordered, bounded, take(0) takes nothing', async () => {
       const set = new SortedSet(conn.client, key('take'));
       for (let i = 9; i >= 0; i--) await set.add(String(i), i);

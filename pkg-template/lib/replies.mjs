@@ -44,9 +44,9 @@ export function decodePrepared(core, which, arg, reply) {
   let output;
   switch (shaped.how) {
     case 'pair':
-      output = core.preparedPair(which, arg, shaped.first, shaped.second, shaped.shape);
+      output = core.preparedPair(which, arg, shaped.first, shaped.second, shaped.shape, AS_TEXT);
       // A strings set's pop whose item is the first bulk string as text (the core checked).
-      if (output === true) output = text(shaped.first);
+      if (output === AS_TEXT) output = text(shaped.first);
       break;
     case 'number': output = core.preparedNumber(which, arg, reply); break;
     case 'bytes': case 'numbers': output = core.preparedReply(which, arg, reply); break;
@@ -97,6 +97,9 @@ const isBytes = (value) => value instanceof Uint8Array && ArrayBuffer.isView(val
 // (node-redis gives a RESP3 double, ZPOPMIN's score, as its text).
 const utf8 = typeof Buffer === 'function' ? (text) => Buffer.from(text) : (text) => ENCODER.encode(text);
 const ENCODER = new TextEncoder();
+
+/** What a prepared pop gives for "the item is the first bulk string, as text": no item is this. */
+const AS_TEXT = Symbol('redset: the first bulk string as text');
 
 /** UTF-8 bytes as a string: a Buffer's own toString, else a TextDecoder. */
 const text = typeof Buffer === 'function'

@@ -93,7 +93,8 @@ impl WasmSet {
     /// [`prepared_reply`](Self::prepared_reply) for one or two bulk strings, without
     /// joining them first: `shape` 0 is `[first]`, 1 `[first, second]`, 2
     /// `[[first, second]]` (a RESP3 pop's one pair). A strings set's pop whose item is
-    /// `first` as UTF-8 text gives `true`: JS makes that string.
+    /// `first` as UTF-8 text gives `as_text`, a value of JS's own that no item can be:
+    /// JS makes that string.
     #[wasm_bindgen(js_name = preparedPair)]
     pub fn prepared_pair(
         &self,
@@ -102,6 +103,7 @@ impl WasmSet {
         first: &[u8],
         second: &[u8],
         shape: u32,
+        as_text: JsValue,
     ) -> Result<JsValue, JsValue> {
         let given = first;
         let (first, second) = (Reply::Bulk(first.to_vec()), Reply::Bulk(second.to_vec()));
@@ -112,11 +114,9 @@ impl WasmSet {
         };
         if self.strings && which == POP {
             // The item is the member as text: when that is `first` itself, JS makes the
-            // string from the bytes it holds (`true` says so), cheaper than from wasm.
+            // string from the bytes it holds (`as_text` says so), cheaper than from wasm.
             return match self.core.prepared_member(reply) {
-                Ok(Some(raw)) if raw == given && std::str::from_utf8(&raw).is_ok() => {
-                    Ok(JsValue::TRUE)
-                }
+                Ok(Some(raw)) if raw == given && std::str::from_utf8(&raw).is_ok() => Ok(as_text),
                 Ok(Some(raw)) => Ok(self.core.load(raw).unwrap_or(JsValue::NULL)),
                 Ok(None) => Ok(self.marker.clone()),
                 Err(error) => Err(self.error(error)),
