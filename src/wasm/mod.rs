@@ -58,9 +58,7 @@ pub struct WasmSet {
     commands: Args,
     marker: JsValue,
     now_step: JsValue,
-    /// Whether items are strings (the default serializer), which a prepared take makes
-    /// as one JS string, cut at `item_ends` (see `prepared`).
-    strings: bool,
+    /// Where each item of a strings set's last prepared take ends (see `prepared`).
     item_ends: RefCell<Vec<u32>>,
     // Borrowed only between calls into user JS (serializer, scorer, logger), so that
     // such code may use the set again without a borrow error.
@@ -96,7 +94,6 @@ impl WasmSet {
         };
         let thrown = Thrown::default();
         let serializer = JsSerializer::new(serializer, thrown.clone())?;
-        let strings = serializer.makes_strings();
         let logger = params::function(logger, "logger")?;
         let mut core =
             SetCore::new(name, kind, serializer).with_undecodable_hook(hooks::logger(logger));
@@ -115,7 +112,6 @@ impl WasmSet {
             marker,
             core,
             thrown,
-            strings,
             item_ends: RefCell::new(Vec::new()),
             slots: RefCell::new(Vec::new()),
         })

@@ -112,15 +112,16 @@ impl WasmSet {
             1 => Reply::Array(vec![first, second]),
             _ => Reply::Array(vec![Reply::Array(vec![first, second])]),
         };
-        if self.strings && which == POP {
+        if self.makes_strings() && which == POP {
             // The item is the member as text: when that is `first` itself, JS makes the
             // string from the bytes it holds (`as_text` says so), cheaper than from wasm.
-            return match self.core.prepared_member(reply) {
-                Ok(Some(raw)) if raw == given && std::str::from_utf8(&raw).is_ok() => Ok(as_text),
-                Ok(Some(raw)) => Ok(self.core.load(raw).unwrap_or(JsValue::NULL)),
-                Ok(None) => Ok(self.marker.clone()),
-                Err(error) => Err(self.error(error)),
-            };
+            return self.finished(self.core.prepared_member(reply), |raw| {
+                if raw == given && std::str::from_utf8(&raw).is_ok() {
+                    as_text
+                } else {
+                    self.core.load(raw).unwrap_or(JsValue::NULL)
+                }
+            });
         }
         self.output(which, arg, reply)
     }
@@ -136,12 +137,9 @@ impl WasmSet {
 impl WasmSet {
     fn output(&self, which: u32, arg: &JsValue, reply: Reply) -> Result<JsValue, JsValue> {
         let which = prepared_op(which, arg)?;
-        if self.strings && matches!(which, Prepared::Take(_)) {
-            return match self.core.prepared_members(reply) {
-                Ok(Some(members)) => Ok(self.joined(members)),
-                Ok(None) => Ok(self.marker.clone()),
-                Err(error) => Err(self.error(error)),
-            };
+        if self.makes_strings() && matches!(which, Prepared::Take(_)) {
+            let members = self.core.prepared_members(reply);
+            return self.finished(members, |members| self.joined(members));
         }
         match self.core.prepared_output(which, reply) {
             Ok(PreparedOutput::Item(item)) => Ok(item.unwrap_or(JsValue::NULL)),
@@ -156,6 +154,26 @@ impl WasmSet {
 }
 
 impl WasmSet {
+    /// Whether items are the members as strings (the default serializer): a prepared
+    /// pop or take of such a set makes its items in JS (see `prepared`).
+    fn makes_strings(&self) -> bool {
+        self.core.serializer().makes_strings()
+    }
+
+    /// What a strings set's pop or take gives for the core's raw `got`: `make` of it,
+    /// the marker where the reply did not finish the operation, or the error.
+    fn finished<T>(
+        &self,
+        got: crate::core::Result<Option<T>>,
+        make: impl FnOnce(T) -> JsValue,
+    ) -> Result<JsValue, JsValue> {
+        match got {
+            Ok(Some(raw)) => Ok(make(raw)),
+            Ok(None) => Ok(self.marker.clone()),
+            Err(error) => Err(self.error(error)),
+        }
+    }
+
     /// A strings set's take: its items as one JS string, and where each ends kept for
     /// `itemEnds`, so that JS cuts them out (one string made from wasm in place of one
     /// per item, which cost about 0.3 µs each). A member that is not UTF-8 is reported

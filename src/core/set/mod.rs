@@ -135,6 +135,18 @@ impl<S: Serializer> SetCore<S> {
         &self.target.name
     }
 
+    /// The set's serializer.
+    ///
+    /// ```
+    /// use redset::core::{Kind, SetCore};
+    /// use redset::Serializer;
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// assert_eq!(set.serializer().dumps(&"a".to_string()).unwrap(), b"a");
+    /// ```
+    pub fn serializer(&self) -> &S {
+        &self.target.serializer
+    }
+
     /// The set's kind.
     pub fn kind(&self) -> Kind {
         self.target.kind
