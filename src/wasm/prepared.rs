@@ -11,14 +11,14 @@
 //! `which` names the operation: 0 `pop`, 1 `take(arg)`, 2 `peek(arg)`, 3 `len`,
 //! 4 `has(arg)`, 5 `score(arg)`; `arg` is checked as the operation's own parameter.
 
-use js_sys::Array;
+use js_sys::{Array, Uint32Array};
 use wasm_bindgen::prelude::*;
 
 use super::params;
 use super::replies::{bulks_reply, number_reply, to_reply};
 use super::results;
 use super::WasmSet;
-use crate::core::{Prepared, PreparedOutput, Reply};
+use crate::core::{Bulks, Prepared, PreparedOutput, Reply};
 
 #[wasm_bindgen]
 impl WasmSet {
@@ -87,6 +87,16 @@ impl WasmSet {
         lengths: &[u32],
         width: u32,
     ) -> Result<JsValue, JsValue> {
+        if self.makes_strings() && which == TAKE {
+            // The members read where they lie: no value per member on the way to JS.
+            if let Ok(bulks) = Bulks::new(bytes, lengths, width) {
+                prepared_op(which, arg)?;
+                return match self.core.prepared_members_in(&bulks) {
+                    Ok(members) => Ok(self.joined(&members)),
+                    Err(error) => Err(self.error(error)),
+                };
+            }
+        }
         self.output(which, arg, bulks_reply(bytes, lengths, width))
     }
 
@@ -127,10 +137,16 @@ impl WasmSet {
     }
 
     /// Where each item of the last prepared take that gave one string ends in it, in
-    /// UTF-16 code units (see [`prepared`](Self::prepared)).
+    /// UTF-16 code units (see [`prepared`](Self::prepared)): a view of wasm memory, not a
+    /// copy, as a new array's allocation per take cost more than the take's own work in
+    /// JS (issue 20). JS reads it at once, before its next call into wasm.
     #[wasm_bindgen(js_name = itemEnds)]
-    pub fn item_ends(&self) -> Vec<u32> {
-        std::mem::take(&mut *self.item_ends.borrow_mut())
+    pub fn item_ends(&self) -> Uint32Array {
+        let ends = self.item_ends.borrow();
+        // SAFETY: the view is read before any other call into wasm (replies.mjs `cut`),
+        // so no allocation or growth of memory can move or detach what it shows; the
+        // ends stay in `item_ends` until the next take.
+        unsafe { Uint32Array::view(&ends) }
     }
 }
 
@@ -139,7 +155,7 @@ impl WasmSet {
         let which = prepared_op(which, arg)?;
         if self.makes_strings() && matches!(which, Prepared::Take(_)) {
             let members = self.core.prepared_members(reply);
-            return self.finished(members, |members| self.joined(members));
+            return self.finished(members, |members| self.joined(&members));
         }
         match self.core.prepared_output(which, reply) {
             Ok(PreparedOutput::Item(item)) => Ok(item.unwrap_or(JsValue::NULL)),
@@ -178,13 +194,13 @@ impl WasmSet {
     /// `itemEnds`, so that JS cuts them out (one string made from wasm in place of one
     /// per item, which cost about 0.3 µs each). A member that is not UTF-8 is reported
     /// by the core and left out, as a take of items one by one does.
-    fn joined(&self, members: Vec<Vec<u8>>) -> JsValue {
-        let mut text = String::with_capacity(members.iter().map(Vec::len).sum());
+    fn joined<M: AsRef<[u8]>>(&self, members: &[M]) -> JsValue {
+        let mut text = String::with_capacity(members.iter().map(|m| m.as_ref().len()).sum());
         let mut ends = self.item_ends.borrow_mut();
         ends.clear();
         let mut end = 0u32;
         for raw in members {
-            match String::from_utf8(raw) {
+            match std::str::from_utf8(raw.as_ref()) {
                 Ok(item) => {
                     let units = if item.is_ascii() {
                         item.len()
@@ -192,11 +208,11 @@ impl WasmSet {
                         item.encode_utf16().count()
                     };
                     end = end.saturating_add(u32::try_from(units).unwrap_or(u32::MAX));
-                    text.push_str(&item);
+                    text.push_str(item);
                     ends.push(end);
                 }
-                Err(error) => {
-                    let _ = self.core.load(error.into_bytes());
+                Err(_) => {
+                    let _ = self.core.load(raw.as_ref().to_vec());
                 }
             }
         }

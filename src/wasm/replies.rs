@@ -6,7 +6,7 @@ use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::core::Reply;
+use crate::core::{Bulks, Reply};
 
 /// A number reply: whole numbers (as JS holds them exactly) are integers, others
 /// RESP3 doubles.
@@ -18,32 +18,11 @@ pub(crate) fn number_reply(n: f64) -> Reply {
     }
 }
 
-/// An array of bulk strings handed over in one piece: `bytes` is their concatenation
-/// and `lengths` the length of each. With `width` > 1 the array was made of rows of
-/// that many bulk strings (RESP3 `ZPOPMIN` pairs), and is rebuilt so.
+/// An array of bulk strings handed over in one piece (see [`Bulks`]) as the reply it
+/// stands for; lengths that do not fit the bytes make a reply the core refuses.
 pub(crate) fn bulks_reply(bytes: &[u8], lengths: &[u32], width: u32) -> Reply {
-    let mut items = Vec::with_capacity(lengths.len());
-    let mut at = 0usize;
-    for &len in lengths {
-        let end = at.saturating_add(len as usize);
-        match bytes.get(at..end) {
-            Some(item) => items.push(Reply::Bulk(item.to_vec())),
-            None => return Reply::Other("bulk lengths past the bytes given".into()),
-        }
-        at = end;
-    }
-    match width as usize {
-        0 | 1 => Reply::Array(items),
-        width if items.len() % width == 0 => {
-            let mut rows = Vec::with_capacity(items.len() / width);
-            let mut items = items.into_iter();
-            while items.len() > 0 {
-                rows.push(Reply::Array(items.by_ref().take(width).collect()));
-            }
-            Reply::Array(rows)
-        }
-        _ => Reply::Other("bulk rows of uneven width".into()),
-    }
+    Bulks::new(bytes, lengths, width)
+        .map_or_else(|why| Reply::Other(why.into()), |bulks| bulks.to_reply())
 }
 
 /// A JS client's reply as a [`Reply`]: strings and Buffers are bulk strings, whole

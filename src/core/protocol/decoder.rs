@@ -2,6 +2,7 @@
 //! bulk strings or doubles, `ZPOPMIN` flat or nested, nulls), with errors that name
 //! the command.
 
+use super::bulks::Bulks;
 use super::error::{Error, Result};
 use super::reply::Reply;
 
@@ -59,12 +60,21 @@ impl Decoder<'_> {
         let score = match self.ok(reply)? {
             Reply::Double(d) => d,
             Reply::Int(n) => n as f64,
-            Reply::Bulk(ref b) => parse_text::<f64>(b)
-                .ok_or_else(|| Error::protocol(self.command, "score is not a number"))?,
-            Reply::Status(ref s) => parse_text::<f64>(s.as_bytes())
-                .ok_or_else(|| Error::protocol(self.command, "score is not a number"))?,
+            Reply::Bulk(ref b) => return self.score_text(b),
+            Reply::Status(ref s) => return self.score_text(s.as_bytes()),
             other => return Err(self.unexpected("a score", &other)),
         };
+        self.not_nan(score)
+    }
+
+    /// A score given as text.
+    fn score_text(&self, text: &[u8]) -> Result<f64> {
+        let score = parse_text::<f64>(text)
+            .ok_or_else(|| Error::protocol(self.command, "score is not a number"))?;
+        self.not_nan(score)
+    }
+
+    fn not_nan(&self, score: f64) -> Result<f64> {
         if score.is_nan() {
             return Err(Error::protocol(self.command, "score is NaN"));
         }
@@ -100,6 +110,44 @@ impl Decoder<'_> {
             .into_iter()
             .map(|item| self.member(item))
             .collect()
+    }
+
+    /// [`members`](Self::members) of an array given as [`Bulks`], read in place.
+    pub fn member_slices<'a>(&self, bulks: &Bulks<'a>) -> Result<Vec<&'a [u8]>> {
+        if bulks.width() != 1 && !bulks.is_empty() {
+            return Err(Error::protocol(
+                self.command,
+                "expected a member, got array",
+            ));
+        }
+        Ok(bulks.strings().collect())
+    }
+
+    /// The members of [`pairs`](Self::pairs) given as [`Bulks`] (RESP2's flat list or
+    /// RESP3's rows), read in place; each score is checked as `pairs` checks it.
+    pub fn pair_members<'a>(&self, bulks: &Bulks<'a>) -> Result<Vec<&'a [u8]>> {
+        match bulks.width() {
+            1 if !bulks.len().is_multiple_of(2) => Err(Error::protocol(
+                self.command,
+                format!(
+                    "odd number of items ({}) in a member/score list",
+                    bulks.len()
+                ),
+            )),
+            1 | 2 => {
+                let mut members = Vec::with_capacity(bulks.len() / 2);
+                let mut strings = bulks.strings();
+                while let (Some(member), Some(score)) = (strings.next(), strings.next()) {
+                    self.score_text(score)?;
+                    members.push(member);
+                }
+                Ok(members)
+            }
+            width => Err(Error::protocol(
+                self.command,
+                format!("expected a [member, score] pair, got {width} items"),
+            )),
+        }
     }
 
     /// Member/score pairs: RESP2's flat `[m, s, m, s]`, RESP3's `[[m, s], …]`, a single
@@ -147,8 +195,9 @@ impl Decoder<'_> {
     }
 }
 
+// Redis pads nothing with Unicode spaces: an ASCII trim is enough, and cheaper.
 fn parse_text<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
-    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
+    std::str::from_utf8(bytes.trim_ascii()).ok()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -207,6 +256,32 @@ mod tests {
             D.pairs(Reply::Int(1)),
             Err(Error::Protocol { .. })
         ));
+    }
+
+    #[test]
+    fn bulks_read_in_place_as_their_reply_reads() {
+        let flat = Bulks::new(b"a1b2", &[1, 1, 1, 1], 1).unwrap();
+        let rows = Bulks::new(b"a1b2", &[1, 1, 1, 1], 2).unwrap();
+        for bulks in [flat, rows] {
+            assert_eq!(D.pair_members(&bulks).unwrap(), [b"a", b"b"]);
+            let from_reply: Vec<_> = D.pairs(bulks.to_reply()).unwrap();
+            assert_eq!(from_reply.len(), 2);
+        }
+        assert_eq!(D.member_slices(&flat).unwrap(), [b"a", b"1", b"b", b"2"]);
+        assert!(matches!(
+            D.member_slices(&rows),
+            Err(Error::Protocol { .. })
+        ));
+        let odd = Bulks::new(b"a1b", &[1, 1, 1], 1).unwrap();
+        let triples = Bulks::new(b"a1x", &[1, 1, 1], 3).unwrap();
+        let nan = Bulks::new(b"anan", &[1, 3], 2).unwrap();
+        let word = Bulks::new(b"ax", &[1, 1], 1).unwrap();
+        for bad in [odd, triples, nan, word] {
+            assert!(matches!(D.pair_members(&bad), Err(Error::Protocol { .. })));
+            assert!(D.pairs(bad.to_reply()).is_err());
+        }
+        let empty = Bulks::new(b"", &[], 1).unwrap();
+        assert!(D.pair_members(&empty).unwrap().is_empty());
     }
 
     #[test]

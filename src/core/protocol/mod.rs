@@ -1,12 +1,14 @@
 //! The base the capabilities build on: commands out, replies in, scripts, errors. It
 //! knows no set and no capability.
 
+mod bulks;
 mod command;
 mod decoder;
 mod error;
 mod reply;
 mod script;
 
+pub use bulks::Bulks;
 pub(crate) use command::redis_index;
 pub use command::{Arg, Command};
 pub(crate) use decoder::Decoder;

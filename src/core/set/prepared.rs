@@ -11,7 +11,7 @@ use super::SetCore;
 use crate::core::clock::Clock;
 use crate::core::operation::Call;
 use crate::core::original_lock::OriginalLock;
-use crate::core::protocol::{Command, Decoder, Reply, Result};
+use crate::core::protocol::{Bulks, Command, Decoder, Reply, Result};
 use crate::core::serializer::{Dumps, Serializer};
 
 /// An operation that may be prepared (see [`SetCore::prepared`]).
@@ -168,6 +168,25 @@ impl<S: Serializer> SetCore<S> {
             return Ok(None);
         }
         Self::popped(scheduled, reply).map(Some)
+    }
+
+    /// [`prepared_members`](Self::prepared_members) of a reply given as [`Bulks`], read
+    /// in place: no value per member (an array reply always finishes the take). A
+    /// driver gives the members it cannot make items of to [`load`](Self::load).
+    ///
+    /// ```
+    /// use redset::core::{Bulks, Kind, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let reply = Bulks::new(b"a1b2", &[1, 1, 1, 1], 2).unwrap();
+    /// assert_eq!(set.prepared_members_in(&reply).unwrap(), [b"a", b"b"]);
+    /// let nan = Bulks::new(b"anan", &[1, 3], 2).unwrap();
+    /// assert!(set.prepared_members_in(&nan).is_err());
+    /// ```
+    pub fn prepared_members_in<'a>(&self, reply: &Bulks<'a>) -> Result<Vec<&'a [u8]>> {
+        match self.kind().due_by_time() {
+            true => Decoder { command: "EVALSHA" }.member_slices(reply),
+            false => Decoder { command: "ZPOPMIN" }.pair_members(reply),
+        }
     }
 
     /// The member a prepared `pop` removed, before the serializer makes it an item (see
