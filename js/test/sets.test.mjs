@@ -118,6 +118,21 @@ for (const { name: clientName, connect } of CLIENTS) {
       }
     });
 
+    test('take: replies of every size whole, one after another (the reply bytes are copied through scratch space)', async () => {
+      const set = new SortedSet(conn.client, key('take-sizes'));
+      // Around the lengths copied by hand (32), multi-byte at the edge, and a reply
+      // larger than the scratch space kept (64 KiB), then small ones again.
+      const edge = ['x'.repeat(31), 'y'.repeat(32), 'z'.repeat(33), 'é'.repeat(16), 'é'.repeat(17), '🚀'.repeat(8)];
+      const big = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(4, '0')}${'b'.repeat(196)}`);
+      for (const [i, item] of edge.entries()) await set.add(item, i);
+      assert.deepEqual(await set.take(100), edge);
+      await set.addMany(big, { scores: big.map((_, i) => 10 + i) });
+      assert.deepEqual(await set.take(1000), big);
+      await set.add('s', 1);
+      await set.add('t', 2);
+      assert.deepEqual(await set.take(5), ['s', 't']);
+    });
+
     test('JSON items that are true, numbers or strings pop and take as themselves', async () => {
       const set = new SortedSet(conn.client, key('json-values'), { serializer: new JsonSerializer() });
       const items = [true, false, 0, 'true', null, [1], { a: 'b' }];
