@@ -1,10 +1,13 @@
 // Drains N items with take(100) and prints the process's peak RSS (kB) and the CPU time
 // of the drain (µs), as JSON. SIDE "raw": a raw ioredis consumer sending the same
-// ZPOPMIN key 100, the baseline.
-//   node rss.mjs SOCKET N [redset|raw]
+// ZPOPMIN key 100, the baseline; "raw-wasm": the same, calling the package's wasm module
+// once per take for nothing (blockCapMs), which shows what running wasm code at all
+// costs the process (V8 then keeps most young objects through scavenges: issue 20).
+//   node rss.mjs SOCKET N [redset|raw|raw-wasm]
 import { createRequire } from 'node:module';
 
 import { SortedSet } from '../../pkg/index.mjs';
+import { binding } from '../../pkg/lib/binding.mjs';
 
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
@@ -15,10 +18,12 @@ for (let i = 0; i < Number(n); i++) args.push(String(i % 1000), String(i));
 await client.del('bench:rss');
 for (let i = 0; i < args.length; i += 20000) await client.zadd('bench:rss', ...args.slice(i, i + 20000));
 const set = new SortedSet(client, 'bench:rss');
-const take = side === 'raw'
+const wasmCall = side === 'raw-wasm' ? () => binding().blockCapMs() : () => 0;
+const take = side.startsWith('raw')
   ? async () => {
     // ZPOPMIN's member/score pairs (flat in RESP2, nested in RESP3) as the items.
     const reply = await client.callBuffer('ZPOPMIN', 'bench:rss', '100');
+    wasmCall();
     const items = [];
     for (let i = 0; i < reply.length; i++) {
       const member = Array.isArray(reply[i]) ? reply[i][0] : reply[i++];
