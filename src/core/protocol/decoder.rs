@@ -115,10 +115,8 @@ impl Decoder<'_> {
     /// [`members`](Self::members) of an array given as [`Bulks`], read in place.
     pub fn member_slices<'a>(&self, bulks: &Bulks<'a>) -> Result<Vec<&'a [u8]>> {
         if bulks.width() != 1 && !bulks.is_empty() {
-            return Err(Error::protocol(
-                self.command,
-                "expected a member, got array",
-            ));
+            // Its rows are arrays: refused as `members` refuses an array item.
+            return Err(self.unexpected("a member", &Reply::Array(Vec::new())));
         }
         Ok(bulks.strings().collect())
     }
