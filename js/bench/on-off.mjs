@@ -1,6 +1,7 @@
 // What the benchmarks that weigh a set option (flow control, counting) share: drain a
 // set by claim + ack, refill it, and time the same work on a plain set and on one with
-// the option, interleaved (which goes first alternates each round), medians reported.
+// the option, interleaved (which goes first alternates each round): medians, and the
+// ratio as the median over adjacent pairs.
 
 import { createRequire } from 'node:module';
 
@@ -38,17 +39,22 @@ export async function refill(set, n) {
 }
 
 /**
- * items/s of `work(set)` (µs per item) on `off` and on `on`, `rounds` times each,
- * interleaved; `prepare(set)` runs before each, untimed. Returns [off, on].
+ * items/s of `work(set)` (µs per item) on `off` and on `on`, 2 × `rounds` + 1 times each
+ * (more than the other tables: a ratio near its target is read from them), interleaved;
+ * `prepare(set)` runs before each, untimed. Returns [off, on, ratio]: the medians, and the
+ * median of on / off over adjacent pairs — the two runs of a pair see the same load on
+ * the machine, so a change of load between pairs moves both sides alike.
  */
 export async function offAndOn(off, on, rounds, prepare, work) {
   const samples = [[], []];
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < 2 * rounds + 1; round++) {
     for (const side of round % 2 ? [1, 0] : [0, 1]) {
       const set = side === 0 ? off : on;
       await prepare(set);
       samples[side].push(await work(set));
     }
   }
-  return samples.map((s) => 1e6 / median(s));
+  const ratio = median(samples[0].map((offMicros, i) => offMicros / samples[1][i]));
+  const [offRate, onRate] = samples.map((s) => 1e6 / median(s));
+  return [offRate, onRate, ratio];
 }
