@@ -104,6 +104,61 @@ fn operations_safe_to_repeat_are_sent_once_more_after_a_drop() {
     conn.assert_done();
 }
 
+/// An ack the server did whose reply the connection lost (the server SIGKILLed after
+/// writing it), repeated to the restarted server while it is still loading its data:
+/// the `LOADING` reply says nothing about the first try, so the outcome is unknown and
+/// the error says so (a plain server error would read as "not acked", and the item,
+/// acked, would never come back). Sync and async drivers, and after the `NOSCRIPT`
+/// fallback of the restarted server.
+#[tokio::test]
+async fn a_repeat_answered_with_an_error_reply_is_outcome_unknown() {
+    let ack = lease_call(&["a", "7"]);
+    let loading = || Reply::error("LOADING Redis is loading the dataset in memory");
+    let script = || {
+        Scripted::new()
+            .expect(&claim_command(), claim_reply())
+            .expect_dropped(&ack)
+            .expect(&ack, loading())
+    };
+    let conn = script();
+    let mut jobs = SortedSet::new(conn.clone(), "jobs");
+    let leases = jobs.claim(1, Duration::from_secs(30)).unwrap();
+    let err = jobs.ack(&leases[0]).unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+    assert_eq!(err.server_code(), None, "{err:?}");
+    conn.assert_done();
+
+    let conn = script();
+    let jobs = redset::aio::SortedSet::new(conn.clone(), "jobs");
+    let leases = jobs.claim(1, Duration::from_secs(30)).await.unwrap();
+    let err = jobs.ack(&leases[0]).await.unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+    conn.assert_done();
+
+    let mut eval = ack.clone();
+    eval[0] = "EVAL";
+    let conn = Scripted::new()
+        .expect(&claim_command(), claim_reply())
+        .expect_dropped(&ack)
+        .expect(&ack, Reply::error("NOSCRIPT No matching script"))
+        .expect(&eval, loading());
+    let mut jobs = SortedSet::new(conn.clone(), "jobs");
+    let leases = jobs.claim(1, Duration::from_secs(30)).unwrap();
+    let err = jobs.ack(&leases[0]).unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+    conn.assert_done();
+
+    // Without a repeat, an error reply is the server's answer to the one try.
+    let conn = Scripted::new()
+        .expect(&claim_command(), claim_reply())
+        .expect(&ack, loading());
+    let mut jobs = SortedSet::new(conn.clone(), "jobs");
+    let leases = jobs.claim(1, Duration::from_secs(30)).unwrap();
+    let err = jobs.ack(&leases[0]).unwrap_err();
+    assert_eq!(err.server_code(), Some("LOADING"), "{err:?}");
+    conn.assert_done();
+}
+
 #[test]
 fn every_round_trip_of_an_operation_can_fail_without_a_panic_or_a_silent_loss() {
     // take(3) on a priority set, claim and ack: fail the k-th round trip, for each k.

@@ -146,14 +146,14 @@ async fn run_on<O: Operation>(conn: &mut impl ConnectionLike, op: O) -> Result<O
             Next::Done(output) => return Ok(output),
             Next::Send(cmd, name) => {
                 let mut sent = conn.req_packed_command(&cmd).await;
-                if drive.repeats(&sent) {
+                if drive.repeats(&sent, &name) {
                     sent = conn.req_packed_command(&cmd).await;
                 }
                 drive.reply(sent, &name)?
             }
             Next::Pipeline(pipe, name) => {
                 let mut sent = pipelined(conn.req_packed_commands(&pipe, 0, pipe.len()).await);
-                if drive.repeats(&sent) {
+                if drive.repeats(&sent, &name) {
                     sent = pipelined(conn.req_packed_commands(&pipe, 0, pipe.len()).await);
                 }
                 drive.reply(sent, &name)?

@@ -9,7 +9,7 @@ use redis::{RedisResult, Value};
 
 use super::convert::{classify, repeat_after, to_cmd};
 use super::unix_now;
-use crate::core::{too_many_steps, Operation, Result, Step, MAX_STEPS};
+use crate::core::{too_many_steps, Error, Operation, Result, Step, MAX_STEPS};
 
 /// What the driver does next.
 pub(crate) enum Next<T> {
@@ -37,30 +37,59 @@ pub(crate) fn pipelined(replies: RedisResult<Vec<Value>>) -> RedisResult<Value> 
 pub(crate) struct Drive<O> {
     op: O,
     steps: usize,
+    /// The command that was sent once more after its connection failed: its first try
+    /// may have taken effect, so until the operation succeeds its outcome is unknown.
+    repeated: Option<String>,
 }
 
 impl<O: Operation> Drive<O> {
     /// Starts `op`: its first step.
     pub fn start(mut op: O) -> Result<(Self, Next<O::Output>)> {
         let step = op.start()?;
-        let mut drive = Drive { op, steps: 0 };
+        let mut drive = Drive {
+            op,
+            steps: 0,
+            repeated: None,
+        };
         let next = drive.next(step)?;
         Ok((drive, next))
     }
 
-    /// Whether the command whose sending gave `sent` should go once more: it failed on
-    /// the connection and is safe to repeat (a connection that reconnects carries the
-    /// repeat).
-    pub fn repeats(&self, sent: &RedisResult<Value>) -> bool {
-        repeat_after(sent, self.op.repeatable())
+    /// Whether the command `command`, whose sending gave `sent`, should go once more: it
+    /// failed on the connection and is safe to repeat (a connection that reconnects
+    /// carries the repeat). A repeat is remembered: see [`reply`](Self::reply).
+    pub fn repeats(&mut self, sent: &RedisResult<Value>, command: &str) -> bool {
+        let repeats = repeat_after(sent, self.op.repeatable());
+        if repeats && self.repeated.is_none() {
+            self.repeated = Some(command.to_owned());
+        }
+        repeats
     }
 
     /// The outcome of sending `command`: a reply (or error reply) for the operation, or
     /// a connection failure for the caller.
+    ///
+    /// Once a command went again because its connection failed, its first try may have
+    /// taken effect (an ack the server did, whose reply the connection lost): an error
+    /// reply after that (the repeat answered `LOADING` by the restarted server, `BUSY`,
+    /// `READONLY` after a failover) says nothing about the first try, so the operation
+    /// fails with [`Error::OutcomeUnknown`], not as if it had not happened.
     pub fn reply(&mut self, sent: RedisResult<Value>, command: &str) -> Result<Next<O::Output>> {
         let reply = classify(sent, command, self.op.repeatable())?;
-        let step = self.op.feed(reply)?;
+        let step = self.op.feed(reply).map_err(|err| self.unknown(err))?;
         self.next(step)
+    }
+
+    /// `err` as the operation's failure: [`Error::OutcomeUnknown`] for an error reply
+    /// after a repeat.
+    fn unknown(&self, err: Error) -> Error {
+        match (&self.repeated, err) {
+            (Some(command), err @ Error::Server { .. }) => Error::OutcomeUnknown {
+                command: command.clone(),
+                source: Box::new(err),
+            },
+            (_, err) => err,
+        }
     }
 
     /// Goes on after a sleep or when the time is wanted, with this machine's clock.

@@ -33,7 +33,7 @@ impl<C: ConnectionLike> Synchronous<C> {
                 Next::Done(output) => return Ok(output),
                 Next::Send(cmd, name) => {
                     let mut sent = self.0.req_command(&cmd);
-                    if drive.repeats(&sent) {
+                    if drive.repeats(&sent, &name) {
                         sent = self.0.req_command(&cmd);
                     }
                     drive.reply(sent, &name)?
@@ -41,7 +41,7 @@ impl<C: ConnectionLike> Synchronous<C> {
                 Next::Pipeline(pipe, name) => {
                     let packed = pipe.get_packed_pipeline();
                     let mut sent = pipelined(self.0.req_packed_commands(&packed, 0, pipe.len()));
-                    if drive.repeats(&sent) {
+                    if drive.repeats(&sent, &name) {
                         sent = pipelined(self.0.req_packed_commands(&packed, 0, pipe.len()));
                     }
                     drive.reply(sent, &name)?
@@ -78,7 +78,8 @@ impl<K: SetKind> RedisSet<K, Synchronous<Reconnecting>, Utf8> {
     /// reconnects after a failure (a server restart, a dropped socket). A step that is
     /// safe to repeat (reads, `add`, `discard`, `clear`, the lease operations) is sent
     /// once more on the new connection; a `pop` or `take` whose connection failed is
-    /// not repeated, and fails with [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown).
+    /// not repeated, and fails with [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown),
+    /// as does a repeat answered with an error reply (a restarted server `LOADING`).
     ///
     /// ```no_run
     /// let client = redis::Client::open("redis://127.0.0.1/").unwrap();

@@ -40,12 +40,15 @@ pub enum Error {
     Connection(#[source] BoxError),
     /// The connection failed after a command that must not be sent twice (a `pop`, a
     /// `take`) may have reached the server: it may or may not have taken effect, so it
-    /// was not retried. Use leases (`claim`) where that matters.
-    #[error("connection failed, the outcome of {command} is unknown (not retried): {source}")]
+    /// was not retried. Use leases (`claim`) where that matters. Also a command that is
+    /// safe to repeat (an `ack`) whose connection failed and whose repeat was answered
+    /// with an error reply (`LOADING` from a restarted server): the first try may have
+    /// taken effect all the same.
+    #[error("connection failed, the outcome of {command} is unknown: {source}")]
     OutcomeUnknown {
         /// The command whose outcome is unknown.
         command: String,
-        /// What the connection said.
+        /// What the connection said, or the error reply to the repeat.
         #[source]
         source: BoxError,
     },
