@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use redset::{SortedSet, Text};
 
-use super::flow::{on_and_off, paired_ratio, pairs};
-use super::{connect, median, micros, Config};
+use super::flow::{on_and_off, on_off_row};
+use super::{connect, Config};
 
 /// µs per `add` of `n` new items, one call each, on an emptied set.
 fn adds<K>(
@@ -31,19 +31,10 @@ fn add_row(cfg: &Config, key: &str) {
     let mut on = SortedSet::new(connect(&cfg.url), key)
         .serializer(Text::<usize>::new())
         .metrics(true);
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for round in 0..pairs(cfg) {
-        for off_side in [round % 2 == 0, round % 2 == 1] {
-            if off_side {
-                a.push(adds(&mut admin, &mut off, key, cfg.ops));
-            } else {
-                b.push(adds(&mut admin, &mut on, key, cfg.ops));
-            }
-        }
-    }
-    let ratio = paired_ratio(&a, &b);
-    let (off_rate, on_rate) = (1e6 / micros(median(a)), 1e6 / micros(median(b)));
-    println!("| add, one item per call | {off_rate:.0} | {on_rate:.0} | {ratio:.2} |");
+    on_off_row(cfg, "add, one item per call", |on_side| {
+        let set = if on_side { &mut on } else { &mut off };
+        adds(&mut admin, set, key, cfg.ops)
+    });
 }
 
 /// The rows of this file (`--only counting`).

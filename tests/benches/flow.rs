@@ -41,14 +41,14 @@ fn refill<K>(admin: &mut redis::Connection, set: &mut Set<K>, key: &str, n: usiz
 
 /// How many off/on pairs a row measures: more than the other tables, as a ratio near
 /// the target is read from them.
-pub(super) fn pairs(cfg: &Config) -> usize {
+fn pairs(cfg: &Config) -> usize {
     2 * cfg.rounds + 1
 }
 
 /// The ratio of a row: the median of `off / on` (µs per item) over adjacent pairs. The
 /// two runs of a pair see the same load on the machine, so a change of load between
 /// pairs moves both sides alike instead of one median.
-pub(super) fn paired_ratio(off: &[Duration], on: &[Duration]) -> f64 {
+fn paired_ratio(off: &[Duration], on: &[Duration]) -> f64 {
     let mut ratios: Vec<f64> = off
         .iter()
         .zip(on)
@@ -58,26 +58,38 @@ pub(super) fn paired_ratio(off: &[Duration], on: &[Duration]) -> f64 {
     ratios[ratios.len() / 2]
 }
 
-/// One row: items/s of claim + ack on the same items with a plain set and with `on`,
-/// interleaved (off first, then on first); the ratio by [`paired_ratio`].
-pub(super) fn on_and_off<K>(cfg: &Config, key: &str, name: &str, on: &mut Set<K>) {
-    let mut admin = connect(&cfg.url);
-    let mut off = SortedSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+/// One row of an on/off table: `run(on)` (µs per item, off side when `on` is false)
+/// timed over [`pairs`] off/on pairs, which side goes first alternating; items/s as
+/// medians, the ratio by [`paired_ratio`].
+pub(super) fn on_off_row(cfg: &Config, name: &str, mut run: impl FnMut(bool) -> Duration) {
+    let (mut off, mut on) = (Vec::new(), Vec::new());
     for round in 0..pairs(cfg) {
-        for off_side in [round % 2 == 0, round % 2 == 1] {
-            if off_side {
-                refill(&mut admin, &mut off, key, cfg.ops);
-                a.push(drain(&mut off, cfg.ops));
+        for on_side in [round % 2 == 1, round % 2 == 0] {
+            if on_side {
+                on.push(run(true));
             } else {
-                refill(&mut admin, on, key, cfg.ops);
-                b.push(drain(on, cfg.ops));
+                off.push(run(false));
             }
         }
     }
-    let ratio = paired_ratio(&a, &b);
-    let (off_rate, on_rate) = (1e6 / micros(median(a)), 1e6 / micros(median(b)));
+    let ratio = paired_ratio(&off, &on);
+    let (off_rate, on_rate) = (1e6 / micros(median(off)), 1e6 / micros(median(on)));
     println!("| {name} | {off_rate:.0} | {on_rate:.0} | {ratio:.2} |");
+}
+
+/// One row: claim + ack on the same items with a plain set and with `on` ([`on_off_row`]).
+pub(super) fn on_and_off<K>(cfg: &Config, key: &str, name: &str, on: &mut Set<K>) {
+    let mut admin = connect(&cfg.url);
+    let mut off = SortedSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
+    on_off_row(cfg, name, |on_side| {
+        if on_side {
+            refill(&mut admin, on, key, cfg.ops);
+            drain(on, cfg.ops)
+        } else {
+            refill(&mut admin, &mut off, key, cfg.ops);
+            drain(&mut off, cfg.ops)
+        }
+    });
 }
 
 /// items/s of claim + ack with and without each kind of flow control.
