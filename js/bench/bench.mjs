@@ -43,7 +43,12 @@ async function fill(n) {
   }
 }
 
-/** Times each side `ROUNDS` times, alternating which goes first; µs per call. */
+/**
+ * Times each side `ROUNDS` times, alternating which goes first; µs per call, medians.
+ * `.ratio(i, j)`: the median over the rounds of side i's time / side j's, the two runs of
+ * a round seeing the same load on the machine (a change of load between rounds moves
+ * both sides of a round alike instead of one side's median).
+ */
 async function compare(setup, sides) {
   const samples = sides.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
@@ -56,7 +61,8 @@ async function compare(setup, sides) {
       samples[i].push(Number(process.hrtime.bigint() - start) / 1000 / calls);
     }
   }
-  return samples.map(median);
+  const ratio = (i, j) => median(samples[i].map((micros, round) => micros / samples[j][round]));
+  return Object.assign(samples.map(median), { ratio });
 }
 
 async function times(n, f) {
@@ -121,14 +127,14 @@ const rows = [
 ];
 
 if (section('ops')) {
-  console.log(`${OPS} calls per measurement, ${ROUNDS} rounds alternating the order, median reported.\n`);
-  console.log('### Node: the npm package vs raw clients (µs per call; ratio = raw time / redset time; targets: ≥ 0.88 over ioredis (0.92 the goal), ≥ 0.85 for add and over node-redis)\n');
+  console.log(`${OPS} calls per measurement, ${ROUNDS} rounds alternating the order: medians, and each ratio the median over the rounds.\n`);
+  console.log('### Node: the npm package vs raw clients (µs per call, medians; ratio: the median over the rounds of raw time / redset time; targets: ≥ 0.88 over ioredis (0.92 the goal), ≥ 0.85 for add and over node-redis)\n');
   console.log('| operation | redset (ioredis) | raw ioredis | ratio | redset (node-redis) | raw node-redis | ratio |');
   console.log('|---|---|---|---|---|---|---|');
   for (const [name, setup, ours, rawIo, rawNr] of rows) {
     const before = name === 'peek' ? () => fill(1000) : setup;
     if (name === 'peek') await fill(1000);
-    const [a, b] = await compare(name === 'peek' ? none : before, [ours, rawIo]);
+    const viaIo = await compare(name === 'peek' ? none : before, [ours, rawIo]);
     const oursNr = async () => {
       const map = { 'add one at a time': () => times(OPS, (i) => nrSet.add(String(i), i)),
         'pop one at a time': () => times(OPS, () => nrSet.pop()),
@@ -141,8 +147,9 @@ if (section('ops')) {
         has: () => times(OPS, (i) => nrSet.has(String(i % 1000))) };
       return map[name]();
     };
-    const [c, d] = await compare(name === 'peek' ? none : before, [oursNr, rawNr]);
-    console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(3)} | ${c.toFixed(2)} | ${d.toFixed(2)} | ${(d / c).toFixed(3)} |`);
+    const viaNr = await compare(name === 'peek' ? none : before, [oursNr, rawNr]);
+    const cells = (sides) => `${sides[0].toFixed(2)} | ${sides[1].toFixed(2)} | ${sides.ratio(1, 0).toFixed(3)}`;
+    console.log(`| ${name} | ${cells(viaIo)} | ${cells(viaNr)} |`);
   }
 }
 
@@ -170,25 +177,25 @@ if (section('boundary')) {
 // a no-op job) beside the package's claim + ack one at a time.
 if (section('leases')) {
   const perSecond = (micros, calls) => (OPS / (micros * calls)) * 1e6;
-  const [popUs, claimUs] = await compare(full, [
+  const one = await compare(full, [
     () => times(OPS, () => set.pop()),
     () => times(OPS, async () => { const [lease] = await leased.claim(1, 60000); await leased.ack(lease); }),
   ]);
   const batches = Math.ceil(OPS / 100) + 1;
-  const [takeUs, claimManyUs] = await compare(full, [
+  const hundred = await compare(full, [
     () => untilEmpty(async () => (await set.take(100)).length > 0),
     () => untilEmpty(async () => { const got = await leased.claim(100, 60000); await leased.ackMany(got); return got.length > 0; }),
   ]);
-  console.log('\n### Node: at-most-once vs leases (items/s; ratio = leases / pop or take, ≥ 0.7 is the target for batches)\n');
+  console.log('\n### Node: at-most-once vs leases (items/s, medians; ratio: the median over the rounds of leases / pop or take, ≥ 0.7 is the target for batches)\n');
   console.log('| mode | pop / take | claim + ack | ratio |\n|---|---|---|---|');
-  const [pop1, claim1] = [perSecond(popUs, OPS), perSecond(claimUs, OPS)];
-  const [take100, claim100] = [perSecond(takeUs, batches), perSecond(claimManyUs, batches)];
-  console.log(`| one at a time | ${pop1.toFixed(0)} | ${claim1.toFixed(0)} | ${(claim1 / pop1).toFixed(2)} |`);
-  console.log(`| batches of 100 | ${take100.toFixed(0)} | ${claim100.toFixed(0)} | ${(claim100 / take100).toFixed(2)} |`);
+  // Items/s of each side, and leases / at-most-once by rounds (the time of the other).
+  const rates = (sides, calls) => `${perSecond(sides[0], calls).toFixed(0)} | ${perSecond(sides[1], calls).toFixed(0)} | ${sides.ratio(0, 1).toFixed(2)}`;
+  console.log(`| one at a time | ${rates(one, OPS)} |`);
+  console.log(`| batches of 100 | ${rates(hundred, batches)} |`);
   // The same with each ack and the next claim in one round trip (ackAndClaim).
   for (const [mode, per] of [['one at a time, ackAndClaim', 1], ['batches of 100, ackAndClaim', 100]]) {
     const calls = Math.ceil(OPS / per) + 1;
-    const [takeUs1, nextUs] = await compare(full, [
+    const paired = await compare(full, [
       () => untilEmpty(async () => (await set.take(per)).length > 0),
       async () => {
         let got = await leased.claim(per, 60000);
@@ -200,8 +207,7 @@ if (section('leases')) {
         return made;
       },
     ]);
-    const [atMostOnce, leases] = [perSecond(takeUs1, calls), perSecond(nextUs, calls)];
-    console.log(`| ${mode} | ${atMostOnce.toFixed(0)} | ${leases.toFixed(0)} | ${(leases / atMostOnce).toFixed(2)} |`);
+    console.log(`| ${mode} | ${rates(paired, calls)} |`);
   }
 }
 
@@ -348,23 +354,26 @@ if (section('cpu')) {
   const rss = fileURLToPath(new URL('./rss.mjs', import.meta.url));
   const sides = ['redset', 'raw', 'raw-work', 'raw-wasm'];
   const consumers = Object.fromEntries(sides.map((side) => [side, []]));
-  for (let round = 0; round < 3; round++) {
+  const rounds = smoke ? 3 : 7;
+  for (let round = 0; round < rounds; round++) {
     for (const side of round % 2 ? [...sides].reverse() : sides) {
       const { stdout } = await run('node', [rss, socket, String(DRAIN), side]);
       consumers[side].push(JSON.parse(stdout));
     }
   }
-  const [ourCpu, rawCpu, workCpu, wasmCpu] = sides.map((side) => median(consumers[side].map((r) => r.cpuMicros / DRAIN)));
-  const [ourRss, rawRss, workRss, wasmRss] = sides.map((side) => median(consumers[side].map((r) => r.maxRssKb)));
-  console.log(`\n### Node consumer draining ${DRAIN} items with take(100), beside a raw ioredis consumer sending the same commands (process of its own, median of 3; ratio = redset / raw, ≤ 1.3 for CPU and ≤ 1.2 for RSS are the targets)\n`);
+  const cpus = (side) => consumers[side].map((r) => r.cpuMicros / DRAIN);
+  const rsses = (side) => consumers[side].map((r) => r.maxRssKb);
+  // A side against raw by rounds: the median of its CPU / raw's in the same round.
+  const byRound = (values, side) => median(values(side).map((v, round) => v / values('raw')[round]));
+  console.log(`\n### Node consumer draining ${DRAIN} items with take(100), beside a raw ioredis consumer sending the same commands (a process each, ${rounds} rounds; medians, and each ratio the median over the rounds of redset / raw; ≤ 1.3 for CPU and ≤ 1.2 for RSS are the targets)\n`);
   console.log('| consumer | CPU per item (µs) | peak RSS (kB) |\n|---|---|---|');
-  console.log(`| raw ioredis (baseline) | ${rawCpu.toFixed(2)} | ${rawRss} |`);
-  console.log(`| redset (ioredis) | ${ourCpu.toFixed(2)} (${(ourCpu / rawCpu).toFixed(2)}×) | ${ourRss} (${(ourRss / rawRss).toFixed(2)}×) |`);
-  const row = (name, cpu, rss) => console.log(`| ${name} | ${cpu.toFixed(2)} (${(cpu / rawCpu).toFixed(2)}×) | ${rss} (${(rss / rawRss).toFixed(2)}×) |`);
+  console.log(`| raw ioredis (baseline) | ${median(cpus('raw')).toFixed(2)} | ${median(rsses('raw'))} |`);
+  const row = (name, side) => console.log(`| ${name} | ${median(cpus(side)).toFixed(2)} (${byRound(cpus, side).toFixed(2)}×) | ${median(rsses(side))} (${byRound(rsses, side).toFixed(2)}×) |`);
+  row('redset (ioredis)', 'redset');
   // The same raw loop with a little more work per take: V8 then keeps most young objects
   // through scavenges (the bare loop escapes it only as optimized), wasm or not.
-  row('raw ioredis + a 20-step JS loop per take', workCpu, workRss);
-  row('raw ioredis + one call into the wasm module per take, for nothing', wasmCpu, wasmRss);
+  row('raw ioredis + a 20-step JS loop per take', 'raw-work');
+  row('raw ioredis + one call into the wasm module per take, for nothing', 'raw-wasm');
 }
 
 // Beside the original Python redset 0.5.1 (redis-py 2.10.6), when ./run gives its

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use redset::{RateLimit, RedisSet, SortedSet, Synchronous, Text};
 
-use super::{connect, median, micros, Config};
+use super::{connect, median, micros, paired_ratio, Config};
 
 /// A sync set of numbers of any kind (plain or grouped).
 pub(super) type Set<K> = RedisSet<K, Synchronous<redis::Connection>, Text<usize>>;
@@ -45,22 +45,9 @@ fn pairs(cfg: &Config) -> usize {
     2 * cfg.rounds + 1
 }
 
-/// The ratio of a row: the median of `off / on` (µs per item) over adjacent pairs. The
-/// two runs of a pair see the same load on the machine, so a change of load between
-/// pairs moves both sides alike instead of one median.
-fn paired_ratio(off: &[Duration], on: &[Duration]) -> f64 {
-    let mut ratios: Vec<f64> = off
-        .iter()
-        .zip(on)
-        .map(|(off, on)| micros(*off) / micros(*on))
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
-}
-
 /// One row of an on/off table: `run(on)` (µs per item, off side when `on` is false)
 /// timed over [`pairs`] off/on pairs, which side goes first alternating; items/s as
-/// medians, the ratio by [`paired_ratio`].
+/// medians, the ratio the median of off / on µs by pairs ([`paired_ratio`]).
 pub(super) fn on_off_row(cfg: &Config, name: &str, mut run: impl FnMut(bool) -> Duration) {
     let (mut off, mut on) = (Vec::new(), Vec::new());
     for round in 0..pairs(cfg) {

@@ -42,14 +42,25 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-/// One table row: redset and raw, each timed `rounds` times in alternating order.
+/// Two sides of a table row timed back to back ([`compare`]): each side's median µs
+/// per call, and the median over the rounds of `b / a`, each round's two runs seeing the
+/// same load on the machine (a change of load between rounds moves both sides of a
+/// round alike instead of one side's median).
+struct Compared {
+    a: f64,
+    b: f64,
+    b_over_a: f64,
+}
+
+/// One table row: `a` (redset) and `b` (raw), each timed `rounds` times, which goes
+/// first alternating.
 fn compare(
     rounds: usize,
     calls: usize,
     mut setup: impl FnMut(),
-    mut redset: impl FnMut() -> usize,
-    mut raw: impl FnMut() -> usize,
-) -> (f64, f64) {
+    mut a_side: impl FnMut() -> usize,
+    mut b_side: impl FnMut() -> usize,
+) -> Compared {
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         let mut time = |f: &mut dyn FnMut() -> usize| {
@@ -60,18 +71,35 @@ fn compare(
             start.elapsed() / calls as u32
         };
         if round % 2 == 0 {
-            a.push(time(&mut redset));
-            b.push(time(&mut raw));
+            a.push(time(&mut a_side));
+            b.push(time(&mut b_side));
         } else {
-            b.push(time(&mut raw));
-            a.push(time(&mut redset));
+            b.push(time(&mut b_side));
+            a.push(time(&mut a_side));
         }
     }
-    (micros(median(a)), micros(median(b)))
+    Compared {
+        b_over_a: paired_ratio(&b, &a),
+        a: micros(median(a)),
+        b: micros(median(b)),
+    }
 }
 
-fn row(name: &str, (redset, raw): (f64, f64)) {
-    println!("| {name} | {redset:.2} | {raw:.2} | {:.3} |", raw / redset);
+/// The median of `x / y` over the pairs of runs `(x[i], y[i])`, timed back to back.
+fn paired_ratio(x: &[Duration], y: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = x
+        .iter()
+        .zip(y)
+        .map(|(x, y)| micros(*x) / micros(*y))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
+}
+
+/// A redset-against-raw row: µs per call of each, and raw / redset by round.
+fn row(name: &str, compared: Compared) {
+    let Compared { a, b, b_over_a } = compared;
+    println!("| {name} | {a:.2} | {b:.2} | {b_over_a:.3} |");
 }
 
 fn fill(conn: &mut redis::Connection, key: &str, n: usize) {
@@ -106,7 +134,7 @@ fn sync_section(cfg: &Config) {
         .serializer(Text::<usize>::new());
     let script = redis::Script::new(POP_DUE.source());
     let takes = n.div_ceil(100) + 1;
-    println!("\n### Rust, sync driver (µs per call; ratio = raw time / redset time, ≥ 0.95 is the target)\n");
+    println!("\n### Rust, sync driver (µs per call, medians; ratio: the median over the rounds of raw time / redset time, ≥ 0.95 is the target)\n");
     println!("| operation | redset | raw redis crate | ratio |\n|---|---|---|---|");
 
     let mut empty = || fill(&mut admin, key, 0);
@@ -366,7 +394,7 @@ fn async_section(cfg: &Config) {
             .await
             .unwrap()
     };
-    println!("\n### Rust, tokio driver over a MultiplexedConnection (µs per call; ratio = raw / redset)\n");
+    println!("\n### Rust, tokio driver over a MultiplexedConnection (µs per call, medians; ratio: the median over the rounds of raw time / redset time)\n");
     println!("| operation | redset | raw redis crate | ratio |\n|---|---|---|---|");
     let mut admin = connect(&cfg.url);
     let mut empty = || fill(&mut admin, key, 0);
@@ -603,11 +631,11 @@ fn lease_section(cfg: &Config) {
     let mut set = SortedSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
     let mut leased = SortedSet::new(connect(&cfg.url), key).serializer(Text::<usize>::new());
     let lease = Duration::from_secs(60);
-    println!("\n### Rust, sync driver: at-most-once vs leases (items/s; ratio = leases / pop or take, ≥ 0.7 is the target for batches)\n");
+    println!("\n### Rust, sync driver: at-most-once vs leases (items/s, medians; ratio: the median over the rounds of leases / pop or take, ≥ 0.7 is the target for batches)\n");
     println!("| mode | pop / take | claim + ack | ratio |\n|---|---|---|---|");
     let items_per_s =
         |micros_per_call: f64, calls: usize| n as f64 / (micros_per_call * calls as f64) * 1e6;
-    let (a, b) = compare(
+    let pop_claim = compare(
         r,
         n,
         || fill(&mut admin, key, n),
@@ -621,14 +649,14 @@ fn lease_section(cfg: &Config) {
                 .count()
         },
     );
-    let (pop, claim) = (items_per_s(a, n), items_per_s(b, n));
+    let (pop, claim) = (items_per_s(pop_claim.a, n), items_per_s(pop_claim.b, n));
     println!(
         "| one at a time | {pop:.0} | {claim:.0} | {:.2} |",
-        claim / pop
+        1.0 / pop_claim.b_over_a
     );
     let batches = n.div_ceil(100) + 1;
     let mut admin = connect(&cfg.url);
-    let (a, b) = compare(
+    let pop_claim = compare(
         r,
         batches,
         || fill(&mut admin, key, n),
@@ -649,10 +677,13 @@ fn lease_section(cfg: &Config) {
                 + 1
         },
     );
-    let (take, claim) = (items_per_s(a, batches), items_per_s(b, batches));
+    let (take, claim) = (
+        items_per_s(pop_claim.a, batches),
+        items_per_s(pop_claim.b, batches),
+    );
     println!(
         "| batches of 100 | {take:.0} | {claim:.0} | {:.2} |",
-        claim / take
+        1.0 / pop_claim.b_over_a
     );
     // The same with each ack and the next claim in one round trip (ack_and_claim).
     for (mode, per) in [
@@ -660,7 +691,7 @@ fn lease_section(cfg: &Config) {
         ("batches of 100, ack_and_claim", 100),
     ] {
         let calls = n.div_ceil(per) + 1;
-        let (a, b) = compare(
+        let pop_claim = compare(
             r,
             calls,
             || fill(&mut admin, key, n),
@@ -680,8 +711,14 @@ fn lease_section(cfg: &Config) {
                 calls
             },
         );
-        let (take, claim) = (items_per_s(a, calls), items_per_s(b, calls));
-        println!("| {mode} | {take:.0} | {claim:.0} | {:.2} |", claim / take);
+        let (take, claim) = (
+            items_per_s(pop_claim.a, calls),
+            items_per_s(pop_claim.b, calls),
+        );
+        println!(
+            "| {mode} | {take:.0} | {claim:.0} | {:.2} |",
+            1.0 / pop_claim.b_over_a
+        );
     }
 }
 
@@ -962,7 +999,7 @@ fn main() {
         }
     };
     println!(
-        "{} calls per measurement, {} rounds alternating redset/raw first, median reported.",
+        "{} calls per measurement, {} rounds alternating redset/raw first: medians, and each ratio the median over the rounds.",
         cfg.ops, cfg.rounds
     );
     // `--only ops` / `--only waits` / `--only leases` / `--only flow` / `--only counting`:
