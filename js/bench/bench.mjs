@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { ScheduledSet, SortedSet } from '../../pkg/index.mjs';
+import { median } from './on-off.mjs';
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
@@ -31,8 +32,6 @@ const key = 'bench:node';
 const waiting = `{${key}}:waiting`;
 const sha = await io.script('LOAD', POP_DUE);
 const now = () => Date.now() / 1000;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function fill(n) {
   await io.del(key);
