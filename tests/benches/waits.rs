@@ -87,24 +87,21 @@ pub(super) fn wait_section(cfg: &Config) {
     let conn = rt
         .block_on(client.get_multiplexed_async_connection())
         .unwrap();
-    let blocking = aio::ScheduledSet::new(conn.clone(), key).waits_on(client.clone());
-    let late = lateness(&mut admin, key, n, over, || {
-        rt.block_on(blocking.pop_wait(Duration::from_secs(10)))
-            .unwrap()
-    });
-    println!(
-        "| tokio pop_wait with waits_on(client) | {} |",
-        percentiles(&late)
-    );
-    let polling = aio::ScheduledSet::new(conn.clone(), key);
-    let late = lateness(&mut admin, key, n, over, || {
-        rt.block_on(polling.pop_wait(Duration::from_secs(10)))
-            .unwrap()
-    });
-    println!(
-        "| tokio pop_wait polling (shared connection) | {} |",
-        percentiles(&late)
-    );
+    for (what, set) in [
+        (
+            "tokio pop_wait with waits_on(client)",
+            aio::ScheduledSet::new(conn.clone(), key).waits_on(client.clone()),
+        ),
+        (
+            "tokio pop_wait polling (shared connection)",
+            aio::ScheduledSet::new(conn.clone(), key),
+        ),
+    ] {
+        let late = lateness(&mut admin, key, n, over, || {
+            rt.block_on(set.pop_wait(Duration::from_secs(10))).unwrap()
+        });
+        println!("| {what} | {} |", percentiles(&late));
+    }
 
     // From an add to the blocked consumer's wake-up: a priority set (BZPOPMIN on the set)
     // and a scheduled set whose head is an hour off (on its wake-up key).
