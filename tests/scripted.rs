@@ -282,3 +282,61 @@ async fn the_async_sets_run_on_it_too() {
     ));
     conn.assert_done();
 }
+
+/// `pop`, `take`, `peek` and `len` go as the one command the core prepares, kept where
+/// it never changes, under the drive loop's rules: a `len` goes once more after a drop,
+/// and an error reply to that repeat is an unknown outcome; a scheduled pop answered
+/// `NOSCRIPT` runs as its operation, which sends the script by its source.
+#[tokio::test]
+async fn prepared_operations_keep_the_drive_loops_rules() {
+    let len = ["ZCARD", "jobs"];
+    let script = || {
+        Scripted::new()
+            .expect(&len, Reply::Int(3))
+            .expect(&["ZPOPMIN", "jobs", "2"], Reply::Array(vec![]))
+            .expect(&len, Reply::Int(2))
+            .expect_dropped(&len)
+            .expect(&len, Reply::error("LOADING Redis is loading the dataset"))
+    };
+    let unknown = |result: redset::Result<u64>| {
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err}");
+        assert_eq!(err.server_code(), None, "{err}");
+    };
+    let conn = script();
+    let mut jobs = SortedSet::new(conn.clone(), "jobs");
+    assert_eq!(jobs.len().unwrap(), 3);
+    assert!(jobs.take(2).unwrap().is_empty());
+    assert_eq!(jobs.len().unwrap(), 2);
+    unknown(jobs.len());
+    conn.assert_done();
+    let conn = script();
+    let jobs = redset::aio::SortedSet::new(conn.clone(), "jobs");
+    assert_eq!(jobs.len().await.unwrap(), 3);
+    assert!(jobs.take(2).await.unwrap().is_empty());
+    assert_eq!(jobs.len().await.unwrap(), 2);
+    unknown(jobs.len().await);
+    conn.assert_done();
+
+    let noscript = || {
+        Scripted::new()
+            .expect(
+                &["EVALSHA", "*", "2", "jobs", "jobs__lock", "*", "1"],
+                Reply::error("NOSCRIPT No matching script"),
+            )
+            .expect(
+                &["EVAL", "*", "2", "jobs", "jobs__lock", "*", "1"],
+                Reply::Array(vec![Reply::bulk("a")]),
+            )
+    };
+    let conn = noscript();
+    let popped = ScheduledSet::new(conn.clone(), "jobs").pop().unwrap();
+    assert_eq!(popped.as_deref(), Some("a"));
+    conn.assert_done();
+    let conn = noscript();
+    let popped = redset::aio::ScheduledSet::new(conn.clone(), "jobs")
+        .pop()
+        .await;
+    assert_eq!(popped.unwrap().as_deref(), Some("a"));
+    conn.assert_done();
+}

@@ -20,9 +20,14 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::AsyncConnectionConfig;
 
+use super::convert::{pipeline_name, to_cmd};
 use super::drive::{pipelined, Drive, Next};
+use super::prepared::{self, Finished, Kept};
 use super::{RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{Error, Operation, Result, Serializer, Utf8, Waiting, BLOCK_CAP};
+use crate::core::{
+    Error, Operation, Prepared, PreparedOutput, Result, Serializer, SetCore, Utf8, Waiting,
+    BLOCK_CAP,
+};
 
 /// An async transport: a cloneable handle to an async connection, and the connections
 /// of their own that waits block on, when the set has them (see
@@ -109,8 +114,7 @@ impl<K, C: ConnectionLike + Clone, S: Serializer> RedisSet<K, Async<C>, S> {
             client,
             idle: Mutex::new(Vec::new()),
         }));
-        self.core = self.core.with_waiting(Waiting::Blocking);
-        self
+        self.reconfigure(|core| core.with_waiting(Waiting::Blocking))
     }
 }
 
@@ -118,6 +122,35 @@ impl<C: ConnectionLike + Clone> Async<C> {
     /// Runs `op` to its end on a clone of the shared connection.
     pub(crate) async fn run<O: Operation>(&self, op: O) -> Result<O::Output> {
         run_on(&mut self.0.clone(), op).await
+    }
+
+    /// Runs prepared operation `which` as the sync driver's
+    /// [`run_prepared`](super::Synchronous::run_prepared) does.
+    pub(crate) async fn run_prepared<S: Serializer, O: Operation>(
+        &self,
+        (core, kept): (&SetCore<S>, &Kept),
+        which: Prepared,
+        now: f64,
+        output: impl FnOnce(PreparedOutput<S::Item>) -> Option<O::Output>,
+        op: impl FnOnce(&SetCore<S>, f64) -> Result<O>,
+    ) -> Result<O::Output> {
+        let Some(carried) = kept.get(core, which, now) else {
+            return self.run(op(core, now)?).await;
+        };
+        let mut conn = self.0.clone();
+        let mut sent = conn.req_packed_command(&carried.cmd).await;
+        let repeated = prepared::repeats(which, &sent);
+        if repeated {
+            sent = conn.req_packed_command(&carried.cmd).await;
+        }
+        match prepared::finish(core, which, &carried, sent, repeated, output)? {
+            Finished::Done(output) => Ok(output),
+            Finished::Run(reply) => {
+                let (mut drive, next) = Drive::start(op(core, now)?)?;
+                let next = drive.answered(next, reply)?;
+                drive_on(&mut conn, drive, next).await
+            }
+        }
     }
 
     /// Runs a wait: on a connection of its own when the set has them, else as any
@@ -140,23 +173,38 @@ impl<C: ConnectionLike + Clone> Async<C> {
 }
 
 async fn run_on<O: Operation>(conn: &mut impl ConnectionLike, op: O) -> Result<O::Output> {
-    let (mut drive, mut next) = Drive::start(op)?;
+    let (drive, next) = Drive::start(op)?;
+    drive_on(conn, drive, next).await
+}
+
+/// Carries `drive`'s commands from `next` on, to its result.
+async fn drive_on<O: Operation>(
+    conn: &mut impl ConnectionLike,
+    mut drive: Drive<O>,
+    mut next: Next<O::Output>,
+) -> Result<O::Output> {
     loop {
         next = match next {
             Next::Done(output) => return Ok(output),
-            Next::Send(cmd, name) => {
+            Next::Send(command) => {
+                let cmd = to_cmd(&command);
                 let mut sent = conn.req_packed_command(&cmd).await;
-                if drive.repeats(&sent, &name) {
+                if drive.repeats(&sent, command.name()) {
                     sent = conn.req_packed_command(&cmd).await;
                 }
-                drive.reply(sent, &name)?
+                drive.reply(sent, command.name())?
             }
-            Next::Pipeline(pipe, name) => {
+            Next::Pipeline(commands) => {
+                let mut pipe = redis::Pipeline::with_capacity(commands.len());
+                for cmd in &commands {
+                    pipe.add_command(to_cmd(cmd));
+                }
+                let name = pipeline_name(&commands);
                 let mut sent = pipelined(conn.req_packed_commands(&pipe, 0, pipe.len()).await);
-                if drive.repeats(&sent, &name) {
+                if drive.repeats(&sent, name) {
                     sent = pipelined(conn.req_packed_commands(&pipe, 0, pipe.len()).await);
                 }
-                drive.reply(sent, &name)?
+                drive.reply(sent, name)?
             }
             Next::Sleep(wait) => {
                 tokio::time::sleep(wait).await;

@@ -5,14 +5,20 @@ use redis::{ErrorKind, RedisError, Value};
 
 use crate::core::{Command, Error, Reply};
 
-pub(crate) fn to_cmd(command: Command) -> redis::Cmd {
-    let mut args = command.into_args().into_iter();
-    let name = String::from_utf8(args.next().unwrap_or_default()).unwrap_or_default();
-    let mut cmd = redis::cmd(&name);
+pub(crate) fn to_cmd(command: &Command) -> redis::Cmd {
+    let args = command.args();
+    // Sized at once: grown argument by argument, its buffers were reallocated on
+    // every call (a tenth of a pop's own cost in the driver).
+    let mut cmd = redis::Cmd::with_capacity(args.len(), args.iter().map(Vec::len).sum());
     for arg in args {
-        cmd.arg(arg);
+        cmd.arg(arg.as_slice());
     }
     cmd
+}
+
+/// The name of a pipeline's first command, for errors.
+pub(crate) fn pipeline_name(cmds: &[Command]) -> &str {
+    cmds.first().map_or("pipeline", Command::name)
 }
 
 /// Whether a step's command should go once more: it is repeatable and its connection

@@ -7,17 +7,18 @@ use std::time::Duration;
 
 use redis::{RedisResult, Value};
 
-use super::convert::{classify, repeat_after, to_cmd};
+use super::convert::{classify, repeat_after};
 use super::unix_now;
-use crate::core::{too_many_steps, Error, Operation, Result, Step, MAX_STEPS};
+use crate::core::{too_many_steps, Command, Error, Operation, Reply, Result, Step, MAX_STEPS};
 
 /// What the driver does next.
 pub(crate) enum Next<T> {
-    /// Send this command; its name is for errors.
-    Send(redis::Cmd, String),
+    /// Send this command, in the transport's own form (bytes for the sync driver, a
+    /// `redis::Cmd` for the tokio one).
+    Send(Command),
     /// Send these commands in one round trip and [`Drive::reply`] with their replies
-    /// as one array (see [`pipelined`]); the first one's name is for errors.
-    Pipeline(redis::Pipeline, String),
+    /// as one array (see [`pipelined`]).
+    Pipeline(Vec<Command>),
     /// Sleep this long, then [`Drive::resume`].
     Sleep(Duration),
     /// [`Drive::resume`] at once: the operation wants the time.
@@ -31,6 +32,18 @@ pub(crate) enum Next<T> {
 /// a whole only when the connection does.
 pub(crate) fn pipelined(replies: RedisResult<Vec<Value>>) -> RedisResult<Value> {
     replies.map(Value::Array)
+}
+
+/// `err` as the failure of an operation whose command `repeated` (if any) was sent once
+/// more after its connection failed: an error reply then is [`Error::OutcomeUnknown`].
+pub(crate) fn after_repeat(repeated: Option<&str>, err: Error) -> Error {
+    match (repeated, err) {
+        (Some(command), err @ Error::Server { .. }) => Error::OutcomeUnknown {
+            command: command.to_owned(),
+            source: Box::new(err),
+        },
+        (_, err) => err,
+    }
 }
 
 /// An operation being driven, with the steps it has taken.
@@ -80,15 +93,24 @@ impl<O: Operation> Drive<O> {
         self.next(step)
     }
 
-    /// `err` as the operation's failure: [`Error::OutcomeUnknown`] for an error reply
-    /// after a repeat.
+    /// `err` as the operation's failure (see [`after_repeat`]).
     fn unknown(&self, err: Error) -> Error {
-        match (&self.repeated, err) {
-            (Some(command), err @ Error::Server { .. }) => Error::OutcomeUnknown {
-                command: command.clone(),
-                source: Box::new(err),
-            },
-            (_, err) => err,
+        after_repeat(self.repeated.as_deref(), err)
+    }
+
+    /// Goes on with `reply` as the answer to the command of `next` (the first step),
+    /// which was sent already: a prepared command's reply that did not finish the
+    /// operation (see [`prepared`](super::prepared)).
+    pub fn answered(&mut self, next: Next<O::Output>, reply: Reply) -> Result<Next<O::Output>> {
+        match next {
+            Next::Send(_) => {
+                let step = self.op.feed(reply)?;
+                self.next(step)
+            }
+            _ => Err(Error::protocol(
+                "prepared",
+                "the operation's first step is not the command sent",
+            )),
         }
     }
 
@@ -107,18 +129,8 @@ impl<O: Operation> Drive<O> {
             return Err(too_many_steps());
         }
         Ok(match step {
-            Step::Send(cmd) => {
-                let name = cmd.name().to_owned();
-                Next::Send(to_cmd(cmd), name)
-            }
-            Step::Pipeline(cmds) => {
-                let name = cmds.first().map_or("pipeline", |cmd| cmd.name()).to_owned();
-                let mut pipe = redis::pipe();
-                for cmd in cmds {
-                    pipe.add_command(to_cmd(cmd));
-                }
-                Next::Pipeline(pipe, name)
-            }
+            Step::Send(cmd) => Next::Send(cmd),
+            Step::Pipeline(cmds) => Next::Pipeline(cmds),
             Step::Sleep(wait) => Next::Sleep(wait),
             Step::Now => Next::Now,
             Step::Done(output) => Next::Done(output),

@@ -2,6 +2,7 @@
 //! rate limits and fair groups — and pause, resume, the workers' escape hatch, grouped
 //! adds and per-group counts, each method written once for both transports.
 
+use super::prepared::Kept;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,9 +25,8 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// assert!(jobs.pop().unwrap_err().is_empty()); // paused: nothing is handed out
     /// # Ok::<(), redset::Error>(())
     /// ```
-    pub fn flow_control(mut self, pops_too: bool) -> Self {
-        self.core = self.core.with_flow_control(pops_too);
-        self
+    pub fn flow_control(self, pops_too: bool) -> Self {
+        self.reconfigure(|core| core.with_flow_control(pops_too))
     }
 
     /// At most `limit`'s items handed out (claimed or popped) per period, across every
@@ -42,9 +42,8 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// let jobs = redset::SortedSet::new(conn, "jobs").rate_limit(limit);
     /// # Ok::<(), redset::Error>(())
     /// ```
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.core = self.core.with_rate_limit(Some(limit));
-        self
+    pub fn rate_limit(self, limit: RateLimit) -> Self {
+        self.reconfigure(|core| core.with_rate_limit(Some(limit)))
     }
 
     /// Fair groups: claims (and pops) go round-robin over the groups that have
@@ -95,9 +94,8 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
         })
     }
 
-    fn with_groups(mut self, groups: Groups) -> Self {
-        self.core = self.core.with_groups(Some(groups));
-        self
+    fn with_groups(self, groups: Groups) -> Self {
+        self.reconfigure(|core| core.with_groups(Some(groups)))
     }
 
     /// The same set with a grouper, as the kind `K2` that records it.
@@ -110,6 +108,7 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
             core: self
                 .core
                 .with_grouper(Arc::new(move |item| Some(grouper(item)))),
+            kept: Kept::default(),
             kind: PhantomData,
         }
     }

@@ -8,7 +8,8 @@
 //! operation;` where the operation is a `Result` of a core [`Operation`](crate::core::
 //! Operation), `core` the set's [`SetCore`](crate::core::SetCore) and `now` this
 //! machine's clock; `runner` is `run`, or `run_wait` for a wait (which blocks on a
-//! connection of its own). The rustdoc, with its example, is the sync method's; the
+//! connection of its own), or `run_prepared(which => Variant)` for an operation the
+//! core may prepare (see [`prepared`](super::prepared)). The rustdoc, with its example, is the sync method's; the
 //! async one links to it. Each call runs in its span (see [`trace`](super::trace)).
 
 /// See the module documentation.
@@ -20,7 +21,7 @@ macro_rules! methods {
                 $(#[doc = $doc:expr])*
                 fn $name:ident $([$($generic:tt)*])? ($($arg:ident: $ty:ty),* $(,)?) -> $out:ty
                     $(where [$($bound:tt)*])?
-                    = $run:ident |$core:ident, $now:ident| $op:expr;
+                    = $run:ident $(($which:expr => $variant:ident))? |$core:ident, $now:ident| $op:expr;
             )*
         }
     ) => {
@@ -35,11 +36,9 @@ macro_rules! methods {
                 {
                     let span = $crate::native::trace::op_span!($name, self.core.name());
                     let _entered = span.enter();
-                    let ($core, $now) = (&self.core, $crate::native::unix_now());
-                    let result = match $op {
-                        Ok(op) => self.transport.$run(op),
-                        Err(error) => Err(error),
-                    };
+                    let result = $crate::native::methods::call!(
+                        self, $run $(($which => $variant))?, |$core, $now| $op
+                    );
                     $crate::native::trace::finish(&span, &result);
                     result
                 }
@@ -61,11 +60,13 @@ macro_rules! methods {
                 {
                     use tracing::Instrument;
                     let span = $crate::native::trace::op_span!($name, self.core.name());
-                    let ($core, $now) = (&self.core, $crate::native::unix_now());
-                    let result = match $op {
-                        Ok(op) => self.transport.$run(op).instrument(span.clone()).await,
-                        Err(error) => Err(error),
-                    };
+                    let result = async {
+                        $crate::native::methods::call!(
+                            self, $run $(($which => $variant))?, |$core, $now| $op, .await
+                        )
+                    }
+                    .instrument(span.clone())
+                    .await;
                     $crate::native::trace::finish(&span, &result);
                     result
                 }
@@ -74,4 +75,35 @@ macro_rules! methods {
     };
 }
 
-pub(crate) use methods;
+/// One method's call on the transport (`$($await)*` is `.await` in the async form):
+/// the operation made and run by `runner`, or, for a prepared one (`runner(which =>
+/// Variant)`, see [`prepared`](super::prepared)), `run_prepared` with the output's
+/// `PreparedOutput::Variant` as the result and the operation made only where it runs.
+macro_rules! call {
+    ($set:ident, $run:ident, |$core:ident, $now:ident| $op:expr $(, $($await:tt)*)?) => {{
+        let ($core, $now) = (&$set.core, $crate::native::unix_now());
+        match $op {
+            Ok(op) => $set.transport.$run(op) $($($await)*)?,
+            Err(error) => Err(error),
+        }
+    }};
+    (
+        $set:ident, $run:ident ($which:expr => $variant:ident), |$core:ident, $now:ident| $op:expr
+        $(, $($await:tt)*)?
+    ) => {
+        $set.transport
+            .$run(
+                (&$set.core, &$set.kept),
+                $which,
+                $crate::native::unix_now(),
+                |output| match output {
+                    $crate::core::PreparedOutput::$variant(result) => Some(result),
+                    _ => None,
+                },
+                |$core: &$crate::core::SetCore<S>, $now: f64| $op,
+            )
+            $($($await)*)?
+    };
+}
+
+pub(crate) use {call, methods};

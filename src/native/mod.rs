@@ -24,6 +24,7 @@ mod flow;
 mod kind;
 mod lease;
 mod methods;
+mod prepared;
 mod reconnect;
 mod set;
 mod settings;
@@ -53,6 +54,8 @@ pub use worker::{Processed, WorkerOptions};
 pub struct RedisSet<K, T, S: Serializer = Utf8> {
     transport: T,
     core: SetCore<S>,
+    /// The commands of prepared operations that never change, made from `core`.
+    kept: prepared::Kept,
     kind: PhantomData<fn() -> K>,
 }
 
@@ -61,8 +64,19 @@ impl<K: SetKind, T> RedisSet<K, T, Utf8> {
         RedisSet {
             transport,
             core: SetCore::new(name, K::KIND, Utf8),
+            kept: prepared::Kept::default(),
             kind: PhantomData,
         }
+    }
+}
+
+impl<K, T, S: Serializer> RedisSet<K, T, S> {
+    /// The same set with `change` made to its core's settings; the commands kept from
+    /// the settings before are dropped.
+    fn reconfigure(mut self, change: impl FnOnce(SetCore<S>) -> SetCore<S>) -> Self {
+        self.core = change(self.core);
+        self.kept = prepared::Kept::default();
+        self
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::methods::methods;
 use super::ScheduledKind;
-use crate::core::{Dumps, Entry, Operation};
+use crate::core::{Dumps, Entry, Operation, Prepared};
 
 methods! {
     // `len` and `is_empty` talk to Redis, so both return `Result`; clippy expects `bool`.
@@ -47,7 +47,7 @@ methods! {
         /// # Ok::<(), redset::Error>(())
         /// ```
         fn pop() -> Option<S::Item>
-            = run |core, now| Ok(core.pop(now));
+            = run_prepared(Prepared::Pop => Item) |core, now| Ok(core.pop(now));
 
         /// Atomically removes and returns at most `count` eligible items, in score order, in
         /// one round trip. Items that fail to deserialize are logged and left out.
@@ -58,7 +58,7 @@ methods! {
         /// # Ok::<(), redset::Error>(())
         /// ```
         fn take(count: usize) -> Vec<S::Item>
-            = run |core, now| Ok(core.take(count, now));
+            = run_prepared(Prepared::Take(count) => Items) |core, now| Ok(core.take(count, now));
 
         /// The next eligible item, without removing it.
         ///
@@ -68,7 +68,7 @@ methods! {
         /// # Ok::<(), redset::Error>(())
         /// ```
         fn peek() -> Option<S::Item>
-            = run |core, now| Ok(core.peek(0, now));
+            = run_prepared(Prepared::Peek(0) => Item) |core, now| Ok(core.peek(0, now));
 
         /// The eligible item at `position` (0 is the next), without removing it;
         /// [`Error::Empty`](crate::Error::Empty) if there is none.
@@ -79,7 +79,7 @@ methods! {
         /// # Ok::<(), redset::Error>(())
         /// ```
         fn peek_at(position: usize) -> Option<S::Item>
-            = run |core, now| Ok(core.peek(position, now));
+            = run_prepared(Prepared::Peek(position) => Item) |core, now| Ok(core.peek(position, now));
 
         /// Up to `count` eligible items from `position` on, with their scores, without
         /// removing them: what the next pops would hand out (an item that fails to
@@ -133,7 +133,7 @@ methods! {
         /// # Ok::<(), redset::Error>(())
         /// ```
         fn len() -> u64
-            = run |core, _now| Ok(core.len());
+            = run_prepared(Prepared::Len => Count) |core, _now| Ok(core.len());
 
         /// Whether the set holds no item at all.
         ///

@@ -2,6 +2,7 @@
 //! report of undecodable items, the original's lock, the clock, deduplication,
 //! replication, and the lease policy.
 
+use super::prepared::Kept;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ impl<K: Unscored, T, S: Serializer> RedisSet<K, T, S> {
         RedisSet {
             transport: self.transport,
             core: self.core.with_serializer(serializer),
+            kept: Kept::default(),
             kind: PhantomData,
         }
     }
@@ -41,6 +43,7 @@ impl<K: Unscored, T, S: Serializer> RedisSet<K, T, S> {
         RedisSet {
             transport: self.transport,
             core: self.core.with_scorer(Arc::new(scorer)),
+            kept: Kept::default(),
             kind: PhantomData,
         }
     }
@@ -55,12 +58,8 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// let jobs = redset::SortedSet::new(conn, "jobs")
     ///     .on_undecodable(|bad| eprintln!("{}: bad item {}", bad.set, bad.raw_preview()));
     /// ```
-    pub fn on_undecodable(
-        mut self,
-        hook: impl Fn(&Undecodable<'_>) + Send + Sync + 'static,
-    ) -> Self {
-        self.core = self.core.with_undecodable_hook(Arc::new(hook));
-        self
+    pub fn on_undecodable(self, hook: impl Fn(&Undecodable<'_>) + Send + Sync + 'static) -> Self {
+        self.reconfigure(|core| core.with_undecodable_hook(Arc::new(hook)))
     }
 
     /// Whether this scheduled set's `pop` and `take` honour the original Python
@@ -72,9 +71,8 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
     /// let retries = redset::ScheduledSet::new(conn, "retries").original_lock(false);
     /// ```
-    pub fn original_lock(mut self, honoured: bool) -> Self {
-        self.core = self.core.with_original_lock(honoured);
-        self
+    pub fn original_lock(self, honoured: bool) -> Self {
+        self.reconfigure(|core| core.with_original_lock(honoured))
     }
 
     /// How long a scheduled `pop`/`take` waits for the original's lock before failing
@@ -86,9 +84,8 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// let retries = redset::ScheduledSet::new(conn, "retries")
     ///     .lock_timeout(std::time::Duration::from_secs(1));
     /// ```
-    pub fn lock_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.core = self.core.with_lock_timeout(timeout);
-        self
+    pub fn lock_timeout(self, timeout: std::time::Duration) -> Self {
+        self.reconfigure(|core| core.with_lock_timeout(timeout))
     }
 
     /// Whose clock says "now": the default score of a time-ordered `add`, which
@@ -101,9 +98,8 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
     /// let retries = redset::ScheduledSet::new(conn, "retries").clock(redset::Clock::Server);
     /// ```
-    pub fn clock(mut self, clock: crate::core::Clock) -> Self {
-        self.core = self.core.with_clock(clock);
-        self
+    pub fn clock(self, clock: crate::core::Clock) -> Self {
+        self.reconfigure(|core| core.with_clock(clock))
     }
 
     /// Idempotent producers: `add` and `add_many` skip an item added within the last
@@ -116,9 +112,8 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// let jobs = redset::SortedSet::new(conn, "jobs")
     ///     .dedup_window(std::time::Duration::from_secs(300));
     /// ```
-    pub fn dedup_window(mut self, window: std::time::Duration) -> Self {
-        self.core = self.core.with_dedup_window(Some(window));
-        self
+    pub fn dedup_window(self, window: std::time::Duration) -> Self {
+        self.reconfigure(|core| core.with_dedup_window(Some(window)))
     }
 
     /// The scripts count what they do on this set — items added, claimed, acked,
@@ -134,9 +129,8 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// assert_eq!(jobs.stats()?.counters.unwrap().added, 1);
     /// # Ok::<(), redset::Error>(())
     /// ```
-    pub fn metrics(mut self, counting: bool) -> Self {
-        self.core = self.core.with_metrics(counting);
-        self
+    pub fn metrics(self, counting: bool) -> Self {
+        self.reconfigure(|core| core.with_metrics(counting))
     }
 
     /// Writes (`add`, `add_many`, `ack`, `retry`, `release`) wait until `replicas`
@@ -151,10 +145,9 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// let jobs = redset::SortedSet::new(conn, "jobs")
     ///     .wait_for_replicas(1, std::time::Duration::from_millis(100));
     /// ```
-    pub fn wait_for_replicas(mut self, replicas: u32, timeout: std::time::Duration) -> Self {
+    pub fn wait_for_replicas(self, replicas: u32, timeout: std::time::Duration) -> Self {
         let wait = crate::core::Replication { replicas, timeout };
-        self.core = self.core.with_replication(Some(wait));
-        self
+        self.reconfigure(|core| core.with_replication(Some(wait)))
     }
 
     /// After this many deliveries a failed or expired item goes to the dead letters
@@ -164,13 +157,12 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     /// # let conn = redis::Client::open("redis://127.0.0.1/").unwrap().get_connection().unwrap();
     /// let jobs = redset::SortedSet::new(conn, "jobs").max_deliveries(3);
     /// ```
-    pub fn max_deliveries(mut self, max: u32) -> Self {
+    pub fn max_deliveries(self, max: u32) -> Self {
         let policy = LeasePolicy {
             max_deliveries: max,
             ..self.core.lease_policy()
         };
-        self.core = self.core.with_lease_policy(policy);
-        self
+        self.reconfigure(|core| core.with_lease_policy(policy))
     }
 
     /// The delays of [`retry`](RedisSet::retry): exponential with jitter and a cap
@@ -184,13 +176,12 @@ impl<K, T, S: Serializer> RedisSet<K, T, S> {
     ///     cap: Duration::from_secs(60),
     /// });
     /// ```
-    pub fn backoff(mut self, backoff: Backoff) -> Self {
+    pub fn backoff(self, backoff: Backoff) -> Self {
         let policy = LeasePolicy {
             backoff,
             ..self.core.lease_policy()
         };
-        self.core = self.core.with_lease_policy(policy);
-        self
+        self.reconfigure(|core| core.with_lease_policy(policy))
     }
 
     /// The set's name: the Redis key where it is stored.

@@ -3,9 +3,11 @@
 
 use redis::ConnectionLike;
 
+use super::convert::pipeline_name;
 use super::drive::{pipelined, Drive, Next};
+use super::prepared::{self, Finished, Kept};
 use super::{Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{Operation, Result, Serializer, Utf8};
+use crate::core::{Operation, Prepared, PreparedOutput, Result, Serializer, SetCore, Utf8};
 
 /// The synchronous transport: the connection a synchronous set sends its commands on,
 /// which is its own (so its waits block in Redis on it).
@@ -27,24 +29,67 @@ pub type ScheduledSet<C, S = Utf8> = RedisSet<Scheduled, Synchronous<C>, S>;
 impl<C: ConnectionLike> Synchronous<C> {
     /// Runs `op` to its end on this connection.
     pub(crate) fn run<O: Operation>(&mut self, op: O) -> Result<O::Output> {
-        let (mut drive, mut next) = Drive::start(op)?;
+        let (drive, next) = Drive::start(op)?;
+        self.drive(drive, next)
+    }
+
+    /// Runs prepared operation `which` (see [`prepared`](super::prepared)); `output`
+    /// picks its result from the core's output, and `op` makes the operation where it
+    /// must run.
+    pub(crate) fn run_prepared<S: Serializer, O: Operation>(
+        &mut self,
+        (core, kept): (&SetCore<S>, &Kept),
+        which: Prepared,
+        now: f64,
+        output: impl FnOnce(PreparedOutput<S::Item>) -> Option<O::Output>,
+        op: impl FnOnce(&SetCore<S>, f64) -> Result<O>,
+    ) -> Result<O::Output> {
+        let Some(carried) = kept.get(core, which, now) else {
+            return self.run(op(core, now)?);
+        };
+        let mut sent = self.0.req_packed_command(&carried.packed);
+        let repeated = prepared::repeats(which, &sent);
+        if repeated {
+            sent = self.0.req_packed_command(&carried.packed);
+        }
+        match prepared::finish(core, which, &carried, sent, repeated, output)? {
+            Finished::Done(output) => Ok(output),
+            Finished::Run(reply) => {
+                let (mut drive, next) = Drive::start(op(core, now)?)?;
+                let next = drive.answered(next, reply)?;
+                self.drive(drive, next)
+            }
+        }
+    }
+
+    /// Carries `drive`'s commands from `next` on, to its result.
+    fn drive<O: Operation>(
+        &mut self,
+        mut drive: Drive<O>,
+        mut next: Next<O::Output>,
+    ) -> Result<O::Output> {
         loop {
             next = match next {
                 Next::Done(output) => return Ok(output),
-                Next::Send(cmd, name) => {
-                    let mut sent = self.0.req_command(&cmd);
-                    if drive.repeats(&sent, &name) {
-                        sent = self.0.req_command(&cmd);
+                Next::Send(cmd) => {
+                    // Written as bytes once: a `redis::Cmd` would be one more copy of
+                    // every argument before the connection encodes it.
+                    let packed = cmd.to_resp();
+                    let mut sent = self.0.req_packed_command(&packed);
+                    if drive.repeats(&sent, cmd.name()) {
+                        sent = self.0.req_packed_command(&packed);
                     }
-                    drive.reply(sent, &name)?
+                    drive.reply(sent, cmd.name())?
                 }
-                Next::Pipeline(pipe, name) => {
-                    let packed = pipe.get_packed_pipeline();
-                    let mut sent = pipelined(self.0.req_packed_commands(&packed, 0, pipe.len()));
-                    if drive.repeats(&sent, &name) {
-                        sent = pipelined(self.0.req_packed_commands(&packed, 0, pipe.len()));
+                Next::Pipeline(cmds) => {
+                    let mut packed = Vec::new();
+                    cmds.iter().for_each(|cmd| cmd.write_resp(&mut packed));
+                    let name = pipeline_name(&cmds);
+                    let mut sent = pipelined(self.0.req_packed_commands(&packed, 0, cmds.len()));
+                    if drive.repeats(&sent, name) {
+                        sent = pipelined(self.0.req_packed_commands(&packed, 0, cmds.len()));
                     }
-                    drive.reply(sent, &name)?
+                    drive.reply(sent, name)?
                 }
                 Next::Sleep(wait) => {
                     std::thread::sleep(wait);
@@ -114,9 +159,8 @@ impl<K: SetKind> RedisSet<K, Synchronous<Reconnecting<redis::cluster::ClusterCli
 
 impl<K, C, S: Serializer> RedisSet<K, Synchronous<C>, S> {
     /// A synchronous set's connection is its own: its waits block in Redis.
-    fn blocking_waits(mut self) -> Self {
-        self.core = self.core.with_waiting(crate::core::Waiting::Blocking);
-        self
+    fn blocking_waits(self) -> Self {
+        self.reconfigure(|core| core.with_waiting(crate::core::Waiting::Blocking))
     }
 
     /// The connection, for other commands.

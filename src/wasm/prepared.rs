@@ -163,7 +163,7 @@ impl WasmSet {
             Ok(PreparedOutput::Count(n)) => Ok(results::count(n)),
             Ok(PreparedOutput::Score(score)) => Ok(results::number_or_null(score)),
             Ok(PreparedOutput::Flag(there)) => Ok(JsValue::from(there)),
-            Ok(PreparedOutput::Unprepared) => Ok(self.marker.clone()),
+            Ok(PreparedOutput::Unprepared(_)) => Ok(self.marker.clone()),
             Err(error) => Err(self.error(error)),
         }
     }

@@ -129,13 +129,36 @@ impl Command {
 
     /// The command encoded as a RESP array of bulk strings, as it goes on the wire.
     pub fn to_resp(&self) -> Vec<u8> {
-        let mut out = format!("*{}\r\n", self.args.len()).into_bytes();
+        let mut out = Vec::new();
+        self.write_resp(&mut out);
+        out
+    }
+
+    /// Appends the command to `out` as [`to_resp`](Self::to_resp) gives it: a driver that
+    /// sends bytes (the sync driver) writes each command once, where building its client's
+    /// command value and encoding that would copy every argument twice.
+    ///
+    /// ```
+    /// use redset::core::Command;
+    /// let mut out = b"*1\r\n$4\r\nPING\r\n".to_vec();
+    /// Command::new("ZCARD").arg("jobs").write_resp(&mut out);
+    /// assert_eq!(out, b"*1\r\n$4\r\nPING\r\n*2\r\n$5\r\nZCARD\r\n$4\r\njobs\r\n");
+    /// ```
+    pub fn write_resp(&self, out: &mut Vec<u8>) {
+        // Each header is at most 1 + 20 digits + 2 bytes.
+        let headers = 23 * (self.args.len() + 1);
+        out.reserve(headers + self.args.iter().map(|arg| arg.len() + 2).sum::<usize>());
+        let mut digits = itoa::Buffer::new();
+        out.push(b'*');
+        out.extend_from_slice(digits.format(self.args.len()).as_bytes());
+        out.extend_from_slice(b"\r\n");
         for arg in &self.args {
-            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            out.push(b'$');
+            out.extend_from_slice(digits.format(arg.len()).as_bytes());
+            out.extend_from_slice(b"\r\n");
             out.extend_from_slice(arg);
             out.extend_from_slice(b"\r\n");
         }
-        out
     }
 }
 

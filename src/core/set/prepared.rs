@@ -31,6 +31,20 @@ pub enum Prepared {
     Score,
 }
 
+impl Prepared {
+    /// Whether its command may be sent again after its connection failed: not a pop's
+    /// or a take's, which may have taken effect (as the operations say).
+    ///
+    /// ```
+    /// use redset::core::Prepared;
+    /// assert!(!Prepared::Pop.repeatable());
+    /// assert!(Prepared::Len.repeatable());
+    /// ```
+    pub fn repeatable(self) -> bool {
+        !matches!(self, Prepared::Pop | Prepared::Take(_))
+    }
+}
+
 /// What a prepared operation gives for its reply.
 #[derive(Debug, PartialEq)]
 pub enum PreparedOutput<T> {
@@ -49,8 +63,8 @@ pub enum PreparedOutput<T> {
     /// lock's key. The driver starts the operation and feeds it this reply in place of
     /// sending its first command (the command it was prepared with): the operation goes
     /// on as it would have (waits out the lock, falls back to `EVAL`, drops the lock's
-    /// key).
-    Unprepared,
+    /// key). It carries the reply, for the driver to feed.
+    Unprepared(Reply),
 }
 
 impl<S: Serializer> SetCore<S> {
@@ -128,7 +142,7 @@ impl<S: Serializer> SetCore<S> {
             && scheduled
             && self.unprepared(&reply)
         {
-            return Ok(PreparedOutput::Unprepared);
+            return Ok(PreparedOutput::Unprepared(reply));
         }
         Ok(match which {
             Prepared::Pop => {

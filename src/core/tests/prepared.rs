@@ -96,7 +96,7 @@ fn a_prepared_operation_is_the_operations_first_command_and_decoder() {
                     _ => output_of(set.len(), reply.clone()).map(|r| r.map(PreparedOutput::Count)),
                 };
                 match (ours, theirs) {
-                    (Ok(PreparedOutput::Unprepared), _) => {}
+                    (Ok(PreparedOutput::Unprepared(_)), _) => {}
                     (ours, Some(theirs)) => assert_eq!(
                         format!("{ours:?}"),
                         format!("{theirs:?}"),
@@ -156,7 +156,7 @@ fn a_prepared_scheduled_pop_says_when_the_operation_must_run() {
     ] {
         assert_eq!(
             set.prepared_output(Prepared::Pop, reply.clone()).unwrap(),
-            PreparedOutput::Unprepared
+            PreparedOutput::Unprepared(reply.clone())
         );
         let mut pop = set.pop(1000.0);
         pop.start().unwrap();
@@ -174,8 +174,10 @@ fn a_prepared_scheduled_pop_says_when_the_operation_must_run() {
     // Without the lock, a bulk string is no lock's expiry, and CROSSSLOT an error.
     let unlocked = scheduled().with_original_lock(false);
     assert_eq!(
-        unlocked.prepared_output(Prepared::Pop, noscript).unwrap(),
-        PreparedOutput::Unprepared
+        unlocked
+            .prepared_output(Prepared::Pop, noscript.clone())
+            .unwrap(),
+        PreparedOutput::Unprepared(noscript)
     );
     assert!(unlocked.prepared_output(Prepared::Pop, crossslot).is_err());
     // A sorted set's ZPOPMIN is never run again.

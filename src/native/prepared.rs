@@ -1,0 +1,112 @@
+//! Prepared operations on the native driver (see the core's
+//! [`Prepared`](crate::core::Prepared)): `pop`, `take(n)`, `peek` and `len`, where the
+//! operation is one command and its reply. The command the core gives is sent and its
+//! reply decoded by the operation's own decoder, with no operation stepped; where the
+//! command is the same on every call, the set keeps it, encoded for both transports. An
+//! operation the core cannot prepare on the set runs as usual, and so does one whose
+//! reply does not finish it (a scheduled pop told the original's lock is held, or
+//! `NOSCRIPT`), with that reply as the answer to its first command.
+//!
+//! Stepping an operation cost more on the client than the command's own encoding and
+//! decoding (issue 20: a sync pop spent about a fifth of its client time building,
+//! cloning and dropping the operation's parts).
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use redis::{RedisResult, Value};
+
+use super::convert::{classify, repeat_after};
+use super::drive::after_repeat;
+use crate::core::{Command, Error, Prepared, PreparedOutput, Reply, Result, Serializer, SetCore};
+
+/// At most this many kept commands per set (a take or peek of many sizes: the oldest
+/// goes first).
+const KEPT: usize = 16;
+
+/// A prepared command, encoded once for each transport.
+pub(crate) struct Carried {
+    /// As the core gave it (its name is for errors).
+    pub command: Command,
+    /// As the sync driver sends it.
+    pub packed: Vec<u8>,
+    /// As the tokio driver sends it.
+    #[cfg(feature = "tokio")]
+    pub cmd: redis::Cmd,
+}
+
+impl Carried {
+    fn new(command: Command) -> Self {
+        Carried {
+            packed: command.to_resp(),
+            #[cfg(feature = "tokio")]
+            cmd: super::convert::to_cmd(&command),
+            command,
+        }
+    }
+}
+
+/// The commands a set keeps for its prepared operations. A set whose settings change
+/// starts with none.
+#[derive(Default)]
+pub(crate) struct Kept(Mutex<Vec<(Prepared, Arc<Carried>)>>);
+
+impl Kept {
+    /// The command of `which` on `core` at `now`, kept when it never changes; `None`
+    /// when the operation must run.
+    pub fn get<S: Serializer>(
+        &self,
+        core: &SetCore<S>,
+        which: Prepared,
+        now: f64,
+    ) -> Option<Arc<Carried>> {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, carried)) = kept.iter().find(|(kept, _)| *kept == which) {
+            return Some(carried.clone());
+        }
+        let carried = Arc::new(Carried::new(core.prepared(which, now)?));
+        if core.prepared_is_fixed(which) {
+            if kept.len() == KEPT {
+                kept.remove(0);
+            }
+            kept.push((which, carried.clone()));
+        }
+        Some(carried)
+    }
+}
+
+/// What a prepared command's reply comes to.
+pub(crate) enum Finished<T> {
+    /// The method's result.
+    Done(T),
+    /// The operation must run, with this reply as the answer to its first command.
+    Run(Reply),
+}
+
+/// The outcome of `which`, whose command `carried` was sent (`repeated`: once more after
+/// its connection failed) and gave `sent`, by the rules of the drive loop: a failed pop
+/// is `OutcomeUnknown`, an error reply after a repeat too. `output` picks the method's
+/// result out of the core's output.
+pub(crate) fn finish<S: Serializer, T>(
+    core: &SetCore<S>,
+    which: Prepared,
+    carried: &Carried,
+    sent: RedisResult<Value>,
+    repeated: bool,
+    output: impl FnOnce(PreparedOutput<S::Item>) -> Option<T>,
+) -> Result<Finished<T>> {
+    let name = carried.command.name();
+    let reply = classify(sent, name, which.repeatable())?;
+    let repeated = repeated.then_some(name);
+    match core.prepared_output(which, reply) {
+        Ok(PreparedOutput::Unprepared(reply)) => Ok(Finished::Run(reply)),
+        Ok(out) => output(out)
+            .map(Finished::Done)
+            .ok_or_else(|| Error::protocol(name, "a prepared operation's output of another kind")),
+        Err(err) => Err(after_repeat(repeated, err)),
+    }
+}
+
+/// Whether `which`'s command, which gave `sent`, goes once more.
+pub(crate) fn repeats(which: Prepared, sent: &RedisResult<Value>) -> bool {
+    repeat_after(sent, which.repeatable())
+}
