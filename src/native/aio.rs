@@ -22,7 +22,7 @@ use redis::AsyncConnectionConfig;
 
 use super::convert::{pipeline_name, to_cmd};
 use super::drive::{pipelined, Drive, Next};
-use super::prepared::{self, Finished, Kept};
+use super::prepared::{self, Finished, Kept, Prepare};
 use super::{RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
 use crate::core::{
     Error, Operation, Prepared, PreparedOutput, Result, Serializer, SetCore, Utf8, Waiting,
@@ -134,16 +134,24 @@ impl<C: ConnectionLike + Clone> Async<C> {
         output: impl FnOnce(PreparedOutput<S::Item>) -> Option<O::Output>,
         op: impl FnOnce(&SetCore<S>, f64) -> Result<O>,
     ) -> Result<O::Output> {
-        let Some(carried) = kept.get(core, which, now) else {
+        let Some(prepared) = kept.get(core, which, now) else {
             return self.run(op(core, now)?).await;
         };
+        let once;
+        let cmd = match &prepared {
+            Prepare::Kept(carried) => &carried.cmd,
+            Prepare::Once(command) => {
+                once = to_cmd(command);
+                &once
+            }
+        };
         let mut conn = self.0.clone();
-        let mut sent = conn.req_packed_command(&carried.cmd).await;
+        let mut sent = conn.req_packed_command(cmd).await;
         let repeated = prepared::repeats(which, &sent);
         if repeated {
-            sent = conn.req_packed_command(&carried.cmd).await;
+            sent = conn.req_packed_command(cmd).await;
         }
-        match prepared::finish(core, which, &carried, sent, repeated, output)? {
+        match prepared::finish(core, which, prepared.command(), sent, repeated, output)? {
             Finished::Done(output) => Ok(output),
             Finished::Run(reply) => {
                 let (mut drive, next) = Drive::start(op(core, now)?)?;

@@ -50,6 +50,23 @@ impl Carried {
 #[derive(Default)]
 pub(crate) struct Kept(Mutex<Vec<(Prepared, Arc<Carried>)>>);
 
+/// A prepared operation's command: kept by the set, or made for this call alone (a
+/// scheduled pop's carries the time), then encoded only as its transport sends it.
+pub(crate) enum Prepare {
+    Kept(Arc<Carried>),
+    Once(Command),
+}
+
+impl Prepare {
+    /// The command as the core gave it.
+    pub fn command(&self) -> &Command {
+        match self {
+            Prepare::Kept(carried) => &carried.command,
+            Prepare::Once(command) => command,
+        }
+    }
+}
+
 impl Kept {
     /// The command of `which` on `core` at `now`, kept when it never changes; `None`
     /// when the operation must run.
@@ -58,19 +75,21 @@ impl Kept {
         core: &SetCore<S>,
         which: Prepared,
         now: f64,
-    ) -> Option<Arc<Carried>> {
+    ) -> Option<Prepare> {
+        let fixed = core.prepared_is_fixed(which);
+        if !fixed {
+            return core.prepared(which, now).map(Prepare::Once);
+        }
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, carried)) = kept.iter().find(|(kept, _)| *kept == which) {
-            return Some(carried.clone());
+            return Some(Prepare::Kept(carried.clone()));
         }
         let carried = Arc::new(Carried::new(core.prepared(which, now)?));
-        if core.prepared_is_fixed(which) {
-            if kept.len() == KEPT {
-                kept.remove(0);
-            }
-            kept.push((which, carried.clone()));
+        if kept.len() == KEPT {
+            kept.remove(0);
         }
-        Some(carried)
+        kept.push((which, carried.clone()));
+        Some(Prepare::Kept(carried))
     }
 }
 
@@ -82,19 +101,19 @@ pub(crate) enum Finished<T> {
     Run(Reply),
 }
 
-/// The outcome of `which`, whose command `carried` was sent (`repeated`: once more after
+/// The outcome of `which`, whose `command` was sent (`repeated`: once more after
 /// its connection failed) and gave `sent`, by the rules of the drive loop: a failed pop
 /// is `OutcomeUnknown`, an error reply after a repeat too. `output` picks the method's
 /// result out of the core's output.
 pub(crate) fn finish<S: Serializer, T>(
     core: &SetCore<S>,
     which: Prepared,
-    carried: &Carried,
+    command: &Command,
     sent: RedisResult<Value>,
     repeated: bool,
     output: impl FnOnce(PreparedOutput<S::Item>) -> Option<T>,
 ) -> Result<Finished<T>> {
-    let name = carried.command.name();
+    let name = command.name();
     let reply = classify(sent, name, which.repeatable())?;
     let repeated = repeated.then_some(name);
     match core.prepared_output(which, reply) {

@@ -5,7 +5,7 @@ use redis::ConnectionLike;
 
 use super::convert::pipeline_name;
 use super::drive::{pipelined, Drive, Next};
-use super::prepared::{self, Finished, Kept};
+use super::prepared::{self, Finished, Kept, Prepare};
 use super::{Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
 use crate::core::{Operation, Prepared, PreparedOutput, Result, Serializer, SetCore, Utf8};
 
@@ -44,15 +44,23 @@ impl<C: ConnectionLike> Synchronous<C> {
         output: impl FnOnce(PreparedOutput<S::Item>) -> Option<O::Output>,
         op: impl FnOnce(&SetCore<S>, f64) -> Result<O>,
     ) -> Result<O::Output> {
-        let Some(carried) = kept.get(core, which, now) else {
+        let Some(prepared) = kept.get(core, which, now) else {
             return self.run(op(core, now)?);
         };
-        let mut sent = self.0.req_packed_command(&carried.packed);
+        let once;
+        let packed = match &prepared {
+            Prepare::Kept(carried) => &carried.packed,
+            Prepare::Once(command) => {
+                once = command.to_resp();
+                &once
+            }
+        };
+        let mut sent = self.0.req_packed_command(packed);
         let repeated = prepared::repeats(which, &sent);
         if repeated {
-            sent = self.0.req_packed_command(&carried.packed);
+            sent = self.0.req_packed_command(packed);
         }
-        match prepared::finish(core, which, &carried, sent, repeated, output)? {
+        match prepared::finish(core, which, prepared.command(), sent, repeated, output)? {
             Finished::Done(output) => Ok(output),
             Finished::Run(reply) => {
                 let (mut drive, next) = Drive::start(op(core, now)?)?;

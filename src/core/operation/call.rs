@@ -1,6 +1,6 @@
 //! One logical request: a plain command, a script call, or a reply known without asking.
 
-use crate::core::protocol::{Arg, Command, Reply, Script};
+use crate::core::protocol::{Command, Reply, Script};
 
 /// One logical request. A script call is first sent as `EVALSHA` and, if the server
 /// answers `NOSCRIPT` (restarted, flushed, failed over), once more as `EVAL`, which
@@ -38,20 +38,30 @@ impl Call {
                 keys,
                 args,
                 by_source,
-            } => {
-                let head = if *by_source {
-                    Command::new("EVAL").arg(script.source())
-                } else {
-                    Command::new("EVALSHA").arg(script.sha1())
-                };
-                let with_keys = keys
-                    .iter()
-                    .fold(head.arg(keys.len()), |cmd, key| cmd.arg(Arg(key.clone())));
-                Some(
-                    args.iter()
-                        .fold(with_keys, |cmd, a| cmd.arg(Arg(a.clone()))),
-                )
-            }
+            } => Some(
+                script_command(script, *by_source, keys.len(), args.len())
+                    .with_args(keys.iter().cloned())
+                    .with_args(args.iter().cloned()),
+            ),
+            Call::Known(_) => None,
+        }
+    }
+
+    /// [`command`](Self::command), the call given up for it: no argument copied (a
+    /// prepared command, sent once).
+    pub fn into_command(self) -> Option<Command> {
+        match self {
+            Call::Command(cmd) => Some(cmd),
+            Call::Script {
+                script,
+                keys,
+                args,
+                by_source,
+            } => Some(
+                script_command(script, by_source, keys.len(), args.len())
+                    .with_args(keys)
+                    .with_args(args),
+            ),
             Call::Known(_) => None,
         }
     }
@@ -80,4 +90,15 @@ impl Call {
             _ => false,
         }
     }
+}
+
+/// The head of a script call with room for its keys and arguments: `EVALSHA sha
+/// numkeys`, or `EVAL` with the source once the server said it lacks the script.
+fn script_command(script: &Script, by_source: bool, keys: usize, args: usize) -> Command {
+    let head = if by_source {
+        Command::with_capacity("EVAL", 3 + keys + args).arg(script.source())
+    } else {
+        Command::with_capacity("EVALSHA", 3 + keys + args).arg(script.sha1())
+    };
+    head.arg(keys)
 }

@@ -23,15 +23,39 @@ pub struct Command {
 impl Command {
     /// Starts a command with its name.
     pub fn new(name: &str) -> Self {
-        Command {
-            args: vec![name.as_bytes().to_vec()],
-            route: None,
-        }
+        // Most commands have at most four arguments: one allocation for the list.
+        Self::with_capacity(name, 4)
+    }
+
+    /// Starts a command with its name and room for `count` arguments in all (a script
+    /// call's keys and arguments), so that adding them reallocates nothing.
+    ///
+    /// ```
+    /// use redset::core::Command;
+    /// let cmd = Command::with_capacity("EVALSHA", 5).arg("f00").arg(1usize).arg("jobs");
+    /// assert_eq!(format!("{cmd:?}"), r#"["EVALSHA", "f00", "1", "jobs"]"#);
+    /// ```
+    pub fn with_capacity(name: &str, count: usize) -> Self {
+        let mut args = Vec::with_capacity(count.max(1));
+        args.push(name.as_bytes().to_vec());
+        Command { args, route: None }
     }
 
     /// Appends one argument.
     pub fn arg(mut self, arg: impl Into<Arg>) -> Self {
         self.args.push(arg.into().0);
+        self
+    }
+
+    /// Appends each of `args` as one argument, as they are.
+    ///
+    /// ```
+    /// use redset::core::Command;
+    /// let cmd = Command::new("HMGET").arg("h").with_args([b"a".to_vec(), b"b".to_vec()]);
+    /// assert_eq!(format!("{cmd:?}"), r#"["HMGET", "h", "a", "b"]"#);
+    /// ```
+    pub fn with_args(mut self, args: impl IntoIterator<Item = Vec<u8>>) -> Self {
+        self.args.extend(args);
         self
     }
 

@@ -241,7 +241,7 @@ impl<S: Serializer> SetCore<S> {
         let mut call = self.removal_call(count, now);
         let lock = OriginalLock::usable(self.original_lock.as_ref());
         call.keys.extend(lock.map(|lock| lock.key.clone()));
-        Call::script(call.script, call.keys, call.args).command()
+        Call::script(call.script, call.keys, call.args).into_command()
     }
 
     /// Whether a scheduled pop's reply says that nothing was taken and the operation
