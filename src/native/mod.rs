@@ -5,7 +5,8 @@
 //! counts (`stats`), flow control (`flow`), the worker (`worker`); each writes its methods once
 //! ([`methods`](methods::methods)) for both transports — [`Synchronous`] (a
 //! `redis::ConnectionLike`, `&mut self`) and, with the `tokio` feature, `aio::Async`
-//! (`async`, `&self`) — whose loops share one [`Drive`](drive::Drive). `convert` maps
+//! (`async`, `&self`) — whose loops share one [`Drive`](drive::Drive); `prepared` runs
+//! the operations that are one command and its reply without stepping one. `convert` maps
 //! commands, values and errors across; `trace` gives each call a `tracing` span; `kind` and `settings` are the set's type and
 //! builder; `reconnect` and `testing` are connections of redset's own.
 

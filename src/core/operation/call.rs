@@ -6,7 +6,7 @@ use crate::core::protocol::{Command, Reply, Script};
 /// answers `NOSCRIPT` (restarted, flushed, failed over), once more as `EVAL`, which
 /// also caches the script for the next call: [`Exchange`](super::Exchange) is the one
 /// place that does it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Call {
     Command(Command),
     Script {
@@ -32,18 +32,8 @@ impl Call {
     /// The command to send now; `None` for a [`Call::Known`] reply.
     pub fn command(&self) -> Option<Command> {
         match self {
-            Call::Command(cmd) => Some(cmd.clone()),
-            Call::Script {
-                script,
-                keys,
-                args,
-                by_source,
-            } => Some(
-                script_command(script, *by_source, keys.len(), args.len())
-                    .with_args(keys.iter().cloned())
-                    .with_args(args.iter().cloned()),
-            ),
             Call::Known(_) => None,
+            call => call.clone().into_command(),
         }
     }
 
