@@ -22,12 +22,9 @@ use redis::AsyncConnectionConfig;
 
 use super::convert::{pipeline_name, to_cmd};
 use super::drive::{pipelined, Drive, Next};
-use super::prepared::{self, Finished, Kept, Prepare};
+use super::prepared::{self, Finished, Prepare, Request};
 use super::{RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{
-    Error, Operation, Prepared, PreparedOutput, Result, Serializer, SetCore, Utf8, Waiting,
-    BLOCK_CAP,
-};
+use crate::core::{Error, Operation, Result, Serializer, SetCore, Utf8, Waiting, BLOCK_CAP};
 
 /// An async transport: a cloneable handle to an async connection, and the connections
 /// of their own that waits block on, when the set has them (see
@@ -124,18 +121,15 @@ impl<C: ConnectionLike + Clone> Async<C> {
         run_on(&mut self.0.clone(), op).await
     }
 
-    /// Runs prepared operation `which` as the sync driver's
+    /// Runs the prepared operation of `request` as the sync driver's
     /// [`run_prepared`](super::Synchronous::run_prepared) does.
     pub(crate) async fn run_prepared<S: Serializer, O: Operation>(
         &self,
-        (core, kept): (&SetCore<S>, &Kept),
-        which: Prepared,
-        now: f64,
-        output: impl FnOnce(PreparedOutput<S::Item>) -> Option<O::Output>,
-        op: impl FnOnce(&SetCore<S>, f64) -> Result<O>,
+        request: Request<'_, S, O::Output, impl FnOnce(&SetCore<S>, f64) -> Result<O>>,
     ) -> Result<O::Output> {
+        let ((core, kept), which, now) = (request.set, request.which, request.now);
         let Some(prepared) = kept.get(core, which, now) else {
-            return self.run(op(core, now)?).await;
+            return self.run((request.make)(core, now)?).await;
         };
         let once;
         let cmd = match &prepared {
@@ -151,10 +145,10 @@ impl<C: ConnectionLike + Clone> Async<C> {
         if repeated {
             sent = conn.req_packed_command(cmd).await;
         }
-        match prepared::finish(core, which, prepared.command(), sent, repeated, output)? {
+        match prepared::finish(&request, prepared.command(), sent, repeated)? {
             Finished::Done(output) => Ok(output),
             Finished::Run(reply) => {
-                let (mut drive, next) = Drive::start(op(core, now)?)?;
+                let (mut drive, next) = Drive::start((request.make)(core, now)?)?;
                 let next = drive.answered(next, reply)?;
                 drive_on(&mut conn, drive, next).await
             }

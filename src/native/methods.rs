@@ -92,16 +92,16 @@ macro_rules! call {
         $(, $($await:tt)*)?
     ) => {
         $set.transport
-            .$run(
-                (&$set.core, &$set.kept),
-                $which,
-                $crate::native::unix_now(),
-                |output| match output {
+            .$run($crate::native::prepared::Request {
+                set: (&$set.core, &$set.kept),
+                which: $which,
+                now: $crate::native::unix_now(),
+                output: |output| match output {
                     $crate::core::PreparedOutput::$variant(result) => Some(result),
                     _ => None,
                 },
-                |$core: &$crate::core::SetCore<S>, $now: f64| $op,
-            )
+                make: |$core: &$crate::core::SetCore<S>, $now: f64| $op,
+            })
             $($($await)*)?
     };
 }

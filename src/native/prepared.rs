@@ -93,6 +93,17 @@ impl Kept {
     }
 }
 
+/// A prepared operation as a method hands it to its transport's `run_prepared`: the
+/// set's core and kept commands, which operation at `now`, how its result is picked from
+/// the core's output, and how the operation is made where it must run.
+pub(crate) struct Request<'a, S: Serializer, T, M> {
+    pub set: (&'a SetCore<S>, &'a Kept),
+    pub which: Prepared,
+    pub now: f64,
+    pub output: fn(PreparedOutput<S::Item>) -> Option<T>,
+    pub make: M,
+}
+
 /// What a prepared command's reply comes to.
 pub(crate) enum Finished<T> {
     /// The method's result.
@@ -103,22 +114,20 @@ pub(crate) enum Finished<T> {
 
 /// The outcome of `which`, whose `command` was sent (`repeated`: once more after
 /// its connection failed) and gave `sent`, by the rules of the drive loop: a failed pop
-/// is `OutcomeUnknown`, an error reply after a repeat too. `output` picks the method's
-/// result out of the core's output.
-pub(crate) fn finish<S: Serializer, T>(
-    core: &SetCore<S>,
-    which: Prepared,
+/// is `OutcomeUnknown`, an error reply after a repeat too.
+pub(crate) fn finish<S: Serializer, T, M>(
+    request: &Request<'_, S, T, M>,
     command: &Command,
     sent: RedisResult<Value>,
     repeated: bool,
-    output: impl FnOnce(PreparedOutput<S::Item>) -> Option<T>,
 ) -> Result<Finished<T>> {
+    let (core, which) = (request.set.0, request.which);
     let name = command.name();
     let reply = classify(sent, name, which.repeatable())?;
     let repeated = repeated.then_some(name);
     match core.prepared_output(which, reply) {
         Ok(PreparedOutput::Unprepared(reply)) => Ok(Finished::Run(reply)),
-        Ok(out) => output(out)
+        Ok(out) => (request.output)(out)
             .map(Finished::Done)
             .ok_or_else(|| Error::protocol(name, "a prepared operation's output of another kind")),
         Err(err) => Err(after_repeat(repeated, err)),

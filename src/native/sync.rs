@@ -5,9 +5,9 @@ use redis::ConnectionLike;
 
 use super::convert::pipeline_name;
 use super::drive::{pipelined, Drive, Next};
-use super::prepared::{self, Finished, Kept, Prepare};
+use super::prepared::{self, Finished, Prepare, Request};
 use super::{Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{Operation, Prepared, PreparedOutput, Result, Serializer, SetCore, Utf8};
+use crate::core::{Operation, Result, Serializer, SetCore, Utf8};
 
 /// The synchronous transport: the connection a synchronous set sends its commands on,
 /// which is its own (so its waits block in Redis on it).
@@ -33,19 +33,16 @@ impl<C: ConnectionLike> Synchronous<C> {
         self.drive(drive, next)
     }
 
-    /// Runs prepared operation `which` (see [`prepared`](super::prepared)); `output`
-    /// picks its result from the core's output, and `op` makes the operation where it
-    /// must run.
+    /// Runs the prepared operation of `request` (see [`prepared`](super::prepared)):
+    /// its command sent (once more after a failed connection where it is repeatable)
+    /// and its reply decoded, or the operation made and run where it must run.
     pub(crate) fn run_prepared<S: Serializer, O: Operation>(
         &mut self,
-        (core, kept): (&SetCore<S>, &Kept),
-        which: Prepared,
-        now: f64,
-        output: impl FnOnce(PreparedOutput<S::Item>) -> Option<O::Output>,
-        op: impl FnOnce(&SetCore<S>, f64) -> Result<O>,
+        request: Request<'_, S, O::Output, impl FnOnce(&SetCore<S>, f64) -> Result<O>>,
     ) -> Result<O::Output> {
+        let ((core, kept), which, now) = (request.set, request.which, request.now);
         let Some(prepared) = kept.get(core, which, now) else {
-            return self.run(op(core, now)?);
+            return self.run((request.make)(core, now)?);
         };
         let once;
         let packed = match &prepared {
@@ -60,10 +57,10 @@ impl<C: ConnectionLike> Synchronous<C> {
         if repeated {
             sent = self.0.req_packed_command(packed);
         }
-        match prepared::finish(core, which, prepared.command(), sent, repeated, output)? {
+        match prepared::finish(&request, prepared.command(), sent, repeated)? {
             Finished::Done(output) => Ok(output),
             Finished::Run(reply) => {
-                let (mut drive, next) = Drive::start(op(core, now)?)?;
+                let (mut drive, next) = Drive::start((request.make)(core, now)?)?;
                 let next = drive.answered(next, reply)?;
                 self.drive(drive, next)
             }
