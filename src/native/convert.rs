@@ -5,6 +5,9 @@ use redis::{ErrorKind, RedisError, Value};
 
 use crate::core::{Command, Error, Reply};
 
+/// A core command as the tokio transport sends it (the sync one writes its bytes,
+/// [`Command::write_resp`]).
+#[cfg(feature = "tokio")]
 pub(crate) fn to_cmd(command: &Command) -> redis::Cmd {
     let args = command.args();
     // Sized at once: grown argument by argument, its buffers were reallocated on

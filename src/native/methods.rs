@@ -9,8 +9,9 @@
 //! Operation), `core` the set's [`SetCore`](crate::core::SetCore) and `now` this
 //! machine's clock; `runner` is `run`, or `run_wait` for a wait (which blocks on a
 //! connection of its own), or `run_prepared(which => Variant)` for an operation the
-//! core may prepare (see [`prepared`](super::prepared)). The rustdoc, with its example, is the sync method's; the
-//! async one links to it. Each call runs in its span (see [`trace`](super::trace)).
+//! core may prepare (see [`prepared`](super::prepared)). The rustdoc, with its example,
+//! is the sync method's; the async one links to it. Each call runs in its span (see
+//! [`trace`](super::trace)).
 
 /// See the module documentation.
 macro_rules! methods {
