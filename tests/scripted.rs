@@ -340,3 +340,44 @@ async fn prepared_operations_keep_the_drive_loops_rules() {
     assert_eq!(popped.unwrap().as_deref(), Some("a"));
     conn.assert_done();
 }
+
+/// An add is prepared (its `ZADD` and the check written at once, no operation made), and
+/// keeps the add's rules: where a consumer waits, the wake-up marker follows; an error
+/// reply is the add's error; after a drop, the pair goes once more and a repeat answered
+/// with an error reply is `OutcomeUnknown`. Sync and async drivers.
+#[tokio::test]
+async fn a_prepared_add_keeps_the_adds_rules() {
+    let add = ["ZADD", "jobs", "2", "a"];
+    let waiting = ["EXISTS", "{jobs}:waiting"];
+    let script = || {
+        Scripted::new()
+            .expect(&add, Reply::Int(1))
+            .expect(&waiting, Reply::Int(1))
+            .expect(&["ZADD", "{jobs}:wake", "0", "w"], Reply::Int(1))
+            .expect(&["PEXPIRE", "{jobs}:wake", "60000"], Reply::Int(1))
+            .expect(&add, Reply::error("WRONGTYPE Operation against a key"))
+            .expect(&waiting, Reply::Int(0))
+            .expect_dropped(&add)
+            .expect(&add, Reply::error("LOADING Redis is loading the dataset"))
+            .expect(&waiting, Reply::Int(0))
+    };
+    let check = |results: [redset::Result<f64>; 3]| {
+        let [woke, wrong, unknown] = results;
+        assert_eq!(woke.unwrap(), 2.0);
+        assert_eq!(wrong.unwrap_err().server_code(), Some("WRONGTYPE"));
+        let err = unknown.unwrap_err();
+        assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err}");
+    };
+    let conn = script();
+    let mut jobs = SortedSet::new(conn.clone(), "jobs");
+    check([(); 3].map(|_| jobs.add_with_score("a", 2.0)));
+    conn.assert_done();
+    let conn = script();
+    let jobs = redset::aio::SortedSet::new(conn.clone(), "jobs");
+    let mut results = Vec::new();
+    for _ in 0..3 {
+        results.push(jobs.add_with_score("a", 2.0).await);
+    }
+    check(results.try_into().unwrap());
+    conn.assert_done();
+}

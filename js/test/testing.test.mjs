@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ConnectionError, KeyError, ReplyError, ScheduledSet, SortedSet, TimeoutError } from '../../pkg/index.mjs';
+import { ConnectionError, KeyError, ReplyError, ScheduledSet, SortedSet, TimeSortedSet, TimeoutError } from '../../pkg/index.mjs';
 import { scripted } from '../../pkg/testing.mjs';
 
 const LEASE_KEYS = ['{jobs}:leases', '{jobs}:lease-records', '{jobs}:deliveries', '{jobs}:fence',
@@ -69,4 +69,28 @@ test('a command off the script is an error reply with a diff, and assertDone say
   await assert.rejects(new SortedSet(conn.execute, 'other').len(), /\[1\] expected "jobs", sent "other"/);
   assert.throws(() => conn.assertDone(), /expected, never sent: \["ZCARD","jobs"\]/);
   assert.deepEqual(conn.sent, [['ZCARD', 'other']]);
+});
+
+test('an add goes prepared and keeps the add\'s rules: the marker when a consumer waits, typed errors', async () => {
+  const add = ['ZADD', 'jobs', '2', 'a'];
+  const waiting = ['EXISTS', '{jobs}:waiting'];
+  const conn = scripted()
+    .expect(add, 1).expect(waiting, 0)
+    .expect(add, 0).expect(waiting, 1)
+    .expect(['ZADD', '{jobs}:wake', '0', 'w'], 1).expect(['PEXPIRE', '{jobs}:wake', '60000'], 1)
+    .expectError(add, 'WRONGTYPE Operation against a key holding the wrong kind of value').expect(waiting, 0)
+    .expectDropped(add); // an execute function's commands go one after another: the check is never sent
+  const jobs = new SortedSet(conn.execute, 'jobs');
+  assert.equal(await jobs.add('a', 2), 2);
+  assert.equal(await jobs.add('a', 2), 2, 'a consumer waits: the marker is written, and the score is the add\'s');
+  await assert.rejects(jobs.add('a', 2), (e) => e instanceof ReplyError && /WRONGTYPE/.test(e.message));
+  await assert.rejects(jobs.add('a', 2), ConnectionError);
+  conn.assertDone();
+  // A FIFO set's add at the clock's time: the marker's add gets the score of the ZADD sent.
+  const fifo = scripted()
+    .expect(['ZADD', 'jobs', '*', 'b'], 1).expect(waiting, 1)
+    .expect(['ZADD', '{jobs}:wake', '0', 'w'], 1).expect(['PEXPIRE', '{jobs}:wake', '60000'], 1);
+  const score = await new TimeSortedSet(fifo.execute, 'jobs').add('b');
+  assert.equal(String(score), fifo.sent[0][2]);
+  fifo.assertDone();
 });

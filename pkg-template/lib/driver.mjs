@@ -5,7 +5,7 @@
 import { now, sleep } from './clock.mjs';
 import { binding } from './binding.mjs';
 import { RedsetError, TimeoutError, connectionError, rethrow } from './errors.mjs';
-import { decodePrepared, feed } from './replies.mjs';
+import { decodeAdded, decodePrepared, feed } from './replies.mjs';
 import { isReplyError } from './clients/index.mjs';
 
 /**
@@ -37,6 +37,8 @@ export class Driver {
   // and which operations those are, asked once each.
   #kept = [];
   #fixed = [];
+  // A prepared add's check, the same on every call (see runAdd).
+  #addCheck;
 
   /**
    * `core`: the set's WasmSet; `send(args, read)`: the client's; `connections`: the
@@ -85,7 +87,7 @@ export class Driver {
       for (;;) {
         const step = next !== null && typeof next === 'object' ? next[STEP] : undefined;
         if (step === undefined) return next;
-        if (answered !== UNANSWERED && (step === true || step === 'read')) {
+        if (answered !== UNANSWERED && (step === true || step === 'read' || step === 'pipeline')) {
           next = feed(core, id, answered);
           answered = UNANSWERED;
           continue;
@@ -157,6 +159,30 @@ export class Driver {
     return output === STEP ? this.#run(start, a, b, c, reply) : output;
   }
 
+  /**
+   * Runs `add(item, score)`, which `start` starts in a slot, prepared where the core
+   * says the add is its ZADD and a check alone (see the binding's `preparedAdd`): both go
+   * in one round trip and the replies are decoded in one call, without a slot. Where a
+   * consumer waits, the add runs in a slot at the score used, with those replies as the
+   * answer to its first step, and writes the wake-up marker.
+   */
+  async runAdd(start, item, score) {
+    const core = this.#core;
+    let used;
+    let replies;
+    try {
+      const zadd = core.preparedAdd(item, score, now());
+      if (zadd === undefined) return this.run(start, item, score);
+      used = core.addedScore();
+      replies = await this.#pipeline([zadd, (this.#addCheck ??= core.preparedAddCheck())]);
+      if (decodeAdded(core, replies)) return used;
+    } catch (err) {
+      return rethrow(err);
+    }
+    await this.#run(start, item, used, undefined, replies);
+    return used;
+  }
+
   /** The core's command for prepared `which` with `a`, kept if it never changes. */
   #prepared(which, a) {
     const core = this.#core;
@@ -176,22 +202,29 @@ export class Driver {
    * that runs commands in the order sent they go at once (one round trip), else each
    * after the reply to the one before.
    */
-  async #pipeline(commands) {
-    const replies = [];
-    for (const args of commands) {
-      const reply = this.#reply(args);
-      replies.push(this.#ordered ? reply : await reply);
-    }
-    return Promise.all(replies);
+  #pipeline(commands) {
+    if (this.#ordered) return Promise.all(commands.map((args) => this.#reply(args)));
+    return this.#oneByOne(commands);
   }
 
-  /** The reply to `args`, a Redis error reply as its value; any other failure rejects. */
-  async #reply(args) {
+  /** A pipeline step's commands, each sent after the reply to the one before. */
+  async #oneByOne(commands) {
+    const replies = [];
+    for (const args of commands) replies.push(await this.#reply(args));
+    return replies;
+  }
+
+  /**
+   * The reply to `args`, a Redis error reply as its value; any other failure rejects
+   * (a plain promise chain, not an async function: one microtask hop less per command;
+   * an execute function may answer with a plain value).
+   */
+  #reply(args) {
     const read = args[STEP] === 'read';
     try {
-      return await withTimeout(this.#send(args, read), this.#timeout, args, read);
+      return Promise.resolve(withTimeout(this.#send(args, read), this.#timeout, args, read)).then(undefined, replyOrThrow);
     } catch (err) {
-      return replyOrThrow(err);
+      return new Promise((resolve) => resolve(replyOrThrow(err)));
     }
   }
 }
@@ -212,7 +245,7 @@ function withTimeout(reply, ms, args, read) {
   let timer;
   const expired = new Promise((_, reject) => {
     timer = setTimeout(() => {
-      const command = String(args[0]);
+      const command = String(args[0]).toUpperCase();
       const mayHaveTakenEffect = !read;
       const err = new TimeoutError(
         `no reply to ${command} within ${ms} ms` +

@@ -57,6 +57,22 @@ export function decodePrepared(core, which, arg, reply) {
 }
 
 /**
+ * Whether a prepared add whose ZADD and check gave `replies` is done (see the driver's
+ * runAdd): two numbers go as they are, anything else as a plain copy, read here.
+ */
+export function decodeAdded(core, replies) {
+  const [added, waiting] = replies;
+  if (typeof added === 'number' && typeof waiting === 'number') return core.preparedAdded(added, waiting);
+  let value;
+  try {
+    value = plain(replies, 0);
+  } catch (err) {
+    throw new ProtocolError(`unreadable reply: ${describe(err)}`, { cause: err });
+  }
+  return core.preparedAddedReply(value);
+}
+
+/**
  * A strings set's take, which the core gives as one string: its items, cut where the
  * core says each ends (UTF-16 offsets). `ends` is a view of wasm memory, read here before
  * anything calls into wasm again.

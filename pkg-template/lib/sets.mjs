@@ -36,6 +36,7 @@ export class SortedSet {
       }, STEP);
     if (groupBy != null) core.groupBy(groupBy);
     if (adapter.routeKey !== undefined) core.markKeys(adapter.routeKey);
+    if (adapter.lowercaseNames === true) core.lowercaseNames();
     this[DRIVER] = new Driver(core, adapter.send(client), connections, timeout ?? 0, adapter.ordered === true);
   }
 
@@ -82,7 +83,7 @@ function forward(Class, operations) {
     const operation = operationName(name);
     // A method named as the operation (for stack traces), not enumerable, as a class's.
     const which = Object.hasOwn(PREPARED, name) ? PREPARED[name] : undefined;
-    const via = which === undefined ? runOperation : runPrepared;
+    const via = name === 'add' ? runAdd : which === undefined ? runOperation : runPrepared;
     const method = {
       [name](a, b, c) {
         const driver = this[DRIVER];
@@ -94,9 +95,13 @@ function forward(Class, operations) {
   }
 }
 
-/** An operation run in a slot (`which` is unused), or prepared operation `which`. */
+/**
+ * An operation run in a slot (`which` is unused), prepared operation `which`, or `add`,
+ * which the core prepares as its own two commands (the driver's runAdd).
+ */
 const runOperation = (driver, which, start, a, b, c) => driver.run(start, a, b, c);
 const runPrepared = (driver, which, start, a, b, c) => driver.runPrepared(which, start, a, b, c);
+const runAdd = (driver, which, start, a, b) => driver.runAdd(start, a, b);
 
 forward(SortedSet, SET_OPERATIONS);
 forward(ScheduledSet, SCHEDULED_OPERATIONS);

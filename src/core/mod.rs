@@ -84,8 +84,8 @@ pub use schema::{
 };
 pub use serializer::{Bytes, Dumps, FnSerializer, Json, Serializer, Text, Utf8};
 pub use set::{
-    AddCondition, AddMany, AddOptions, Entry, Prepared, PreparedOutput, Scorer, SetCore,
-    ADD_MANY_CHUNK, TAKE_CHUNK,
+    AddCondition, AddMany, AddOptions, Entry, Prepared, PreparedAdd, PreparedOutput, Scorer,
+    SetCore, ADD_MANY_CHUNK, TAKE_CHUNK,
 };
 pub use stats::{Counters, GroupStats, Stats};
 pub use target::{Undecodable, UndecodableHook};

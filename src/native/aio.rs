@@ -20,11 +20,11 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::AsyncConnectionConfig;
 
-use super::convert::{pipeline_name, to_cmd};
+use super::convert::{pipeline_name, repeat_after, to_cmd};
 use super::drive::{pipelined, Drive, Next};
-use super::prepared::{self, Finished, Prepare, Request};
+use super::prepared::{self, Finished, Kept, Prepare, Request};
 use super::{RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{Error, Operation, Result, Serializer, SetCore, Utf8, Waiting, BLOCK_CAP};
+use crate::core::{Dumps, Error, Operation, Result, Serializer, SetCore, Utf8, Waiting, BLOCK_CAP};
 
 /// An async transport: a cloneable handle to an async connection, and the connections
 /// of their own that waits block on, when the set has them (see
@@ -153,6 +153,38 @@ impl<C: ConnectionLike + Clone> Async<C> {
                 drive_on(&mut conn, drive, next).await
             }
         }
+    }
+
+    /// Runs `add(item, score)` at `now` as the sync driver's
+    /// [`run_add`](super::Synchronous::run_add) does.
+    pub(crate) async fn run_add<S, Q: ?Sized>(
+        &self,
+        (core, kept): (&SetCore<S>, &Kept),
+        item: &Q,
+        score: Option<f64>,
+        now: f64,
+    ) -> Result<f64>
+    where
+        S: Serializer + Dumps<Q>,
+    {
+        let Some(add) = core.prepared_add(item, score, now)? else {
+            return self.run(core.add(item, score, now)?).await;
+        };
+        let mut pipe = redis::Pipeline::with_capacity(2);
+        pipe.add_command(to_cmd(&add.zadd))
+            .add_command(kept.add_check(core).cmd.clone());
+        let mut conn = self.0.clone();
+        let mut sent = pipelined(conn.req_packed_commands(&pipe, 0, 2).await);
+        let repeated = repeat_after(&sent, true);
+        if repeated {
+            sent = pipelined(conn.req_packed_commands(&pipe, 0, 2).await);
+        }
+        if let Some(replies) = prepared::added(core, sent, repeated)? {
+            let (mut drive, next) = Drive::start(core.add(item, Some(add.score), now)?)?;
+            let next = drive.answered(next, replies)?;
+            drive_on(&mut conn, drive, next).await?;
+        }
+        Ok(add.score)
     }
 
     /// Runs a wait: on a connection of its own when the set has them, else as any

@@ -98,12 +98,12 @@ impl<O: Operation> Drive<O> {
         after_repeat(self.repeated.as_deref(), err)
     }
 
-    /// Goes on with `reply` as the answer to the command of `next` (the first step),
-    /// which was sent already: a prepared command's reply that did not finish the
-    /// operation (see [`prepared`](super::prepared)).
+    /// Goes on with `reply` as the answer to the command (or commands) of `next` (the
+    /// first step), which was sent already: a prepared command's reply that did not
+    /// finish the operation (see [`prepared`](super::prepared)).
     pub fn answered(&mut self, next: Next<O::Output>, reply: Reply) -> Result<Next<O::Output>> {
         match next {
-            Next::Send(_) => {
+            Next::Send(_) | Next::Pipeline(_) => {
                 let step = self.op.feed(reply)?;
                 self.next(step)
             }

@@ -22,7 +22,7 @@ macro_rules! methods {
                 $(#[doc = $doc:expr])*
                 fn $name:ident $([$($generic:tt)*])? ($($arg:ident: $ty:ty),* $(,)?) -> $out:ty
                     $(where [$($bound:tt)*])?
-                    = $run:ident $(($which:expr => $variant:ident))? |$core:ident, $now:ident| $op:expr;
+                    = $run:ident $(($($how:tt)*))? $(|$core:ident, $now:ident| $op:expr)?;
             )*
         }
     ) => {
@@ -38,7 +38,7 @@ macro_rules! methods {
                     let span = $crate::native::trace::op_span!($name, self.core.name());
                     let _entered = span.enter();
                     let result = $crate::native::methods::call!(
-                        self, $run $(($which => $variant))?, |$core, $now| $op
+                        self, $run $(($($how)*))? $(, |$core, $now| $op)?
                     );
                     $crate::native::trace::finish(&span, &result);
                     result
@@ -63,7 +63,7 @@ macro_rules! methods {
                     let span = $crate::native::trace::op_span!($name, self.core.name());
                     let result = async {
                         $crate::native::methods::call!(
-                            self, $run $(($which => $variant))?, |$core, $now| $op, .await
+                            self, $run $(($($how)*))? $(, |$core, $now| $op)?, .await
                         )
                     }
                     .instrument(span.clone())
@@ -79,8 +79,14 @@ macro_rules! methods {
 /// One method's call on the transport (`$($await)*` is `.await` in the async form):
 /// the operation made and run by `runner`, or, for a prepared one (`runner(which =>
 /// Variant)`, see [`prepared`](super::prepared)), `run_prepared` with the output's
-/// `PreparedOutput::Variant` as the result and the operation made only where it runs.
+/// `PreparedOutput::Variant` as the result and the operation made only where it runs;
+/// or `run_add(item, score)`, an add prepared by the transport.
 macro_rules! call {
+    ($set:ident, run_add ($item:expr, $score:expr) $(, $($await:tt)*)?) => {
+        $set.transport
+            .run_add((&$set.core, &$set.kept), $item, $score, $crate::native::unix_now())
+            $($($await)*)?
+    };
     ($set:ident, $run:ident, |$core:ident, $now:ident| $op:expr $(, $($await:tt)*)?) => {{
         let ($core, $now) = (&$set.core, $crate::native::unix_now());
         match $op {

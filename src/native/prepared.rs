@@ -1,6 +1,7 @@
 //! Prepared operations on the native driver (see the core's
 //! [`Prepared`](crate::core::Prepared)): `pop`, `take(n)`, `peek` and `len`, where the
-//! operation is one command and its reply. The command the core gives is sent and its
+//! operation is one command and its reply; and `add`, where it is its `ZADD` and a check
+//! (see the core's [`PreparedAdd`](crate::core::PreparedAdd)). The command the core gives is sent and its
 //! reply decoded by the operation's own decoder, with no operation stepped; where the
 //! command is the same on every call, the set keeps it, encoded for both transports. An
 //! operation the core cannot prepare on the set runs as usual, and so does one whose
@@ -11,7 +12,7 @@
 //! decoding (issue 20: a sync pop spent about a fifth of its client time building,
 //! cloning and dropping the operation's parts).
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use redis::{RedisResult, Value};
 
@@ -45,10 +46,10 @@ impl Carried {
     }
 }
 
-/// The commands a set keeps for its prepared operations. A set whose settings change
-/// starts with none.
+/// The commands a set keeps for its prepared operations, and the check of its prepared
+/// adds. A set whose settings change starts with none.
 #[derive(Default)]
-pub(crate) struct Kept(Mutex<Vec<(Prepared, Arc<Carried>)>>);
+pub(crate) struct Kept(Mutex<Vec<(Prepared, Arc<Carried>)>>, OnceLock<Carried>);
 
 /// A prepared operation's command: kept by the set, or made for this call alone (a
 /// scheduled pop's carries the time), then encoded only as its transport sends it.
@@ -91,6 +92,28 @@ impl Kept {
         kept.push((which, carried.clone()));
         Some(Prepare::Kept(carried))
     }
+}
+
+impl Kept {
+    /// The check that goes with a prepared add's `ZADD`, the same on every call.
+    pub fn add_check<S: Serializer>(&self, core: &SetCore<S>) -> &Carried {
+        self.1
+            .get_or_init(|| Carried::new(core.prepared_add_check()))
+    }
+}
+
+/// What the replies to a prepared add's `ZADD` and check (`sent`; `repeated`: sent once
+/// more after their connection failed) come to, by the rules of the drive loop: `None`
+/// when the add is done, else the replies to feed to the add, which writes the wake-up
+/// marker (see the core's `prepared_added`).
+pub(crate) fn added<S: Serializer>(
+    core: &SetCore<S>,
+    sent: RedisResult<Value>,
+    repeated: bool,
+) -> Result<Option<Reply>> {
+    let reply = classify(sent, "ZADD", true)?;
+    core.prepared_added(reply)
+        .map_err(|err| after_repeat(repeated.then_some("ZADD"), err))
 }
 
 /// A prepared operation as a method hands it to its transport's `run_prepared`: the

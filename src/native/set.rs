@@ -18,7 +18,7 @@ methods! {
         /// # Ok::<(), redset::Error>(())
         /// ```
         fn add[Q: ?Sized](item: &Q) -> f64 where [S: Dumps<Q>]
-            = run |core, now| core.add(item, None, now);
+            = run_add(item, None);
 
         /// Adds the item (or updates its score) with this score, 0 included; returns it.
         /// A NaN score is rejected with [`Error::InvalidInput`](crate::Error::InvalidInput).
@@ -29,7 +29,7 @@ methods! {
         /// # Ok::<(), redset::Error>(())
         /// ```
         fn add_with_score[Q: ?Sized](item: &Q, score: f64) -> f64 where [S: Dumps<Q>]
-            = run |core, now| core.add(item, Some(score), now);
+            = run_add(item, Some(score));
 
         /// Atomically removes and returns the next eligible item.
         ///

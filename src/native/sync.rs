@@ -3,11 +3,11 @@
 
 use redis::ConnectionLike;
 
-use super::convert::pipeline_name;
+use super::convert::{pipeline_name, repeat_after};
 use super::drive::{pipelined, Drive, Next};
-use super::prepared::{self, Finished, Prepare, Request};
+use super::prepared::{self, Finished, Kept, Prepare, Request};
 use super::{Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
-use crate::core::{Operation, Result, Serializer, SetCore, Utf8};
+use crate::core::{Dumps, Operation, Result, Serializer, SetCore, Utf8};
 
 /// The synchronous transport: the connection a synchronous set sends its commands on,
 /// which is its own (so its waits block in Redis on it).
@@ -65,6 +65,39 @@ impl<C: ConnectionLike> Synchronous<C> {
                 self.drive(drive, next)
             }
         }
+    }
+
+    /// Runs `add(item, score)` at `now` prepared where the core says it is its `ZADD` and
+    /// a check alone (see [`prepared`](super::prepared)): both written in one buffer and
+    /// their replies decoded, with no operation made unless a consumer waits (then the
+    /// add runs at the score used, with those replies as the answer to its first step,
+    /// and writes the wake-up marker).
+    pub(crate) fn run_add<S, Q: ?Sized>(
+        &mut self,
+        (core, kept): (&SetCore<S>, &Kept),
+        item: &Q,
+        score: Option<f64>,
+        now: f64,
+    ) -> Result<f64>
+    where
+        S: Serializer + Dumps<Q>,
+    {
+        let Some(add) = core.prepared_add(item, score, now)? else {
+            return self.run(core.add(item, score, now)?);
+        };
+        let mut packed = add.zadd.to_resp();
+        packed.extend_from_slice(&kept.add_check(core).packed);
+        let mut sent = pipelined(self.0.req_packed_commands(&packed, 0, 2));
+        let repeated = repeat_after(&sent, true);
+        if repeated {
+            sent = pipelined(self.0.req_packed_commands(&packed, 0, 2));
+        }
+        if let Some(replies) = prepared::added(core, sent, repeated)? {
+            let (mut drive, next) = Drive::start(core.add(item, Some(add.score), now)?)?;
+            let next = drive.answered(next, replies)?;
+            self.drive(drive, next)?;
+        }
+        Ok(add.score)
     }
 
     /// Carries `drive`'s commands from `next` on, to its result.

@@ -50,13 +50,10 @@ const COMMAND_NAMES: &[&str] = &[
     "PEXPIRE",
     "EVALSHA",
     "EVAL",
-    "-inf",
-    "WITHSCORES",
-    "LIMIT",
-    "0",
-    "1",
-    "2",
 ];
+
+/// Other arguments the core's commands repeat.
+const WORDS: &[&str] = &["-inf", "WITHSCORES", "LIMIT", "0", "1", "2"];
 
 impl Args {
     /// For the set stored at `key`, with its companion keys.
@@ -68,7 +65,7 @@ impl Args {
         let known = [key, POP_DUE.sha1()]
             .into_iter()
             .chain(companions)
-            .chain(COMMAND_NAMES.iter().copied())
+            .chain(COMMAND_NAMES.iter().chain(WORDS).copied())
             .map(|text| (text.as_bytes().to_vec(), JsValue::from_str(text)))
             .collect();
         Args {
@@ -78,6 +75,20 @@ impl Args {
             key_marker: None,
             marks: ["read", "block", "pipeline"].map(JsValue::from_str),
         }
+    }
+
+    /// Command names go as lowercase strings, for a client that lowercases every name
+    /// it is given (ioredis: several times per command, each a new string unless the
+    /// name is lowercase already). Redis reads names in any case.
+    pub fn lowercase_names(&mut self) {
+        let known = self.known.get_mut();
+        for name in COMMAND_NAMES {
+            known.insert(
+                name.as_bytes().to_vec(),
+                JsValue::from_str(&name.to_ascii_lowercase()),
+            );
+        }
+        self.recent.get_mut().clear();
     }
 
     /// Each command array carries the key to route it by under `symbol`.

@@ -16,7 +16,7 @@
 //! operator tools the companion keys' suffixes and their way back to a set. A new capability's
 //! methods go in a file named as its core module, as `#[wasm_bindgen] impl WasmSet`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use wasm_bindgen::prelude::*;
 
@@ -60,6 +60,8 @@ pub struct WasmSet {
     now_step: JsValue,
     /// Where each item of a strings set's last prepared take ends (see `prepared`).
     item_ends: RefCell<Vec<u32>>,
+    /// The score of the last prepared add (see `preparedAdd`).
+    added_score: Cell<f64>,
     // Borrowed only between calls into user JS (serializer, scorer, logger), so that
     // such code may use the set again without a borrow error.
     slots: RefCell<Vec<Slot>>,
@@ -113,6 +115,7 @@ impl WasmSet {
             core,
             thrown,
             item_ends: RefCell::new(Vec::new()),
+            added_score: Cell::new(f64::NAN),
             slots: RefCell::new(Vec::new()),
         })
     }
@@ -122,6 +125,13 @@ impl WasmSet {
     #[wasm_bindgen(js_name = markKeys)]
     pub fn mark_keys(&mut self, symbol: JsValue) {
         self.commands.mark_keys(symbol);
+    }
+
+    /// From now on, command names go in lowercase: for a client that lowercases every
+    /// name it is given (see the client adapters).
+    #[wasm_bindgen(js_name = lowercaseNames)]
+    pub fn lowercase_names(&mut self) {
+        self.commands.lowercase_names();
     }
 
     /// The set's name.

@@ -136,6 +136,60 @@ impl WasmSet {
         self.output(which, arg, reply)
     }
 
+    /// The `ZADD` of `add(item, score)` at `now` (the client's clock) where the add is
+    /// that command and the check alone (see the core's `prepared_add`), else undefined:
+    /// the add runs in a slot. The JS driver sends it with
+    /// [`preparedAddCheck`](Self::prepared_add_check)'s command in one round trip, and
+    /// reads the score it adds at from [`addedScore`](Self::added_score) at once. Throws
+    /// as `add` does for a bad score or an item the serializer refuses.
+    #[wasm_bindgen(js_name = preparedAdd)]
+    pub fn prepared_add(
+        &self,
+        item: JsValue,
+        score: &JsValue,
+        now: f64,
+    ) -> Result<JsValue, JsValue> {
+        let score = params::optional_number(score, "add(score)")?;
+        let prepared = self
+            .core
+            .prepared_add(&item, score, now)
+            .map_err(|e| self.error(e))?;
+        Ok(prepared.map_or(JsValue::UNDEFINED, |add| {
+            self.added_score.set(add.score);
+            self.commands.of(add.zadd)
+        }))
+    }
+
+    /// The score the last [`preparedAdd`](Self::prepared_add) adds at: the add's result.
+    #[wasm_bindgen(js_name = addedScore)]
+    pub fn added_score(&self) -> f64 {
+        self.added_score.get()
+    }
+
+    /// The check a prepared add's `ZADD` goes with, the same on every call (the JS
+    /// driver keeps it).
+    #[wasm_bindgen(js_name = preparedAddCheck)]
+    pub fn prepared_add_check(&self) -> JsValue {
+        self.commands.of(self.core.prepared_add_check())
+    }
+
+    /// Whether a prepared add whose `ZADD` and check replied `added` and `waiting`
+    /// (numbers) is done; false: a consumer waits, and the add runs in a slot with the
+    /// replies as the answer to its first step, to write the wake-up marker. Throws the
+    /// add's errors.
+    #[wasm_bindgen(js_name = preparedAdded)]
+    pub fn prepared_added(&self, added: f64, waiting: f64) -> Result<bool, JsValue> {
+        let replies = Reply::Array(vec![number_reply(added), number_reply(waiting)]);
+        self.added(replies)
+    }
+
+    /// [`preparedAdded`](Self::prepared_added) for replies of any kind (an array of the
+    /// two, as `feed` takes a pipeline's).
+    #[wasm_bindgen(js_name = preparedAddedReply)]
+    pub fn prepared_added_reply(&self, replies: JsValue) -> Result<bool, JsValue> {
+        self.added(to_reply(&replies))
+    }
+
     /// Where each item of the last prepared take that gave one string ends in it, in
     /// UTF-16 code units (see [`prepared`](Self::prepared)): a view of wasm memory, not a
     /// copy, as a new array's allocation per take cost more than the take's own work in
@@ -151,6 +205,13 @@ impl WasmSet {
 }
 
 impl WasmSet {
+    fn added(&self, replies: Reply) -> Result<bool, JsValue> {
+        match self.core.prepared_added(replies) {
+            Ok(waiting) => Ok(waiting.is_none()),
+            Err(error) => Err(self.error(error)),
+        }
+    }
+
     fn output(&self, which: u32, arg: &JsValue, reply: Reply) -> Result<JsValue, JsValue> {
         let which = prepared_op(which, arg)?;
         if self.makes_strings() && matches!(which, Prepared::Take(_)) {

@@ -2,10 +2,11 @@
 // Valkey GLIDE, @upstash/redis over HTTP, or an execute function), and how to send it a
 // command.
 // Each adapter is `{ name, accepts(client), send(client) → (args, read) → reply,
-// isCluster(client), ordered?, routeKey?, duplicate?(client), close?(client) }`: `duplicate`
-// and `close` give waits connections of their own (see ../wait-connections.mjs); `ordered`
-// says that commands sent without waiting for replies run in the order sent (else a
-// pipeline step's commands go one after another).
+// isCluster(client), ordered?, routeKey?, lowercaseNames?, duplicate?(client),
+// close?(client) }`: `duplicate` and `close` give waits connections of their own (see
+// ../wait-connections.mjs); `ordered` says that commands sent without waiting for
+// replies run in the order sent (else a pipeline step's commands go one after another);
+// `lowercaseNames` that the client takes command names in lowercase more cheaply.
 //
 // Replies come back as Buffers where the client can, so members are binary-safe. What
 // a send throws is sorted out by the driver: a Redis error reply is handed to the core

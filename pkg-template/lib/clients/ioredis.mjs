@@ -20,6 +20,9 @@ export const ioredis = {
   isCluster: (client) => client.isCluster === true,
   // Commands sent one after another run in that order (one connection per node).
   ordered: true,
+  // ioredis lowercases a command's name several times as it sends it, making a new
+  // string each time unless the name is lowercase already.
+  lowercaseNames: true,
   duplicate: async (client) => {
     const copy = client.duplicate(); // it connects by itself
     copy.on?.('error', () => {}); // failures reach the commands' promises

@@ -43,6 +43,7 @@ pub use pop::TAKE_CHUNK;
 pub use pop::{FLOW_POP, POP_DUE};
 pub use prepared::{Prepared, PreparedOutput};
 pub use read::Entry;
+pub use zadd::PreparedAdd;
 
 /// The set's own scripts with their `KEYS` by role, for the tests of every script's
 /// header.

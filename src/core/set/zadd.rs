@@ -17,10 +17,11 @@
 use std::sync::{Arc, LazyLock};
 
 use super::SetCore;
+use crate::core::clock::Clock;
 use crate::core::operation::{Call, Either, Exchange, Operation, Step};
 use crate::core::protocol::{Arg, Command, Decoder, Error, Reply, Result, Script};
 use crate::core::schema::{Keys, ADD_COUNTED_KEYS, SET, WAITING, WAKE};
-use crate::core::serializer::Serializer;
+use crate::core::serializer::{Dumps, Serializer};
 
 /// `ZADD` of one member that counts it when it is new, and whether a consumer waits:
 /// the add of a set that counts and needs nothing else of the add script.
@@ -156,12 +157,8 @@ impl<S: Serializer> SetCore<S> {
             let call = Call::script(&ADD_COUNTED, keys.list(ADD_COUNTED_KEYS), args);
             Either::Right(Exchange::new(call, |reply| waiting(reply, "EVALSHA")))
         } else {
-            let zadd = Command::new("ZADD")
-                .arg(keys.get(SET))
-                .arg(score)
-                .arg(Arg(member));
-            let check = Command::new("EXISTS").arg(keys.get(WAITING));
-            Either::Left(ZaddAndCheck(Some([zadd, check])))
+            let commands = [self.zadd_command(member, score), self.prepared_add_check()];
+            Either::Left(ZaddAndCheck(Some(commands)))
         };
         WakingZadd {
             score,
@@ -169,5 +166,87 @@ impl<S: Serializer> SetCore<S> {
             first,
             phase: Phase::Adding,
         }
+    }
+}
+
+/// An `add` that is its `ZADD` and the check alone, prepared for a driver to send
+/// without stepping an operation (see [`SetCore::prepared_add`]).
+#[derive(Debug)]
+pub struct PreparedAdd {
+    /// The `ZADD`, sent with [`SetCore::prepared_add_check`] in one round trip.
+    pub zadd: Command,
+    /// The score the item is added at: the add's result.
+    pub score: f64,
+}
+
+impl<S: Serializer> SetCore<S> {
+    /// `ZADD key score member`.
+    fn zadd_command(&self, member: Vec<u8>, score: f64) -> Command {
+        Command::new("ZADD")
+            .arg(self.target.keys.get(SET))
+            .arg(score)
+            .arg(Arg(member))
+    }
+
+    /// The `ZADD` of `add(item, score)` at `now`, where the add is that command and the
+    /// check alone ([`prepared_add_check`](Self::prepared_add_check), sent with it in one
+    /// round trip); `None` where the add must run as an operation: a deduplication
+    /// window, groups, counting, replicas to wait for, or a score from the server's
+    /// clock. Serializer errors and NaN scores fail here, as the operation's do.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Reply, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let add = set.prepared_add("job-1", Some(2.5), 0.0).unwrap().unwrap();
+    /// assert_eq!(format!("{:?}", add.zadd), r#"["ZADD", "jobs", "2.5", "job-1"]"#);
+    /// assert_eq!(format!("{:?}", set.prepared_add_check()), r#"["EXISTS", "{jobs}:waiting"]"#);
+    /// let nobody_waits = Reply::Array(vec![Reply::Int(1), Reply::Int(0)]);
+    /// assert_eq!(set.prepared_added(nobody_waits).unwrap(), None);
+    /// assert!(set.clone().with_metrics(true).prepared_add("job-1", None, 0.0).unwrap().is_none());
+    /// ```
+    pub fn prepared_add<Q: ?Sized>(
+        &self,
+        item: &Q,
+        score: Option<f64>,
+        now: f64,
+    ) -> Result<Option<PreparedAdd>>
+    where
+        S: Dumps<Q>,
+    {
+        let server_time = self.clock == Clock::Server && self.score_is_now(score);
+        if !self.adds_without_script() || self.metrics || self.replication.is_some() || server_time
+        {
+            return Ok(None);
+        }
+        let score = self.resolve_score(item, score, now)?;
+        let zadd = self.zadd_command(self.member(item)?, score);
+        Ok(Some(PreparedAdd { zadd, score }))
+    }
+
+    /// The check a prepared add's `ZADD` goes with: `EXISTS {key}:waiting`, the same on
+    /// every call on this set (a driver keeps it).
+    pub fn prepared_add_check(&self) -> Command {
+        Command::new("EXISTS").arg(self.target.keys.get(WAITING))
+    }
+
+    /// What the replies to a prepared add's `ZADD` and check (an array of the two) come
+    /// to: `None` when the add is done (no consumer waits); else replies for the driver
+    /// to feed to `add` of the item at the prepared score, as the answer to its first
+    /// step (the same two commands), so that it writes the wake-up marker. The add's
+    /// own errors otherwise.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Reply, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let waits = Reply::Array(vec![Reply::Int(0), Reply::Int(1)]);
+    /// assert!(set.prepared_added(waits).unwrap().is_some());
+    /// assert!(set.prepared_added(Reply::Array(vec![Reply::error("WRONGTYPE no"), Reply::Int(0)])).is_err());
+    /// ```
+    pub fn prepared_added(&self, reply: Reply) -> Result<Option<Reply>> {
+        if !waiting(reply, "ZADD")? {
+            return Ok(None);
+        }
+        // What the operation reads of them: a `ZADD` that went through, and the flag.
+        Ok(Some(Reply::Array(vec![Reply::Int(0), Reply::Int(1)])))
     }
 }
