@@ -183,3 +183,67 @@ fn a_prepared_scheduled_pop_says_when_the_operation_must_run() {
     // A sorted set's ZPOPMIN is never run again.
     assert!(sorted().prepared_output(Prepared::Pop, held).is_err());
 }
+
+#[test]
+fn a_prepared_add_is_the_adds_first_step_and_decoder() {
+    let now = 1000.25;
+    let waits = |waiting: i64| Reply::Array(vec![Reply::Int(1), Reply::Int(waiting)]);
+    let replies = [
+        waits(0),
+        waits(1),
+        Reply::Array(vec![Reply::error("WRONGTYPE no"), Reply::Int(0)]),
+        Reply::Array(vec![Reply::Int(1)]),
+        Reply::Int(1),
+    ];
+    let mut prepared = 0;
+    for (name, set) in prepared_sets() {
+        for score in [Some(2.5), None] {
+            let Some(add) = set.prepared_add("a", score, now).unwrap() else {
+                continue;
+            };
+            prepared += 1;
+            let Ok(Step::Pipeline(sent)) = set.add("a", score, now).unwrap().start() else {
+                panic!("{name} {score:?}: the add does not start with its pipeline");
+            };
+            let ours = [add.zadd.to_resp(), set.prepared_add_check().to_resp()];
+            let sent: Vec<Vec<u8>> = sent.iter().map(Command::to_resp).collect();
+            assert_eq!(sent, ours, "{name} {score:?}");
+            for reply in &replies {
+                let theirs = output_of(set.add("a", score, now).unwrap(), reply.clone());
+                match (set.prepared_added(reply.clone()), theirs) {
+                    (Ok(None), Some(Ok(score))) => assert_eq!(score, add.score, "{name}"),
+                    (Err(ours), Some(Err(theirs))) => {
+                        assert_eq!(ours.to_string(), theirs.to_string(), "{name}")
+                    }
+                    // A consumer waits: the operation goes on to the marker, fed these.
+                    (Ok(Some(replies)), None) => {
+                        assert!(output_of(set.add("a", score, now).unwrap(), replies).is_none())
+                    }
+                    (ours, theirs) => panic!("{name} {reply:?}: {ours:?} against {theirs:?}"),
+                }
+            }
+        }
+    }
+    assert!(prepared >= 10, "{prepared} prepared");
+    // Where the add needs more than its ZADD and the check, none.
+    let window = Some(Duration::from_secs(60));
+    for set in [
+        sorted().with_metrics(true),
+        sorted().with_dedup_window(window),
+        sorted().with_groups(Some(Groups::default())),
+        sorted().with_replication(Some(Replication {
+            replicas: 1,
+            timeout: Duration::from_millis(5),
+        })),
+        SetCore::new("jobs", Kind::TimeSorted, Utf8).with_clock(Clock::Server),
+    ] {
+        assert!(
+            set.prepared_add("a", None, now).unwrap().is_none(),
+            "{set:?}"
+        );
+    }
+    // An explicit score needs no clock.
+    let server = SetCore::new("jobs", Kind::TimeSorted, Utf8).with_clock(Clock::Server);
+    assert!(server.prepared_add("a", Some(1.0), now).unwrap().is_some());
+    assert!(sorted().prepared_add("a", Some(f64::NAN), now).is_err());
+}
