@@ -22,7 +22,7 @@ use redis::AsyncConnectionConfig;
 
 use super::convert::{pipeline_name, repeat_after, to_cmd};
 use super::drive::{pipelined, Drive, Next};
-use super::prepared::{self, Finished, Kept, Prepare, Request};
+use super::prepared::{self, AddRequest, Finished, Prepare, Request};
 use super::{RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
 use crate::core::{Dumps, Error, Operation, Result, Serializer, SetCore, Utf8, Waiting, BLOCK_CAP};
 
@@ -157,18 +157,14 @@ impl<C: ConnectionLike + Clone> Async<C> {
 
     /// Runs `add(item, score)` at `now` as the sync driver's
     /// [`run_add`](super::Synchronous::run_add) does.
-    pub(crate) async fn run_add<S, Q: ?Sized>(
+    pub(crate) async fn run_add<S: Serializer + Dumps<Q>, Q: ?Sized>(
         &self,
-        (core, kept): (&SetCore<S>, &Kept),
-        item: &Q,
-        score: Option<f64>,
-        now: f64,
-    ) -> Result<f64>
-    where
-        S: Serializer + Dumps<Q>,
-    {
-        let Some(add) = core.prepared_add(item, score, now)? else {
-            return self.run(core.add(item, score, now)?).await;
+        request: AddRequest<'_, S, Q>,
+    ) -> Result<f64> {
+        let (core, kept) = request.set;
+        let add = match request.prepare()? {
+            Ok(add) => add,
+            Err(op) => return self.run(op).await,
         };
         let mut pipe = redis::Pipeline::with_capacity(2);
         pipe.add_command(to_cmd(&add.zadd))
@@ -180,7 +176,7 @@ impl<C: ConnectionLike + Clone> Async<C> {
             sent = pipelined(conn.req_packed_commands(&pipe, 0, 2).await);
         }
         if let Some(replies) = prepared::added(core, sent, repeated)? {
-            let (mut drive, next) = Drive::start(core.add(item, Some(add.score), now)?)?;
+            let (mut drive, next) = Drive::start(request.woken(&add)?)?;
             let next = drive.answered(next, replies)?;
             drive_on(&mut conn, drive, next).await?;
         }

@@ -84,7 +84,12 @@ macro_rules! methods {
 macro_rules! call {
     ($set:ident, run_add ($item:expr, $score:expr) $(, $($await:tt)*)?) => {
         $set.transport
-            .run_add((&$set.core, &$set.kept), $item, $score, $crate::native::unix_now())
+            .run_add($crate::native::prepared::AddRequest {
+                set: (&$set.core, &$set.kept),
+                item: $item,
+                score: $score,
+                now: $crate::native::unix_now(),
+            })
             $($($await)*)?
     };
     ($set:ident, $run:ident, |$core:ident, $now:ident| $op:expr $(, $($await:tt)*)?) => {{

@@ -18,7 +18,10 @@ use redis::{RedisResult, Value};
 
 use super::convert::{classify, repeat_after};
 use super::drive::after_repeat;
-use crate::core::{Command, Error, Prepared, PreparedOutput, Reply, Result, Serializer, SetCore};
+use crate::core::{
+    Command, Dumps, Error, Operation, Prepared, PreparedAdd, PreparedOutput, Reply, Result,
+    Serializer, SetCore,
+};
 
 /// At most this many kept commands per set (a take or peek of many sizes: the oldest
 /// goes first).
@@ -99,6 +102,34 @@ impl Kept {
     pub fn add_check<S: Serializer>(&self, core: &SetCore<S>) -> &Carried {
         self.1
             .get_or_init(|| Carried::new(core.prepared_add_check()))
+    }
+}
+
+/// An add as a method hands it to its transport's `run_add`: the set's core and kept
+/// commands, the item, its score if given, and the time.
+pub(crate) struct AddRequest<'a, S: Serializer, Q: ?Sized> {
+    pub set: (&'a SetCore<S>, &'a Kept),
+    pub item: &'a Q,
+    pub score: Option<f64>,
+    pub now: f64,
+}
+
+impl<S: Serializer + Dumps<Q>, Q: ?Sized> AddRequest<'_, S, Q> {
+    /// The add prepared, or as the operation to run where it must run.
+    pub fn prepare(
+        &self,
+    ) -> Result<std::result::Result<PreparedAdd, impl Operation<Output = f64>>> {
+        let core = self.set.0;
+        Ok(match core.prepared_add(self.item, self.score, self.now)? {
+            Some(add) => Ok(add),
+            None => Err(core.add(self.item, self.score, self.now)?),
+        })
+    }
+
+    /// The add at the score of `add`, to run with the replies to the prepared commands
+    /// as the answer to its first step, where a consumer waits.
+    pub fn woken(&self, add: &PreparedAdd) -> Result<impl Operation<Output = f64>> {
+        self.set.0.add(self.item, Some(add.score), self.now)
     }
 }
 

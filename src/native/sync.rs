@@ -5,7 +5,7 @@ use redis::ConnectionLike;
 
 use super::convert::{pipeline_name, repeat_after};
 use super::drive::{pipelined, Drive, Next};
-use super::prepared::{self, Finished, Kept, Prepare, Request};
+use super::prepared::{self, AddRequest, Finished, Prepare, Request};
 use super::{Reconnecting, RedisSet, Scheduled, SetKind, Sorted, TimeSorted};
 use crate::core::{Dumps, Operation, Result, Serializer, SetCore, Utf8};
 
@@ -72,18 +72,14 @@ impl<C: ConnectionLike> Synchronous<C> {
     /// their replies decoded, with no operation made unless a consumer waits (then the
     /// add runs at the score used, with those replies as the answer to its first step,
     /// and writes the wake-up marker).
-    pub(crate) fn run_add<S, Q: ?Sized>(
+    pub(crate) fn run_add<S: Serializer + Dumps<Q>, Q: ?Sized>(
         &mut self,
-        (core, kept): (&SetCore<S>, &Kept),
-        item: &Q,
-        score: Option<f64>,
-        now: f64,
-    ) -> Result<f64>
-    where
-        S: Serializer + Dumps<Q>,
-    {
-        let Some(add) = core.prepared_add(item, score, now)? else {
-            return self.run(core.add(item, score, now)?);
+        request: AddRequest<'_, S, Q>,
+    ) -> Result<f64> {
+        let (core, kept) = request.set;
+        let add = match request.prepare()? {
+            Ok(add) => add,
+            Err(op) => return self.run(op),
         };
         let mut packed = add.zadd.to_resp();
         packed.extend_from_slice(&kept.add_check(core).packed);
@@ -93,7 +89,7 @@ impl<C: ConnectionLike> Synchronous<C> {
             sent = pipelined(self.0.req_packed_commands(&packed, 0, 2));
         }
         if let Some(replies) = prepared::added(core, sent, repeated)? {
-            let (mut drive, next) = Drive::start(core.add(item, Some(add.score), now)?)?;
+            let (mut drive, next) = Drive::start(request.woken(&add)?)?;
             let next = drive.answered(next, replies)?;
             self.drive(drive, next)?;
         }
