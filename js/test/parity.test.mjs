@@ -28,7 +28,7 @@ const scheduledOnly = operations.filter((op) => op.only === 'scheduled');
 const PROTOCOL = new Set([
   'constructor', 'feed', 'feedNumber', 'feedNumbers', 'feedBytes', 'feedBulks', 'resume', 'abandon',
   'prepared', 'preparedReply', 'preparedNumber', 'preparedBulks', 'preparedPair', 'preparedIsFixed', 'itemEnds',
-  'preparedAdd', 'addedScore', 'preparedAddCheck', 'preparedAdded', 'preparedAddedReply', 'lowercaseNames',
+  'preparedAdd', 'addedScore', 'preparedAddCheck', 'preparedAdded', 'preparedAddedReply', 'lowercaseNames', 'preparedIsRead',
   'markKeys', 'groupBy', 'name', 'toString', 'free',
 ]);
 const CLASS_EXTRAS = new Set(['constructor', 'name', 'toString', Symbol.for('nodejs.util.inspect.custom')]);

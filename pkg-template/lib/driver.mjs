@@ -34,9 +34,10 @@ export class Driver {
   #nextId = 0;
   // Prepared commands the core says are the same on every call (by operation, then
   // argument), kept so that a pop or a len makes no call into wasm before it is sent;
-  // and which operations those are, asked once each.
+  // and which operations those are, and which only read, asked once each.
   #kept = [];
   #fixed = [];
+  #reads = [];
   // A prepared add's check, the same on every call (see runAdd).
   #addCheck;
 
@@ -146,7 +147,8 @@ export class Driver {
     try {
       const args = this.#kept[which]?.get(a) ?? this.#prepared(which, a);
       if (args === undefined) return this.run(start, a, b, c);
-      const read = args[STEP] === 'read';
+      // Prepared commands carry no step mark: whether they only read is asked once.
+      const read = (this.#reads[which] ??= core.preparedIsRead(which));
       try {
         reply = await withTimeout(this.#send(args, read), this.#timeout, args, read);
       } catch (err) {

@@ -132,7 +132,7 @@ impl Args {
             recent.push(hit);
             return array;
         }
-        let (array, all_known) = self.build(&args, &step, key, script.clone());
+        let (array, all_known) = self.build(&args, Some(&step), None, key, script.clone());
         // Worth remembering whole: a command made of recurring strings only, and a short
         // script call (a claim's arguments repeat too); not one that carries a member.
         let short = args.iter().map(Vec::len).sum::<usize>() <= 256;
@@ -145,6 +145,21 @@ impl Args {
         array
     }
 
+    /// A prepared operation's command as an array (see [`of`](Self::of)), without the
+    /// step's mark, which costs a property set on every new array: the JS driver asks
+    /// the core once whether the operation only reads. `last`, where given, is the last
+    /// argument as a JS value the caller vouches for (a strings set's item, the very
+    /// text of its member), so that it is not made again from wasm. Not remembered
+    /// among the recent commands, which are marked.
+    pub fn bare(&self, cmd: Command, last: Option<&JsValue>) -> JsValue {
+        let key = self
+            .key_marker
+            .as_ref()
+            .and(cmd.first_key())
+            .map(<[u8]>::to_vec);
+        self.build(&cmd.into_args(), None, last, key, None).0
+    }
+
     /// The commands of a pipeline step: an array of command arrays (each as [`of`](Self::of)
     /// makes it), marked `"pipeline"`.
     pub fn pipeline(&self, cmds: Vec<Command>) -> JsValue {
@@ -153,13 +168,14 @@ impl Args {
         out.into()
     }
 
-    /// The array of `args`, using the known strings, and remembering a script call's SHA
-    /// and keys (`script`: where they are) among them; and whether every argument was
-    /// known.
+    /// The array of `args`, using the known strings (and `last` as the last argument,
+    /// if given), marked as `step` if given, and remembering a script call's SHA and
+    /// keys (`script`: where they are) among them; and whether every argument was known.
     fn build(
         &self,
         args: &[Vec<u8>],
-        step: &JsValue,
+        step: Option<&JsValue>,
+        last: Option<&JsValue>,
         key: Option<Vec<u8>>,
         script: Option<std::ops::Range<usize>>,
     ) -> (JsValue, bool) {
@@ -167,6 +183,11 @@ impl Args {
         let mut known = self.known.borrow_mut();
         let mut all_known = true;
         for (at, arg) in args.iter().enumerate() {
+            if let (Some(last), true) = (last, at + 1 == args.len()) {
+                all_known = false;
+                out.push(last);
+                continue;
+            }
             if let Some(cached) = known.get(arg) {
                 out.push(cached);
                 continue;
@@ -181,7 +202,9 @@ impl Args {
                 known.insert(arg.clone(), value);
             }
         }
-        mark(&out, &self.marker, step);
+        if let Some(step) = step {
+            mark(&out, &self.marker, step);
+        }
         if let (Some(symbol), Some(key)) = (&self.key_marker, key) {
             mark(&out, symbol, &js_arg(&key));
         }

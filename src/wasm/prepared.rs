@@ -18,7 +18,7 @@ use super::params;
 use super::replies::{bulks_reply, number_reply, to_reply};
 use super::results;
 use super::WasmSet;
-use crate::core::{Bulks, Prepared, PreparedOutput, Reply};
+use crate::core::{Bulks, Command, Prepared, PreparedOutput, Reply};
 
 #[wasm_bindgen]
 impl WasmSet {
@@ -32,12 +32,19 @@ impl WasmSet {
                 .core
                 .prepared_for(which, arg)
                 .map_err(|e| self.error(e))?;
-            return Ok(cmd.map_or(JsValue::UNDEFINED, |cmd| self.commands.of(cmd)));
+            return Ok(cmd.map_or(JsValue::UNDEFINED, |cmd| self.with_item(cmd, arg)));
         }
         Ok(self
             .core
             .prepared(which, now)
-            .map_or(JsValue::UNDEFINED, |cmd| self.commands.of(cmd)))
+            .map_or(JsValue::UNDEFINED, |cmd| self.commands.bare(cmd, None)))
+    }
+
+    /// Whether the command of prepared operation `which` only reads (the JS driver
+    /// tells its client so: prepared commands carry no step mark).
+    #[wasm_bindgen(js_name = preparedIsRead)]
+    pub fn prepared_is_read(&self, which: u32) -> Result<bool, JsValue> {
+        Ok(any_of(which)?.reads_only())
     }
 
     /// Whether the command of prepared operation `which` is the same on every call with
@@ -45,12 +52,7 @@ impl WasmSet {
     /// then keeps it, and asks again only for another argument.
     #[wasm_bindgen(js_name = preparedIsFixed)]
     pub fn prepared_is_fixed(&self, which: u32) -> Result<bool, JsValue> {
-        let which = match which {
-            PEEK => Prepared::Peek(0),
-            TAKE => Prepared::Take(1),
-            which => prepared_op(which, &JsValue::UNDEFINED)?,
-        };
-        Ok(self.core.prepared_is_fixed(which))
+        Ok(self.core.prepared_is_fixed(any_of(which)?))
     }
 
     /// The result of prepared operation `which` for `reply` (any reply value, as `feed`
@@ -156,7 +158,7 @@ impl WasmSet {
             .map_err(|e| self.error(e))?;
         Ok(prepared.map_or(JsValue::UNDEFINED, |add| {
             self.added_score.set(add.score);
-            self.commands.of(add.zadd)
+            self.with_item(add.zadd, &item)
         }))
     }
 
@@ -231,6 +233,21 @@ impl WasmSet {
 }
 
 impl WasmSet {
+    /// A prepared command whose last argument is `item`'s member, as an array: for a
+    /// strings set's string item, the item itself goes as that argument where it is the
+    /// member's very text (not where it held a lone surrogate, which the member has as
+    /// U+FFFD), rather than a string made again from wasm.
+    fn with_item(&self, cmd: Command, item: &JsValue) -> JsValue {
+        const REPLACEMENT: &[u8] = "\u{fffd}".as_bytes();
+        let same = self.makes_strings()
+            && item.is_string()
+            && cmd
+                .args()
+                .last()
+                .is_some_and(|member| !member.windows(REPLACEMENT.len()).any(|w| w == REPLACEMENT));
+        self.commands.bare(cmd, same.then_some(item))
+    }
+
     /// Whether items are the members as strings (the default serializer): a prepared
     /// pop or take of such a set makes its items in JS (see `prepared`).
     fn makes_strings(&self) -> bool {
@@ -287,6 +304,15 @@ const TAKE: u32 = 1;
 const PEEK: u32 = 2;
 
 /// The operation `which` names, with its argument checked.
+/// Prepared operation `which`, with any argument where it takes one.
+fn any_of(which: u32) -> Result<Prepared, JsValue> {
+    match which {
+        PEEK => Ok(Prepared::Peek(0)),
+        TAKE => Ok(Prepared::Take(1)),
+        which => prepared_op(which, &JsValue::UNDEFINED),
+    }
+}
+
 fn prepared_op(which: u32, arg: &JsValue) -> Result<Prepared, JsValue> {
     Ok(match which {
         POP => Prepared::Pop,

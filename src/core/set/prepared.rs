@@ -43,6 +43,20 @@ impl Prepared {
     pub fn repeatable(self) -> bool {
         !matches!(self, Prepared::Pop | Prepared::Take(_))
     }
+
+    /// Whether its command only reads (every one but a pop's and a take's).
+    ///
+    /// ```
+    /// use redset::core::Prepared;
+    /// assert!(Prepared::Contains.reads_only());
+    /// assert!(!Prepared::Take(3).reads_only());
+    /// ```
+    pub fn reads_only(self) -> bool {
+        matches!(
+            self,
+            Prepared::Peek(_) | Prepared::Len | Prepared::Contains | Prepared::Score
+        )
+    }
 }
 
 /// What a prepared operation gives for its reply.

@@ -71,6 +71,7 @@ fn a_prepared_operation_is_the_operations_first_command_and_decoder() {
                 continue;
             };
             prepared += 1;
+            assert_eq!(cmd.is_read_only(), which.reads_only(), "{name} {which:?}");
             let first = match which {
                 Prepared::Pop => set.pop(now).start(),
                 Prepared::Take(n) => set.take(n, now).start().map(|s| s.map(|_| None)),
@@ -110,6 +111,7 @@ fn a_prepared_operation_is_the_operations_first_command_and_decoder() {
         }
         for which in [Prepared::Contains, Prepared::Score] {
             let cmd = set.prepared_for(which, "a").unwrap().unwrap();
+            assert!(cmd.is_read_only() && which.reads_only(), "{name} {which:?}");
             let Ok(Step::Send(sent)) = set.score("a").unwrap().start() else {
                 panic!("{name}: score does not start with a command");
             };
