@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::core::{Command, POP_DUE};
 
@@ -23,6 +24,10 @@ pub(crate) struct Args {
     known: RefCell<HashMap<Vec<u8>, JsValue, BuildHasherDefault<Fnv>>>,
     /// The last few commands sent and their arrays, newest last.
     recent: RefCell<Vec<(Vec<Vec<u8>>, JsValue)>>,
+    /// The last prepared command made by [`bare`](Self::bare) and its array: a command
+    /// that differs from it in one argument alone (a scheduled pop's time) is a copy of
+    /// that array with the argument set.
+    last_bare: RefCell<Option<(Vec<Vec<u8>>, Array)>>,
     /// The property that marks an array as command arguments (see `WasmSet`).
     marker: JsValue,
     /// When set (a cluster client that routes by a key it is given), each command array
@@ -71,6 +76,7 @@ impl Args {
         Args {
             known: RefCell::new(known),
             recent: RefCell::new(Vec::new()),
+            last_bare: RefCell::new(None),
             marker,
             key_marker: None,
             marks: ["read", "block", "pipeline"].map(JsValue::from_str),
@@ -152,12 +158,28 @@ impl Args {
     /// text of its member), so that it is not made again from wasm. Not remembered
     /// among the recent commands, which are marked.
     pub fn bare(&self, cmd: Command, last: Option<&JsValue>) -> JsValue {
-        let key = self
-            .key_marker
-            .as_ref()
-            .and(cmd.first_key())
-            .map(<[u8]>::to_vec);
-        self.build(&cmd.into_args(), None, last, key, None).0
+        if self.key_marker.is_some() {
+            let key = cmd.first_key().map(<[u8]>::to_vec);
+            return self.build(&cmd.into_args(), None, last, key, None).0;
+        }
+        let args = cmd.into_args();
+        let mut kept = self.last_bare.borrow_mut();
+        if let Some((sent, array)) = kept.as_mut() {
+            if let Some(at) = one_apart(sent, &args) {
+                // Two calls into JS (a copy, a set) in place of one per argument.
+                let copy = array.slice(0, args.len() as u32);
+                match last {
+                    Some(last) if at + 1 == args.len() => copy.set(at as u32, last.clone()),
+                    _ => copy.set(at as u32, js_arg(&args[at])),
+                }
+                sent[at] = args.into_iter().nth(at).unwrap_or_default();
+                *array = copy.clone();
+                return copy.into();
+            }
+        }
+        let array = self.build(&args, None, last, None, None).0;
+        *kept = Some((args, array.clone().unchecked_into()));
+        array
     }
 
     /// The commands of a pipeline step: an array of command arrays (each as [`of`](Self::of)
@@ -210,6 +232,16 @@ impl Args {
         }
         (out.into(), all_known)
     }
+}
+
+/// Where `b` differs from `a`, if in exactly one argument.
+fn one_apart(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<usize> {
+    if a.len() != b.len() {
+        return None;
+    }
+    let mut apart = (0..a.len()).rev().filter(|&i| a[i] != b[i]);
+    let first = apart.next()?;
+    apart.next().is_none().then_some(first)
 }
 
 /// For a script call, which of its arguments recur on every call of its kind: the

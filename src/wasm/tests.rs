@@ -444,6 +444,40 @@ fn a_whole_command_sent_again_is_the_same_array() {
 }
 
 #[wasm_bindgen_test]
+fn prepared_commands_one_argument_apart_are_copies_that_leave_the_first_as_it_was() {
+    let s = set("scheduled");
+    let pop = |now: f64| Array::from(&s.prepared(0, &JsValue::UNDEFINED, now).unwrap());
+    let (first, second) = (pop(1.5), pop(2.25));
+    assert!(!js_sys::Object::is(&first, &second));
+    let (first, second) = (strings(&first), strings(&second));
+    assert_eq!(first[5], "1.5");
+    assert_eq!(second[5], "2.25");
+    assert_eq!(first[..5], second[..5]);
+    assert_eq!(first[6..], second[6..]);
+    // Prepared commands carry no step mark; the core says which only read.
+    assert!(Reflect::get(&pop(3.0), &marker()).unwrap().is_undefined());
+    assert!(!s.prepared_is_read(0).unwrap());
+    // A strings set's has: the item itself goes as the member, each call its own.
+    let s = build("sorted", js("strings"), None, JsValue::UNDEFINED).unwrap();
+    let has = |item: &str| strings(&Array::from(&s.prepared(4, &js(item), 0.0).unwrap()));
+    assert_eq!(
+        (has("a"), has("b")),
+        (
+            vec!["ZSCORE".into(), "jobs".into(), "a".into()],
+            vec!["ZSCORE".into(), "jobs".into(), "b".into()]
+        )
+    );
+    assert!(s.prepared_is_read(4).unwrap());
+    // A lone surrogate is sent as the member the core made (U+FFFD), not as given.
+    let lone = String::from_utf16_lossy(&[0xd800]);
+    let args = Array::from(
+        &s.prepared(4, &js_sys::JsString::from_char_code1(0xd800).into(), 0.0)
+            .unwrap(),
+    );
+    assert_eq!(args.get(2).as_string(), Some(lone));
+}
+
+#[wasm_bindgen_test]
 fn lease_records_go_out_and_come_back_by_hand_written_conversion() {
     let s = set("sorted");
     // claim(1): {requeued, buried, member, token, deliveries, deadline, score}.
