@@ -381,3 +381,33 @@ async fn a_prepared_add_keeps_the_adds_rules() {
     check(results.try_into().unwrap());
     conn.assert_done();
 }
+
+/// `contains` and `score` go prepared for their item: the `ZSCORE` sent as bytes made
+/// for the call, once more after a drop (they only read), and decoded as the
+/// operations decode it. Sync and async drivers.
+#[tokio::test]
+async fn contains_and_score_go_prepared_for_their_item() {
+    let zscore = ["ZSCORE", "jobs", "a"];
+    let script = || {
+        Scripted::new()
+            .expect(&zscore, Reply::Nil)
+            .expect_dropped(&zscore)
+            .expect(&zscore, Reply::bulk("2.5"))
+            .expect(&zscore, Reply::bulk("nan?"))
+    };
+    let conn = script();
+    let mut jobs = SortedSet::new(conn.clone(), "jobs");
+    assert!(!jobs.contains("a").unwrap());
+    assert_eq!(jobs.score("a").unwrap(), Some(2.5));
+    assert!(matches!(jobs.contains("a"), Err(Error::Protocol { .. })));
+    conn.assert_done();
+    let conn = script();
+    let jobs = redset::aio::SortedSet::new(conn.clone(), "jobs");
+    assert!(!jobs.contains("a").await.unwrap());
+    assert_eq!(jobs.score("a").await.unwrap(), Some(2.5));
+    assert!(matches!(
+        jobs.contains("a").await,
+        Err(Error::Protocol { .. })
+    ));
+    conn.assert_done();
+}

@@ -125,10 +125,10 @@ impl<C: ConnectionLike + Clone> Async<C> {
     /// [`run_prepared`](super::Synchronous::run_prepared) does.
     pub(crate) async fn run_prepared<S: Serializer, O: Operation>(
         &self,
-        request: Request<'_, S, O::Output, impl FnOnce(&SetCore<S>, f64) -> Result<O>>,
+        mut request: Request<'_, S, O::Output, impl FnOnce(&SetCore<S>, f64) -> Result<O>>,
     ) -> Result<O::Output> {
-        let ((core, kept), which, now) = (request.set, request.which, request.now);
-        let Some(prepared) = kept.get(core, which, now) else {
+        let ((core, _), which, now) = (request.set, request.which, request.now);
+        let Some(prepared) = request.prepare() else {
             return self.run((request.make)(core, now)?).await;
         };
         let once;

@@ -79,7 +79,8 @@ macro_rules! methods {
 /// One method's call on the transport (`$($await)*` is `.await` in the async form):
 /// the operation made and run by `runner`, or, for a prepared one (`runner(which =>
 /// Variant)`, see [`prepared`](super::prepared)), `run_prepared` with the output's
-/// `PreparedOutput::Variant` as the result and the operation made only where it runs;
+/// `PreparedOutput::Variant` as the result and the operation made only where it runs
+/// (`runner(which => Variant, for item)`: prepared for that item);
 /// or `run_add(item, score)`, an add prepared by the transport.
 macro_rules! call {
     ($set:ident, run_add ($item:expr, $score:expr) $(, $($await:tt)*)?) => {
@@ -100,22 +101,37 @@ macro_rules! call {
         }
     }};
     (
-        $set:ident, $run:ident ($which:expr => $variant:ident), |$core:ident, $now:ident| $op:expr
-        $(, $($await:tt)*)?
+        $set:ident, $run:ident ($which:expr => $variant:ident $(, for $item:expr)?),
+        |$core:ident, $now:ident| $op:expr $(, $($await:tt)*)?
     ) => {
-        $set.transport
-            .$run($crate::native::prepared::Request {
-                set: (&$set.core, &$set.kept),
-                which: $which,
-                now: $crate::native::unix_now(),
-                output: |output| match output {
-                    $crate::core::PreparedOutput::$variant(result) => Some(result),
-                    _ => None,
-                },
-                make: |$core: &$crate::core::SetCore<S>, $now: f64| $op,
-            })
-            $($($await)*)?
+        match $crate::native::methods::given!($set, $which $(, $item)?) {
+            Err(error) => Err(error),
+            Ok(given) => $set.transport
+                .$run($crate::native::prepared::Request {
+                    set: (&$set.core, &$set.kept),
+                    which: $which,
+                    given,
+                    now: $crate::native::unix_now(),
+                    output: |output| match output {
+                        $crate::core::PreparedOutput::$variant(result) => Some(result),
+                        _ => None,
+                    },
+                    make: |$core: &$crate::core::SetCore<S>, $now: f64| $op,
+                })
+                $($($await)*)?,
+        }
     };
 }
 
-pub(crate) use {call, methods};
+/// The command a prepared operation that takes an item is prepared with for this one
+/// (`Contains`, `Score`: see the core's `prepared_for`); none for the others.
+macro_rules! given {
+    ($set:ident, $which:expr) => {
+        $crate::core::Result::Ok(None)
+    };
+    ($set:ident, $which:expr, $item:expr) => {
+        $set.core.prepared_for($which, $item)
+    };
+}
+
+pub(crate) use {call, given, methods};

@@ -1,5 +1,6 @@
 //! Prepared operations on the native driver (see the core's
-//! [`Prepared`](crate::core::Prepared)): `pop`, `take(n)`, `peek` and `len`, where the
+//! [`Prepared`](crate::core::Prepared)): `pop`, `take(n)`, `peek`, `len`, `contains`
+//! and `score`, where the
 //! operation is one command and its reply; and `add`, where it is its `ZADD` and a check
 //! (see the core's [`PreparedAdd`](crate::core::PreparedAdd)). The command the core gives is sent and its
 //! reply decoded by the operation's own decoder, with no operation stepped; where the
@@ -153,9 +154,23 @@ pub(crate) fn added<S: Serializer>(
 pub(crate) struct Request<'a, S: Serializer, T, M> {
     pub set: (&'a SetCore<S>, &'a Kept),
     pub which: Prepared,
+    /// The command made for this call's item, for an operation that takes one.
+    pub given: Option<Command>,
     pub now: f64,
     pub output: fn(PreparedOutput<S::Item>) -> Option<T>,
     pub make: M,
+}
+
+impl<S: Serializer, T, M> Request<'_, S, T, M> {
+    /// The command to send: the one made for this call's item, else the set's (kept
+    /// where it never changes); `None` when the operation must run.
+    pub fn prepare(&mut self) -> Option<Prepare> {
+        let ((core, kept), which, now) = (self.set, self.which, self.now);
+        match self.given.take() {
+            Some(command) => Some(Prepare::Once(command)),
+            None => kept.get(core, which, now),
+        }
+    }
 }
 
 /// What a prepared command's reply comes to.

@@ -113,7 +113,7 @@ methods! {
         /// # Ok::<(), redset::Error>(())
         /// ```
         fn score[Q: ?Sized](item: &Q) -> Option<f64> where [S: Dumps<Q>]
-            = run |core, _now| core.score(item);
+            = run_prepared(Prepared::Score => Score, for item) |core, _now| core.score(item);
 
         /// Whether the item is in the set (due or not).
         ///
@@ -123,7 +123,7 @@ methods! {
         /// # Ok::<(), redset::Error>(())
         /// ```
         fn contains[Q: ?Sized](item: &Q) -> bool where [S: Dumps<Q>]
-            = run |core, _now| core.contains(item);
+            = run_prepared(Prepared::Contains => Flag, for item) |core, _now| core.contains(item);
 
         /// How many items the set holds (due or not).
         ///

@@ -38,10 +38,10 @@ impl<C: ConnectionLike> Synchronous<C> {
     /// and its reply decoded, or the operation made and run where it must run.
     pub(crate) fn run_prepared<S: Serializer, O: Operation>(
         &mut self,
-        request: Request<'_, S, O::Output, impl FnOnce(&SetCore<S>, f64) -> Result<O>>,
+        mut request: Request<'_, S, O::Output, impl FnOnce(&SetCore<S>, f64) -> Result<O>>,
     ) -> Result<O::Output> {
-        let ((core, kept), which, now) = (request.set, request.which, request.now);
-        let Some(prepared) = kept.get(core, which, now) else {
+        let ((core, _), which, now) = (request.set, request.which, request.now);
+        let Some(prepared) = request.prepare() else {
             return self.run((request.make)(core, now)?);
         };
         let once;
