@@ -59,7 +59,18 @@ export async function startRedis({ durable = false, tcpPort = 0 } = {}) {
     async stop() {
       child.kill();
       await exited(child);
-      rmSync(dir, { recursive: true, force: true });
+      // Deno may report the exit before the server's last writes are done (the log's
+      // last line, the socket's unlink): a removal that meets a new entry goes again,
+      // a bounded number of times.
+      for (let tries = 1; ; tries++) {
+        try {
+          rmSync(dir, { recursive: true, force: true });
+          return;
+        } catch (err) {
+          if (!/ENOTEMPTY/.test(`${err?.code} ${err?.message}`) || tries === 50) throw err;
+          await sleep(20);
+        }
+      }
     },
   };
 }
