@@ -171,6 +171,14 @@ impl<S: Serializer> SetCore<S> {
 
 /// An `add` that is its `ZADD` and the check alone, prepared for a driver to send
 /// without stepping an operation (see [`SetCore::prepared_add`]).
+///
+/// ```
+/// use redset::core::{Kind, SetCore};
+/// let fifo = SetCore::new("jobs", Kind::TimeSorted, redset::Utf8);
+/// let add = fifo.prepared_add("job-1", None, 1700.5).unwrap().unwrap();
+/// assert_eq!(add.score, 1700.5); // the clock's time, as the add's result
+/// assert_eq!(format!("{:?}", add.zadd), r#"["ZADD", "jobs", "1700.5", "job-1"]"#);
+/// ```
 #[derive(Debug)]
 pub struct PreparedAdd {
     /// The `ZADD`, sent with [`SetCore::prepared_add_check`] in one round trip.
@@ -225,6 +233,13 @@ impl<S: Serializer> SetCore<S> {
 
     /// The check a prepared add's `ZADD` goes with: `EXISTS {key}:waiting`, the same on
     /// every call on this set (a driver keeps it).
+    ///
+    /// ```
+    /// use redset::core::{Kind, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let check = set.prepared_add_check();
+    /// assert_eq!(format!("{check:?}"), r#"["EXISTS", "{jobs}:waiting"]"#);
+    /// ```
     pub fn prepared_add_check(&self) -> Command {
         Command::new("EXISTS").arg(self.target.keys.get(WAITING))
     }
