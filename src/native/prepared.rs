@@ -1,8 +1,8 @@
 //! Prepared operations on the native driver (see the core's
 //! [`Prepared`](crate::core::Prepared)): `pop`, `take(n)`, `peek`, `len`, `contains`
-//! and `score`, where the
-//! operation is one command and its reply; and `add`, where it is its `ZADD` and a check
-//! (see the core's [`PreparedAdd`](crate::core::PreparedAdd)). The command the core gives is sent and its
+//! and `score`, where the operation is one command and its reply; and `add`, where it
+//! is its `ZADD` and a check (see the core's [`PreparedAdd`](crate::core::PreparedAdd)).
+//! The command the core gives is sent and its
 //! reply decoded by the operation's own decoder, with no operation stepped; where the
 //! command is the same on every call, the set keeps it, encoded for both transports. An
 //! operation the core cannot prepare on the set runs as usual, and so does one whose
@@ -53,7 +53,12 @@ impl Carried {
 /// The commands a set keeps for its prepared operations, and the check of its prepared
 /// adds. A set whose settings change starts with none.
 #[derive(Default)]
-pub(crate) struct Kept(Mutex<Vec<(Prepared, Arc<Carried>)>>, OnceLock<Carried>);
+pub(crate) struct Kept {
+    /// By operation, the oldest first.
+    commands: Mutex<Vec<(Prepared, Arc<Carried>)>>,
+    /// The check of the set's prepared adds, made at the first.
+    add_check: OnceLock<Carried>,
+}
 
 /// A prepared operation's command: kept by the set, or made for this call alone (a
 /// scheduled pop's carries the time), then encoded only as its transport sends it.
@@ -85,7 +90,7 @@ impl Kept {
         if !fixed {
             return core.prepared(which, now).map(Prepare::Once);
         }
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut kept = self.commands.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, carried)) = kept.iter().find(|(kept, _)| *kept == which) {
             return Some(Prepare::Kept(carried.clone()));
         }
@@ -101,7 +106,7 @@ impl Kept {
 impl Kept {
     /// The check that goes with a prepared add's `ZADD`, the same on every call.
     pub fn add_check<S: Serializer>(&self, core: &SetCore<S>) -> &Carried {
-        self.1
+        self.add_check
             .get_or_init(|| Carried::new(core.prepared_add_check()))
     }
 }
