@@ -355,6 +355,41 @@ for (const { name: clientName, connect } of CLIENTS) {
       assert.equal(await set.has(item), true);
       assert.deepEqual([...(await set.pop())], [...item]);
     });
+
+    if (clientName.startsWith('node-redis')) {
+      test('node-redis: binary-safe on the first command and after the commands move to a type-mapping proxy', async () => {
+        // A client of its own, so that its first command is the set's.
+        const client = conn.client.duplicate();
+        client.on('error', () => {});
+        await client.connect();
+        const proxied = [];
+        if (typeof client.withTypeMapping === 'function') {
+          const withTypeMapping = client.withTypeMapping.bind(client);
+          client.withTypeMapping = (mapping) => {
+            const proxy = withTypeMapping(mapping);
+            const send = proxy.sendCommand.bind(proxy);
+            proxy.sendCommand = (...args) => { proxied.push(String(args.flat()[0])); return send(...args); };
+            return proxy;
+          };
+        }
+        try {
+          const bytes = { dumps: (b) => b, loads: (m) => m };
+          const set = new SortedSet(client, key('proxy'), { serializer: bytes });
+          const items = [0, 1, 2, 3].map((i) => new Uint8Array([i, 255, 0xc3]));
+          await set.add(items[0], 0); // sent with its options, beside the PING
+          for (let i = 1; i < items.length; i++) await set.add(items[i], i);
+          for (const item of items) assert.deepEqual([...(await set.pop())], [...item]);
+          // v6 keeps a proxy's type mapping in sendCommand: the rest went through it. v5
+          // drops it (its PING came back as text) and v4 has none: options on each call.
+          const major = clientName.match(/node-redis (\d)/)[1];
+          if (major === '6') assert.ok(proxied.length > 1 && proxied.includes('ZPOPMIN'), proxied.join());
+          else if (major === '5') assert.deepEqual(proxied, ['PING']);
+          else assert.deepEqual(proxied, []);
+        } finally {
+          await client.quit();
+        }
+      });
+    }
   });
 }
 

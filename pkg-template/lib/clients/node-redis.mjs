@@ -13,11 +13,47 @@ const KEY = Symbol('redset first key');
  * The command options that make replies binary-safe: v4's `returnBuffers`; for v5+,
  * RESP3 bulk strings as Buffers and doubles as their text, which the core parses exactly
  * (v5's own double decoder is off in the last digit): RESP_TYPES BLOB_STRING, DOUBLE.
- * Passed per call: v5 ignores a `withTypeMapping` proxy's mapping in `sendCommand`.
  */
 const binarySafe = (client) => (typeof client.commandOptions === 'function'
   ? client.commandOptions({ returnBuffers: true })
-  : { typeMapping: { 36: Buffer, 44: String } });
+  : { typeMapping: typeMapping() });
+
+const typeMapping = () => ({ 36: Buffer, 44: String });
+
+/** Per client: its `withTypeMapping` proxy once a PING through it came back binary-safe. */
+const proxies = new WeakMap();
+
+/**
+ * `send(to, options, args, read)` for `client` with replies binary-safe: the options
+ * given with each command, until one PING (`probe`) through a `withTypeMapping` proxy
+ * comes back as a Buffer; from then on through that proxy, without options.
+ * Options given per call are merged into a new object on every command, which cost a
+ * node-redis 6 `add` about a seventh of its CPU (issue 20). A v6 proxy keeps its type
+ * mapping in `sendCommand`; v5's drops it (node-redis 3055, fixed in 6.0), and only the
+ * reply tells the two apart. One PING per client, on its first command; one that fails
+ * is tried again on a later command.
+ */
+function binarySafeSend(client, probe, send) {
+  const options = binarySafe(client);
+  if (typeof client.withTypeMapping !== 'function') return (args, read) => send(client, options, args, read);
+  let state = proxies.get(client);
+  if (state === undefined) {
+    state = { proxy: null, probing: false };
+    proxies.set(client, state);
+  }
+  return (args, read) => {
+    if (state.proxy !== null) return send(state.proxy, undefined, args, read);
+    if (!state.probing) {
+      state.probing = true;
+      const proxy = client.withTypeMapping(typeMapping());
+      Promise.resolve().then(() => probe(proxy)).then(
+        (reply) => { if (reply instanceof Uint8Array) state.proxy = proxy; },
+        () => { state.probing = false; },
+      );
+    }
+    return send(client, options, args, read);
+  };
+}
 
 const common = {
   duplicate: async (client) => {
@@ -37,8 +73,11 @@ export const nodeRedisCluster = {
   accepts: (client) => client != null && typeof client === 'object' && typeof client.getSlotMaster === 'function' &&
     typeof client.sendCommand === 'function' && typeof client.callBuffer !== 'function',
   send(client) {
-    const options = binarySafe(client);
-    return (args, read) => client.sendCommand(args[KEY], read === true, buffers(args), options);
+    return binarySafeSend(
+      client,
+      (proxy) => proxy.sendCommand(undefined, true, ['PING', 'redset']),
+      (to, options, args, read) => to.sendCommand(args[KEY], read === true, buffers(args), options),
+    );
   },
   isCluster: () => true,
   ordered: true, // a set's keys are in one slot: one node's connection, in order
@@ -51,8 +90,11 @@ export const nodeRedis = {
   name: 'a node-redis client',
   accepts: (client) => client != null && typeof client.sendCommand === 'function',
   send(client) {
-    const options = binarySafe(client);
-    return (args) => client.sendCommand(buffers(args), options);
+    return binarySafeSend(
+      client,
+      (proxy) => proxy.sendCommand(['PING', 'redset']),
+      (to, options, args) => to.sendCommand(buffers(args), options),
+    );
   },
   isCluster: () => false,
   ordered: true, // one connection: commands run in the order sent
