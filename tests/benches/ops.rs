@@ -39,6 +39,13 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// How many rounds an operation table times each row: more than the other tables, as
+/// each row's ratio is read against a target, and the rows are quick (as the flow table's
+/// pairs).
+fn ops_rounds(cfg: &Config) -> usize {
+    2 * cfg.rounds + 1
+}
+
 fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
