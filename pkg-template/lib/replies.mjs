@@ -31,8 +31,8 @@ export function feed(core, id, reply) {
 /**
  * Hands `reply` to prepared operation `which` (with its argument `arg`) of `core` and
  * gives its result, by the same paths as feed; besides, one or two Buffers (a pop's
- * `[member, score]`, RESP3's `[[member, score]]`, a peek's `[member]`) go as they are,
- * without joining them first.
+ * `[member, score]`, RESP3's `[[member, score]]`, a peek's `[member]`, a score alone) go
+ * as they are, without joining them first.
  */
 export function decodePrepared(core, which, arg, reply) {
   let shaped;
@@ -49,7 +49,11 @@ export function decodePrepared(core, which, arg, reply) {
       if (output === AS_TEXT) output = text(shaped.first);
       break;
     case 'number': output = core.preparedNumber(which, arg, reply); break;
-    case 'bytes': case 'numbers': output = core.preparedReply(which, arg, reply); break;
+    case 'bytes':
+      output = core.preparedPair(which, arg, reply, NONE, 3, AS_TEXT);
+      if (output === AS_TEXT) output = text(reply);
+      break;
+    case 'numbers': output = core.preparedReply(which, arg, reply); break;
     case 'bulks': output = core.preparedBulks(which, arg, shaped.bytes, shaped.lengths, shaped.width); break;
     default: output = core.preparedReply(which, arg, shaped.value);
   }

@@ -104,7 +104,8 @@ impl WasmSet {
 
     /// [`prepared_reply`](Self::prepared_reply) for one or two bulk strings, without
     /// joining them first: `shape` 0 is `[first]`, 1 `[first, second]`, 2
-    /// `[[first, second]]` (a RESP3 pop's one pair). A strings set's pop whose item is
+    /// `[[first, second]]` (a RESP3 pop's one pair), 3 `first` alone (a score: a bulk
+    /// string read as bytes, not probed as a JS value). A strings set's pop whose item is
     /// `first` as UTF-8 text gives `as_text`, a value of JS's own that no item can be:
     /// JS makes that string.
     #[wasm_bindgen(js_name = preparedPair)]
@@ -122,7 +123,8 @@ impl WasmSet {
         let reply = match shape {
             0 => Reply::Array(vec![first]),
             1 => Reply::Array(vec![first, second]),
-            _ => Reply::Array(vec![Reply::Array(vec![first, second])]),
+            2 => Reply::Array(vec![Reply::Array(vec![first, second])]),
+            _ => first,
         };
         if self.makes_strings() && which == POP {
             // The item is the member as text: when that is `first` itself, JS makes the

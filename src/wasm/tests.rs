@@ -478,6 +478,23 @@ fn prepared_commands_one_argument_apart_are_copies_that_leave_the_first_as_it_wa
 }
 
 #[wasm_bindgen_test]
+fn a_score_alone_is_decoded_from_its_bytes_as_the_operations_decoder_reads_it() {
+    let s = set("sorted");
+    let none = JsValue::UNDEFINED;
+    let alone = |which: u32, score: &str| {
+        s.prepared_pair(which, &js("a"), score.as_bytes(), &[], 3, none.clone())
+    };
+    // has (4) and score (5) of an item whose ZSCORE came back as a bulk string.
+    assert_eq!(alone(4, "2.5").unwrap().as_bool(), Some(true));
+    assert_eq!(alone(5, "-inf").unwrap().as_f64(), Some(f64::NEG_INFINITY));
+    // As the general path: a score that is not a number is the decoder's error.
+    let bad = alone(5, "high").unwrap_err();
+    let general = s.prepared_reply(5, &js("a"), bytes("high")).unwrap_err();
+    assert_eq!(prop(&bad, "message"), prop(&general, "message"));
+    assert_eq!(prop(&bad, "name"), js("ProtocolError"));
+}
+
+#[wasm_bindgen_test]
 fn lease_records_go_out_and_come_back_by_hand_written_conversion() {
     let s = set("sorted");
     // claim(1): {requeued, buried, member, token, deliveries, deadline, score}.
