@@ -33,6 +33,7 @@ const { createClient } = require('redis');
 const nr = await createClient({ socket: { path: socket } }).connect();
 const key = 'bench:node';
 const waiting = `{${key}}:waiting`;
+const lock = `${key}__lock`; // the original Python redset's lock, which a ScheduledSet checks
 const sha = await io.script('LOAD', POP_DUE);
 const now = () => Date.now() / 1000;
 
@@ -103,18 +104,20 @@ const rows = [
     () => untilEmpty(async () => (await set.take(100)).length > 0),
     () => untilEmpty(async () => (await io.zpopmin(key, 100)).length > 0),
     () => untilEmpty(async () => (await nr.zPopMinCount(key, 100)).length > 0)],
+  // The same script call as the set's: with the original's lock as KEYS[2] where the set
+  // checks it.
   ['ScheduledSet pop (all due)', full,
     () => times(OPS, () => sched.pop()),
-    () => times(OPS, () => io.evalsha(sha, 1, key, now(), 1)),
-    () => times(OPS, () => nr.evalSha(sha, { keys: [key], arguments: [String(now()), '1'] }))],
+    () => times(OPS, () => io.evalsha(sha, 2, key, lock, now(), 1)),
+    () => times(OPS, () => nr.evalSha(sha, { keys: [key, lock], arguments: [String(now()), '1'] }))],
   ["ScheduledSet pop, original's lock not checked", full,
     () => times(OPS, () => unlocked.pop()),
     () => times(OPS, () => io.evalsha(sha, 1, key, now(), 1)),
     () => times(OPS, () => nr.evalSha(sha, { keys: [key], arguments: [String(now()), '1'] }))],
   ['ScheduledSet take(100) until empty', full,
     () => untilEmpty(async () => (await sched.take(100)).length > 0),
-    () => untilEmpty(async () => (await io.evalsha(sha, 1, key, now(), 100)).length > 0),
-    () => untilEmpty(async () => (await nr.evalSha(sha, { keys: [key], arguments: [String(now()), '100'] })).length > 0)],
+    () => untilEmpty(async () => (await io.evalsha(sha, 2, key, lock, now(), 100)).length > 0),
+    () => untilEmpty(async () => (await nr.evalSha(sha, { keys: [key, lock], arguments: [String(now()), '100'] })).length > 0)],
   ['peek', none,
     () => times(OPS, () => set.peek()),
     () => times(OPS, () => io.zrange(key, 0, 0)),

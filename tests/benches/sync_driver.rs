@@ -91,16 +91,20 @@ pub(super) fn sync_section(cfg: &Config) {
             },
         ),
     );
-    let mut raw_due_pop = || {
+    // The same script call as the set's: with the original's lock as KEYS[2] where the
+    // set checks it.
+    let lock = format!("{key}__lock");
+    let due = |count: usize, locked: bool| {
+        let mut invocation = script.key(key);
+        if locked {
+            invocation.key(&lock);
+        }
+        invocation.arg(now()).arg(count);
+        invocation
+    };
+    let mut raw_due_pop = |locked: bool| {
         (0..n)
-            .map(|_| {
-                script
-                    .key(key)
-                    .arg(now())
-                    .arg(1)
-                    .invoke::<Vec<usize>>(&mut conn)
-                    .unwrap()[0]
-            })
+            .map(|_| due(1, locked).invoke::<Vec<usize>>(&mut conn).unwrap()[0])
             .count()
     };
     row(
@@ -110,7 +114,7 @@ pub(super) fn sync_section(cfg: &Config) {
             n,
             &mut full,
             || (0..n).map(|_| sched.pop().unwrap().unwrap()).count(),
-            &mut raw_due_pop,
+            || raw_due_pop(true),
         ),
     );
     row(
@@ -120,7 +124,7 @@ pub(super) fn sync_section(cfg: &Config) {
             n,
             &mut full,
             || (0..n).map(|_| unlocked.pop().unwrap().unwrap()).count(),
-            &mut raw_due_pop,
+            || raw_due_pop(false),
         ),
     );
     row(
@@ -132,10 +136,7 @@ pub(super) fn sync_section(cfg: &Config) {
             || calls_until(|| !sched.take(100).unwrap().is_empty()),
             || {
                 calls_until(|| {
-                    !script
-                        .key(key)
-                        .arg(now())
-                        .arg(100)
+                    !due(100, true)
                         .invoke::<Vec<usize>>(&mut conn)
                         .unwrap()
                         .is_empty()

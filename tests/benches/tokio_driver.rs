@@ -51,9 +51,11 @@ pub(super) fn async_section(cfg: &Config) {
             .unwrap()
     };
     let popped = |v: redis::Value| !matches!(v, redis::Value::Array(ref a) if a.is_empty());
+    // The same script call as the set's, with the original's lock as KEYS[2].
+    let lock = format!("{key}__lock");
     let invoke = async |count: usize| {
         let mut invocation = script.prepare_invoke();
-        invocation.key(key).arg(now()).arg(count);
+        invocation.key(key).key(&lock).arg(now()).arg(count);
         invocation
             .invoke_async::<Vec<usize>>(&mut conn.clone())
             .await
