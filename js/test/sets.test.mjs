@@ -385,6 +385,18 @@ for (const { name: clientName, connect } of CLIENTS) {
           if (major === '6') assert.ok(proxied.length > 1 && proxied.includes('ZPOPMIN'), proxied.join());
           else if (major === '5') assert.deepEqual(proxied, ['PING']);
           else assert.deepEqual(proxied, []);
+          // A client whose proxies throw keeps its options on each command.
+          const bare = conn.client.duplicate();
+          bare.on('error', () => {});
+          await bare.connect();
+          bare.withTypeMapping = () => { throw new Error('no proxies here'); };
+          try {
+            const other = new SortedSet(bare, key('no-proxy'), { serializer: bytes });
+            for (const item of items) await other.add(item);
+            for (const item of items) assert.deepEqual([...(await other.pop())], [...item]);
+          } finally {
+            await bare.quit();
+          }
         } finally {
           await client.quit();
         }

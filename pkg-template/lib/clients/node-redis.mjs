@@ -45,14 +45,25 @@ function binarySafeSend(client, probe, send) {
     if (state.proxy !== null) return send(state.proxy, undefined, args, read);
     if (!state.probing) {
       state.probing = true;
-      const proxy = client.withTypeMapping(typeMapping());
-      Promise.resolve().then(() => probe(proxy)).then(
-        (reply) => { if (reply instanceof Uint8Array) state.proxy = proxy; },
-        () => { state.probing = false; },
-      );
+      probeProxy(client, probe, state);
     }
     return send(client, options, args, read);
   };
+}
+
+/** The PING of binarySafeSend; it never rejects, and nothing of it reaches a command. */
+async function probeProxy(client, probe, state) {
+  let proxy;
+  try {
+    proxy = client.withTypeMapping(typeMapping());
+  } catch {
+    return; // no proxy to be had: options per call for good
+  }
+  try {
+    if ((await probe(proxy)) instanceof Uint8Array) state.proxy = proxy;
+  } catch {
+    state.probing = false; // unanswered (not connected yet): again on a later command
+  }
 }
 
 const common = {
