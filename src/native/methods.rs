@@ -67,7 +67,7 @@ macro_rules! methods {
                         )
                     };
                     // With nobody listening, entering the span on each poll is work for
-                    // nothing: a twentieth of a prepared add's instructions.
+                    // nothing: about 4% of a prepared add's client instructions.
                     let result = if span.is_disabled() {
                         call.await
                     } else {
