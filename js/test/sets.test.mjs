@@ -401,6 +401,35 @@ for (const { name: clientName, connect } of CLIENTS) {
           await client.quit();
         }
       });
+
+      test('node-redis: a user whose ACL denies PING is asked once, and its commands keep their options', async () => {
+        const user = `redset-no-ping-${clientName.replace(/\W+/g, '-')}`;
+        await conn.raw('ACL', 'SETUSER', user, 'on', '>secret', '~*', '&*', '+@all', '-ping');
+        const client = conn.client.duplicate({ username: user, password: 'secret' });
+        client.on('error', () => {});
+        await client.connect();
+        const proxied = [];
+        if (typeof client.withTypeMapping === 'function') {
+          const withTypeMapping = client.withTypeMapping.bind(client);
+          client.withTypeMapping = (mapping) => {
+            const proxy = withTypeMapping(mapping);
+            const send = proxy.sendCommand.bind(proxy);
+            proxy.sendCommand = (...args) => { proxied.push(String(args.flat()[0])); return send(...args); };
+            return proxy;
+          };
+        }
+        try {
+          const set = new SortedSet(client, key('acl'), { serializer: { dumps: (b) => b, loads: (m) => m } });
+          const items = [0, 1, 2, 3, 4, 5].map((i) => new Uint8Array([i, 255]));
+          for (let i = 0; i < items.length; i++) await set.add(items[i], i);
+          for (const item of items) assert.deepEqual([...(await set.pop())], [...item]);
+          const asked = typeof client.withTypeMapping === 'function' ? ['PING'] : [];
+          assert.deepEqual(proxied, asked);
+        } finally {
+          await client.quit();
+          await conn.raw('ACL', 'DELUSER', user);
+        }
+      });
     }
   });
 }

@@ -30,21 +30,23 @@ const proxies = new WeakMap();
  * Options given per call are merged into a new object on every command, which cost a
  * node-redis 6 `add` about a seventh of its CPU (issue 20). A v6 proxy keeps its type
  * mapping in `sendCommand`; v5's drops it (node-redis 3055, fixed in 6.0), and only the
- * reply tells the two apart. One PING per client, on its first command; one that fails
- * is tried again on a later command.
+ * reply tells the two apart. One PING per client, on its first command once the client
+ * is ready: a PING refused (a user whose ACL denies it) or unanswered leaves the options
+ * per call for good, not a PING before every command.
  */
 function binarySafeSend(client, probe, send) {
   const options = binarySafe(client);
   if (typeof client.withTypeMapping !== 'function') return (args, read) => send(client, options, args, read);
   let state = proxies.get(client);
   if (state === undefined) {
-    state = { proxy: null, probing: false };
+    state = { proxy: null, probed: false };
     proxies.set(client, state);
   }
   return (args, read) => {
     if (state.proxy !== null) return send(state.proxy, undefined, args, read);
-    if (!state.probing) {
-      state.probing = true;
+    // A client that is not connected yet is asked on a later command.
+    if (!state.probed && client.isReady !== false) {
+      state.probed = true;
       probeProxy(client, probe, state);
     }
     return send(client, options, args, read);
@@ -53,16 +55,11 @@ function binarySafeSend(client, probe, send) {
 
 /** The PING of binarySafeSend; it never rejects, and nothing of it reaches a command. */
 async function probeProxy(client, probe, state) {
-  let proxy;
   try {
-    proxy = client.withTypeMapping(typeMapping());
-  } catch {
-    return; // no proxy to be had: options per call for good
-  }
-  try {
+    const proxy = client.withTypeMapping(typeMapping());
     if ((await probe(proxy)) instanceof Uint8Array) state.proxy = proxy;
   } catch {
-    state.probing = false; // unanswered (not connected yet): again on a later command
+    // No proxy, or a PING refused or unanswered: options per call.
   }
 }
 
