@@ -357,9 +357,12 @@ for (const { name: clientName, connect } of CLIENTS) {
     });
 
     if (clientName.startsWith('node-redis')) {
-      test('node-redis: binary-safe on the first command and after the commands move to a type-mapping proxy', async () => {
-        // A client of its own, so that its first command is the set's.
-        const client = conn.client.duplicate();
+      /**
+       * A connected duplicate of the suite's client (with `overrides`), and the names of
+       * the commands sent through the `withTypeMapping` proxies it makes.
+       */
+      const ownClient = async (overrides) => {
+        const client = conn.client.duplicate(overrides);
         client.on('error', () => {});
         await client.connect();
         const proxied = [];
@@ -372,6 +375,12 @@ for (const { name: clientName, connect } of CLIENTS) {
             return proxy;
           };
         }
+        return { client, proxied };
+      };
+
+      test('node-redis: binary-safe on the first command and after the commands move to a type-mapping proxy', async () => {
+        // A client of its own, so that its first command is the set's.
+        const { client, proxied } = await ownClient();
         try {
           const bytes = { dumps: (b) => b, loads: (m) => m };
           const set = new SortedSet(client, key('proxy'), { serializer: bytes });
@@ -386,9 +395,7 @@ for (const { name: clientName, connect } of CLIENTS) {
           else if (major === '5') assert.deepEqual(proxied, ['PING']);
           else assert.deepEqual(proxied, []);
           // A client whose proxies throw keeps its options on each command.
-          const bare = conn.client.duplicate();
-          bare.on('error', () => {});
-          await bare.connect();
+          const { client: bare } = await ownClient();
           bare.withTypeMapping = () => { throw new Error('no proxies here'); };
           try {
             const other = new SortedSet(bare, key('no-proxy'), { serializer: bytes });
@@ -405,19 +412,7 @@ for (const { name: clientName, connect } of CLIENTS) {
       test('node-redis: a user whose ACL denies PING is asked once, and its commands keep their options', async () => {
         const user = `redset-no-ping-${clientName.replace(/\W+/g, '-')}`;
         await conn.raw('ACL', 'SETUSER', user, 'on', '>secret', '~*', '&*', '+@all', '-ping');
-        const client = conn.client.duplicate({ username: user, password: 'secret' });
-        client.on('error', () => {});
-        await client.connect();
-        const proxied = [];
-        if (typeof client.withTypeMapping === 'function') {
-          const withTypeMapping = client.withTypeMapping.bind(client);
-          client.withTypeMapping = (mapping) => {
-            const proxy = withTypeMapping(mapping);
-            const send = proxy.sendCommand.bind(proxy);
-            proxy.sendCommand = (...args) => { proxied.push(String(args.flat()[0])); return send(...args); };
-            return proxy;
-          };
-        }
+        const { client, proxied } = await ownClient({ username: user, password: 'secret' });
         try {
           const set = new SortedSet(client, key('acl'), { serializer: { dumps: (b) => b, loads: (m) => m } });
           const items = [0, 1, 2, 3, 4, 5].map((i) => new Uint8Array([i, 255]));
