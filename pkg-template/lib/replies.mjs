@@ -49,11 +49,7 @@ export function decodePrepared(core, which, arg, reply) {
       if (output === AS_TEXT) output = text(shaped.first);
       break;
     case 'number': output = core.preparedNumber(which, arg, reply); break;
-    case 'bytes':
-      output = core.preparedPair(which, arg, reply, NONE, 3, AS_TEXT);
-      if (output === AS_TEXT) output = text(reply);
-      break;
-    case 'numbers': output = core.preparedReply(which, arg, reply); break;
+    case 'bytes': case 'numbers': output = core.preparedReply(which, arg, reply); break;
     case 'bulks': output = core.preparedBulks(which, arg, shaped.bytes, shaped.lengths, shaped.width); break;
     default: output = core.preparedReply(which, arg, shaped.value);
   }
@@ -94,10 +90,11 @@ function cut(text, ends) {
 const NONE = new Uint8Array(0);
 
 /**
- * `[a]`, `[a, b]` or `[[a, b]]` of bulk strings as a pair step (see decodePrepared), else
- * null.
+ * `[a]`, `[a, b]`, `[[a, b]]` or `a` alone (a score) of bulk strings as a pair step (see
+ * decodePrepared), else null.
  */
 function pairShape(reply) {
+  if (isBytes(reply)) return { how: 'pair', first: reply, second: NONE, shape: 3 };
   if (!Array.isArray(reply)) return null;
   if (reply.length === 1 && isBytes(reply[0])) return { how: 'pair', first: reply[0], second: NONE, shape: 0 };
   if (reply.length === 2 && isBytes(reply[0])) {

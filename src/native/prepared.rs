@@ -2,12 +2,12 @@
 //! [`Prepared`](crate::core::Prepared)): `pop`, `take(n)`, `peek`, `len`, `contains`
 //! and `score`, where the operation is one command and its reply; and `add`, where it
 //! is its `ZADD` and a check (see the core's [`PreparedAdd`](crate::core::PreparedAdd)).
-//! The command the core gives is sent and its
-//! reply decoded by the operation's own decoder, with no operation stepped; where the
-//! command is the same on every call, the set keeps it, encoded for both transports. An
-//! operation the core cannot prepare on the set runs as usual, and so does one whose
-//! reply does not finish it (a scheduled pop told the original's lock is held, or
-//! `NOSCRIPT`), with that reply as the answer to its first command.
+//! The command the core gives is sent and its reply decoded by the operation's own
+//! decoder, with no operation stepped; where the command is the same on every call, the
+//! set keeps it, encoded for both transports. An operation the core cannot prepare on
+//! the set runs as usual, and so does one whose reply does not finish it (a scheduled
+//! pop told the original's lock is held, or `NOSCRIPT`), with that reply as the answer
+//! to its first command.
 //!
 //! Stepping an operation cost more on the client than the command's own encoding and
 //! decoding (issue 20: a sync pop spent about a fifth of its client time building,

@@ -18,6 +18,7 @@ const binarySafe = (client) => (typeof client.commandOptions === 'function'
   ? client.commandOptions({ returnBuffers: true })
   : { typeMapping: typeMapping() });
 
+/** RESP_TYPES BLOB_STRING as Buffers, DOUBLE as its text (made when asked: Buffer may not exist). */
 const typeMapping = () => ({ 36: Buffer, 44: String });
 
 /** Per client: its `withTypeMapping` proxy once a PING through it came back binary-safe. */
