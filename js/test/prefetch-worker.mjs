@@ -13,9 +13,16 @@ const client = new Redis({ path: socket });
 const set = new SortedSet(client, name, { metrics: true });
 const log = `${name}:log`;
 const controller = new AbortController();
-const watch = setInterval(async () => {
+// One check at a time, kept so that the last one is awaited before the client closes:
+// one still waiting for its replies would reject ("Connection is closed") and fail
+// the process.
+let checking = null;
+const check = async () => {
   const stats = await set.stats();
   if ((await client.exists(`${name}:done`)) && stats.waiting === 0 && stats.inFlight === 0) controller.abort();
+};
+const watch = setInterval(() => {
+  checking ??= check().finally(() => { checking = null; });
 }, 100);
 const stopAnyway = setTimeout(() => controller.abort(), 120_000);
 await set.process(async (item, lease) => {
@@ -23,4 +30,5 @@ await set.process(async (item, lease) => {
 }, { concurrency: 2, prefetch: 4, leaseMs: 2000, signal: controller.signal, pollMs: 100 });
 clearInterval(watch);
 clearTimeout(stopAnyway);
+await checking;
 client.disconnect();
