@@ -287,4 +287,18 @@ describe('flow control', () => {
     await assert.rejects(new SortedSet(client, 'bad', { groupBy: () => 7 }).add('x'), RangeError);
     assert.throws(() => new SortedSet(client, 'bad', { rateLimit: { max: 0, periodMs: 1000 } }), RangeError);
   });
+
+  test('groups is true, false or the groups\' limits; any other value is a TypeError that says what it takes', async () => {
+    for (const groups of ['yes', 1, ['a']]) {
+      assert.throws(() => new SortedSet(client, 'bad', { groups }), (err) => err instanceof TypeError
+        && /invalid set options: .*expected a boolean or \{ concurrency\?, rateLimit\? \}/.test(err.message));
+    }
+    assert.throws(() => new SortedSet(client, 'bad', { groups: { concurrency: 'two' } }), TypeError);
+    await assert.rejects(new SortedSet(client, 'groups-off', { groups: false }).addToGroup('a', 'x'), /not grouped/);
+    const limited = new SortedSet(client, 'groups-limited', { groups: { concurrency: 1 } });
+    await limited.addToGroup('a', 'a1', 1);
+    await limited.addToGroup('a', 'a2', 2);
+    await limited.addToGroup('b', 'b1', 3);
+    assert.deepEqual((await limited.claim(3, 5000)).map((lease) => lease.item), ['a1', 'b1']);
+  });
 });

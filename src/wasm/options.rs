@@ -71,15 +71,44 @@ impl RateOptions {
 }
 
 /// `true`, or `{ concurrency?, rateLimit? }`: each group's limits.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum GroupOptions {
     On(bool),
-    Limits {
-        concurrency: Option<u32>,
-        #[serde(rename = "rateLimit")]
-        rate_limit: Option<RateOptions>,
-    },
+    Limits(GroupLimits),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupLimits {
+    concurrency: Option<u32>,
+    rate_limit: Option<RateOptions>,
+}
+
+/// A boolean or an object, told apart by the value's own type: not `#[serde(untagged)]`,
+/// whose buffering of the value in serde's `Content` was a tenth of the wasm module's
+/// set constructor (issue 20's size target), and whose error named no expected type.
+impl<'de> Deserialize<'de> for GroupOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = GroupOptions;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a boolean or { concurrency?, rateLimit? }")
+            }
+            fn visit_bool<E>(self, on: bool) -> Result<GroupOptions, E> {
+                Ok(GroupOptions::On(on))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<GroupOptions, A::Error> {
+                let limits =
+                    Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(GroupOptions::Limits(limits))
+            }
+        }
+        deserializer.deserialize_any(Either)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,10 +181,10 @@ impl SetOptions {
         match self.groups {
             None | Some(GroupOptions::On(false)) => {}
             Some(GroupOptions::On(true)) => core = core.with_groups(Some(Groups::default())),
-            Some(GroupOptions::Limits {
+            Some(GroupOptions::Limits(GroupLimits {
                 concurrency,
                 rate_limit,
-            }) => {
+            })) => {
                 let rate = rate_limit
                     .map(|r| r.limit("groups.rateLimit"))
                     .transpose()?;
