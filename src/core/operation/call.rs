@@ -29,30 +29,37 @@ impl Call {
         }
     }
 
-    /// The command to send now; `None` for a [`Call::Known`] reply.
-    pub fn command(&self) -> Option<Command> {
-        match self {
-            Call::Known(_) => None,
-            call => call.clone().into_command(),
+    /// The command to send, the call given up for it: no argument copied (a prepared
+    /// command, sent once); `None` for a [`Call::Known`] reply.
+    pub fn into_command(self) -> Option<Command> {
+        match self.into_opening() {
+            Opening::Send(cmd) => Some(cmd),
+            Opening::Known(_) => None,
         }
     }
 
-    /// [`command`](Self::command), the call given up for it: no argument copied (a
-    /// prepared command, sent once).
-    pub fn into_command(self) -> Option<Command> {
+    /// How the call opens. Not generic, and kept out of line, so that it is made once
+    /// rather than in every operation's [`Exchange`](super::Exchange) (issue 20's size
+    /// target).
+    #[inline(never)]
+    pub(super) fn opening(&self) -> Opening {
+        self.clone().into_opening()
+    }
+
+    fn into_opening(self) -> Opening {
         match self {
-            Call::Command(cmd) => Some(cmd),
+            Call::Command(cmd) => Opening::Send(cmd),
             Call::Script {
                 script,
                 keys,
                 args,
                 by_source,
-            } => Some(
+            } => Opening::Send(
                 script_command(script, by_source, keys.len(), args.len())
                     .with_args(keys)
                     .with_args(args),
             ),
-            Call::Known(_) => None,
+            Call::Known(reply) => Opening::Known(reply),
         }
     }
 
@@ -80,6 +87,12 @@ impl Call {
             _ => false,
         }
     }
+}
+
+/// How a [`Call`] opens: the command it sends, or its reply where that is known.
+pub(super) enum Opening {
+    Send(Command),
+    Known(Reply),
 }
 
 /// The head of a script call with room for its keys and arguments: `EVALSHA sha

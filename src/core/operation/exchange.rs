@@ -1,5 +1,6 @@
 //! One request and the decoding of its final reply: the leaf of every operation.
 
+use super::call::Opening;
 use super::{Call, Operation, Step};
 use crate::core::protocol::{Error, Reply, Result};
 
@@ -46,13 +47,9 @@ impl<T, F: FnOnce(Reply) -> Result<T>> Operation for Exchange<F> {
     type Output = T;
 
     fn start(&mut self) -> Result<Step<T>> {
-        match (&self.call, self.call.command()) {
-            (Call::Known(reply), _) => {
-                let reply = reply.clone();
-                self.finish(reply)
-            }
-            (_, Some(cmd)) => Ok(Step::Send(cmd)),
-            (_, None) => Err(Error::protocol(self.call.name(), "nothing to send")),
+        match self.call.opening() {
+            Opening::Send(cmd) => Ok(Step::Send(cmd)),
+            Opening::Known(reply) => self.finish(reply),
         }
     }
 
