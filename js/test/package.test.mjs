@@ -2,8 +2,8 @@
 // require and import, and its typings checked by tsc over a typed usage file.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,15 @@ test('redset/testing scripts a connection, by require and by import', async () =
   writeFileSync(join(project, 'testing.mjs'), script);
   const { stdout } = await run('node', ['testing.mjs'], { cwd: project });
   assert.equal(stdout.trim(), 'a true function');
+});
+
+test("the wasm module names no directory of the machine that built it (the dependencies' files go from the registry down)", () => {
+  const wasm = readFileSync(join(project, 'node_modules/redset/wasm/redset_wasm_bg.wasm')).toString('latin1');
+  const cargoHome = process.env.CARGO_HOME ?? join(homedir(), '.cargo');
+  for (const dir of [cargoHome, homedir(), fileURLToPath(new URL('../..', import.meta.url))]) {
+    assert.ok(!wasm.includes(dir.replace(/\/$/, '') + '/'), `the module names ${dir}`);
+  }
+  assert.match(wasm, /index\.crates\.io-[0-9a-f]+\/[a-z0-9_-]+-[0-9.]+\/src\//);
 });
 
 test('the typings accept typed usage and reject misuse (tsc --noEmit)', async () => {
