@@ -48,6 +48,18 @@ const crc16 = (s) => {
   }
   return crc % 16384;
 };
+// CROSSSLOT errors the masters have answered so far (INFO errorstats, on each node).
+const crossSlotErrors = async () => {
+  const Redis = require('ioredis');
+  let total = 0;
+  for (const node of cluster.nodes) {
+    const client = new Redis(node);
+    const info = await client.info('errorstats');
+    client.disconnect();
+    total += Number(/errorstat_CROSSSLOT:count=(\d+)/.exec(info)?.[1] ?? 0);
+  }
+  return total;
+};
 const namesOnEachMaster = (prefix) => {
   const found = new Map();
   for (let i = 0; found.size < 3; i++) {
@@ -99,6 +111,24 @@ for (const [clientName, connect] of Object.entries(CLIENTS)) {
         assert.equal(await set.popWait(3000), 'soon');
         assert.deepEqual(await set.claim(5, 5000), []);
       }
+    });
+
+    test("a scheduled set told to honour the original's lock, which is in another slot: the first pop drops the lock's key, the rest go without it", async () => {
+      const prefix = `${clientName.replace(/\W/g, '')}-lockslot`;
+      let name;
+      for (let i = 0; name === undefined; i++) {
+        const third = (key) => Math.min(2, Math.floor(crc16(key) / 5462));
+        if (third(`${prefix}-${i}`) !== third(`${prefix}-${i}__lock`)) name = `${prefix}-${i}`;
+      }
+      // Off by default on a cluster, where the original cannot be.
+      const set = new ScheduledSet(conn.client, name, { originalLock: true });
+      for (let i = 0; i < 6; i++) await set.add(`i${i}`, now() - 10 + i);
+      const before = await crossSlotErrors();
+      const popped = [];
+      for (let i = 0; i < 4; i++) popped.push(await set.pop());
+      assert.deepEqual(popped, ['i0', 'i1', 'i2', 'i3']);
+      assert.deepEqual(await set.take(10), ['i4', 'i5']);
+      assert.equal(await crossSlotErrors() - before, 1);
     });
 
     test('flow control on sets spread over the masters: pause, a rate limit, fair groups, the escape hatch', async () => {

@@ -27,7 +27,8 @@ const scheduledOnly = operations.filter((op) => op.only === 'scheduled');
 // description. wasm-bindgen's own (`__…`) are left out.
 const PROTOCOL = new Set([
   'constructor', 'feed', 'feedNumber', 'feedNumbers', 'feedBytes', 'feedBulks', 'resume', 'abandon',
-  'prepared', 'preparedReply', 'preparedNumber', 'preparedBulks', 'preparedPair', 'preparedIsFixed', 'itemEnds',
+  'prepared', 'preparedReply', 'preparedNumber', 'preparedBulks', 'preparedPair', 'preparedIsFixed', 'preparedTimeAt',
+  'preparedTime', 'itemEnds',
   'preparedAdd', 'addedScore', 'preparedAddCheck', 'preparedAdded', 'preparedAddedReply', 'lowercaseNames', 'preparedIsRead',
   'markKeys', 'groupBy', 'name', 'toString', 'free',
 ]);

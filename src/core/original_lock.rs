@@ -60,6 +60,13 @@ pub(crate) struct TimedCall {
     pub now_arg: Option<usize>,
 }
 
+impl TimedCall {
+    /// "Now" as `args[now_arg]` carries it.
+    pub fn time_arg(now: f64) -> Vec<u8> {
+        Arg::from(now).0
+    }
+}
+
 /// The request in flight: its raw reply is what [`LockAware`] reads.
 type Raw = Exchange<fn(Reply) -> Result<Reply>>;
 
@@ -141,7 +148,7 @@ impl Locking {
             now_arg,
         } = &mut self.call;
         if let Some(arg) = now_arg.and_then(|i| args.get_mut(i)) {
-            *arg = Arg::from(now).0;
+            *arg = TimedCall::time_arg(now);
         }
         let raw: fn(Reply) -> Result<Reply> = Ok;
         Exchange::new(Call::script(script, keys.clone(), args.clone()), raw)

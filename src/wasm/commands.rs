@@ -259,7 +259,7 @@ fn recurring_args(args: &[Vec<u8>]) -> Option<std::ops::Range<usize>> {
 }
 
 /// An argument as a JS string, or a Uint8Array where it is not UTF-8.
-fn js_arg(arg: &[u8]) -> JsValue {
+pub(super) fn js_arg(arg: &[u8]) -> JsValue {
     match std::str::from_utf8(arg) {
         Ok(text) => JsValue::from_str(text),
         Err(_) => Uint8Array::from(arg).into(),

@@ -1,8 +1,9 @@
 //! Prepared operations for JS (see the core's `Prepared`): `pop`, `take(n)`, `peek`,
 //! `len`, `has` and `score`, where the operation is one command and its reply. The JS
 //! driver asks for the command array (and keeps it where `preparedIsFixed` says it is
-//! the same on every call with that argument), sends it, and hands the reply to one call that decodes it with the operation's own
-//! decoder: no slot, no operation, no step. An operation that cannot be prepared on this
+//! the same on every call with that argument, or `preparedTimeAt` that only the time
+//! changes), sends it, and hands the reply to one call that decodes it with the
+//! operation's own decoder: no slot, no operation, no step. An operation that cannot be prepared on this
 //! set gets `undefined`, and runs in a slot as usual; a reply that does not finish the
 //! operation (the original's lock held, `NOSCRIPT`) gives the set's marker symbol, and
 //! the operation runs in a slot with that reply fed as the answer to its first command
@@ -14,6 +15,7 @@
 use js_sys::{Array, Uint32Array};
 use wasm_bindgen::prelude::*;
 
+use super::commands::js_arg;
 use super::params;
 use super::replies::{bulks_reply, number_reply, to_reply};
 use super::results;
@@ -53,6 +55,23 @@ impl WasmSet {
     #[wasm_bindgen(js_name = preparedIsFixed)]
     pub fn prepared_is_fixed(&self, which: u32) -> Result<bool, JsValue> {
         Ok(self.core.prepared_is_fixed(any_of(which)?))
+    }
+
+    /// Where the command array of prepared operation `which` with `arg` carries the
+    /// time, when the time is all that changes between calls (a scheduled set's `pop`
+    /// and `take(n)`; see the core's `prepared_time_at`): the JS driver keeps the array
+    /// and puts each call's `preparedTime` there, and asks again after a reply that did
+    /// not finish the operation. Undefined for the rest.
+    #[wasm_bindgen(js_name = preparedTimeAt)]
+    pub fn prepared_time_at(&self, which: u32, arg: &JsValue) -> Result<Option<u32>, JsValue> {
+        let which = prepared_op(which, arg)?;
+        Ok(self.core.prepared_time_at(which).map(|at| at as u32))
+    }
+
+    /// The time `now` (the client's clock) as those commands carry it.
+    #[wasm_bindgen(js_name = preparedTime)]
+    pub fn prepared_time(&self, now: f64) -> JsValue {
+        js_arg(&self.core.prepared_time(now))
     }
 
     /// The result of prepared operation `which` for `reply` (any reply value, as `feed`

@@ -478,6 +478,29 @@ fn prepared_commands_one_argument_apart_are_copies_that_leave_the_first_as_it_wa
 }
 
 #[wasm_bindgen_test]
+fn a_prepared_command_that_carries_the_time_says_where_and_the_time_goes_there() {
+    let s = set("scheduled");
+    let none = JsValue::UNDEFINED;
+    let at = s.prepared_time_at(0, &none).unwrap().unwrap();
+    assert_eq!(
+        s.prepared_time_at(1, &JsValue::from(100)).unwrap(),
+        Some(at)
+    );
+    let kept = strings(&Array::from(&s.prepared(0, &none, 1.5).unwrap()));
+    for now in [2.25, 1_733_000_000.125] {
+        let mut args = kept.clone();
+        args[at as usize] = s.prepared_time(now).as_string().unwrap();
+        assert_eq!(
+            args,
+            strings(&Array::from(&s.prepared(0, &none, now).unwrap()))
+        );
+    }
+    // A sorted set's pop is fixed: nothing to put in.
+    assert_eq!(set("sorted").prepared_time_at(0, &none).unwrap(), None);
+    assert!(s.prepared_time_at(9, &none).is_err());
+}
+
+#[wasm_bindgen_test]
 fn a_score_alone_is_decoded_from_its_bytes_as_the_operations_decoder_reads_it() {
     let s = set("sorted");
     let none = JsValue::UNDEFINED;

@@ -62,7 +62,7 @@ impl<S: Serializer> SetCore<S> {
             TimedCall {
                 script: &POP_DUE,
                 keys: self.target.keys.list(POP_DUE_KEYS),
-                args: vec![Arg::from(now).0, count],
+                args: vec![TimedCall::time_arg(now), count],
                 now_arg: Some(0),
             }
         }

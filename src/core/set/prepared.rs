@@ -10,7 +10,7 @@
 use super::SetCore;
 use crate::core::clock::Clock;
 use crate::core::operation::Call;
-use crate::core::original_lock::OriginalLock;
+use crate::core::original_lock::{OriginalLock, TimedCall};
 use crate::core::protocol::{Bulks, Command, Decoder, Reply, Result};
 use crate::core::serializer::{Dumps, Serializer};
 
@@ -98,23 +98,56 @@ impl<S: Serializer> SetCore<S> {
     /// assert_eq!(set.prepared_output(Prepared::Pop, reply).unwrap(), PreparedOutput::Item(Some("a".into())));
     /// ```
     pub fn prepared(&self, which: Prepared, now: f64) -> Option<Command> {
+        self.prepare(which, now).map(|(cmd, _)| cmd)
+    }
+
+    /// Where the command of `which` carries the time, when the time is all that
+    /// changes between calls with the same argument (a scheduled set's `pop` and
+    /// `take(n)`): the index among the command's [`args`](Command::args), name first. A
+    /// driver may keep the command made once and put each call's
+    /// [`prepared_time`](Self::prepared_time) there; it makes it again after a reply
+    /// that did not finish the operation ([`PreparedOutput::Unprepared`]), after which
+    /// the command may differ (a cluster that refused the original's lock: the lock's
+    /// key goes). `None` for a command that is fixed or not prepared.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Prepared, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Scheduled, redset::Utf8);
+    /// let at = set.prepared_time_at(Prepared::Pop).unwrap();
+    /// let mut kept = set.prepared(Prepared::Pop, 10.0).unwrap().into_args();
+    /// kept[at] = set.prepared_time(12.5);
+    /// assert_eq!(kept, set.prepared(Prepared::Pop, 12.5).unwrap().into_args());
+    /// assert_eq!(SetCore::new("jobs", Kind::Sorted, redset::Utf8).prepared_time_at(Prepared::Pop), None);
+    /// ```
+    pub fn prepared_time_at(&self, which: Prepared) -> Option<usize> {
+        self.prepare(which, 0.0).and_then(|(_, at)| at)
+    }
+
+    /// The time as the commands of [`prepared_time_at`](Self::prepared_time_at) carry it.
+    pub fn prepared_time(&self, now: f64) -> Vec<u8> {
+        TimedCall::time_arg(now)
+    }
+
+    /// [`prepared`](Self::prepared), with where the command carries the time.
+    fn prepare(&self, which: Prepared, now: f64) -> Option<(Command, Option<usize>)> {
         let by_zpopmin = !self.pops_by_script() && self.replication.is_none();
         let by_script = self.kind().due_by_time()
             && !self.flow.on_pops()
             && self.replication.is_none()
             && self.clock == Clock::Client;
         let chunk = |count: usize| (1..=super::TAKE_CHUNK).contains(&count);
+        let fixed = |cmd: Command| Some((cmd, None));
         match which {
-            Prepared::Pop if by_zpopmin => Some(self.zpopmin(1)),
-            Prepared::Take(count) if by_zpopmin && chunk(count) => Some(self.zpopmin(count)),
+            Prepared::Pop if by_zpopmin => fixed(self.zpopmin(1)),
+            Prepared::Take(count) if by_zpopmin && chunk(count) => fixed(self.zpopmin(count)),
             Prepared::Pop if by_script => self.scheduled_removal(1, now),
             Prepared::Take(count) if by_script && chunk(count) => {
                 self.scheduled_removal(count, now)
             }
             Prepared::Peek(position) if !self.kind().due_by_time() => {
-                Some(self.range(position, 1, false, now))
+                fixed(self.range(position, 1, false, now))
             }
-            Prepared::Len => Some(self.len_command()),
+            Prepared::Len => fixed(self.len_command()),
             _ => None,
         }
     }
@@ -250,12 +283,15 @@ impl<S: Serializer> SetCore<S> {
     }
 
     /// A scheduled set's pop script call at `now`, with the original's lock when it is
-    /// honoured, as the operation's first command.
-    fn scheduled_removal(&self, count: usize, now: f64) -> Option<Command> {
+    /// honoured, as the operation's first command; and where it carries the time.
+    fn scheduled_removal(&self, count: usize, now: f64) -> Option<(Command, Option<usize>)> {
         let mut call = self.removal_call(count, now);
         let lock = OriginalLock::usable(self.original_lock.as_ref());
         call.keys.extend(lock.map(|lock| lock.key.clone()));
-        Call::script(call.script, call.keys, call.args).into_command()
+        // `EVALSHA sha numkeys`, the keys, then the arguments.
+        let at = call.now_arg.map(|arg| 3 + call.keys.len() + arg);
+        let cmd = Call::script(call.script, call.keys, call.args).into_command()?;
+        Some((cmd, at))
     }
 
     /// Whether a scheduled pop's reply says that nothing was taken and the operation

@@ -186,6 +186,54 @@ fn a_prepared_scheduled_pop_says_when_the_operation_must_run() {
     assert!(sorted().prepared_output(Prepared::Pop, held).is_err());
 }
 
+/// A command kept with its time replaced is the command made at that time, on every
+/// set; a command that carries no time is fixed; and a cluster's refusal of the lock's
+/// key, after which the command changes, is a reply that does not finish the pop.
+#[test]
+fn a_prepared_command_that_carries_the_time_is_the_kept_one_with_the_time_put_in() {
+    let times = [0.0, 1000.25, 1_733_000_000.123_456, 1e21, f64::INFINITY];
+    let mut timed = 0;
+    for (name, set) in prepared_sets() {
+        for which in [
+            Prepared::Pop,
+            Prepared::Take(1),
+            Prepared::Take(100),
+            Prepared::Peek(0),
+            Prepared::Len,
+        ] {
+            let Some(kept) = set.prepared(which, 5.0) else {
+                assert_eq!(set.prepared_time_at(which), None, "{name} {which:?}");
+                continue;
+            };
+            let Some(at) = set.prepared_time_at(which) else {
+                assert!(
+                    set.prepared_is_fixed(which),
+                    "{name} {which:?}: neither fixed nor timed"
+                );
+                continue;
+            };
+            assert!(!set.prepared_is_fixed(which), "{name} {which:?}");
+            timed += 1;
+            for now in times {
+                let mut args = kept.clone().into_args();
+                args[at] = set.prepared_time(now);
+                let made = set.prepared(which, now).unwrap().into_args();
+                assert_eq!(args, made, "{name} {which:?} at {now}");
+            }
+        }
+    }
+    // Pop and both takes on the scheduled sets with the lock and without.
+    assert_eq!(timed, 6);
+    let crossslot = Reply::Error {
+        code: "CROSSSLOT".into(),
+        message: "CROSSSLOT Keys in request don't hash to the same slot".into(),
+    };
+    assert!(matches!(
+        scheduled().prepared_output(Prepared::Pop, crossslot),
+        Ok(PreparedOutput::Unprepared(_))
+    ));
+}
+
 #[test]
 fn a_prepared_add_is_the_adds_first_step_and_decoder() {
     let now = 1000.25;
