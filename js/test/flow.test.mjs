@@ -289,9 +289,11 @@ describe('flow control', () => {
   });
 
   test('groups is true, false or the groups\' limits; any other value is a TypeError that says what it takes', async () => {
-    for (const groups of ['yes', 1, ['a']]) {
-      assert.throws(() => new SortedSet(client, 'bad', { groups }), (err) => err instanceof TypeError
-        && /invalid set options: .*expected a boolean or \{ concurrency\?, rateLimit\? \}/.test(err.message));
+    for (const [groups, given] of [['yes', 'string "yes"'], [1, 'integer `1`'], [['a'], 'sequence']]) {
+      assert.throws(() => new SortedSet(client, 'bad', { groups }), {
+        name: 'TypeError',
+        message: `invalid set options: invalid type: ${given}, expected a boolean or { concurrency?, rateLimit? }`,
+      });
     }
     assert.throws(() => new SortedSet(client, 'bad', { groups: { concurrency: 'two' } }), TypeError);
     await assert.rejects(new SortedSet(client, 'groups-off', { groups: false }).addToGroup('a', 'x'), /not grouped/);

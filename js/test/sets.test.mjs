@@ -315,6 +315,10 @@ for (const { name: clientName, connect } of CLIENTS) {
       assert.equal(await set.has('x'), false);
       await assert.rejects(set.addMany(['x'], { scores: [1, 2] }), RangeError);
       await assert.rejects(set.addMany(['x'], { condition: 'maybe' }), TypeError);
+      await assert.rejects(set.addMany(['x'], { changed: 'yes' }), {
+        name: 'TypeError',
+        message: 'addMany(options): invalid type: string "yes", expected a boolean',
+      });
       await assert.rejects(set.addMany('x'), TypeError);
       const picky = new SortedSet(conn.client, key('picky'), {
         serializer: { dumps: (s) => { if (s === 'bad') throw new Error('no'); return s; }, loads: (s) => s },

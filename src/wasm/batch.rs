@@ -5,6 +5,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::errors::refused;
 use super::params;
 use super::WasmSet;
 use crate::core::{AddCondition, AddOptions, Operation};
@@ -22,8 +23,7 @@ impl AddManyOptions {
         if value.is_undefined() || value.is_null() {
             return Ok(Self::default());
         }
-        serde_wasm_bindgen::from_value(value.clone())
-            .map_err(|e| js_sys::TypeError::new(&format!("addMany(options): {e}")).into())
+        serde_wasm_bindgen::from_value(value.clone()).map_err(|e| refused("addMany(options)", e))
     }
 
     fn add_options(&self) -> Result<AddOptions, JsValue> {

@@ -78,6 +78,14 @@ impl Thrown {
     }
 }
 
+/// A `TypeError` for a structured value that serde-wasm-bindgen refused (an options
+/// object, dead letters): `what` and serde's message, without the `Error: ` that the
+/// error's own text starts with.
+pub(crate) fn refused(what: &str, err: serde_wasm_bindgen::Error) -> JsValue {
+    let message = error_message(&err.into());
+    js_sys::TypeError::new(&format!("{what}: {message}")).into()
+}
+
 /// The message of a thrown JS value, for errors that carry it as text.
 pub(crate) fn error_message(value: &JsValue) -> String {
     match value.dyn_ref::<js_sys::Error>() {

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+use super::errors::refused;
 use super::params::duration;
 use crate::core::{Backoff, Clock, Groups, RateLimit, Replication, Serializer, SetCore, Waiting};
 
@@ -132,8 +133,7 @@ impl SetOptions {
         if value.is_undefined() || value.is_null() {
             return Ok(SetOptions::default());
         }
-        serde_wasm_bindgen::from_value(value)
-            .map_err(|e| js_sys::TypeError::new(&format!("invalid set options: {e}")).into())
+        serde_wasm_bindgen::from_value(value).map_err(|e| refused("invalid set options", e))
     }
 
     pub fn apply<S: Serializer>(self, mut core: SetCore<S>) -> Result<SetCore<S>, JsValue> {

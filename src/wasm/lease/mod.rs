@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use super::errors::refused;
 use super::params;
 use super::results::{self, record, records};
 use super::WasmSet;
@@ -59,8 +60,7 @@ impl RetryOptions {
                 reason: None,
             })
         } else if value.is_object() {
-            serde_wasm_bindgen::from_value(value.clone())
-                .map_err(|e| js_sys::TypeError::new(&format!("{WHAT}: {e}")).into())
+            serde_wasm_bindgen::from_value(value.clone()).map_err(|e| refused(WHAT, e))
         } else {
             Err(params::type_error(
                 WHAT,
@@ -188,7 +188,7 @@ impl WasmSet {
     #[wasm_bindgen(js_name = requeueDead)]
     pub fn requeue_dead(&self, id: u32, letters: JsValue) -> Result<JsValue, JsValue> {
         let letters: Vec<DeadLetter<()>> = serde_wasm_bindgen::from_value::<Vec<DeadRef>>(letters)
-            .map_err(|e| js_sys::TypeError::new(&format!("requeueDead(letters): {e}")))?
+            .map_err(|e| refused("requeueDead(letters)", e))?
             .into_iter()
             .map(DeadRef::letter)
             .collect();
