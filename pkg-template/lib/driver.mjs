@@ -40,10 +40,12 @@ export class Driver {
   #nextId = 0;
   // Prepared commands the core says are the same on every call (by operation, then
   // argument), kept so that a pop or a len makes no call into wasm before it is sent;
-  // and which operations those are, and which only read, asked once each.
+  // those where only the time changes, with where it goes (see #timedArgs); and which
+  // operations are of either kind, and which only read, asked once each.
   #kept = [];
   #timed = [];
   #fixed = [];
+  #carriesTime = [];
   #reads = [];
   // A prepared add's check, the same on every call (see runAdd).
   #addCheck;
@@ -205,8 +207,11 @@ export class Driver {
     if (args === undefined) return args;
     if ((this.#fixed[which] ??= core.preparedIsFixed(which))) {
       keep((this.#kept[which] ??= new Map()), a, args);
-    } else {
+    } else if (this.#carriesTime[which] !== false) {
+      // Asked for each command kept (the index moves when the lock's key goes), and
+      // not again for an operation whose commands carry no time (has, score).
       const at = core.preparedTimeAt(which, a);
+      this.#carriesTime[which] = at !== undefined;
       if (at !== undefined) keep((this.#timed[which] ??= new Map()), a, { args, at });
     }
     return args;
@@ -215,8 +220,8 @@ export class Driver {
   /**
    * A kept command that carries the time (a scheduled pop's), as a copy with the time
    * now where the core said it goes: the core formats the time, and builds nothing else
-   * (issue 20: building the whole command each call cost a scheduled pop ~2 µs more than a
-   * pop); undefined if none is kept.
+   * (issue 20: building the whole command on each call cost a scheduled pop 2–3 µs more
+   * than a pop); undefined if none is kept.
    */
   #timedArgs(which, a) {
     const timed = this.#timed[which]?.get(a);

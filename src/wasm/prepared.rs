@@ -3,11 +3,11 @@
 //! driver asks for the command array (and keeps it where `preparedIsFixed` says it is
 //! the same on every call with that argument, or `preparedTimeAt` that only the time
 //! changes), sends it, and hands the reply to one call that decodes it with the
-//! operation's own decoder: no slot, no operation, no step. An operation that cannot be prepared on this
-//! set gets `undefined`, and runs in a slot as usual; a reply that does not finish the
-//! operation (the original's lock held, `NOSCRIPT`) gives the set's marker symbol, and
-//! the operation runs in a slot with that reply fed as the answer to its first command
-//! (the one sent).
+//! operation's own decoder: no slot, no operation, no step. An operation that cannot be
+//! prepared on this set gets `undefined`, and runs in a slot as usual; a reply that does
+//! not finish the operation (the original's lock held, `NOSCRIPT`) gives the set's
+//! marker symbol, and the operation runs in a slot with that reply fed as the answer to
+//! its first command (the one sent).
 //!
 //! `which` names the operation: 0 `pop`, 1 `take(arg)`, 2 `peek(arg)`, 3 `len`,
 //! 4 `has(arg)`, 5 `score(arg)`; `arg` is checked as the operation's own parameter.
