@@ -10,10 +10,11 @@
 //! Files mirror the core's capabilities — `set` (the document's operations), `batch`
 //! (`addMany`), `lease` (claims, acks, retries, dead letters, in-flight listing), `wait`,
 //! `stats`, `flow` (pause, groups, the escape hatch), and `options` for the set-wide
-//! settings (clock, replication, the original's lock, dedup, counting, limits) — beside the conversions by concept: `params` (arguments in),
-//! `commands` (commands out), `replies` (replies in), `results` (results out), `errors`
-//! (errors out), `serializer` and `hooks` (user JS the core calls); `schema` gives the
-//! operator tools the companion keys' suffixes and their way back to a set. A new capability's
+//! settings (clock, replication, the original's lock, dedup, counting, limits) — beside the
+//! conversions by concept: `params` (arguments in), `commands` (commands out), `replies`
+//! (replies in), `results` (results out), `errors` (errors out), `serializer` and `hooks`
+//! (user JS the core calls); `schema` gives the operator tools the companion keys' suffixes
+//! and their way back to a set; `allocator` names the module's heap. A new capability's
 //! methods go in a file named as its core module, as `#[wasm_bindgen] impl WasmSet`.
 
 use std::cell::{Cell, RefCell};
@@ -22,6 +23,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::{Error, Kind, SetCore};
 
+mod allocator;
 mod batch;
 mod commands;
 mod errors;
