@@ -72,7 +72,7 @@ impl Script {
     /// assert_eq!(script.source(), "local one = 1\nlocal two = one + one\nreturn two");
     /// ```
     pub fn with_includes(source: &'static str, helpers: &[(&str, &'static str)]) -> Self {
-        if !source.contains(INCLUDE) {
+        if !source.lines().any(|line| line.starts_with(INCLUDE)) {
             return Script::new(source);
         }
         let mut out = String::with_capacity(source.len());
