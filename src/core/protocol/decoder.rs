@@ -123,7 +123,7 @@ impl Decoder<'_> {
 
     /// The members of [`pairs`](Self::pairs) given as [`Bulks`] (RESP2's flat list or
     /// RESP3's rows), read in place; each score is checked as `pairs` checks it.
-    pub fn pair_members<'a>(&self, bulks: &Bulks<'a>) -> Result<Vec<&'a [u8]>> {
+    pub fn pair_member_slices<'a>(&self, bulks: &Bulks<'a>) -> Result<Vec<&'a [u8]>> {
         match bulks.width() {
             1 if !bulks.len().is_multiple_of(2) => Err(Error::protocol(
                 self.command,
@@ -136,7 +136,7 @@ impl Decoder<'_> {
                 let mut members = Vec::with_capacity(bulks.len() / 2);
                 let mut strings = bulks.strings();
                 while let (Some(member), Some(score)) = (strings.next(), strings.next()) {
-                    self.score_text(score)?;
+                    self.check_score_text(score)?;
                     members.push(member);
                 }
                 Ok(members)
@@ -151,46 +151,99 @@ impl Decoder<'_> {
     /// Member/score pairs: RESP2's flat `[m, s, m, s]`, RESP3's `[[m, s], …]`, a single
     /// RESP3 pair `[m, s]` (ZPOPMIN without COUNT), or a RESP3 map.
     pub fn pairs(&self, reply: Reply) -> Result<Vec<(Vec<u8>, f64)>> {
+        let scored = self.scored(reply)?;
+        let mut pairs = Vec::with_capacity(scored.len());
+        for (member, score) in scored {
+            pairs.push((member, self.score(score)?));
+        }
+        Ok(pairs)
+    }
+
+    /// The members of [`pairs`](Self::pairs), each score checked as `pairs` checks it
+    /// but not converted: a pop's or a take's reply, whose scores go unused.
+    pub fn pair_members(&self, reply: Reply) -> Result<Vec<Vec<u8>>> {
+        let scored = self.scored(reply)?;
+        let mut members = Vec::with_capacity(scored.len());
+        for (member, score) in scored {
+            match score {
+                Reply::Bulk(text) => self.check_score_text(&text)?,
+                other => drop(self.score(other)?),
+            }
+            members.push(member);
+        }
+        Ok(members)
+    }
+
+    /// [`score_text`](Self::score_text)'s check alone: text that always reads as a number
+    /// is not converted (the float parser was a tenth of a take's decoding, and most
+    /// scores are such text); anything else is read in full.
+    fn check_score_text(&self, text: &[u8]) -> Result<()> {
+        if is_plain_decimal(text.trim_ascii()) {
+            return Ok(());
+        }
+        self.score_text(text).map(drop)
+    }
+
+    /// The members of any shape [`pairs`](Self::pairs) reads, each with its score
+    /// unread: the shapes in one place for both readers, whatever they make of a score.
+    fn scored(&self, reply: Reply) -> Result<Vec<(Vec<u8>, Reply)>> {
         let items = match self.ok(reply)? {
             Reply::Map(map) => {
-                return map
-                    .into_iter()
-                    .map(|(m, s)| Ok((self.member(m)?, self.score(s)?)))
-                    .collect()
+                let mut scored = Vec::with_capacity(map.len());
+                for (member, score) in map {
+                    scored.push((self.member(member)?, score));
+                }
+                return Ok(scored);
             }
             other => self.array(other)?,
         };
+        let mut scored = Vec::with_capacity(items.len());
         if items.iter().all(|item| matches!(item, Reply::Array(_))) {
-            items
-                .into_iter()
-                .map(|pair| match self.array(pair)?.as_mut_slice() {
-                    [m, s] => Ok((
-                        self.member(std::mem::replace(m, Reply::Nil))?,
-                        self.score(std::mem::replace(s, Reply::Nil))?,
-                    )),
-                    other => Err(Error::protocol(
-                        self.command,
-                        format!("expected a [member, score] pair, got {} items", other.len()),
-                    )),
-                })
-                .collect()
-        } else if items.len() % 2 == 0 {
-            let mut pairs = Vec::with_capacity(items.len() / 2);
-            let mut iter = items.into_iter();
-            while let (Some(m), Some(s)) = (iter.next(), iter.next()) {
-                pairs.push((self.member(m)?, self.score(s)?));
+            for pair in items {
+                match <[Reply; 2]>::try_from(self.array(pair)?) {
+                    Ok([member, score]) => scored.push((self.member(member)?, score)),
+                    Err(other) => {
+                        return Err(Error::protocol(
+                            self.command,
+                            format!("expected a [member, score] pair, got {} items", other.len()),
+                        ))
+                    }
+                }
             }
-            Ok(pairs)
+        } else if items.len() % 2 == 0 {
+            let mut iter = items.into_iter();
+            while let (Some(member), Some(score)) = (iter.next(), iter.next()) {
+                scored.push((self.member(member)?, score));
+            }
         } else {
-            Err(Error::protocol(
+            return Err(Error::protocol(
                 self.command,
                 format!(
                     "odd number of items ({}) in a member/score list",
                     items.len()
                 ),
-            ))
+            ));
+        }
+        Ok(scored)
+    }
+}
+
+/// Whether `text` is `[+-]digits[.digits]`, a digit at least on one side of the point:
+/// text that `f64`'s parser always reads as a number, never NaN (inf where it overflows).
+fn is_plain_decimal(text: &[u8]) -> bool {
+    let unsigned = match text {
+        [b'+' | b'-', rest @ ..] => rest,
+        _ => text,
+    };
+    let (mut digits, mut points) = (0, 0);
+    for &byte in unsigned {
+        match byte {
+            b'0'..=b'9' => digits += 1,
+            b'.' => points += 1,
+            _ => return false,
         }
     }
+    digits > 0 && points <= 1
 }
 
 // Redis pads nothing with Unicode spaces: an ASCII trim is enough, and cheaper.
@@ -257,11 +310,60 @@ mod tests {
     }
 
     #[test]
+    fn pair_members_are_the_members_of_pairs_with_the_same_checks() {
+        let pair = |m: &str, s: Reply| Reply::Array(vec![Reply::bulk(m), s]);
+        let good = [
+            Reply::Array(vec![Reply::bulk("a"), Reply::bulk("1.5")]),
+            Reply::Array(vec![
+                pair("a", Reply::bulk("-3")),
+                pair("b", Reply::bulk("inf")),
+            ]),
+            Reply::Array(vec![pair("a", Reply::Double(1.0))]),
+            Reply::Map(vec![(Reply::bulk("a"), Reply::bulk(" 2e3 "))]),
+            Reply::Nil,
+        ];
+        for reply in good {
+            let members: Vec<_> = D
+                .pairs(reply.clone())
+                .unwrap()
+                .into_iter()
+                .map(|(m, _)| m)
+                .collect();
+            assert_eq!(D.pair_members(reply).unwrap(), members);
+        }
+        let bad = [
+            Reply::Array(vec![Reply::bulk("a"), Reply::bulk("nan")]),
+            Reply::Array(vec![Reply::bulk("a"), Reply::bulk("1.2.3")]),
+            Reply::Array(vec![Reply::bulk("a"), Reply::bulk("")]),
+            Reply::Array(vec![pair("a", Reply::Double(f64::NAN))]),
+            Reply::Array(vec![pair("a", Reply::error("ERR no"))]),
+            Reply::Array(vec![Reply::bulk("a")]),
+        ];
+        for reply in bad {
+            assert!(D.pairs(reply.clone()).is_err(), "{reply:?}");
+            assert!(D.pair_members(reply).is_err());
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// A score checked without reading its value passes and fails as a full read.
+        #[test]
+        fn a_checked_score_is_a_readable_one(text in "[ +\\-0-9.eEinfa]{0,12}") {
+            let checked = D.check_score_text(text.as_bytes()).is_ok();
+            proptest::prop_assert_eq!(checked, D.score_text(text.as_bytes()).is_ok());
+            if is_plain_decimal(text.as_bytes()) {
+                proptest::prop_assert!(text.parse::<f64>().is_ok_and(|v| !v.is_nan()));
+            }
+        }
+    }
+
+    #[test]
     fn bulks_read_in_place_as_their_reply_reads() {
         let flat = Bulks::new(b"a1b2", &[1, 1, 1, 1], 1).unwrap();
         let rows = Bulks::new(b"a1b2", &[1, 1, 1, 1], 2).unwrap();
         for bulks in [flat, rows] {
-            assert_eq!(D.pair_members(&bulks).unwrap(), [b"a", b"b"]);
+            assert_eq!(D.pair_member_slices(&bulks).unwrap(), [b"a", b"b"]);
             let from_reply: Vec<_> = D.pairs(bulks.to_reply()).unwrap();
             assert_eq!(from_reply.len(), 2);
         }
@@ -275,11 +377,14 @@ mod tests {
         let nan = Bulks::new(b"anan", &[1, 3], 2).unwrap();
         let word = Bulks::new(b"ax", &[1, 1], 1).unwrap();
         for bad in [odd, triples, nan, word] {
-            assert!(matches!(D.pair_members(&bad), Err(Error::Protocol { .. })));
+            assert!(matches!(
+                D.pair_member_slices(&bad),
+                Err(Error::Protocol { .. })
+            ));
             assert!(D.pairs(bad.to_reply()).is_err());
         }
         let empty = Bulks::new(b"", &[], 1).unwrap();
-        assert!(D.pair_members(&empty).unwrap().is_empty());
+        assert!(D.pair_member_slices(&empty).unwrap().is_empty());
     }
 
     #[test]

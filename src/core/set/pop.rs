@@ -86,11 +86,7 @@ impl<S: Serializer> SetCore<S> {
     pub(super) fn popped(by_script: bool, reply: Reply) -> Result<Vec<Vec<u8>>> {
         match by_script {
             true => Decoder { command: "EVALSHA" }.members(reply),
-            false => Ok(Decoder { command: "ZPOPMIN" }
-                .pairs(reply)?
-                .into_iter()
-                .map(|(member, _)| member)
-                .collect()),
+            false => Decoder { command: "ZPOPMIN" }.pair_members(reply),
         }
     }
 

@@ -246,7 +246,7 @@ impl<S: Serializer> SetCore<S> {
     pub fn prepared_members_in<'a>(&self, reply: &Bulks<'a>) -> Result<Vec<&'a [u8]>> {
         match self.kind().due_by_time() {
             true => Decoder { command: "EVALSHA" }.member_slices(reply),
-            false => Decoder { command: "ZPOPMIN" }.pair_members(reply),
+            false => Decoder { command: "ZPOPMIN" }.pair_member_slices(reply),
         }
     }
 

@@ -205,8 +205,7 @@ impl Blocking {
             // BZMPOP: [key, member/score pairs].
             Reply::Array(parts) if parts.len() == 2 => {
                 let pairs = parts.into_iter().nth(1).unwrap_or(Reply::Nil);
-                let pairs = Decoder { command: "BZMPOP" }.pairs(pairs)?;
-                Some(pairs.into_iter().map(|(member, _)| member).collect())
+                Some(Decoder { command: "BZMPOP" }.pair_members(pairs)?)
             }
             other => {
                 return Err(Error::protocol(
