@@ -212,7 +212,9 @@ export class Driver {
       // not again for an operation whose commands carry no time (has, score).
       const at = core.preparedTimeAt(which, a);
       this.#carriesTime[which] = at !== undefined;
-      if (at !== undefined) keep((this.#timed[which] ??= new Map()), a, { args, at });
+      // The marks the binding put on the array (a cluster client's key to route by),
+      // which a copy of its elements does not carry.
+      if (at !== undefined) keep((this.#timed[which] ??= new Map()), a, { args, at, marks: Object.getOwnPropertySymbols(args) });
     }
     return args;
   }
@@ -227,6 +229,7 @@ export class Driver {
     const timed = this.#timed[which]?.get(a);
     if (timed === undefined) return undefined;
     const args = timed.args.slice();
+    for (const mark of timed.marks) args[mark] = timed.args[mark];
     args[timed.at] = this.#core.preparedTime(now());
     return args;
   }
