@@ -121,8 +121,8 @@ impl Decoder<'_> {
         Ok(bulks.strings().collect())
     }
 
-    /// The members of [`pairs`](Self::pairs) given as [`Bulks`] (RESP2's flat list or
-    /// RESP3's rows), read in place; each score is checked as `pairs` checks it.
+    /// [`pair_members`](Self::pair_members) of an array given as [`Bulks`] (RESP2's flat
+    /// list or RESP3's rows), read in place: each score checked, not converted.
     pub fn pair_member_slices<'a>(&self, bulks: &Bulks<'a>) -> Result<Vec<&'a [u8]>> {
         match bulks.width() {
             1 if !bulks.len().is_multiple_of(2) => Err(Error::protocol(
