@@ -74,7 +74,7 @@ pub use kind::Kind;
 pub use lease::{DeadLetter, InFlight, Lease, LeasePolicy, Recovered, Retried, MAX_DEAD_LISTED};
 pub use operation::{too_many_steps, Map, Operation, Step, MAX_STEPS};
 pub use original_lock::DEFAULT_LOCK_TIMEOUT;
-pub use protocol::{Arg, BoxError, Bulks, Command, Error, Reply, Result, Script};
+pub use protocol::{Arg, BoxError, Bulks, Command, Error, Lasting, Reply, Result, Script};
 pub use replication::{Replicated, Replication};
 pub use schema::{
     companion_key, companion_of, hash_slot, original_lock_key, COMPANIONS, COUNTERS, DEAD,

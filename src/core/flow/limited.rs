@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::core::protocol::Lasting;
+
 /// What a worker's handler returns (or wraps in its error) when it meets an outside
 /// rate limit — an HTTP 429, say: the worker gives the item back without counting a
 /// delivery, and the whole set hands out nothing for `retry_after` (see
@@ -21,7 +23,7 @@ pub struct RateLimited {
 
 impl fmt::Display for RateLimited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "rate limited: retry after {:?}", self.retry_after)
+        write!(f, "rate limited: retry after {}", Lasting(self.retry_after))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::core::protocol::{Error, Result};
+use crate::core::protocol::{Error, Lasting, Result};
 
 /// At most `max` items per `per`, with up to `burst` handed out at once: a GCRA, the
 /// token bucket as one number per limit (its theoretical arrival time), kept in Redis and
@@ -49,7 +49,8 @@ impl RateLimit {
         }
         if !(1..=MAX_PERIOD_MS).contains(&per_ms) {
             return Err(Error::InvalidInput(format!(
-                "a rate limit's period must be from 1 ms to 2^40 ms (got {per:?})"
+                "a rate limit's period must be from 1 ms to 2^40 ms (got {})",
+                Lasting(per)
             )));
         }
         Ok(RateLimit { max, per_ms, burst })

@@ -64,7 +64,8 @@ pub enum Error {
     /// lock (`name__lock`) to be released or to expire: the original's `LockTimeout`.
     /// Nothing was taken.
     #[error(
-        "gave up after {waited:?} waiting for the original redset's lock {lock:?} on set {set:?}"
+        "gave up after {} waiting for the original redset's lock {lock:?} on set {set:?}",
+        super::Lasting(*.waited)
     )]
     LockTimeout {
         /// The set's name.

@@ -5,6 +5,7 @@ mod bulks;
 mod command;
 mod decoder;
 mod error;
+mod lasting;
 mod reply;
 mod script;
 
@@ -13,5 +14,6 @@ pub(crate) use command::redis_index;
 pub use command::{Arg, Command};
 pub(crate) use decoder::Decoder;
 pub use error::{BoxError, Error, Result};
+pub use lasting::Lasting;
 pub use reply::Reply;
 pub use script::Script;
