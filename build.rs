@@ -4,15 +4,57 @@
 //! documentation; the binaries — the npm package's wasm module above all, where the
 //! scripts were a seventh of the bytes — and every `EVAL` carry only the code. The core's own unit tests read the documented
 //! sources (their header test checks each script's `KEYS` comments).
+//!
+//! Beside each script it writes the SHA1 of the script as sent, its `--- @include`
+//! lines resolved by the core's own resolver (`src/core/protocol/include.rs`, included
+//! here): the binaries carry the SHA, not the code to compute it.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
+
+#[path = "src/core/protocol/include.rs"]
+#[allow(dead_code)]
+mod include;
 
 fn main() {
     let scripts = Path::new("src/core/scripts");
     println!("cargo:rerun-if-changed={}", scripts.display());
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("scripts");
     copy_stripped(scripts, &out);
+    let mut sources = BTreeMap::new();
+    read_scripts(&out, &out, &mut sources);
+    let find = |name: &str| {
+        sources
+            .get_key_value(name)
+            .map(|(name, text)| (name.as_str(), text.as_str()))
+    };
+    for (name, text) in &sources {
+        let sent = include::resolve(text, &find);
+        let sha1 = sha1_smol::Sha1::from(sent.as_bytes()).digest().to_string();
+        fs::write(out.join(format!("{name}.lua.sha1")), sha1).expect("OUT_DIR is writable");
+    }
+}
+
+/// The stripped scripts under `dir` by the name an include line gives them: their
+/// path under `root` without `.lua` (`lease/common`).
+fn read_scripts(root: &Path, dir: &Path, into: &mut BTreeMap<String, String>) {
+    for entry in fs::read_dir(dir).expect("OUT_DIR is readable") {
+        let path = entry.expect("a readable entry").path();
+        if path.is_dir() {
+            read_scripts(root, &path, into);
+        } else if path.extension().is_some_and(|ext| ext == "lua") {
+            let name = path
+                .strip_prefix(root)
+                .expect("under the root")
+                .with_extension("")
+                .components()
+                .map(|part| part.as_os_str().to_str().expect("a UTF-8 name"))
+                .collect::<Vec<_>>()
+                .join("/");
+            into.insert(name, fs::read_to_string(&path).expect("a script is UTF-8"));
+        }
+    }
 }
 
 fn copy_stripped(from: &Path, to: &Path) {

@@ -50,6 +50,34 @@ macro_rules! lua {
     };
 }
 
+/// The script at `path` under `scripts/`, with the helpers it includes put in place
+/// from `helpers` (none by default), as a [`Script`]: its SHA1 the one `build.rs`
+/// computed of it so resolved.
+#[cfg(not(test))]
+macro_rules! script {
+    ($path:literal) => {
+        script!($path, &[])
+    };
+    ($path:literal, $helpers:expr) => {
+        $crate::core::protocol::Script::built(
+            lua!($path),
+            include_str!(concat!(env!("OUT_DIR"), "/scripts/", $path, ".sha1")),
+            $helpers,
+        )
+    };
+}
+
+/// In the core's unit tests, the documented source, hashed at run time.
+#[cfg(test)]
+macro_rules! script {
+    ($path:literal) => {
+        script!($path, &[])
+    };
+    ($path:literal, $helpers:expr) => {
+        $crate::core::protocol::Script::with_includes(lua!($path), $helpers)
+    };
+}
+
 mod backoff;
 mod clock;
 mod dedup;

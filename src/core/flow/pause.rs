@@ -8,7 +8,7 @@ use crate::core::operation::{Call, Exchange, Operation};
 use crate::core::protocol::{Command, Decoder, Script};
 use crate::core::schema::{Keys, FLOW, RESUME_KEYS};
 
-static RESUME: LazyLock<Script> = LazyLock::new(|| Script::new(lua!("flow/resume.lua")));
+static RESUME: LazyLock<Script> = LazyLock::new(|| script!("flow/resume.lua"));
 
 /// The resume script with its `KEYS` by role, for the tests of every script's header.
 #[cfg(test)]

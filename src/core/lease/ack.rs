@@ -8,7 +8,8 @@ use super::Leases;
 use crate::core::operation::{Call, Either, Exchange, Operation};
 use crate::core::protocol::{Error, Reply, Script};
 
-pub(super) static ACK: LazyLock<Script> = LazyLock::new(|| super::script(lua!("lease/ack.lua")));
+pub(super) static ACK: LazyLock<Script> =
+    LazyLock::new(|| script!("lease/ack.lua", &super::INCLUDES));
 
 impl<S> Leases<S> {
     /// See [`SetCore::ack`](crate::core::SetCore::ack).

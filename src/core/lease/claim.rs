@@ -16,8 +16,9 @@ use crate::core::serializer::Serializer;
 use crate::core::target::Target;
 
 pub(super) static CLAIM: LazyLock<Script> =
-    LazyLock::new(|| super::script(lua!("lease/claim.lua")));
-pub(super) static BURY: LazyLock<Script> = LazyLock::new(|| super::script(lua!("lease/bury.lua")));
+    LazyLock::new(|| script!("lease/claim.lua", &super::INCLUDES));
+pub(super) static BURY: LazyLock<Script> =
+    LazyLock::new(|| script!("lease/bury.lua", &super::INCLUDES));
 
 /// How many expired leases one `claim` returns to the set before it claims.
 const RECOVER_PER_CLAIM: usize = 100;

@@ -9,11 +9,12 @@ use crate::core::operation::Operation;
 use crate::core::protocol::{Arg, Script};
 use crate::core::serializer::Serializer;
 
-pub(super) static DEAD: LazyLock<Script> = LazyLock::new(|| super::script(lua!("lease/dead.lua")));
+pub(super) static DEAD: LazyLock<Script> =
+    LazyLock::new(|| script!("lease/dead.lua", &super::INCLUDES));
 pub(super) static REQUEUE_DEAD: LazyLock<Script> =
-    LazyLock::new(|| super::script(lua!("lease/requeue_dead.lua")));
+    LazyLock::new(|| script!("lease/requeue_dead.lua", &super::INCLUDES));
 pub(super) static PURGE_DEAD: LazyLock<Script> =
-    LazyLock::new(|| super::script(lua!("lease/purge_dead.lua")));
+    LazyLock::new(|| script!("lease/purge_dead.lua", &super::INCLUDES));
 
 impl<S: Serializer> Leases<S> {
     /// See [`SetCore::dead_letters`](crate::core::SetCore::dead_letters).

@@ -10,7 +10,7 @@ use crate::core::operation::Operation;
 use crate::core::protocol::{Arg, Script};
 
 pub(super) static EXTEND: LazyLock<Script> =
-    LazyLock::new(|| super::script(lua!("lease/extend.lua")));
+    LazyLock::new(|| script!("lease/extend.lua", &super::INCLUDES));
 
 impl<S> Leases<S> {
     /// See [`SetCore::extend`](crate::core::SetCore::extend).

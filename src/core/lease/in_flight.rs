@@ -11,7 +11,7 @@ use crate::core::protocol::{redis_index, Arg, Reply, Script};
 use crate::core::serializer::Serializer;
 
 pub(super) static IN_FLIGHT: LazyLock<Script> =
-    LazyLock::new(|| super::script(lua!("lease/in_flight.lua")));
+    LazyLock::new(|| script!("lease/in_flight.lua", &super::INCLUDES));
 
 impl<S: Serializer> Leases<S> {
     /// See [`SetCore::in_flight_items`](crate::core::SetCore::in_flight_items).

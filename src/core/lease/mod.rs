@@ -41,17 +41,12 @@ pub const MAX_DEAD_LISTED: usize = 10_000;
 
 /// The helpers lease scripts include: `lease/common`, and flow control's (which
 /// `lease/common` includes in turn).
-static INCLUDES: LazyLock<Vec<(&str, &'static str)>> = LazyLock::new(|| {
+pub(crate) static INCLUDES: LazyLock<Vec<(&str, &'static str)>> = LazyLock::new(|| {
     let common = ("lease/common", lua!("lease/common.lua"));
     std::iter::once(common)
         .chain(flow::INCLUDES.iter().copied())
         .collect()
 });
-
-/// A lease script from its source: the helpers it names put in place.
-pub(crate) fn script(source: &'static str) -> Script {
-    Script::with_includes(source, &INCLUDES)
-}
 
 /// What the lease operations need of a set: the set, its lease policy, the original's
 /// lock (a scheduled set's claims honour it), what writes wait for, and whose clock

@@ -9,7 +9,7 @@ use crate::core::operation::{Call, Exchange, Operation, Step};
 use crate::core::protocol::{Arg, Decoder, Error, Reply, Result, Script};
 
 pub(super) static RECOVER: LazyLock<Script> =
-    LazyLock::new(|| super::script(lua!("lease/recover.lua")));
+    LazyLock::new(|| script!("lease/recover.lua", &super::INCLUDES));
 
 /// How many expired leases one round trip of `recover()` handles.
 const RECOVER_PER_CALL: usize = 1000;

@@ -11,7 +11,7 @@ use crate::core::operation::Operation;
 use crate::core::protocol::{Arg, Error, Script};
 
 pub(super) static RETRY: LazyLock<Script> =
-    LazyLock::new(|| super::script(lua!("lease/retry.lua")));
+    LazyLock::new(|| script!("lease/retry.lua", &super::INCLUDES));
 
 impl<S> Leases<S> {
     /// See [`SetCore::retry`](crate::core::SetCore::retry).

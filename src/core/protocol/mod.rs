@@ -5,6 +5,7 @@ mod bulks;
 mod command;
 mod decoder;
 mod error;
+mod include;
 mod lasting;
 mod reply;
 mod script;

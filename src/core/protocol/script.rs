@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use super::include::{includes_any, resolve};
+
 /// A Lua script with its SHA1, as `EVALSHA` wants it.
 ///
 /// ```
@@ -13,49 +15,15 @@ use std::borrow::Cow;
 #[derive(Debug)]
 pub struct Script {
     source: Cow<'static, str>,
-    sha1: String,
+    sha1: Cow<'static, str>,
 }
-
-/// Appends `source` to `out` with its include lines resolved (see
-/// [`Script::with_includes`]); `placed` names the helpers already in.
-fn include_into<'a>(
-    out: &mut String,
-    source: &str,
-    helpers: &[(&'a str, &'static str)],
-    placed: &mut Vec<&'a str>,
-) {
-    for line in source.split_inclusive('\n') {
-        let helper = line
-            .trim_end()
-            .strip_prefix(INCLUDE)
-            .and_then(|rest| rest.strip_suffix('"'))
-            .and_then(|name| helpers.iter().find(|(known, _)| *known == name));
-        match helper {
-            Some((name, _)) if placed.contains(name) => {}
-            Some((name, text)) => {
-                placed.push(name);
-                include_into(out, text.trim_end_matches('\n'), helpers, placed);
-                if line.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-            None => out.push_str(line),
-        }
-    }
-}
-
-/// The line that puts a helper file in place, as BullMQ's scripts name theirs:
-/// `--- @include "lease/common"`.
-const INCLUDE: &str = "--- @include \"";
 
 impl Script {
     /// Wraps a script's source and computes its SHA1.
     pub fn new(source: impl Into<Cow<'static, str>>) -> Self {
         let source = source.into();
         Script {
-            sha1: sha1_smol::Sha1::from(source.as_bytes())
-                .digest()
-                .to_string(),
+            sha1: Cow::Owned(digest(&source)),
             source,
         }
     }
@@ -72,13 +40,26 @@ impl Script {
     /// assert_eq!(script.source(), "local one = 1\nlocal two = one + one\nreturn two");
     /// ```
     pub fn with_includes(source: &'static str, helpers: &[(&str, &'static str)]) -> Self {
-        if !source.lines().any(|line| line.starts_with(INCLUDE)) {
-            return Script::new(source);
+        Script::new(resolved(source, helpers))
+    }
+
+    /// One of the crate's own scripts (see the `script!` macro): its source as
+    /// `build.rs` wrote it, its helpers put in place as by
+    /// [`with_includes`](Self::with_includes), and `sha1` the SHA1 `build.rs` computed
+    /// of it so resolved. The SHA is checked in debug builds; release builds carry no
+    /// SHA1 code (4 KB of the wasm module, issue 20's size target).
+    #[cfg_attr(test, allow(dead_code))]
+    pub(crate) fn built(
+        source: &'static str,
+        sha1: &'static str,
+        helpers: &[(&str, &'static str)],
+    ) -> Self {
+        let source = resolved(source, helpers);
+        debug_assert_eq!(digest(&source), sha1, "build.rs hashed another source");
+        Script {
+            source,
+            sha1: Cow::Borrowed(sha1),
         }
-        let mut out = String::with_capacity(source.len());
-        let mut placed = Vec::new();
-        include_into(&mut out, source, helpers, &mut placed);
-        Script::new(out)
     }
 
     /// The Lua source, helpers included.
@@ -94,6 +75,22 @@ impl Script {
     /// Whether an `--- @include` line was left unresolved.
     #[cfg(test)]
     pub(crate) fn has_unresolved_include(&self) -> bool {
-        self.source.lines().any(|line| line.starts_with(INCLUDE))
+        includes_any(&self.source)
     }
+}
+
+/// `source` with its include lines resolved among `helpers`; itself when it has none.
+fn resolved(source: &'static str, helpers: &[(&str, &'static str)]) -> Cow<'static, str> {
+    if !includes_any(source) {
+        return Cow::Borrowed(source);
+    }
+    let find = |name: &str| helpers.iter().find(|(known, _)| *known == name).copied();
+    Cow::Owned(resolve(source, &find))
+}
+
+/// The hex SHA1 of a script's source, as `SCRIPT LOAD` answers it.
+fn digest(source: &str) -> String {
+    sha1_smol::Sha1::from(source.as_bytes())
+        .digest()
+        .to_string()
 }

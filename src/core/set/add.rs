@@ -14,7 +14,7 @@ use crate::core::serializer::{Dumps, Serializer};
 /// `ZADD` of one or many members, with its flags, that writes the wake-up marker when
 /// the set's head changed: `add` and each chunk of `add_many`.
 pub static ADD: LazyLock<Script> =
-    LazyLock::new(|| Script::with_includes(lua!("set/add.lua"), crate::core::flow::INCLUDES));
+    LazyLock::new(|| script!("set/add.lua", crate::core::flow::INCLUDES));
 
 impl<S: Serializer> SetCore<S> {
     /// The score `add` uses: the explicit one (0 included), else the scorer's, else

@@ -9,7 +9,7 @@ use crate::core::schema::{CLEAR_KEYS, SET};
 use crate::core::serializer::{Dumps, Serializer};
 
 /// Deletes a set and the companion keys it is given, atomically: `clear()`.
-pub static CLEAR: LazyLock<Script> = LazyLock::new(|| Script::new(lua!("set/clear.lua")));
+pub static CLEAR: LazyLock<Script> = LazyLock::new(|| script!("set/clear.lua"));
 
 impl<S: Serializer> SetCore<S> {
     /// Empties the set: deletes it with its leases, delivery counts and dead letters

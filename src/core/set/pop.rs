@@ -16,11 +16,11 @@ use crate::core::target::Target;
 /// Atomically removes and returns up to `ARGV[2]` members of the set whose score is at
 /// most `ARGV[1]`, lowest score first; with the original's lock among its keys, only
 /// while that lock is not held (else it returns the lock's expiry).
-pub static POP_DUE: LazyLock<Script> = LazyLock::new(|| Script::new(lua!("set/pop_due.lua")));
+pub static POP_DUE: LazyLock<Script> = LazyLock::new(|| script!("set/pop_due.lua"));
 
 /// A flow-controlled set's pop and take: what `flow/select` hands out, removed for good.
 pub static FLOW_POP: LazyLock<Script> =
-    LazyLock::new(|| crate::core::lease::script(lua!("flow/pop.lua")));
+    LazyLock::new(|| script!("flow/pop.lua", &crate::core::lease::INCLUDES));
 
 /// The most items one atomic removal takes: a bigger `take` is several.
 pub const TAKE_CHUNK: usize = 10_000;

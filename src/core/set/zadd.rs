@@ -25,8 +25,7 @@ use crate::core::serializer::{Dumps, Serializer};
 
 /// `ZADD` of one member that counts it when it is new, and whether a consumer waits:
 /// the add of a set that counts and needs nothing else of the add script.
-pub static ADD_COUNTED: LazyLock<Script> =
-    LazyLock::new(|| Script::new(lua!("set/add_counted.lua")));
+pub static ADD_COUNTED: LazyLock<Script> = LazyLock::new(|| script!("set/add_counted.lua"));
 
 /// How long the marker lasts unread, in ms: as long as the add script's.
 const MARKER_TTL_MS: &str = "60000";

@@ -7,7 +7,7 @@ use crate::core::protocol::{redis_index, Decoder, Error, Reply, Result, Script};
 use crate::core::target::Target;
 
 pub(super) static GROUP_STATS: LazyLock<Script> =
-    LazyLock::new(|| crate::core::lease::script(lua!("stats/groups.lua")));
+    LazyLock::new(|| script!("stats/groups.lua", &crate::core::lease::INCLUDES));
 
 /// One group's counts.
 ///

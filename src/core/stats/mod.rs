@@ -14,7 +14,8 @@ use super::protocol::{Command, Decoder, Error, Reply, Result, Script};
 use super::schema::LEASES;
 use super::target::Target;
 
-static STATS: LazyLock<Script> = LazyLock::new(|| super::lease::script(lua!("stats/stats.lua")));
+static STATS: LazyLock<Script> =
+    LazyLock::new(|| script!("stats/stats.lua", &crate::core::lease::INCLUDES));
 
 /// The stats script with its `KEYS` by role, for the tests of every script's header.
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::core::schema::{Keys, PROBE_KEYS};
 /// flow control's limits) and its earliest lease deadline; it also says, for a minute,
 /// that a consumer waits on the wake-up marker.
 static WAIT_PROBE: LazyLock<Script> =
-    LazyLock::new(|| Script::with_includes(lua!("wait/probe.lua"), crate::core::flow::INCLUDES));
+    LazyLock::new(|| script!("wait/probe.lua", crate::core::flow::INCLUDES));
 
 /// The probe script with its `KEYS` by role, for the tests of every script's header.
 #[cfg(test)]
