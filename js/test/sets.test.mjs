@@ -448,6 +448,20 @@ test('a plain execute function that returns values directly works', async () => 
   assert.deepEqual(seen, [['ZCARD', 'plain']]);
 });
 
+test('a take reads every member of a reply as its bytes: strings and Buffers, non-ASCII, a lone surrogate, past the scratch space', async () => {
+  const long = 'ü'.repeat(3000); // 6000 bytes of UTF-8: more than the scratch space kept
+  const members = ['plain', 'naïve', '日本', '🎉', long, 'x'.repeat(40), 'lone \ud800', Buffer.from('bytes'), Buffer.from('b'.repeat(50))];
+  for (const width of [1, 2]) {
+    // RESP2's flat [member, score, …] and RESP3's [[member, score], …], scores as text.
+    const reply = width === 1
+      ? members.flatMap((m, i) => [m, String(i)])
+      : members.map((m, i) => [m, String(i)]);
+    const set = new SortedSet(async () => reply, 'shapes');
+    const expected = members.map((m) => (typeof m === 'string' ? new TextDecoder().decode(new TextEncoder().encode(m)) : m.toString()));
+    assert.deepEqual(await set.take(members.length), expected);
+  }
+});
+
 test('a dropped connection rejects with ConnectionError and loses nothing', async () => {
   const own = await startRedis();
   const { connect } = CLIENTS[0];

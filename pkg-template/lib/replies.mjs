@@ -133,9 +133,10 @@ const BYTES = Object.freeze({ how: 'bytes' });
 
 /**
  * How to hand `reply` over (see feed); throws whatever reading it throws. An array of
- * bulk strings is measured, then written into scratch space that the binding's call
- * copies into wasm at once: no array of parts, joined Buffer or Uint32Array is made per
- * reply (their garbage was a fifth of a take(100) drain's CPU, issue 20).
+ * bulk strings is written, in one pass, into scratch space that the binding's call
+ * copies into wasm at once, with the length of each: no array of parts, joined Buffer
+ * or Uint32Array is made per reply (their garbage was a fifth of a take(100) drain's
+ * CPU, issue 20), and each element is read once (a Proxy cannot answer twice).
  */
 function shape(reply) {
   if (typeof reply === 'number') return NUMBER;
@@ -145,28 +146,30 @@ function shape(reply) {
   const width = Array.isArray(reply[0]) ? reply[0].length : 1;
   const count = reply.length * width;
   const lengths = scratchLengths(count);
-  let total = 0;
+  let bytes = keptBytes;
+  let at = 0;
   for (let i = 0, k = 0; i < reply.length; i++) {
     const row = reply[i];
     if (width !== 1 && (!Array.isArray(row) || row.length !== width)) return { how: 'value', value: plain(reply, 0) };
-    for (let j = 0; j < width; j++) {
-      const length = byteLength(width === 1 ? row : row[j]);
-      if (length < 0) return { how: 'value', value: plain(reply, 0) };
-      lengths[k++] = length;
-      total += length;
-    }
-  }
-  const bytes = scratchBytes(total);
-  for (let i = 0, k = 0, at = 0; i < reply.length; i++) {
-    const row = reply[i];
     for (let j = 0; j < width; j++, k++) {
-      const written = put(bytes, at, width === 1 ? row : row[j]);
-      // Read twice (a Proxy can answer differently): what was measured must be what is written.
-      if (written !== lengths[k]) throw new RangeError('a reply that changed while it was read');
-      at += written;
+      const value = width === 1 ? row : row[j];
+      let length;
+      if (typeof value === 'string') {
+        // At most 3 bytes of UTF-8 per UTF-16 unit (a pair's 4 bytes are 2 units).
+        if (at + 3 * value.length > bytes.length) bytes = grown(bytes, at, 3 * value.length);
+        length = putText(bytes, at, value);
+      } else if (isBytes(value)) {
+        length = value.length;
+        if (at + length > bytes.length) bytes = grown(bytes, at, length);
+        if (length > SHORT) bytes.set(value, at);
+        else for (let b = 0; b < length; b++) bytes[at + b] = value[b];
+      } else return { how: 'value', value: plain(reply, 0) };
+      lengths[k] = length;
+      at += length;
     }
   }
-  return { how: 'bulks', bytes: bytes.subarray(0, total), lengths: lengths.subarray(0, count), width };
+  if (bytes.length <= SCRATCH_KEPT) keptBytes = bytes;
+  return { how: 'bulks', bytes: bytes.subarray(0, at), lengths: lengths.subarray(0, count), width };
 }
 
 // Scratch space kept for replies up to this many bytes; a larger reply gets its own.
@@ -181,11 +184,11 @@ function scratchLengths(count) {
   return lengths;
 }
 
-function scratchBytes(total) {
-  if (total <= keptBytes.length) return keptBytes;
-  const bytes = newBytes(total);
-  if (total <= SCRATCH_KEPT) keptBytes = bytes;
-  return bytes;
+/** Scratch space of at least `used + more` bytes with the first `used` of `bytes` in it. */
+function grown(bytes, used, more) {
+  const out = newBytes(Math.max(2 * bytes.length, used + more));
+  out.set(bytes.subarray(0, used));
+  return out;
 }
 
 // A Buffer outside Node's pool where there is one (for its utf8 write), else a Uint8Array.
@@ -193,54 +196,29 @@ function newBytes(size) {
   return typeof Buffer === 'function' ? Buffer.allocUnsafeSlow(size) : new Uint8Array(size);
 }
 
-/** The length of a bulk string (a Uint8Array, or a string as its UTF-8), else -1. */
-function byteLength(value) {
-  if (isBytes(value)) return value.length;
-  if (typeof value !== 'string') return -1;
-  if (value.length <= SHORT && isAscii(value)) return value.length;
-  return typeof Buffer === 'function' ? Buffer.byteLength(value) : utf8Length(value);
-}
-
-// Strings and byte arrays up to this long are measured and copied by hand: cheaper than
-// the engine's calls (set, Buffer.byteLength, write) for a member or a score.
+// Strings and byte arrays up to this long are copied by hand: cheaper than the engine's
+// calls (set, write) for a member or a score.
 const SHORT = 32;
 
-function isAscii(text) {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
-  return true;
-}
-
-/** The UTF-8 length of `text` as TextEncoder writes it (a lone surrogate as U+FFFD). */
-function utf8Length(text) {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) length += 1;
-    else if (unit < 0x800) length += 2;
-    else if (unit >= 0xd800 && unit < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      length += 4;
-      i++;
-    } else length += 3;
-  }
-  return length;
-}
-
-/** Writes bulk string `value` into `bytes` at `at`; gives how many bytes it wrote. */
-function put(bytes, at, value) {
-  if (isBytes(value)) {
-    const length = value.length;
-    if (length > SHORT) bytes.set(value, at);
-    else for (let i = 0; i < length; i++) bytes[at + i] = value[i];
-    return length;
-  }
-  if (typeof value !== 'string') return -1;
-  if (value.length <= SHORT && isAscii(value)) {
-    for (let i = 0; i < value.length; i++) bytes[at + i] = value.charCodeAt(i);
-    return value.length;
+/**
+ * Writes `text` as UTF-8 into `bytes` at `at` (room made for it) and gives how many
+ * bytes that took: a short ASCII string unit by unit, anything else by the engine (a
+ * lone surrogate as U+FFFD, as TextEncoder writes it).
+ */
+function putText(bytes, at, text) {
+  const length = text.length;
+  if (length <= SHORT) {
+    let i = 0;
+    for (; i < length; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit >= 0x80) break;
+      bytes[at + i] = unit;
+    }
+    if (i === length) return length;
   }
   return typeof bytes.write === 'function'
-    ? bytes.write(value, at)
-    : ENCODER.encodeInto(value, bytes.subarray(at)).written;
+    ? bytes.write(text, at)
+    : ENCODER.encodeInto(text, bytes.subarray(at)).written;
 }
 
 /** An array of numbers in one piece (a pipeline's integer replies), else as a value. */
