@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use super::backoff::Backoff;
 use super::operation::{Call, Exchange, Operation, Pending, Step};
-use super::protocol::{Arg, Error, Reply, Result, Script};
+use super::protocol::{parse_f64, Arg, Error, Reply, Result, Script};
 
 /// How long a scheduled pop waits for the original's lock before giving up with
 /// [`Error::LockTimeout`]: the original's own default `lock_timeout`.
@@ -158,7 +158,7 @@ impl Locking {
     fn wait_for_lock(&mut self, expiry: &[u8]) -> Result<Duration> {
         let expiry: f64 = std::str::from_utf8(expiry)
             .ok()
-            .and_then(|text| text.trim().parse().ok())
+            .and_then(|text| parse_f64(text.trim().as_bytes()))
             .ok_or_else(|| {
                 Error::protocol(self.request.name(), "the lock's expiry is not a number")
             })?;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::record::Lease;
-use crate::core::protocol::{Decoder, Error, Reply, Result};
+use crate::core::protocol::{parse_f64, Decoder, Error, Reply, Result};
 
 /// A lease time or delay in ms, at most 2^52 (about 140 000 years): the scripts add it
 /// to the server's time as a Lua double, which stays exact below 2^53.
@@ -36,7 +36,7 @@ impl DeadRecord {
         DeadRecord {
             deliveries: deliveries.parse().unwrap_or(0),
             time: time.parse().unwrap_or(0),
-            score: score.parse().unwrap_or(f64::NAN), // "inf" and "-inf" included
+            score: parse_f64(score.as_bytes()).unwrap_or(f64::NAN), // "inf" and "-inf" included
             reason: parts.next().unwrap_or_default().to_owned(),
         }
     }
@@ -61,7 +61,7 @@ impl LeaseRecord {
         LeaseRecord {
             token: next().parse().unwrap_or(0),
             deliveries: next().parse().unwrap_or(0),
-            score: next().parse().unwrap_or(f64::NAN),
+            score: parse_f64(next().as_bytes()).unwrap_or(f64::NAN),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::bulks::Bulks;
 use super::error::{Error, Result};
+use super::float::parse_f64;
 use super::reply::Reply;
 
 /// Decodes replies for one command, so errors name it.
@@ -69,7 +70,7 @@ impl Decoder<'_> {
 
     /// A score given as text.
     fn score_text(&self, text: &[u8]) -> Result<f64> {
-        let score = parse_text::<f64>(text)
+        let score = parse_f64(text.trim_ascii())
             .ok_or_else(|| Error::protocol(self.command, "score is not a number"))?;
         self.not_nan(score)
     }
