@@ -155,8 +155,8 @@ function shape(reply) {
       const value = width === 1 ? row : row[j];
       let length;
       if (typeof value === 'string') {
-        // At most 3 bytes of UTF-8 per UTF-16 unit (a pair's 4 bytes are 2 units).
-        if (at + 3 * value.length > bytes.length) bytes = grown(bytes, at, 3 * value.length);
+        const room = roomFor(value);
+        if (at + room > bytes.length) bytes = grown(bytes, at, room);
         length = putText(bytes, at, value);
       } else if (isBytes(value)) {
         length = value.length;
@@ -199,6 +199,31 @@ function newBytes(size) {
 // Strings and byte arrays up to this long are copied by hand: cheaper than the engine's
 // calls (set, write) for a member or a score.
 const SHORT = 32;
+
+/**
+ * Room enough for `text` as UTF-8: for a short string its most (3 bytes a UTF-16 unit;
+ * a pair's 4 bytes are 2 units), for a longer one its length, so that a large member
+ * does not take three times its size.
+ */
+function roomFor(text) {
+  if (text.length <= SHORT) return 3 * text.length;
+  return typeof Buffer === 'function' ? Buffer.byteLength(text) : utf8Length(text);
+}
+
+/** The UTF-8 length of `text` as TextEncoder writes it (a lone surrogate as U+FFFD). */
+function utf8Length(text) {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) length += 1;
+    else if (unit < 0x800) length += 2;
+    else if (unit >= 0xd800 && unit < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 4;
+      i++;
+    } else length += 3;
+  }
+  return length;
+}
 
 /**
  * Writes `text` as UTF-8 into `bytes` at `at` (room made for it) and gives how many

@@ -96,7 +96,9 @@ mod tests {
         ] {
             agree(text).unwrap();
         }
+        // Bytes that are not UTF-8 are no number to either.
         assert_eq!(parse_f64(&[b'1', 0xff]), None);
+        assert!(f64::from_lexical(&[b'1', 0xff]).is_err());
     }
 
     proptest! {
