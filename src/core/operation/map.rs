@@ -30,19 +30,31 @@ impl<O, F> Map<O, F> {
     }
 }
 
+impl<O: Operation, U, F: FnMut(O::Output) -> U> Map<O, F> {
+    /// `step` with its output converted: made once per map, not inlined into each of
+    /// the three methods (issue 20's size target; a step is large to move).
+    #[inline(never)]
+    fn converted(&mut self, step: Result<Step<O::Output>>) -> Result<Step<U>> {
+        Ok(step?.map(&mut self.f))
+    }
+}
+
 impl<O: Operation, U, F: FnMut(O::Output) -> U> Operation for Map<O, F> {
     type Output = U;
 
     fn start(&mut self) -> Result<Step<U>> {
-        Ok(self.op.start()?.map(&mut self.f))
+        let step = self.op.start();
+        self.converted(step)
     }
 
     fn feed(&mut self, reply: Reply) -> Result<Step<U>> {
-        Ok(self.op.feed(reply)?.map(&mut self.f))
+        let step = self.op.feed(reply);
+        self.converted(step)
     }
 
     fn resume(&mut self, now: f64) -> Result<Step<U>> {
-        Ok(self.op.resume(now)?.map(&mut self.f))
+        let step = self.op.resume(now);
+        self.converted(step)
     }
 
     fn repeatable(&self) -> bool {

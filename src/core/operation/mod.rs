@@ -63,6 +63,7 @@ impl<T> Step<T> {
     /// use redset::core::Step;
     /// assert!(matches!(Step::Done(2).map(|n| n * 2), Step::Done(4)));
     /// ```
+    #[inline(never)]
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Step<U> {
         match self.done() {
             Ok(output) => Step::Done(f(output)),
@@ -79,6 +80,7 @@ impl<T> Step<T> {
     /// assert_eq!(Step::Done(3).done::<()>().ok(), Some(3));
     /// assert!(matches!(Step::<u8>::Now.done::<String>(), Err(Step::Now)));
     /// ```
+    #[inline(never)]
     pub fn done<U>(self) -> std::result::Result<T, Step<U>> {
         match self {
             Step::Done(output) => Ok(output),
