@@ -28,6 +28,19 @@ pub struct Replication {
     pub timeout: Duration,
 }
 
+impl Replication {
+    /// `WAIT replicas timeout`, routed by `route`: made once, not in each write's
+    /// [`Replicated`] (issue 20's size target).
+    #[inline(never)]
+    fn command(self, route: &[u8]) -> Command {
+        let ms = self.timeout.as_millis().clamp(1, i64::MAX as u128);
+        Command::new("WAIT")
+            .arg(u64::from(self.replicas))
+            .arg(ms as u64)
+            .routed_by(route)
+    }
+}
+
 /// A write followed, when the set asks for it, by `WAIT` (see [`Replication`]).
 pub struct Replicated<O: Operation> {
     op: O,
@@ -53,13 +66,7 @@ impl<O: Operation> Replicated<O> {
         match (step?, self.wait) {
             (Step::Done(output), Some(wait)) => {
                 self.written = Some(output);
-                let ms = wait.timeout.as_millis().clamp(1, i64::MAX as u128);
-                Ok(Step::Send(
-                    Command::new("WAIT")
-                        .arg(u64::from(wait.replicas))
-                        .arg(ms as u64)
-                        .routed_by(&self.route),
-                ))
+                Ok(Step::Send(wait.command(&self.route)))
             }
             (step, _) => Ok(step),
         }
