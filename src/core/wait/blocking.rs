@@ -3,10 +3,8 @@
 //! (a scheduled set, a flow-controlled set, and every claim) until the next item may be
 //! handed out or the next lease expires, as a probe script saw them.
 
-use std::time::Duration;
-
 use super::probe::{probe, Probe};
-use super::{Times, BLOCK_CAP};
+use super::{sleep_for, Times, BLOCK_CAP};
 use crate::core::operation::{Operation, Pending, Step};
 use crate::core::protocol::{redis_index, Command, Decoder, Error, Reply, Result};
 use crate::core::schema::{Keys, WAKE};
@@ -139,7 +137,7 @@ impl Blocking {
                 }
                 self.quick += 1;
             }
-            return Ok(Step::Sleep(Duration::from_secs_f64(sleep)));
+            return Ok(sleep_for(sleep));
         }
         self.quick = 0;
         let seconds = block_seconds((until - BLOCK_SLACK).min(BLOCK_CAP.as_secs_f64()));

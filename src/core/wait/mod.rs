@@ -55,6 +55,12 @@ pub const SCHEDULED_CAP: Duration = Duration::from_secs(1);
 /// outlasts a client's reply timeout of a few seconds.
 pub const BLOCK_CAP: Duration = Duration::from_secs(1);
 
+/// A sleep of `seconds`: none for a negative or NaN time, the longest there is past
+/// what a [`Duration`] holds; never a panic (nor the module's code for one).
+fn sleep_for(seconds: f64) -> Pending {
+    Step::Sleep(Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or(Duration::MAX))
+}
+
 /// How a waiting operation waits when nothing is eligible.
 ///
 /// ```

@@ -4,10 +4,9 @@
 //! flow-controlled set until the wait probe says its limits let the next item go.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::probe::{probe, Probe};
-use super::{Times, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
+use super::{sleep_for, Times, FIRST_POLL, POLL_CAP, SCHEDULED_CAP};
 use crate::core::operation::{Operation, Pending, Step};
 use crate::core::protocol::{Command, Decoder, Error, Reply, Result};
 use crate::core::schema::Keys;
@@ -94,7 +93,7 @@ impl Polling {
             return Ok(match probed.item_at(times, *scheduled) {
                 Some(at) => {
                     let wanted = (at - times.now).clamp(0.001, SCHEDULED_CAP.as_secs_f64());
-                    Step::Sleep(Duration::from_secs_f64(wanted.min(times.left()).max(0.0)))
+                    sleep_for(wanted.min(times.left()))
                 }
                 None => self.sleep(None, times),
             });
@@ -121,6 +120,6 @@ impl Polling {
                 poll.min(POLL_CAP.as_secs_f64())
             }
         };
-        Step::Sleep(Duration::from_secs_f64(wanted.min(times.left()).max(0.0)))
+        sleep_for(wanted.min(times.left()))
     }
 }

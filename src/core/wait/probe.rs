@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use super::Times;
 use crate::core::operation::{Call, Exchange};
-use crate::core::protocol::{Decoder, Error, Reply, Result, Script};
+use crate::core::protocol::{Decoder, Reply, Result, Script};
 use crate::core::schema::{Keys, PROBE_KEYS};
 
 /// When the set's next item may be handed out (its head, a grouped set's lines, the
@@ -77,11 +77,10 @@ pub(super) fn probe(keys: &Keys, options: &[u8]) -> Probe {
 /// ms until a held group or nil, ms until the limits allow or nil, paused]`.
 fn decode(reply: Reply) -> Result<Probed> {
     let decoder = Decoder { command: "EVALSHA" };
-    let parts = decoder.array(reply)?;
-    let [head, lease, held, not_before, paused] = <[Reply; 5]>::try_from(parts)
-        .map_err(|_| Error::protocol("EVALSHA", "the wait probe's reply has the wrong length"))?;
+    let mut parts = decoder.parts(reply, 5, "the wait probe's reply")?;
     // Lua's false is a nil in RESP2 and a boolean in RESP3.
     let absent = |r: &Reply| matches!(r, Reply::Nil | Reply::Bool(false));
+    let head = parts.next();
     let head = if absent(&head) {
         None
     } else {
@@ -95,9 +94,9 @@ fn decode(reply: Reply) -> Result<Probed> {
     };
     Ok(Probed {
         head,
-        lease_in: seconds(lease)?,
-        held_in: seconds(held)?,
-        not_before: seconds(not_before)?,
-        paused: decoder.flag(paused)?,
+        lease_in: seconds(parts.next())?,
+        held_in: seconds(parts.next())?,
+        not_before: seconds(parts.next())?,
+        paused: decoder.flag(parts.next())?,
     })
 }
