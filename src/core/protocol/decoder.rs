@@ -5,6 +5,7 @@
 use super::bulks::Bulks;
 use super::error::{Error, Result};
 use super::float::parse_f64;
+use super::parts::Parts;
 use super::reply::Reply;
 
 /// Decodes replies for one command, so errors name it.
@@ -104,6 +105,19 @@ impl Decoder<'_> {
             Reply::Nil => Ok(Vec::new()),
             other => Err(self.unexpected("an array", &other)),
         }
+    }
+
+    /// An array of exactly `len` parts, to take in turn; `what` names the reply in the
+    /// error for any other length.
+    pub fn parts(&self, reply: Reply, len: usize, what: &str) -> Result<Parts> {
+        let parts = self.array(reply)?;
+        if parts.len() != len {
+            return Err(Error::protocol(
+                self.command,
+                format!("{what} has {} parts, not {len}", parts.len()),
+            ));
+        }
+        Ok(Parts::new(parts))
     }
 
     pub fn members(&self, reply: Reply) -> Result<Vec<Vec<u8>>> {

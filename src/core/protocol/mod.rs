@@ -8,6 +8,7 @@ mod error;
 mod float;
 mod include;
 mod lasting;
+mod parts;
 mod reply;
 mod script;
 

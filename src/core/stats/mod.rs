@@ -139,21 +139,23 @@ pub(crate) fn stats<S>(
 /// deliveries or nil]`.
 fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
     let d = Decoder { command: "EVALSHA" };
-    let Reply::Array(parts) = d.ok(reply)? else {
-        return Err(Error::protocol("EVALSHA", "stats reply is not an array"));
-    };
-    let [waiting, due, in_flight, dead, oldest, server_ms, counters, paused, hold, max] =
-        <[Reply; 10]>::try_from(parts)
-            .map_err(|_| Error::protocol("EVALSHA", "stats reply of the wrong length"))?;
+    let mut parts = d.parts(reply, 10, "the stats reply")?;
+    let waiting = d.count(parts.next())?;
+    let due = d.count(parts.next())?;
+    let in_flight = d.count(parts.next())?;
+    let dead = d.count(parts.next())?;
+    let oldest = parts.next();
+    let server_ms = d.count(parts.next())?;
     let counters = d
-        .array(counters)?
+        .array(parts.next())?
         .chunks(2)
         .map(|pair| match pair {
             [field, value] => Ok((d.member(field.clone())?, d.integer(value.clone())?)),
             _ => Err(Error::protocol("EVALSHA", "counters of an odd length")),
         })
         .collect::<Result<Vec<_>>>()?;
-    let server_ms = d.count(server_ms)?;
+    let paused = d.flag(parts.next())?;
+    let (hold, max) = (parts.next(), parts.next());
     // Lua's false is a nil in RESP2 and a boolean in RESP3.
     let oldest = match oldest {
         Reply::Bool(false) => None,
@@ -179,13 +181,13 @@ fn decode(kind: Kind, reply: Reply) -> Result<Stats> {
         }
     };
     Ok(Stats {
-        waiting: d.count(waiting)?,
-        due: d.count(due)?,
-        in_flight: d.count(in_flight)?,
-        dead: d.count(dead)?,
+        waiting,
+        due,
+        in_flight,
+        dead,
         oldest_due_age,
         counters: Counters::from_pairs(counters),
-        paused: d.flag(paused)?,
+        paused,
         held_for,
         max_deliveries,
     })
