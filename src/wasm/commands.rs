@@ -2,8 +2,6 @@
 //! made as cheaply as the boundary allows. No set semantics here.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -19,9 +17,8 @@ use crate::core::{Command, POP_DUE};
 /// Drivers do not modify the arrays they are given.
 pub(crate) struct Args {
     /// Bytes and their JS string: the set's key and companions, the names redset sends,
-    /// and what a script call repeats (its SHA and keys), added as seen. A few dozen,
-    /// looked up by a hash that is cheap for short strings (FNV-1a) rather than SipHash.
-    known: RefCell<HashMap<Vec<u8>, JsValue, BuildHasherDefault<Fnv>>>,
+    /// and what a script call repeats (its SHA and keys), added as seen.
+    known: RefCell<Known>,
     /// The last few commands sent and their arrays, newest last.
     recent: RefCell<Vec<(Vec<Vec<u8>>, JsValue)>>,
     /// The last prepared command made by [`bare`](Self::bare) and its array: a command
@@ -67,12 +64,14 @@ impl Args {
         companions: impl Iterator<Item = &'a str>,
         marker: JsValue,
     ) -> Self {
-        let known = [key, POP_DUE.sha1()]
+        let mut known = Known::default();
+        for text in [key, POP_DUE.sha1()]
             .into_iter()
             .chain(companions)
             .chain(COMMAND_NAMES.iter().chain(WORDS).copied())
-            .map(|text| (text.as_bytes().to_vec(), JsValue::from_str(text)))
-            .collect();
+        {
+            known.insert(text.as_bytes(), JsValue::from_str(text));
+        }
         Args {
             known: RefCell::new(known),
             recent: RefCell::new(Vec::new()),
@@ -90,7 +89,7 @@ impl Args {
         let known = self.known.get_mut();
         for name in COMMAND_NAMES {
             known.insert(
-                name.as_bytes().to_vec(),
+                name.as_bytes(),
                 JsValue::from_str(&name.to_ascii_lowercase()),
             );
         }
@@ -221,7 +220,7 @@ impl Args {
                 .as_ref()
                 .is_some_and(|recurring| recurring.contains(&at))
             {
-                known.insert(arg.clone(), value);
+                known.insert(arg, value);
             }
         }
         if let Some(step) = step {
@@ -266,26 +265,29 @@ pub(super) fn js_arg(arg: &[u8]) -> JsValue {
     }
 }
 
-/// FNV-1a: a few instructions a byte, for the short arguments [`Args`] looks up (no
-/// defence against chosen collisions is needed: the table holds the set's own strings).
+/// The strings [`Args`] knows, sorted by length and then bytes: a few dozen, found by a
+/// binary search that mostly compares lengths alone (a hash table's code was 2 KB of
+/// the wasm module, issue 20's size target, and hashed every member it was asked about).
 #[derive(Default)]
-struct Fnv(u64);
+struct Known(Vec<(Vec<u8>, JsValue)>);
 
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &byte in bytes {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
+impl Known {
+    fn get(&self, bytes: &[u8]) -> Option<&JsValue> {
+        let at = self.find(bytes).ok()?;
+        Some(&self.0[at].1)
     }
 
-    fn finish(&self) -> u64 {
+    /// Adds `bytes` as `value`, or makes `value` its string if known already.
+    fn insert(&mut self, bytes: &[u8], value: JsValue) {
+        match self.find(bytes) {
+            Ok(at) => self.0[at].1 = value,
+            Err(at) => self.0.insert(at, (bytes.to_vec(), value)),
+        }
+    }
+
+    fn find(&self, bytes: &[u8]) -> Result<usize, usize> {
         self.0
+            .binary_search_by(|(known, _)| known.as_slice().cmp(bytes))
     }
 }
 
