@@ -338,3 +338,23 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleeps_saturate_rather_than_panic() {
+        let slept = |seconds: f64| match sleep_for(seconds) {
+            Step::Sleep(sleep) => sleep,
+            _ => unreachable!("sleep_for gives a sleep"),
+        };
+        assert_eq!(slept(0.25), Duration::from_millis(250));
+        assert_eq!(slept(0.0), Duration::ZERO);
+        assert_eq!(slept(-1.0), Duration::ZERO);
+        assert_eq!(slept(f64::NAN), Duration::ZERO);
+        assert_eq!(slept(f64::NEG_INFINITY), Duration::ZERO);
+        assert_eq!(slept(1e300), Duration::MAX);
+        assert_eq!(slept(f64::INFINITY), Duration::MAX);
+    }
+}
