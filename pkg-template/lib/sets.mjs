@@ -36,7 +36,7 @@ export class SortedSet {
       }, STEP);
     if (groupBy != null) core.groupBy(groupBy);
     if (adapter.routeKey !== undefined) core.markKeys(adapter.routeKey);
-    if (adapter.lowercaseNames === true) core.lowercaseNames();
+    if (adapter.lowercaseNames !== undefined) core.lowercaseNames((adapter.lowercaseNames.keep ?? []).join(' '));
     this[DRIVER] = new Driver(core, adapter.send(client), connections, timeout ?? 0, adapter.ordered === true);
   }
 

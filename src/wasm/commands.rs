@@ -84,10 +84,14 @@ impl Args {
 
     /// Command names go as lowercase strings, for a client that lowercases every name
     /// it is given (ioredis: several times per command, each a new string unless the
-    /// name is lowercase already). Redis reads names in any case.
-    pub fn lowercase_names(&mut self) {
+    /// name is lowercase already). Redis reads names in any case. Names in `keep`
+    /// (separated by spaces) stay as they are.
+    pub fn lowercase_names(&mut self, keep: &str) {
         let known = self.known.get_mut();
-        for name in COMMAND_NAMES {
+        for name in COMMAND_NAMES
+            .iter()
+            .filter(|name| !keep.split(' ').any(|kept| kept == **name))
+        {
             known.insert(
                 name.as_bytes(),
                 JsValue::from_str(&name.to_ascii_lowercase()),

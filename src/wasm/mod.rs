@@ -129,11 +129,13 @@ impl WasmSet {
         self.commands.mark_keys(symbol);
     }
 
-    /// From now on, command names go in lowercase: for a client that lowercases every
-    /// name it is given (see the client adapters).
+    /// From now on, command names go in lowercase, but for those in `keep` (names
+    /// separated by spaces): for a client that lowercases every name it is given, and
+    /// reshapes the replies of some commands it knows by their lowercase names (see the
+    /// client adapters).
     #[wasm_bindgen(js_name = lowercaseNames)]
-    pub fn lowercase_names(&mut self) {
-        self.commands.lowercase_names();
+    pub fn lowercase_names(&mut self, keep: &str) {
+        self.commands.lowercase_names(keep);
     }
 
     /// The set's name.

@@ -6,7 +6,8 @@
 // close?(client) }`: `duplicate` and `close` give waits connections of their own (see
 // ../wait-connections.mjs); `ordered` says that commands sent without waiting for
 // replies run in the order sent (else a pipeline step's commands go one after another);
-// `lowercaseNames` that the client takes command names in lowercase more cheaply.
+// `lowercaseNames` that the client takes command names in lowercase more cheaply, but
+// for the names in its `keep`.
 //
 // Replies come back as Buffers where the client can, so members are binary-safe. What
 // a send throws is sorted out by the driver: a Redis error reply is handed to the core
