@@ -80,13 +80,13 @@ impl<S: Serializer> Target<S> {
     }
 
     /// The item, or `None` once the failure is reported to the undecodable hook.
-    pub fn load(&self, raw: Vec<u8>) -> Option<S::Item> {
-        match self.serializer.loads(&raw) {
+    pub fn load(&self, raw: &[u8]) -> Option<S::Item> {
+        match self.serializer.loads(raw) {
             Ok(item) => Some(item),
             Err(error) => {
                 (self.on_undecodable)(&Undecodable {
                     set: &self.name,
-                    raw: &raw,
+                    raw,
                     error: &error,
                 });
                 None

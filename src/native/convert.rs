@@ -3,7 +3,7 @@
 
 use redis::{ErrorKind, RedisError, Value};
 
-use crate::core::{Command, Error, Reply};
+use crate::core::{Bulks, Command, Error, Reply};
 
 /// A core command as the tokio transport sends it (the sync one writes its bytes,
 /// [`Command::write_resp`]).
@@ -85,6 +85,18 @@ impl From<Value> for Reply {
     fn from(value: Value) -> Self {
         value_to_reply(value)
     }
+}
+
+/// `values` as [`Bulks`] when every one is a bulk string, read where they lie.
+pub(crate) fn bulk_strings(values: &[Value]) -> Option<Bulks<'_>> {
+    let strings = values
+        .iter()
+        .map(|value| match value {
+            Value::BulkString(bytes) => Some(bytes.as_slice()),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Bulks::from_strings(strings, 1).ok()
 }
 
 fn value_to_reply(value: Value) -> Reply {

@@ -152,7 +152,7 @@ impl WasmSet {
                 if raw == given && std::str::from_utf8(&raw).is_ok() {
                     as_text
                 } else {
-                    self.core.load(raw).unwrap_or(JsValue::NULL)
+                    self.core.load(&raw).unwrap_or(JsValue::NULL)
                 }
             });
         }
@@ -311,7 +311,7 @@ impl WasmSet {
                     ends.push(end);
                 }
                 Err(_) => {
-                    let _ = self.core.load(raw.as_ref().to_vec());
+                    let _ = self.core.load(raw.as_ref());
                 }
             }
         }

@@ -377,8 +377,8 @@ mod tests {
     fn bulks_read_in_place_as_their_reply_reads() {
         let flat = Bulks::new(b"a1b2", &[1, 1, 1, 1], 1).unwrap();
         let rows = Bulks::new(b"a1b2", &[1, 1, 1, 1], 2).unwrap();
-        for bulks in [flat, rows] {
-            assert_eq!(D.pair_member_slices(&bulks).unwrap(), [b"a", b"b"]);
+        for bulks in [&flat, &rows] {
+            assert_eq!(D.pair_member_slices(bulks).unwrap(), [b"a", b"b"]);
             let from_reply: Vec<_> = D.pairs(bulks.to_reply()).unwrap();
             assert_eq!(from_reply.len(), 2);
         }

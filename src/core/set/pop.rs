@@ -124,13 +124,13 @@ impl<S: Serializer> SetCore<S> {
 
     /// What `pop` gives for the member it removed, if any.
     pub(super) fn pop_output(target: &Target<S>, raw: Option<Vec<u8>>) -> Result<Option<S::Item>> {
-        Ok(target.load(raw.ok_or_else(|| target.empty(0))?))
+        Ok(target.load(&raw.ok_or_else(|| target.empty(0))?))
     }
 
     /// A pop that says "nothing" with `None` rather than `Empty`: a wait's try.
     pub(super) fn pop_found(&self, now: f64) -> impl Operation<Output = Option<Option<S::Item>>> {
         let target = self.target.clone();
-        self.pop_with(now, move |raw| Ok(raw.map(|raw| target.load(raw))))
+        self.pop_with(now, move |raw| Ok(raw.map(|raw| target.load(&raw))))
     }
 
     /// Removes and returns at most `count` eligible items in score order; members that
@@ -171,7 +171,7 @@ impl<S: Serializer> SetCore<S> {
     pub(super) fn take_output(target: &Target<S>, members: Vec<Vec<u8>>) -> Vec<S::Item> {
         members
             .into_iter()
-            .filter_map(|raw| target.load(raw))
+            .filter_map(|raw| target.load(&raw))
             .collect()
     }
 }

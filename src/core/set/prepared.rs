@@ -250,6 +250,25 @@ impl<S: Serializer> SetCore<S> {
         }
     }
 
+    /// A prepared `take`'s items from a reply given as [`Bulks`], as
+    /// [`prepared_output`](Self::prepared_output) gives them from the [`Reply`]: each
+    /// member read where it lies, one that fails to deserialize reported and left out.
+    ///
+    /// ```
+    /// use redset::core::{Bulks, Kind, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let (a, one, bad, two) = (b"a".to_vec(), b"1".to_vec(), vec![0xff], b"2".to_vec());
+    /// let reply = Bulks::from_strings(vec![&a[..], &one[..], &bad[..], &two[..]], 1).unwrap();
+    /// assert_eq!(set.prepared_items_in(&reply).unwrap(), ["a"]);
+    /// ```
+    pub fn prepared_items_in(&self, reply: &Bulks<'_>) -> Result<Vec<S::Item>> {
+        let members = self.prepared_members_in(reply)?;
+        Ok(members
+            .into_iter()
+            .filter_map(|raw| self.target.load(raw))
+            .collect())
+    }
+
     /// The member a prepared `pop` removed, before the serializer makes it an item (see
     /// [`prepared_members`](Self::prepared_members)): `Empty` when there was none, as
     /// the pop's.
@@ -275,10 +294,10 @@ impl<S: Serializer> SetCore<S> {
     /// ```
     /// use redset::core::{Kind, SetCore};
     /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
-    /// assert_eq!(set.load(b"a".to_vec()), Some("a".to_string()));
-    /// assert_eq!(set.load(vec![0xff]), None);
+    /// assert_eq!(set.load(b"a"), Some("a".to_string()));
+    /// assert_eq!(set.load(&[0xff]), None);
     /// ```
-    pub fn load(&self, raw: Vec<u8>) -> Option<S::Item> {
+    pub fn load(&self, raw: &[u8]) -> Option<S::Item> {
         self.target.load(raw)
     }
 

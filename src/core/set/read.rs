@@ -90,7 +90,7 @@ impl<S: Serializer> SetCore<S> {
         reply: Reply,
     ) -> Result<Option<S::Item>> {
         let raw = decoder.members(reply)?.into_iter().next();
-        Ok(target.load(raw.ok_or_else(|| target.empty(position))?))
+        Ok(target.load(&raw.ok_or_else(|| target.empty(position))?))
     }
 
     /// Up to `count` eligible items from `position` on, in order, with their scores,

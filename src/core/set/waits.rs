@@ -57,7 +57,7 @@ impl<S: Serializer + 'static> SetCore<S> {
     ) -> impl Operation<Output = Option<S::Item>> + use<S> {
         let core = self.clone().with_clock(Clock::Client);
         let (target, empty) = (self.target.clone(), self.target.clone());
-        let decode = move |raw: Vec<Vec<u8>>| raw.into_iter().next().map(|raw| target.load(raw));
+        let decode = move |raw: Vec<Vec<u8>>| raw.into_iter().next().map(|raw| target.load(&raw));
         let nothing = move || Err(empty.empty(0));
         let spec = self.wait_spec(false, 1, decode, nothing);
         Wait::new(spec, timeout, now, move |now| core.pop_found(now))
@@ -75,7 +75,11 @@ impl<S: Serializer + 'static> SetCore<S> {
         let core = self.clone().with_clock(Clock::Client);
         let target = self.target.clone();
         let decode = move |raw: Vec<Vec<u8>>| {
-            found(raw.into_iter().filter_map(|raw| target.load(raw)).collect())
+            found(
+                raw.into_iter()
+                    .filter_map(|raw| target.load(&raw))
+                    .collect(),
+            )
         };
         let spec = self.wait_spec(false, count, decode, none_found);
         // Nothing to take: no wait either.
