@@ -205,8 +205,8 @@ pub(crate) fn finish<S: Serializer, T, M>(
     };
     if let (Prepared::Take(_), Ok(Value::Array(values))) = (which, &sent) {
         // A flat array of bulk strings (RESP2's pairs, a scheduled take's members): the
-        // members read where they lie, not copied into a `Reply` first (a tenth of a
-        // take(100)'s client time on the tokio driver, issue 20).
+        // members read where they lie, not moved into a `Reply` first (on the tokio
+        // driver, 6% of a take(100)'s client instructions and 2–3% of its time; issue 20).
         if let Some(bulks) = bulk_strings(values) {
             return match core.prepared_items_in(&bulks) {
                 Ok(items) => done(PreparedOutput::Items(items)),
