@@ -300,6 +300,7 @@ mod tests {
         assert_eq!(format_score(f64::NEG_INFINITY), "-inf");
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #[test]
         fn any_finite_score_is_written_as_display_writes_it(score in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO) {
