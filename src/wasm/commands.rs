@@ -269,9 +269,9 @@ pub(super) fn js_arg(arg: &[u8]) -> JsValue {
     }
 }
 
-/// The strings [`Args`] knows, sorted by length and then bytes: a few dozen, found by a
-/// binary search that mostly compares lengths alone (a hash table's code was 2 KB of
-/// the wasm module, issue 20's size target, and hashed every member it was asked about).
+/// The strings [`Args`] knows, sorted by their bytes: a few dozen, found by a binary
+/// search that stops at the first byte that differs (a hash table's code was 2 KB of the
+/// wasm module, issue 20's size target, and hashed every member it was asked about).
 #[derive(Default)]
 struct Known(Vec<(Vec<u8>, JsValue)>);
 
