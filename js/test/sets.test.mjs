@@ -360,27 +360,68 @@ for (const { name: clientName, connect } of CLIENTS) {
       assert.deepEqual([...(await set.pop())], [...item]);
     });
 
+    test('scores at the edges of a double: take, pop and has read past them, and score() gives each exactly', async () => {
+      // Among them, values a RESP3 client decoding doubles digit by digit gets wrong
+      // (node-redis 5): score() must not, whatever take and pop are given.
+      const scores = [-Infinity, -1.7976931348623157e308, -0.1, 0, 5e-324, 0.3, 0.30000000000000004, 8275.35,
+        12345.6789, 1.7976931348623157e308, Infinity];
+      const set = new SortedSet(conn.client, key('edges'));
+      for (let i = 0; i < scores.length; i++) await set.add(`m${i}`, scores[i]);
+      for (let i = 0; i < scores.length; i++) assert.equal(await set.score(`m${i}`), scores[i], `m${i}`);
+      assert.deepEqual(await set.take(4), ['m0', 'm1', 'm2', 'm3']);
+      assert.equal(await set.pop(), 'm4');
+      assert.equal(await set.has('m5'), true);
+      assert.deepEqual(await set.take(10), ['m5', 'm6', 'm7', 'm8', 'm9', 'm10']);
+    });
+
     if (clientName.startsWith('node-redis')) {
       /**
-       * A connected duplicate of the suite's client (with `overrides`), and the names of
-       * the commands sent through the `withTypeMapping` proxies it makes.
+       * A connected duplicate of the suite's client (with `overrides`), the names of the
+       * commands sent through the `withTypeMapping` proxies it makes, and each with
+       * whether its proxy has RESP3 doubles as text.
        */
       const ownClient = async (overrides) => {
         const client = conn.client.duplicate(overrides);
         client.on('error', () => {});
         await client.connect();
         const proxied = [];
+        const doublesAsText = [];
         if (typeof client.withTypeMapping === 'function') {
           const withTypeMapping = client.withTypeMapping.bind(client);
           client.withTypeMapping = (mapping) => {
             const proxy = withTypeMapping(mapping);
             const send = proxy.sendCommand.bind(proxy);
-            proxy.sendCommand = (...args) => { proxied.push(String(args.flat()[0])); return send(...args); };
+            proxy.sendCommand = (...args) => {
+              const name = String(args.flat()[0]);
+              proxied.push(name);
+              doublesAsText.push([name, mapping[44] === String]);
+              return send(...args);
+            };
             return proxy;
           };
         }
-        return { client, proxied };
+        return { client, proxied, doublesAsText };
       };
+
+      if (clientName.startsWith('node-redis 6')) {
+        test('node-redis 6: take, pop and has, which only check scores, have them as numbers; score() as text', async () => {
+          // node-redis makes a double's text at about 0.3 µs a score (issue 20).
+          const { client, doublesAsText } = await ownClient();
+          try {
+            const set = new SortedSet(client, key('doubles'));
+            await set.add('warm', 0); // sent beside the PING that finds the proxies
+            for (let i = 0; i < 4; i++) await set.add(`m${i}`, i + 0.5);
+            doublesAsText.length = 0;
+            assert.deepEqual(await set.take(2), ['warm', 'm0']);
+            assert.equal(await set.pop(), 'm1');
+            assert.equal(await set.has('m2'), true);
+            assert.equal(await set.score('m2'), 2.5);
+            assert.deepEqual(doublesAsText, [['ZPOPMIN', false], ['ZPOPMIN', false], ['ZSCORE', false], ['ZSCORE', true]]);
+          } finally {
+            await client.quit();
+          }
+        });
+      }
 
       test('node-redis: binary-safe on the first command and after the commands move to a type-mapping proxy', async () => {
         // A client of its own, so that its first command is the set's.
@@ -459,6 +500,19 @@ test('a take reads every member of a reply as its bytes: strings and Buffers, no
     const set = new SortedSet(async () => reply, 'shapes');
     const expected = members.map((m) => (typeof m === 'string' ? new TextDecoder().decode(new TextEncoder().encode(m)) : m.toString()));
     assert.deepEqual(await set.take(members.length), expected);
+  }
+});
+
+test('a take reads RESP3 rows whose scores a client decoded as numbers, and refuses a NaN score', async () => {
+  const rows = [['a', 1.5], [Buffer.from('b'), -Infinity], ['ü', 5e-324]];
+  assert.deepEqual(await new SortedSet(async () => rows, 'numbers').take(3), ['a', 'b', 'ü']);
+  const json = new SortedSet(async () => rows.map(([m, s]) => [JSON.stringify({ m: String(m) }), s]), 'numbers', { serializer: new JsonSerializer() });
+  assert.deepEqual(await json.take(3), [{ m: 'a' }, { m: 'b' }, { m: 'ü' }]);
+  assert.equal(await new SortedSet(async () => [['a', 2]], 'numbers').pop(), 'a');
+  assert.deepEqual(await new SortedSet(async () => [['a', 1], ['b', '2']], 'numbers').take(2), ['a', 'b']);
+  for (const bad of [[['a', 1], ['b', NaN]], [['a', 1], ['b']], [['a', 1], [2, 3]]]) {
+    const err = await new SortedSet(async () => bad, 'numbers').take(2).catch((e) => e);
+    assert.equal(err.name, 'ProtocolError', String(err));
   }
 });
 

@@ -41,17 +41,20 @@ export class Driver {
   // Prepared commands the core says are the same on every call (by operation, then
   // argument), kept so that a pop or a len makes no call into wasm before it is sent;
   // those where only the time changes, with where it goes (see #timedArgs); and which
-  // operations are of either kind, and which only read, asked once each.
+  // operations are of either kind, which only read, and which only check the scores of
+  // their replies, asked once each.
   #kept = [];
   #timed = [];
   #fixed = [];
   #carriesTime = [];
   #reads = [];
+  #checksScores = [];
   // A prepared add's check, the same on every call (see runAdd).
   #addCheck;
 
   /**
-   * `core`: the set's WasmSet; `send(args, read)`: the client's; `connections`: the
+   * `core`: the set's WasmSet; `send(args, read, scoresAsNumbers)`: the client's (see
+   * runPrepared for the last); `connections`: the
    * pool for blocking commands, or null; `timeout`: ms per reply (0: none); `ordered`:
    * whether commands sent without waiting for replies run in the order sent.
    */
@@ -159,8 +162,12 @@ export class Driver {
       if (args === undefined) return this.run(start, a, b, c);
       // Prepared commands carry no step mark: whether they only read is asked once.
       const read = (this.#reads[which] ??= core.preparedIsRead(which));
+      // A reply whose scores are only checked may have them as numbers, where the client
+      // decodes those more cheaply than text (node-redis: a take(100)'s scores as text
+      // cost it about 30 µs more, issue 20).
+      const scoresAsNumbers = (this.#checksScores[which] ??= !binding().preparedKeepsScores(which));
       try {
-        reply = await withTimeout(this.#send(args, read), this.#timeout, args, read);
+        reply = await withTimeout(this.#send(args, read, scoresAsNumbers), this.#timeout, args, read);
       } catch (err) {
         reply = replyOrThrow(err);
       }

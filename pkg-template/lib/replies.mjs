@@ -32,12 +32,14 @@ export function feed(core, id, reply) {
  * Hands `reply` to prepared operation `which` (with its argument `arg`) of `core` and
  * gives its result, by the same paths as feed; besides, one or two Buffers (a pop's
  * `[member, score]`, RESP3's `[[member, score]]`, a peek's `[member]`, a score alone) go
- * as they are, without joining them first.
+ * as they are, without joining them first, and RESP3's `[member, score]` rows with the
+ * scores as numbers (a client asked for them so, see the driver's runPrepared) as the
+ * members in one run of bytes and the scores beside them.
  */
 export function decodePrepared(core, which, arg, reply) {
   let shaped;
   try {
-    shaped = pairShape(reply) ?? shape(reply);
+    shaped = pairShape(reply) ?? shape(reply, true);
   } catch (err) {
     throw new ProtocolError(`unreadable reply: ${describe(err)}`, { cause: err });
   }
@@ -50,7 +52,7 @@ export function decodePrepared(core, which, arg, reply) {
       break;
     case 'number': output = core.preparedNumber(which, arg, reply); break;
     case 'bytes': case 'numbers': output = core.preparedReply(which, arg, reply); break;
-    case 'bulks': output = core.preparedBulks(which, arg, shaped.bytes, shaped.lengths, shaped.width); break;
+    case 'bulks': output = core.preparedBulks(which, arg, shaped.bytes, shaped.lengths, shaped.width, shaped.scores); break;
     default: output = core.preparedReply(which, arg, shaped.value);
   }
   return which === PREPARED.take && typeof output === 'string' ? cut(output, core.itemEnds()) : output;
@@ -88,6 +90,7 @@ function cut(text, ends) {
 }
 
 const NONE = new Uint8Array(0);
+const NO_SCORES = new Float64Array(0);
 
 /**
  * `[a]`, `[a, b]`, `[[a, b]]` or `a` alone (a score) of bulk strings as a pair step (see
@@ -125,8 +128,15 @@ const text = typeof Buffer === 'function'
   : (bytes) => DECODER.decode(bytes);
 const DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** A bulk string's bytes (a Uint8Array as it is, a string as its UTF-8), else null. */
-const asBytes = (value) => (isBytes(value) ? value : typeof value === 'string' ? utf8(value) : null);
+/**
+ * A bulk string's bytes (a Uint8Array as it is, a string as its UTF-8; a number, a score
+ * a client decoded, as the text of the same number), else null.
+ */
+const asBytes = (value) => (isBytes(value)
+  ? value
+  : typeof value === 'string'
+    ? utf8(value)
+    : typeof value === 'number' ? utf8(String(value)) : null);
 
 const NUMBER = Object.freeze({ how: 'number' });
 const BYTES = Object.freeze({ how: 'bytes' });
@@ -137,22 +147,31 @@ const BYTES = Object.freeze({ how: 'bytes' });
  * copies into wasm at once, with the length of each: no array of parts, joined Buffer
  * or Uint32Array is made per reply (their garbage was a fifth of a take(100) drain's
  * CPU, issue 20), and each element is read once (a Proxy cannot answer twice).
+ * `scored`: rows of a bulk string and a number (RESP3's `[member, score]` with the
+ * score decoded) go as the strings with the numbers beside them (`scores`), in scratch
+ * space of their own.
  */
-function shape(reply) {
+function shape(reply, scored = false) {
   if (typeof reply === 'number') return NUMBER;
   if (isBytes(reply)) return BYTES;
   if (!Array.isArray(reply) || reply.length === 0) return { how: 'value', value: plain(reply, 0) };
   if (typeof reply[0] === 'number') return numbers(reply);
   const width = Array.isArray(reply[0]) ? reply[0].length : 1;
-  const count = reply.length * width;
-  const lengths = scratchLengths(count);
+  const scores = scored && width === 2 && typeof reply[0][1] === 'number' ? scratch('scores', reply.length) : null;
+  const count = scores === null ? reply.length * width : reply.length;
+  const lengths = scratch('lengths', count);
   let bytes = keptBytes;
   let at = 0;
   for (let i = 0, k = 0; i < reply.length; i++) {
     const row = reply[i];
     if (width !== 1 && (!Array.isArray(row) || row.length !== width)) return { how: 'value', value: plain(reply, 0) };
-    for (let j = 0; j < width; j++, k++) {
+    for (let j = 0; j < width; j++) {
       const value = width === 1 ? row : row[j];
+      if (scores !== null && j === 1) {
+        if (typeof value !== 'number') return { how: 'value', value: plain(reply, 0) };
+        scores[i] = value;
+        continue;
+      }
       let length;
       if (typeof value === 'string') {
         const room = roomFor(value);
@@ -164,24 +183,33 @@ function shape(reply) {
         if (length > SHORT) bytes.set(value, at);
         else for (let b = 0; b < length; b++) bytes[at + b] = value[b];
       } else return { how: 'value', value: plain(reply, 0) };
-      lengths[k] = length;
+      lengths[k++] = length;
       at += length;
     }
   }
   if (bytes.length <= SCRATCH_KEPT) keptBytes = bytes;
-  return { how: 'bulks', bytes: bytes.subarray(0, at), lengths: lengths.subarray(0, count), width };
+  return {
+    how: 'bulks',
+    bytes: bytes.subarray(0, at),
+    lengths: lengths.subarray(0, count),
+    width: scores === null ? width : 1,
+    scores: scores === null ? NO_SCORES : scores.subarray(0, count),
+  };
 }
 
 // Scratch space kept for replies up to this many bytes; a larger reply gets its own.
 const SCRATCH_KEPT = 1 << 16;
-let keptLengths = new Uint32Array(256);
 let keptBytes = newBytes(4096);
+// The lengths of a reply's bulk strings, and the scores of its scored rows.
+const kept = { lengths: new Uint32Array(256), scores: new Float64Array(128) };
 
-function scratchLengths(count) {
-  if (count <= keptLengths.length) return keptLengths;
-  const lengths = new Uint32Array(count);
-  if (count * 4 <= SCRATCH_KEPT) keptLengths = lengths;
-  return lengths;
+/** Scratch space of `count` elements of the typed array kept as `name`. */
+function scratch(name, count) {
+  const held = kept[name];
+  if (count <= held.length) return held;
+  const made = new held.constructor(count);
+  if (made.byteLength <= SCRATCH_KEPT) kept[name] = made;
+  return made;
 }
 
 /** Scratch space of at least `used + more` bytes with the first `used` of `bytes` in it. */

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 
 use super::commands::js_arg;
 use super::params;
-use super::replies::{bulks_reply, number_reply, to_reply};
+use super::replies::{number_reply, to_reply};
 use super::results;
 use super::WasmSet;
 use crate::core::{Bulks, Command, Prepared, PreparedOutput, Reply};
@@ -98,7 +98,9 @@ impl WasmSet {
     }
 
     /// [`prepared_reply`](Self::prepared_reply) for an array of bulk strings in one
-    /// piece (see `feedBulks`).
+    /// piece (see `feedBulks`); with `scores` not empty, for RESP3's `[member, score]`
+    /// rows whose scores the client decoded as numbers: the members in one piece (`width`
+    /// 1), the scores beside them.
     #[wasm_bindgen(js_name = preparedBulks)]
     pub fn prepared_bulks(
         &self,
@@ -107,18 +109,25 @@ impl WasmSet {
         bytes: &[u8],
         lengths: &[u32],
         width: u32,
+        scores: &[f64],
     ) -> Result<JsValue, JsValue> {
+        let bulks = match scores {
+            [] => Bulks::new(bytes, lengths, width),
+            scores => Bulks::scored(bytes, lengths, scores),
+        };
+        let bulks = match bulks {
+            Ok(bulks) => bulks,
+            Err(why) => return self.output(which, arg, Reply::Other(why.into())),
+        };
         if self.makes_strings() && which == TAKE {
             // The members read where they lie: no value per member on the way to JS.
-            if let Ok(bulks) = Bulks::new(bytes, lengths, width) {
-                prepared_op(which, arg)?;
-                return match self.core.prepared_members_in(&bulks) {
-                    Ok(members) => Ok(self.joined(&members)),
-                    Err(error) => Err(self.error(error)),
-                };
-            }
+            prepared_op(which, arg)?;
+            return match self.core.prepared_members_in(&bulks) {
+                Ok(members) => Ok(self.joined(&members)),
+                Err(error) => Err(self.error(error)),
+            };
         }
-        self.output(which, arg, bulks_reply(bytes, lengths, width))
+        self.output(which, arg, bulks.to_reply())
     }
 
     /// [`prepared_reply`](Self::prepared_reply) for one or two bulk strings, without
@@ -317,6 +326,15 @@ impl WasmSet {
         }
         JsValue::from_str(&text)
     }
+}
+
+/// Whether the result of prepared operation `which` carries a score of its reply (see
+/// the core's `keeps_scores`; true for no such operation): where not, the JS driver lets
+/// a client that decodes RESP3 doubles as numbers more cheaply than as text (node-redis)
+/// do so. The same on every set.
+#[wasm_bindgen(js_name = preparedKeepsScores)]
+pub fn prepared_keeps_scores(which: u32) -> bool {
+    any_of(which).map_or(true, Prepared::keeps_scores)
 }
 
 /// `which` of `pop`, `take` and `peek` (see [`prepared_op`]).

@@ -501,6 +501,32 @@ fn a_prepared_command_that_carries_the_time_says_where_and_the_time_goes_there()
 }
 
 #[wasm_bindgen_test]
+fn rows_with_scores_a_client_decoded_read_as_their_reply_and_only_a_score_keeps_them() {
+    let take =
+        |s: &WasmSet, scores: &[f64]| s.prepared_bulks(1, &n(5.0), b"ab", &[1, 1], 1, scores);
+    // A strings set's take reads the members in place: one string, cut where JS is told.
+    let s = build("sorted", js("strings"), None, JsValue::UNDEFINED).unwrap();
+    assert_eq!(take(&s, &[1.5, f64::INFINITY]).unwrap(), js("ab"));
+    assert_eq!(s.item_ends().to_vec(), [1, 2]);
+    // Any other set's, through the reply the rows stand for.
+    let items = take(&set("sorted"), &[1.5, f64::NEG_INFINITY]).unwrap();
+    assert_eq!(Array::from(&items).to_vec(), vec![js("a"), js("b")]);
+    // A NaN score, or a score for each member but one, is the decoder's error.
+    for s in [&s, &set("sorted")] {
+        for bad in [&[1.0, f64::NAN][..], &[1.0]] {
+            assert_eq!(
+                prop(&take(s, bad).unwrap_err(), "name"),
+                js("ProtocolError")
+            );
+        }
+    }
+    // Scores reach the result of a score (5) only.
+    let keeps: Vec<bool> = (0..6).map(super::prepared::prepared_keeps_scores).collect();
+    assert_eq!(keeps, [false, false, false, false, false, true]);
+    assert!(super::prepared::prepared_keeps_scores(9));
+}
+
+#[wasm_bindgen_test]
 fn a_score_alone_is_decoded_from_its_bytes_as_the_operations_decoder_reads_it() {
     let s = set("sorted");
     let none = JsValue::UNDEFINED;

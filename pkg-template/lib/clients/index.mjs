@@ -1,17 +1,19 @@
 // Client adapters: which Redis client a set was given (ioredis or iovalkey, node-redis,
 // Valkey GLIDE, @upstash/redis over HTTP, or an execute function), and how to send it a
 // command.
-// Each adapter is `{ name, accepts(client), send(client) → (args, read) → reply,
-// isCluster(client), ordered?, routeKey?, lowercaseNames?, duplicate?(client),
-// close?(client) }`: `duplicate` and `close` give waits connections of their own (see
-// ../wait-connections.mjs); `ordered` says that commands sent without waiting for
-// replies run in the order sent (else a pipeline step's commands go one after another);
-// `lowercaseNames` that the client takes command names in lowercase more cheaply, but
-// for the names in its `keep`.
+// Each adapter is `{ name, accepts(client), send(client) → (args, read,
+// scoresAsNumbers) → reply, isCluster(client), ordered?, routeKey?, lowercaseNames?,
+// duplicate?(client), close?(client) }`: `duplicate` and `close` give waits connections
+// of their own (see ../wait-connections.mjs); `ordered` says that commands sent without
+// waiting for replies run in the order sent (else a pipeline step's commands go one
+// after another); `lowercaseNames` that the client takes command names in lowercase more
+// cheaply, but for the names in its `keep`.
 //
-// Replies come back as Buffers where the client can, so members are binary-safe. What
-// a send throws is sorted out by the driver: a Redis error reply is handed to the core
-// as an `Error` (it needs NOSCRIPT to fall back to EVAL), anything else is a connection
+// Replies come back as Buffers where the client can, so members are binary-safe, and
+// RESP3 doubles as their text, exact; or as numbers where `scoresAsNumbers` says the core
+// only checks them and the client decodes numbers more cheaply (node-redis). What a send
+// throws is sorted out by the driver: a Redis error reply is handed to the core as an
+// `Error` (it needs NOSCRIPT to fall back to EVAL), anything else is a connection
 // failure.
 
 import { execute } from './execute.mjs';

@@ -2,12 +2,13 @@
 //! reply's strings already (the wasm binding, handed them by JS in one piece; the native
 //! driver, in the `redis` crate's values) passes them on without a value per string.
 //! It stands for the [`Reply`] it reads as ([`Bulks::to_reply`]); the decoders of the hot
-//! paths read it in place.
+//! paths read it in place. RESP3's `[member, score]` rows may come with the scores as
+//! doubles a client decoded already (node-redis's numbers, see [`Bulks::scored`]).
 
 use super::reply::Reply;
 
 /// An array of bulk strings (`width` 1), or of equal rows of `width` of them (RESP3's
-/// `ZPOPMIN` pairs), borrowed, in order.
+/// `ZPOPMIN` pairs), or of `[string, double]` rows, borrowed, in order.
 ///
 /// ```
 /// use redset::core::{Bulks, Reply};
@@ -21,6 +22,8 @@ use super::reply::Reply;
 pub struct Bulks<'a> {
     strings: Vec<&'a [u8]>,
     width: usize,
+    /// The second of each `[string, double]` row, where the rows are of those.
+    doubles: Option<&'a [f64]>,
 }
 
 impl<'a> Bulks<'a> {
@@ -61,10 +64,44 @@ impl<'a> Bulks<'a> {
         if !strings.len().is_multiple_of(width) {
             return Err("bulk rows of uneven width");
         }
-        Ok(Bulks { strings, width })
+        Ok(Bulks {
+            strings,
+            width,
+            doubles: None,
+        })
     }
 
-    /// How many strings each row holds (1: the array is of strings).
+    /// `[string, double]` rows: RESP3's `[member, score]` pairs with each score a double
+    /// the client decoded (`bytes` cut at `lengths` are the strings, `doubles` the
+    /// seconds, in order); an error that says why where the lengths run past the bytes
+    /// or the two columns differ in length.
+    ///
+    /// ```
+    /// use redset::core::{Bulks, Reply};
+    /// let bulks = Bulks::scored(b"ab", &[1, 1], &[1.5, 2.0]).unwrap();
+    /// assert_eq!((bulks.width(), bulks.len()), (2, 4));
+    /// assert_eq!(bulks.doubles(), Some(&[1.5, 2.0][..]));
+    /// let pair = |m, s| Reply::Array(vec![Reply::bulk(m), Reply::Double(s)]);
+    /// assert_eq!(bulks.to_reply(), Reply::Array(vec![pair("a", 1.5), pair("b", 2.0)]));
+    /// assert!(Bulks::scored(b"ab", &[1, 1], &[1.5]).is_err());
+    /// ```
+    pub fn scored(
+        bytes: &'a [u8],
+        lengths: &[u32],
+        doubles: &'a [f64],
+    ) -> Result<Self, &'static str> {
+        if lengths.len() != doubles.len() {
+            return Err("as many doubles as strings in [string, double] rows");
+        }
+        let strings = Self::new(bytes, lengths, 1)?.strings;
+        Ok(Bulks {
+            strings,
+            width: 2,
+            doubles: Some(doubles),
+        })
+    }
+
+    /// How many values each row holds (1: the array is of strings).
     ///
     /// ```
     /// use redset::core::Bulks;
@@ -74,14 +111,14 @@ impl<'a> Bulks<'a> {
         self.width
     }
 
-    /// How many strings there are, rows flattened.
+    /// How many values there are, rows flattened.
     ///
     /// ```
     /// use redset::core::Bulks;
     /// assert_eq!(Bulks::new(b"a1", &[1, 1], 2).unwrap().len(), 2);
     /// ```
     pub fn len(&self) -> usize {
-        self.strings.len()
+        self.strings.len() + self.doubles.map_or(0, <[f64]>::len)
     }
 
     /// Whether the array is empty.
@@ -94,7 +131,7 @@ impl<'a> Bulks<'a> {
         self.strings.is_empty()
     }
 
-    /// The strings in order, rows flattened.
+    /// The strings in order, rows flattened (of `[string, double]` rows, the firsts).
     ///
     /// ```
     /// use redset::core::Bulks;
@@ -105,7 +142,19 @@ impl<'a> Bulks<'a> {
         self.strings.iter().copied()
     }
 
-    /// The [`Reply`] this stands for: an array of bulk strings, or of arrays of them.
+    /// The doubles of `[string, double]` rows (see [`scored`](Self::scored)), else
+    /// `None`.
+    ///
+    /// ```
+    /// use redset::core::Bulks;
+    /// assert_eq!(Bulks::new(b"a1", &[1, 1], 2).unwrap().doubles(), None);
+    /// ```
+    pub fn doubles(&self) -> Option<&'a [f64]> {
+        self.doubles
+    }
+
+    /// The [`Reply`] this stands for: an array of bulk strings, or of arrays of them
+    /// (`[string, double]` rows: of a bulk string and a RESP3 double).
     ///
     /// ```
     /// use redset::core::{Bulks, Reply};
@@ -113,6 +162,13 @@ impl<'a> Bulks<'a> {
     /// assert_eq!(bulks.to_reply(), Reply::Array(vec![Reply::bulk("a"), Reply::bulk("b")]));
     /// ```
     pub fn to_reply(&self) -> Reply {
+        if let Some(doubles) = self.doubles {
+            let rows = self.strings().zip(doubles);
+            return Reply::Array(
+                rows.map(|(s, &d)| Reply::Array(vec![Reply::bulk(s), Reply::Double(d)]))
+                    .collect(),
+            );
+        }
         let mut strings = self.strings().map(Reply::bulk);
         if self.width == 1 {
             return Reply::Array(strings.collect());

@@ -137,8 +137,15 @@ impl Decoder<'_> {
     }
 
     /// [`pair_members`](Self::pair_members) of an array given as [`Bulks`] (RESP2's flat
-    /// list or RESP3's rows), read in place: each score checked, not converted.
+    /// list or RESP3's rows, the scores as text or as doubles), read in place: each score
+    /// checked, not converted.
     pub fn pair_member_slices<'a>(&self, bulks: &Bulks<'a>) -> Result<Vec<&'a [u8]>> {
+        if let Some(doubles) = bulks.doubles() {
+            for &score in doubles {
+                self.not_nan(score)?;
+            }
+            return Ok(bulks.strings().collect());
+        }
         match bulks.width() {
             1 if !bulks.len().is_multiple_of(2) => Err(Error::protocol(
                 self.command,
@@ -377,21 +384,22 @@ mod tests {
     fn bulks_read_in_place_as_their_reply_reads() {
         let flat = Bulks::new(b"a1b2", &[1, 1, 1, 1], 1).unwrap();
         let rows = Bulks::new(b"a1b2", &[1, 1, 1, 1], 2).unwrap();
-        for bulks in [&flat, &rows] {
+        let scored = Bulks::scored(b"ab", &[1, 1], &[1.0, 2.0]).unwrap();
+        for bulks in [&flat, &rows, &scored] {
             assert_eq!(D.pair_member_slices(bulks).unwrap(), [b"a", b"b"]);
             let from_reply: Vec<_> = D.pairs(bulks.to_reply()).unwrap();
             assert_eq!(from_reply.len(), 2);
         }
         assert_eq!(D.member_slices(&flat).unwrap(), [b"a", b"1", b"b", b"2"]);
-        assert!(matches!(
-            D.member_slices(&rows),
-            Err(Error::Protocol { .. })
-        ));
+        for rows in [&rows, &scored] {
+            assert!(matches!(D.member_slices(rows), Err(Error::Protocol { .. })));
+        }
         let odd = Bulks::new(b"a1b", &[1, 1, 1], 1).unwrap();
         let triples = Bulks::new(b"a1x", &[1, 1, 1], 3).unwrap();
         let nan = Bulks::new(b"anan", &[1, 3], 2).unwrap();
         let word = Bulks::new(b"ax", &[1, 1], 1).unwrap();
-        for bad in [odd, triples, nan, word] {
+        let nan_double = Bulks::scored(b"a", &[1], &[f64::NAN]).unwrap();
+        for bad in [odd, triples, nan, word, nan_double] {
             assert!(matches!(
                 D.pair_member_slices(&bad),
                 Err(Error::Protocol { .. })

@@ -57,6 +57,20 @@ impl Prepared {
             Prepared::Peek(_) | Prepared::Len | Prepared::Contains | Prepared::Score
         )
     }
+
+    /// Whether its result carries a score of the reply (a `score`'s): the rest only check
+    /// the scores their replies carry, so a driver may have its client decode them as
+    /// numbers, exactly or not (node-redis 5's RESP3 doubles are off in the last digit),
+    /// where that is cheaper than as text.
+    ///
+    /// ```
+    /// use redset::core::Prepared;
+    /// assert!(Prepared::Score.keeps_scores());
+    /// assert!(!Prepared::Take(100).keeps_scores());
+    /// ```
+    pub fn keeps_scores(self) -> bool {
+        matches!(self, Prepared::Score)
+    }
 }
 
 /// What a prepared operation gives for its reply.
