@@ -40,49 +40,68 @@ fn rand_u16() -> u16 {
     h.finish() as u16
 }
 
+/// A cluster node of `binary` answering PING on a port free when picked (not one of
+/// `taken`), in its own directory under `dir`. Another process may take a port between
+/// its pick and the server's bind, and the server then exits: it starts again on
+/// another port.
+fn start_node(binary: &str, dir: &std::path::Path, taken: &[u16]) -> (u16, Child) {
+    for _ in 0..5 {
+        let port = free_port(taken);
+        let node_dir = dir.join(port.to_string());
+        std::fs::create_dir_all(&node_dir).unwrap();
+        let mut child = Command::new(binary)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "1000"])
+            // Replicas sync at once, and may always take over.
+            .args(["--repl-diskless-sync-delay", "0"])
+            .args(["--cluster-replica-validity-factor", "0"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&node_dir)
+            .arg("--logfile")
+            .arg(node_dir.join("redis.log"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be on PATH");
+        let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break; // exited: most likely its port was taken
+            }
+            let pong = client
+                .get_connection()
+                .ok()
+                .and_then(|mut conn| redis::cmd("PING").query::<String>(&mut conn).ok());
+            if pong.is_some() {
+                return (port, child);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("no cluster node would start on loopback in five tries");
+}
+
 impl RedisCluster {
     pub fn start() -> RedisCluster {
         let turn = TURN.lock().unwrap_or_else(|poison| poison.into_inner());
         let dir = tempfile::tempdir().expect("temp dir");
         let binary = std::env::var("REDSET_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let mut ports = Vec::new();
-        for _ in 0..6 {
-            let port = free_port(&ports);
-            ports.push(port);
-        }
-        let nodes = ports
-            .iter()
-            .map(|&port| {
-                let node_dir = dir.path().join(port.to_string());
-                std::fs::create_dir_all(&node_dir).unwrap();
-                let child = Command::new(&binary)
-                    .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                    .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "1000"])
-                    // Replicas sync at once, and may always take over.
-                    .args(["--repl-diskless-sync-delay", "0"])
-                    .args(["--cluster-replica-validity-factor", "0"])
-                    .args(["--save", "", "--appendonly", "no"])
-                    .arg("--dir")
-                    .arg(&node_dir)
-                    .arg("--logfile")
-                    .arg(node_dir.join("redis.log"))
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .expect("redis-server must be on PATH");
-                (port, child)
-            })
-            .collect();
-        let cluster = RedisCluster {
-            nodes,
+        // Made first, so that the nodes started are killed if a later one fails.
+        let mut cluster = RedisCluster {
+            nodes: Vec::new(),
             dir,
             _turn: turn,
         };
-        for &port in &ports {
-            cluster.wait_for(port, |conn| {
-                redis::cmd("PING").query::<String>(conn).is_ok()
-            });
+        for _ in 0..6 {
+            let taken: Vec<u16> = cluster.nodes.iter().map(|(port, _)| *port).collect();
+            let node = start_node(&binary, cluster.dir.path(), &taken);
+            cluster.nodes.push(node);
         }
+        let ports: Vec<u16> = cluster.nodes.iter().map(|(port, _)| *port).collect();
         let addresses: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
         let out = Command::new("redis-cli")
             .args(["--cluster", "create"])
