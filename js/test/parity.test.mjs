@@ -27,9 +27,9 @@ const scheduledOnly = operations.filter((op) => op.only === 'scheduled');
 // description. wasm-bindgen's own (`__…`) are left out.
 const PROTOCOL = new Set([
   'constructor', 'feed', 'feedNumber', 'feedNumbers', 'feedBytes', 'feedBulks', 'resume', 'abandon',
-  'prepared', 'preparedReply', 'preparedNumber', 'preparedBulks', 'preparedPair', 'preparedIsFixed', 'preparedTimeAt',
+  'prepared', 'preparedReply', 'preparedNumber', 'preparedBulks', 'preparedPair', 'preparedTraits', 'preparedTimeAt',
   'preparedTime', 'itemEnds',
-  'preparedAdd', 'addedScore', 'preparedAddCheck', 'preparedAdded', 'preparedAddedReply', 'lowercaseNames', 'preparedIsRead',
+  'preparedAdd', 'addedScore', 'preparedAddCheck', 'preparedAdded', 'preparedAddedReply', 'lowercaseNames',
   'markKeys', 'groupBy', 'name', 'toString', 'free',
 ]);
 const CLASS_EXTRAS = new Set(['constructor', 'name', 'toString', Symbol.for('nodejs.util.inspect.custom')]);

@@ -503,6 +503,36 @@ test('a take reads every member of a reply as its bytes: strings and Buffers, no
   }
 });
 
+test('has and score send each item as its member: a well-formed string as it is, any other as the core makes it', async () => {
+  const sent = [];
+  const members = new Map([['a', '1'], ['b', '2.5'], ['\ufffd', '3'], ['7', '4'], ['jobs', '5']]);
+  const execute = (args) => {
+    sent.push(args.slice());
+    return members.has(args[2]) ? Buffer.from(members.get(args[2])) : null;
+  };
+  const set = new SortedSet(execute, 'jobs');
+  // The first command comes from the core; the rest reuse it with the item put in.
+  assert.equal(await set.has('a'), true);
+  assert.equal(await set.score('b'), 2.5);
+  assert.equal(await set.has('b'), true);
+  assert.equal(await set.score('jobs'), 5);
+  assert.equal(await set.has('zz'), false);
+  // A lone surrogate's member is U+FFFD, as the core makes it; a number's its text.
+  assert.equal(await set.score('\ud800'), 3);
+  assert.equal(await set.has(7), true);
+  assert.equal(await set.score('a'), 1);
+  assert.deepEqual(sent.map((args) => args.map(String)), [
+    ['ZSCORE', 'jobs', 'a'], ['ZSCORE', 'jobs', 'b'], ['ZSCORE', 'jobs', 'b'], ['ZSCORE', 'jobs', 'jobs'],
+    ['ZSCORE', 'jobs', 'zz'], ['ZSCORE', 'jobs', '\ufffd'], ['ZSCORE', 'jobs', '7'], ['ZSCORE', 'jobs', 'a'],
+  ]);
+  // A set of another serializer sends what its serializer made, every time.
+  const json = new SortedSet(execute, 'jobs', { serializer: new JsonSerializer() });
+  sent.length = 0;
+  await json.has('a');
+  await json.has('b');
+  assert.deepEqual(sent.map((args) => args[2]), ['"a"', '"b"']);
+});
+
 test('a take reads RESP3 rows whose scores a client decoded as numbers, and refuses a NaN score', async () => {
   const rows = [['a', 1.5], [Buffer.from('b'), -Infinity], ['ü', 5e-324]];
   assert.deepEqual(await new SortedSet(async () => rows, 'numbers').take(3), ['a', 'b', 'ü']);

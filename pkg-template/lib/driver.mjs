@@ -5,6 +5,7 @@
 import { now, sleep } from './clock.mjs';
 import { binding } from './binding.mjs';
 import { RedsetError, TimeoutError, connectionError, rethrow } from './errors.mjs';
+import { TRAITS } from './operations.mjs';
 import { decodeAdded, decodePrepared, feed } from './replies.mjs';
 import { isReplyError } from './clients/index.mjs';
 
@@ -18,6 +19,21 @@ export const STEP = Symbol('redset step');
 
 /** At most this many prepared commands are kept per operation (see the driver's #kept). */
 const KEPT = 16;
+
+/** Whether the UTF-8 of string `text` is the text itself: no lone surrogate (false where that cannot be asked). */
+const wellFormed = typeof String.prototype.isWellFormed === 'function' ? (text) => text.isWellFormed() : () => false;
+
+/**
+ * A copy of kept command `kept.args` with `value` at `kept.at`, and the marks the binding
+ * put on the array (a cluster client's key to route by), which a copy of its elements
+ * does not carry.
+ */
+function copied(kept, value) {
+  const args = kept.args.slice();
+  for (const mark of kept.marks) args[mark] = kept.args[mark];
+  args[kept.at] = value;
+  return args;
+}
 
 /** Keeps `value` for argument `a` in `kept`: a take or peek of many sizes, the oldest goes first. */
 function keep(kept, a, value) {
@@ -40,15 +56,14 @@ export class Driver {
   #nextId = 0;
   // Prepared commands the core says are the same on every call (by operation, then
   // argument), kept so that a pop or a len makes no call into wasm before it is sent;
-  // those where only the time changes, with where it goes (see #timedArgs); and which
-  // operations are of either kind, which only read, and which only check the scores of
-  // their replies, asked once each.
+  // those where only the time changes, with where it goes (see #timedArgs); those where
+  // only the item changes, by operation (see #itemArgs); which operations carry the
+  // time; and each operation's traits (the binding's preparedTraits), asked once.
   #kept = [];
   #timed = [];
-  #fixed = [];
+  #withItem = [];
   #carriesTime = [];
-  #reads = [];
-  #checksScores = [];
+  #traits = [];
   // A prepared add's check, the same on every call (see runAdd).
   #addCheck;
 
@@ -158,14 +173,16 @@ export class Driver {
     let reply;
     let output;
     try {
-      const args = this.#kept[which]?.get(a) ?? this.#timedArgs(which, a) ?? this.#prepared(which, a);
+      const traits = (this.#traits[which] ??= core.preparedTraits(which));
+      const args = this.#kept[which]?.get(a) ?? this.#timedArgs(which, a) ?? this.#itemArgs(which, a) ??
+        this.#prepared(which, traits, a);
       if (args === undefined) return this.run(start, a, b, c);
-      // Prepared commands carry no step mark: whether they only read is asked once.
-      const read = (this.#reads[which] ??= core.preparedIsRead(which));
+      // Prepared commands carry no step mark: the traits say whether they only read.
+      const read = (traits & TRAITS.read) !== 0;
       // A reply whose scores are only checked may have them as numbers, where the client
       // decodes those more cheaply than text (node-redis: a take(100)'s scores as text
       // cost it about 30 µs more, issue 20).
-      const scoresAsNumbers = (this.#checksScores[which] ??= !binding().preparedKeepsScores(which));
+      const scoresAsNumbers = (traits & TRAITS.keepsScores) === 0;
       try {
         reply = await withTimeout(this.#send(args, read, scoresAsNumbers), this.#timeout, args, read);
       } catch (err) {
@@ -205,23 +222,25 @@ export class Driver {
   }
 
   /**
-   * The core's command for prepared `which` with `a`, kept if it never changes, or kept
-   * with where it carries the time if that is all that changes (see #timedArgs).
+   * The core's command for prepared `which` (of `traits`) with `a`, kept if it never
+   * changes, or kept with where it carries the time if that is all that changes (see
+   * #timedArgs), or with where it carries the item (see #itemArgs).
    */
-  #prepared(which, a) {
+  #prepared(which, traits, a) {
     const core = this.#core;
     const args = core.prepared(which, a, now());
     if (args === undefined) return args;
-    if ((this.#fixed[which] ??= core.preparedIsFixed(which))) {
+    const marks = () => Object.getOwnPropertySymbols(args);
+    if ((traits & TRAITS.fixed) !== 0) {
       keep((this.#kept[which] ??= new Map()), a, args);
+    } else if (traits >>> TRAITS.itemAt !== 0) {
+      this.#withItem[which] ??= { args, at: (traits >>> TRAITS.itemAt) - 1, marks: marks() };
     } else if (this.#carriesTime[which] !== false) {
       // Asked for each command kept (the index moves when the lock's key goes), and
-      // not again for an operation whose commands carry no time (has, score).
+      // not again for an operation whose commands carry no time.
       const at = core.preparedTimeAt(which, a);
       this.#carriesTime[which] = at !== undefined;
-      // The marks the binding put on the array (a cluster client's key to route by),
-      // which a copy of its elements does not carry.
-      if (at !== undefined) keep((this.#timed[which] ??= new Map()), a, { args, at, marks: Object.getOwnPropertySymbols(args) });
+      if (at !== undefined) keep((this.#timed[which] ??= new Map()), a, { args, at, marks: marks() });
     }
     return args;
   }
@@ -234,11 +253,20 @@ export class Driver {
    */
   #timedArgs(which, a) {
     const timed = this.#timed[which]?.get(a);
-    if (timed === undefined) return undefined;
-    const args = timed.args.slice();
-    for (const mark of timed.marks) args[mark] = timed.args[mark];
-    args[timed.at] = this.#core.preparedTime(now());
-    return args;
+    return timed === undefined ? undefined : copied(timed, this.#core.preparedTime(now()));
+  }
+
+  /**
+   * A kept has's or score's command with `item` where the core said the item goes (a
+   * set whose members are its items' UTF-8), for an item that is a well-formed string,
+   * the member itself as the core would make it: no call into wasm before it is sent
+   * (issue 20: building the command cost a has 2–3 µs); undefined otherwise, and the
+   * core makes the command.
+   */
+  #itemArgs(which, item) {
+    const kept = this.#withItem[which];
+    if (kept === undefined || typeof item !== 'string' || !wellFormed(item)) return undefined;
+    return copied(kept, item);
   }
 
   /**

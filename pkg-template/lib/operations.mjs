@@ -63,3 +63,10 @@ export const SCHEDULED_OPERATIONS = {
  * the binding names them with; the argument is the method's first.
  */
 export const PREPARED = { pop: 0, take: 1, peek: 2, len: 3, has: 4, score: 5 };
+
+/**
+ * The bits of the binding's `preparedTraits(which)`: the command only reads; it is the
+ * same on every call with the same argument; the result carries a score of the reply;
+ * and from bit `itemAt` (a shift) up, one more than where the command carries the item.
+ */
+export const TRAITS = { read: 1, fixed: 2, keepsScores: 4, itemAt: 8 };

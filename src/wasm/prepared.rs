@@ -1,13 +1,14 @@
 //! Prepared operations for JS (see the core's `Prepared`): `pop`, `take(n)`, `peek`,
 //! `len`, `has` and `score`, where the operation is one command and its reply. The JS
-//! driver asks for the command array (and keeps it where `preparedIsFixed` says it is
-//! the same on every call with that argument, or `preparedTimeAt` that only the time
-//! changes), sends it, and hands the reply to one call that decodes it with the
-//! operation's own decoder: no slot, no operation, no step. An operation that cannot be
-//! prepared on this set gets `undefined`, and runs in a slot as usual; a reply that does
-//! not finish the operation (the original's lock held, `NOSCRIPT`) gives the set's
-//! marker symbol, and the operation runs in a slot with that reply fed as the answer to
-//! its first command (the one sent).
+//! driver asks for the command array and keeps it where `preparedTraits` says that it
+//! is the same on every call with that argument or where the item goes, or
+//! `preparedTimeAt` that only the time changes; it sends the command, and hands the
+//! reply to one call that decodes it with the operation's own decoder: no slot, no
+//! operation, no step. An operation that cannot be prepared on this set gets
+//! `undefined`, and runs in a slot as usual; a reply that does not finish the operation
+//! (the original's lock held, `NOSCRIPT`) gives the set's marker symbol, and the
+//! operation runs in a slot with that reply fed as the answer to its first command (the
+//! one sent).
 //!
 //! `which` names the operation: 0 `pop`, 1 `take(arg)`, 2 `peek(arg)`, 3 `len`,
 //! 4 `has(arg)`, 5 `score(arg)`; `arg` is checked as the operation's own parameter.
@@ -42,19 +43,38 @@ impl WasmSet {
             .map_or(JsValue::UNDEFINED, |cmd| self.commands.bare(cmd, None)))
     }
 
-    /// Whether the command of prepared operation `which` only reads (the JS driver
-    /// tells its client so: prepared commands carry no step mark).
-    #[wasm_bindgen(js_name = preparedIsRead)]
-    pub fn prepared_is_read(&self, which: u32) -> Result<bool, JsValue> {
-        Ok(any_of(which)?.reads_only())
-    }
-
-    /// Whether the command of prepared operation `which` is the same on every call with
-    /// the same argument on this set (see the core's `prepared_is_fixed`): the JS driver
-    /// then keeps it, and asks again only for another argument.
-    #[wasm_bindgen(js_name = preparedIsFixed)]
-    pub fn prepared_is_fixed(&self, which: u32) -> Result<bool, JsValue> {
-        Ok(self.core.prepared_is_fixed(any_of(which)?))
+    /// What the JS driver needs to know of prepared operation `which` on this set, asked
+    /// once per operation, as bits:
+    /// - [`READ`]: its command only reads (the driver tells its client so: prepared
+    ///   commands carry no step mark);
+    /// - [`FIXED`]: its command is the same on every call with the same argument (see
+    ///   the core's `prepared_is_fixed`): the driver keeps it, and asks again only for
+    ///   another argument;
+    /// - [`KEEPS_SCORES`]: its result carries a score of its reply (see the core's
+    ///   `keeps_scores`); where not, the driver lets a client that decodes RESP3 doubles
+    ///   as numbers more cheaply than as text (node-redis) do so;
+    /// - from bit [`ITEM_AT`] up, one more than where its command array carries the item
+    ///   (`has`, `score`), on a set whose members are its items' UTF-8 (the default
+    ///   serializer's; see the core's `prepared_member_at`): the driver keeps the array,
+    ///   and puts each call's item there when it is a well-formed string, whose UTF-8 is
+    ///   its member (any other item goes through `prepared`); 0 for the rest.
+    #[wasm_bindgen(js_name = preparedTraits)]
+    pub fn prepared_traits(&self, which: u32) -> Result<u32, JsValue> {
+        let op = any_of(which)?;
+        let item_at = self.core.prepared_member_at(op);
+        let item_at = item_at
+            .filter(|_| self.makes_strings())
+            .map_or(0, |at| at + 1);
+        let bits = [
+            (op.reads_only(), READ),
+            (self.core.prepared_is_fixed(op), FIXED),
+            (op.keeps_scores(), KEEPS_SCORES),
+        ];
+        let flags = bits
+            .iter()
+            .filter(|(set, _)| *set)
+            .fold(0, |all, (_, bit)| all | bit);
+        Ok(flags | (item_at as u32) << ITEM_AT)
     }
 
     /// Where the command array of prepared operation `which` with `arg` carries the
@@ -328,14 +348,12 @@ impl WasmSet {
     }
 }
 
-/// Whether the result of prepared operation `which` carries a score of its reply (see
-/// the core's `keeps_scores`; true for no such operation): where not, the JS driver lets
-/// a client that decodes RESP3 doubles as numbers more cheaply than as text (node-redis)
-/// do so. The same on every set.
-#[wasm_bindgen(js_name = preparedKeepsScores)]
-pub fn prepared_keeps_scores(which: u32) -> bool {
-    any_of(which).map_or(true, Prepared::keeps_scores)
-}
+/// The bits of [`WasmSet::prepared_traits`] (the JS driver's `TRAITS`).
+pub(crate) const READ: u32 = 1;
+pub(crate) const FIXED: u32 = 2;
+pub(crate) const KEEPS_SCORES: u32 = 4;
+/// The shift of one more than where the command carries the item.
+pub(crate) const ITEM_AT: u32 = 8;
 
 /// `which` of `pop`, `take` and `peek` (see [`prepared_op`]).
 const POP: u32 = 0;

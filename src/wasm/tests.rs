@@ -9,6 +9,7 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
+use super::prepared::{FIXED, ITEM_AT, KEEPS_SCORES, READ};
 use super::WasmSet;
 
 /// The slot the tests run their operations in.
@@ -456,7 +457,8 @@ fn prepared_commands_one_argument_apart_are_copies_that_leave_the_first_as_it_wa
     assert_eq!(first[6..], second[6..]);
     // Prepared commands carry no step mark; the core says which only read.
     assert!(Reflect::get(&pop(3.0), &marker()).unwrap().is_undefined());
-    assert!(!s.prepared_is_read(0).unwrap());
+    let traits = s.prepared_traits(0).unwrap();
+    assert_eq!((traits & READ, traits >> ITEM_AT), (0, 0));
     // A strings set's has: the item itself goes as the member, each call its own.
     let s = build("sorted", js("strings"), None, JsValue::UNDEFINED).unwrap();
     let has = |item: &str| strings(&Array::from(&s.prepared(4, &js(item), 0.0).unwrap()));
@@ -467,7 +469,8 @@ fn prepared_commands_one_argument_apart_are_copies_that_leave_the_first_as_it_wa
             vec!["ZSCORE".into(), "jobs".into(), "b".into()]
         )
     );
-    assert!(s.prepared_is_read(4).unwrap());
+    // A has only reads; its item goes where the member is (one more than its index).
+    assert_eq!(s.prepared_traits(4).unwrap(), READ | 3 << ITEM_AT);
     // A lone surrogate is sent as the member the core made (U+FFFD), not as given.
     let lone = String::from_utf16_lossy(&[0xd800]);
     let args = Array::from(
@@ -520,10 +523,17 @@ fn rows_with_scores_a_client_decoded_read_as_their_reply_and_only_a_score_keeps_
             );
         }
     }
-    // Scores reach the result of a score (5) only.
-    let keeps: Vec<bool> = (0..6).map(super::prepared::prepared_keeps_scores).collect();
+    // Scores reach the result of a score (5) only; pop, take, peek and len are fixed.
+    let traits: Vec<u32> = (0..6)
+        .map(|which| s.prepared_traits(which).unwrap())
+        .collect();
+    let keeps: Vec<bool> = traits.iter().map(|t| t & KEEPS_SCORES != 0).collect();
     assert_eq!(keeps, [false, false, false, false, false, true]);
-    assert!(super::prepared::prepared_keeps_scores(9));
+    let fixed: Vec<bool> = traits.iter().map(|t| t & FIXED != 0).collect();
+    assert_eq!(fixed, [true, true, true, true, false, false]);
+    assert!(s.prepared_traits(9).is_err());
+    // A set of JS values through a serializer of its own: no item goes as it is given.
+    assert_eq!(set("sorted").prepared_traits(5).unwrap() >> ITEM_AT, 0);
 }
 
 #[wasm_bindgen_test]

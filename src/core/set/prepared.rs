@@ -137,6 +137,24 @@ impl<S: Serializer> SetCore<S> {
         self.prepare(which, 0.0).and_then(|(_, at)| at)
     }
 
+    /// Where the command of `Contains` or `Score` carries the item's member (`None` for
+    /// the others): a driver that knows an item's member without the core (a set of
+    /// strings, whose member is an item's UTF-8) may keep the command and put each
+    /// call's member there.
+    ///
+    /// ```
+    /// use redset::core::{Kind, Prepared, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let at = set.prepared_member_at(Prepared::Contains).unwrap();
+    /// let mut kept = set.prepared_for(Prepared::Contains, "a").unwrap().unwrap().into_args();
+    /// kept[at] = b"b".to_vec();
+    /// assert_eq!(kept, set.prepared_for(Prepared::Contains, "b").unwrap().unwrap().into_args());
+    /// assert_eq!(set.prepared_member_at(Prepared::Len), None);
+    /// ```
+    pub fn prepared_member_at(&self, which: Prepared) -> Option<usize> {
+        matches!(which, Prepared::Contains | Prepared::Score).then_some(Self::SCORE_MEMBER_AT)
+    }
+
     /// The time as the commands of [`prepared_time_at`](Self::prepared_time_at) carry it.
     pub fn prepared_time(&self, now: f64) -> Vec<u8> {
         TimedCall::time_arg(now)
