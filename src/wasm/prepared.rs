@@ -65,16 +65,11 @@ impl WasmSet {
         let item_at = item_at
             .filter(|_| self.makes_strings())
             .map_or(0, |at| at + 1);
-        let bits = [
-            (op.reads_only(), READ),
-            (self.core.prepared_is_fixed(op), FIXED),
-            (op.keeps_scores(), KEEPS_SCORES),
-        ];
-        let flags = bits
-            .iter()
-            .filter(|(set, _)| *set)
-            .fold(0, |all, (_, bit)| all | bit);
-        Ok(flags | (item_at as u32) << ITEM_AT)
+        let bit = |set: bool, bit: u32| if set { bit } else { 0 };
+        Ok(bit(op.reads_only(), READ)
+            | bit(self.core.prepared_is_fixed(op), FIXED)
+            | bit(op.keeps_scores(), KEEPS_SCORES)
+            | (item_at as u32) << ITEM_AT)
     }
 
     /// Where the command array of prepared operation `which` with `arg` carries the

@@ -64,25 +64,37 @@ fn start_node(binary: &str, dir: &std::path::Path, taken: &[u16]) -> (u16, Child
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server must be on PATH");
-        let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                break; // exited: most likely its port was taken
-            }
-            let pong = client
-                .get_connection()
-                .ok()
-                .and_then(|mut conn| redis::cmd("PING").query::<String>(&mut conn).ok());
-            if pong.is_some() {
-                return (port, child);
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        // A node that exits has most likely lost its port.
+        let exited = || matches!(child.try_wait(), Ok(Some(_)));
+        if ready_within_a_minute(port, exited, |conn| {
+            redis::cmd("PING").query::<String>(conn).is_ok()
+        }) {
+            return (port, child);
         }
         let _ = child.kill();
         let _ = child.wait();
     }
     panic!("no cluster node would start on loopback in five tries");
+}
+
+/// Whether the node on `port` is `ready` within a minute, asked every 50 ms until then
+/// or until it has `gone`.
+fn ready_within_a_minute(
+    port: u16,
+    mut gone: impl FnMut() -> bool,
+    ready: impl Fn(&mut redis::Connection) -> bool,
+) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+    while Instant::now() < deadline && !gone() {
+        if let Ok(mut conn) = client.get_connection() {
+            if ready(&mut conn) {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
 }
 
 impl RedisCluster {
@@ -119,17 +131,9 @@ impl RedisCluster {
     }
 
     fn wait_for(&self, port: u16, ready: impl Fn(&mut redis::Connection) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
-        while Instant::now() < deadline {
-            if let Ok(mut conn) = client.get_connection() {
-                if ready(&mut conn) {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if !ready_within_a_minute(port, || false, ready) {
+            panic!("cluster node {port} not ready within 60 s");
         }
-        panic!("cluster node {port} not ready within 60 s");
     }
 
     /// Until every live node says the cluster is OK and has every slot.

@@ -153,11 +153,11 @@ impl<S: Serializer> SetCore<S> {
         Ok(read(cmd, |_, reply| Self::score_output(reply)))
     }
 
-    /// `ZSCORE key member`.
     /// Where [`score_command`](Self::score_command) carries the member: `ZSCORE key
     /// member`.
     pub(super) const SCORE_MEMBER_AT: usize = 2;
 
+    /// `ZSCORE key member`.
     pub(super) fn score_command(&self, member: Vec<u8>) -> Command {
         Command::new("ZSCORE")
             .arg(self.target.keys.get(SET))
