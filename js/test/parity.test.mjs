@@ -28,8 +28,8 @@ const scheduledOnly = operations.filter((op) => op.only === 'scheduled');
 const PROTOCOL = new Set([
   'constructor', 'feed', 'feedNumber', 'feedNumbers', 'feedBytes', 'feedBulks', 'resume', 'abandon',
   'prepared', 'preparedReply', 'preparedNumber', 'preparedBulks', 'preparedPair', 'preparedTraits', 'preparedTimeAt',
-  'preparedTime', 'itemEnds',
-  'preparedAdd', 'addedScore', 'preparedAddCheck', 'preparedAdded', 'preparedAddedReply', 'lowercaseNames',
+  'preparedScore', 'itemEnds',
+  'preparedAdd', 'preparedAddAt', 'addedScore', 'preparedAddCheck', 'preparedAdded', 'preparedAddedReply', 'lowercaseNames',
   'markKeys', 'groupBy', 'name', 'toString', 'free',
 ]);
 const CLASS_EXTRAS = new Set(['constructor', 'name', 'toString', Symbol.for('nodejs.util.inspect.custom')]);

@@ -533,6 +533,62 @@ test('has and score send each item as its member: a well-formed string as it is,
   assert.deepEqual(sent.map((args) => args[2]), ['"a"', '"b"']);
 });
 
+test('add sends each item as its member and its score as the core writes it: a well-formed string put in a kept command, any other item as the core makes it', async () => {
+  const sent = [];
+  let waits = 0;
+  const execute = (args) => {
+    sent.push(args.slice());
+    return args[0] === 'EXISTS' ? waits : 1;
+  };
+  const set = new SortedSet(execute, 'jobs');
+  // The first ZADD comes from the core; the rest reuse it with the item and score put in.
+  assert.equal(await set.add('a', 1), 1);
+  assert.equal(await set.add('b', 2.5), 2.5);
+  assert.equal(await set.add('jobs'), 0);
+  assert.equal(await set.add('c', Infinity), Infinity);
+  assert.equal(await set.add('d', -0.1), -0.1);
+  assert.equal(await set.add('e', 1e21), 1e21);
+  // A lone surrogate's member is U+FFFD, as the core makes it; a number's its text.
+  assert.equal(await set.add('\ud800', 3), 3);
+  assert.equal(await set.add(7, 4), 4);
+  // Bad scores fail before anything is sent, as the operation's do.
+  await assert.rejects(set.add('f', NaN), /NaN/);
+  await assert.rejects(set.add('f', 'high'), TypeError);
+  assert.equal(await set.add('a', 5), 5);
+  const zadds = sent.filter((args) => args[0] === 'ZADD').map((args) => args.map(String));
+  assert.deepEqual(zadds, [
+    ['ZADD', 'jobs', '1', 'a'], ['ZADD', 'jobs', '2.5', 'b'], ['ZADD', 'jobs', '0', 'jobs'], ['ZADD', 'jobs', 'inf', 'c'],
+    ['ZADD', 'jobs', '-0.1', 'd'], ['ZADD', 'jobs', '1000000000000000000000', 'e'], ['ZADD', 'jobs', '3', '\ufffd'], ['ZADD', 'jobs', '4', '7'],
+    ['ZADD', 'jobs', '5', 'a'],
+  ]);
+  // A consumer waits: the same add writes the wake-up marker.
+  waits = 1;
+  sent.length = 0;
+  assert.equal(await set.add('g', 6), 6);
+  assert.deepEqual(sent.map((args) => String(args[0])), ['ZADD', 'EXISTS', 'ZADD', 'PEXPIRE']);
+  assert.deepEqual(sent[2].map(String), ['ZADD', '{jobs}:wake', '0', 'w']);
+  waits = 0;
+  // A time-sorted set's score is the clock's, as the core writes it.
+  const fifo = new TimeSortedSet(execute, 'fifo');
+  sent.length = 0;
+  const before = now();
+  const times = [await fifo.add('a'), await fifo.add('b'), await fifo.add('c', 2)];
+  assert.ok(times[0] >= before && times[1] >= times[0] && times[2] === 2, String(times));
+  assert.deepEqual(sent.filter((args) => args[0] === 'ZADD').map((args) => Number(args[2])), times);
+  // A scorer's score and a serializer's member are the core's, every time.
+  const scored = new SortedSet(execute, 'scored', { scorer: (item) => item.length });
+  const json = new SortedSet(execute, 'json', { serializer: new JsonSerializer() });
+  sent.length = 0;
+  assert.equal(await scored.add('abc'), 3);
+  assert.equal(await scored.add('abcd'), 4);
+  assert.equal(await scored.add('abcde', 1), 1);
+  await json.add('a', 1);
+  await json.add('b', 2);
+  assert.deepEqual(sent.filter((args) => args[0] === 'ZADD').map((args) => args.slice(2).map(String)), [
+    ['3', 'abc'], ['4', 'abcd'], ['1', 'abcde'], ['1', '"a"'], ['2', '"b"'],
+  ]);
+});
+
 test('a take reads RESP3 rows whose scores a client decoded as numbers, and refuses a NaN score', async () => {
   const rows = [['a', 1.5], [Buffer.from('b'), -Infinity], ['ü', 5e-324]];
   assert.deepEqual(await new SortedSet(async () => rows, 'numbers').take(3), ['a', 'b', 'ü']);

@@ -141,7 +141,7 @@ impl Args {
             recent.push(hit);
             return array;
         }
-        let (array, all_known) = self.build(&args, Some(&step), None, key, script.clone());
+        let (array, all_known) = self.build(&args, Some(&step), key, script.clone());
         // Worth remembering whole: a command made of recurring strings only, and a short
         // script call (a claim's arguments repeat too); not one that carries a member.
         let short = args.iter().map(Vec::len).sum::<usize>() <= 256;
@@ -156,14 +156,12 @@ impl Args {
 
     /// A prepared operation's command as an array (see [`of`](Self::of)), without the
     /// step's mark, which costs a property set on every new array: the JS driver asks
-    /// the core once whether the operation only reads. `last`, where given, is the last
-    /// argument as a JS value the caller vouches for (a strings set's item, the very
-    /// text of its member), so that it is not made again from wasm. Not remembered
-    /// among the recent commands, which are marked.
-    pub fn bare(&self, cmd: Command, last: Option<&JsValue>) -> JsValue {
+    /// the core once whether the operation only reads. Not remembered among the recent
+    /// commands, which are marked.
+    pub fn bare(&self, cmd: Command) -> JsValue {
         if self.key_marker.is_some() {
             let key = cmd.first_key().map(<[u8]>::to_vec);
-            return self.build(&cmd.into_args(), None, last, key, None).0;
+            return self.build(&cmd.into_args(), None, key, None).0;
         }
         let args = cmd.into_args();
         let mut kept = self.last_bare.borrow_mut();
@@ -171,16 +169,13 @@ impl Args {
             if let Some(at) = one_apart(sent, &args) {
                 // Two calls into JS (a copy, a set) in place of one per argument.
                 let copy = array.slice(0, args.len() as u32);
-                match last {
-                    Some(last) if at + 1 == args.len() => copy.set(at as u32, last.clone()),
-                    _ => copy.set(at as u32, js_arg(&args[at])),
-                }
+                copy.set(at as u32, js_arg(&args[at]));
                 sent[at] = args.into_iter().nth(at).unwrap_or_default();
                 *array = copy.clone();
                 return copy.into();
             }
         }
-        let array = self.build(&args, None, last, None, None).0;
+        let array = self.build(&args, None, None, None).0;
         *kept = Some((args, array.clone().unchecked_into()));
         array
     }
@@ -193,14 +188,12 @@ impl Args {
         out.into()
     }
 
-    /// The array of `args`, using the known strings (and `last` as the last argument,
-    /// if given), marked as `step` if given, and remembering a script call's SHA and
+    /// The array of `args`, using the known strings, marked as `step` if given, and remembering a script call's SHA and
     /// keys (`script`: where they are) among them; and whether every argument was known.
     fn build(
         &self,
         args: &[Vec<u8>],
         step: Option<&JsValue>,
-        last: Option<&JsValue>,
         key: Option<Vec<u8>>,
         script: Option<std::ops::Range<usize>>,
     ) -> (JsValue, bool) {
@@ -208,11 +201,6 @@ impl Args {
         let mut known = self.known.borrow_mut();
         let mut all_known = true;
         for (at, arg) in args.iter().enumerate() {
-            if let (Some(last), true) = (last, at + 1 == args.len()) {
-                all_known = false;
-                out.push(last);
-                continue;
-            }
             if let Some(cached) = known.get(arg) {
                 out.push(cached);
                 continue;

@@ -20,8 +20,9 @@ use super::commands::js_arg;
 use super::params;
 use super::replies::{number_reply, to_reply};
 use super::results;
+use super::JsSerializer;
 use super::WasmSet;
-use crate::core::{Bulks, Command, Prepared, PreparedOutput, Reply};
+use crate::core::{Bulks, Prepared, PreparedOutput, Reply, SetCore};
 
 #[wasm_bindgen]
 impl WasmSet {
@@ -35,12 +36,12 @@ impl WasmSet {
                 .core
                 .prepared_for(which, arg)
                 .map_err(|e| self.error(e))?;
-            return Ok(cmd.map_or(JsValue::UNDEFINED, |cmd| self.with_item(cmd, arg)));
+            return Ok(cmd.map_or(JsValue::UNDEFINED, |cmd| self.commands.bare(cmd)));
         }
         Ok(self
             .core
             .prepared(which, now)
-            .map_or(JsValue::UNDEFINED, |cmd| self.commands.bare(cmd, None)))
+            .map_or(JsValue::UNDEFINED, |cmd| self.commands.bare(cmd)))
     }
 
     /// What the JS driver needs to know of prepared operation `which` on this set, asked
@@ -75,7 +76,7 @@ impl WasmSet {
     /// Where the command array of prepared operation `which` with `arg` carries the
     /// time, when the time is all that changes between calls (a scheduled set's `pop`
     /// and `take(n)`; see the core's `prepared_time_at`): the JS driver keeps the array
-    /// and puts each call's `preparedTime` there, and asks again after a reply that did
+    /// and puts each call's `preparedScore` there, and asks again after a reply that did
     /// not finish the operation. Undefined for the rest.
     #[wasm_bindgen(js_name = preparedTimeAt)]
     pub fn prepared_time_at(&self, which: u32, arg: &JsValue) -> Result<Option<u32>, JsValue> {
@@ -83,10 +84,12 @@ impl WasmSet {
         Ok(self.core.prepared_time_at(which).map(|at| at as u32))
     }
 
-    /// The time `now` (the client's clock) as those commands carry it.
-    #[wasm_bindgen(js_name = preparedTime)]
-    pub fn prepared_time(&self, now: f64) -> JsValue {
-        js_arg(&self.core.prepared_time(now))
+    /// A score as prepared commands carry it: the time now (the client's clock) where
+    /// `preparedTimeAt` says, and a kept add's score (see
+    /// [`preparedAdd`](Self::prepared_add)).
+    #[wasm_bindgen(js_name = preparedScore)]
+    pub fn prepared_score(&self, score: f64) -> JsValue {
+        js_arg(&self.core.prepared_score(score))
     }
 
     /// The result of prepared operation `which` for `reply` (any reply value, as `feed`
@@ -189,22 +192,52 @@ impl WasmSet {
     /// [`preparedAddCheck`](Self::prepared_add_check)'s command in one round trip, and
     /// reads the score it adds at from [`addedScore`](Self::added_score) at once. Throws
     /// as `add` does for a bad score or an item the serializer refuses.
+    ///
+    /// `kept`: the driver holds a `ZADD` of this set and puts the item in itself (see
+    /// [`preparedAddAt`](Self::prepared_add_at)); this gives the score alone, which
+    /// the driver puts in as [`preparedScore`](Self::prepared_score) writes it, where it
+    /// does not hang on the item (see the core's `prepared_add_score`), else undefined.
+    /// (One export for both: an export of its own cost the module 500 bytes, issue 20's
+    /// size target.)
     #[wasm_bindgen(js_name = preparedAdd)]
     pub fn prepared_add(
         &self,
         item: JsValue,
         score: &JsValue,
         now: f64,
+        kept: bool,
     ) -> Result<JsValue, JsValue> {
         let score = params::optional_number(score, "add(score)")?;
+        if kept {
+            let score = self
+                .core
+                .prepared_add_score(score, now)
+                .map_err(|e| self.error(e))?;
+            return Ok(score.map_or(JsValue::UNDEFINED, JsValue::from));
+        }
         let prepared = self
             .core
             .prepared_add(&item, score, now)
             .map_err(|e| self.error(e))?;
         Ok(prepared.map_or(JsValue::UNDEFINED, |add| {
             self.added_score.set(add.score);
-            self.with_item(add.zadd, &item)
+            self.commands.bare(add.zadd)
         }))
+    }
+
+    /// Where a prepared add's `ZADD` (see [`preparedAdd`](Self::prepared_add)) carries
+    /// the score, plus one, and from bit 8 up where it carries the member, plus one, on
+    /// a set whose members are its items' UTF-8 (see the core's `PREPARED_ADD_AT`): the
+    /// JS driver keeps the array, and puts each call's item there when it is a
+    /// well-formed string, with the score `preparedAdd` gives for it when kept; 0 on
+    /// other sets.
+    #[wasm_bindgen(js_name = preparedAddAt)]
+    pub fn prepared_add_at(&self) -> u32 {
+        let (score_at, member_at) = SetCore::<JsSerializer>::PREPARED_ADD_AT;
+        if !self.makes_strings() {
+            return 0;
+        }
+        (score_at as u32 + 1) | (member_at as u32 + 1) << 8
     }
 
     /// The score the last [`preparedAdd`](Self::prepared_add) adds at: the add's result.
@@ -278,21 +311,6 @@ impl WasmSet {
 }
 
 impl WasmSet {
-    /// A prepared command whose last argument is `item`'s member, as an array: for a
-    /// strings set's string item, the item itself goes as that argument where it is the
-    /// member's very text (not where it held a lone surrogate, which the member has as
-    /// U+FFFD), rather than a string made again from wasm.
-    fn with_item(&self, cmd: Command, item: &JsValue) -> JsValue {
-        const REPLACEMENT: &[u8] = "\u{fffd}".as_bytes();
-        let same = self.makes_strings()
-            && item.is_string()
-            && cmd
-                .args()
-                .last()
-                .is_some_and(|member| !member.windows(REPLACEMENT.len()).any(|w| w == REPLACEMENT));
-        self.commands.bare(cmd, same.then_some(item))
-    }
-
     /// Whether items are the members as strings (the default serializer): a prepared
     /// pop or take of such a set makes its items in JS (see `prepared`).
     fn makes_strings(&self) -> bool {

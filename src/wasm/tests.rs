@@ -492,7 +492,7 @@ fn a_prepared_command_that_carries_the_time_says_where_and_the_time_goes_there()
     let kept = strings(&Array::from(&s.prepared(0, &none, 1.5).unwrap()));
     for now in [2.25, 1_733_000_000.125] {
         let mut args = kept.clone();
-        args[at as usize] = s.prepared_time(now).as_string().unwrap();
+        args[at as usize] = s.prepared_score(now).as_string().unwrap();
         assert_eq!(
             args,
             strings(&Array::from(&s.prepared(0, &none, now).unwrap()))
@@ -501,6 +501,44 @@ fn a_prepared_command_that_carries_the_time_says_where_and_the_time_goes_there()
     // A sorted set's pop is fixed: nothing to put in.
     assert_eq!(set("sorted").prepared_time_at(0, &none).unwrap(), None);
     assert!(s.prepared_time_at(9, &none).is_err());
+}
+
+#[wasm_bindgen_test]
+fn a_kept_add_says_where_its_item_and_score_go_and_the_core_gives_the_score() {
+    let s = build("time", js("strings"), None, JsValue::UNDEFINED).unwrap();
+    let kept = strings(&Array::from(
+        &s.prepared_add(js("a"), &n(1.0), 0.0, false).unwrap(),
+    ));
+    let at = s.prepared_add_at();
+    let (score_at, item_at) = ((at & 0xff) as usize - 1, (at >> 8) as usize - 1);
+    for (score, now) in [(n(2.5), 0.0), (JsValue::UNDEFINED, 1_733_000_000.125)] {
+        let used = s.prepared_add(js("b"), &score, now, true).unwrap();
+        let mut args = kept.clone();
+        args[score_at] = s
+            .prepared_score(used.as_f64().unwrap())
+            .as_string()
+            .unwrap();
+        args[item_at] = "b".into();
+        let made = s.prepared_add(js("b"), &score, now, false).unwrap();
+        assert_eq!(args, strings(&Array::from(&made)));
+        assert_eq!(used.as_f64(), Some(s.added_score()));
+    }
+    // A bad score throws as the add's does.
+    assert!(s.prepared_add(js("b"), &n(f64::NAN), 0.0, true).is_err());
+    assert!(s.prepared_add(js("b"), &js("high"), 0.0, true).is_err());
+    // A scorer's score hangs on the item: the core makes the command.
+    let scorer = Function::new_with_args("item", "return item.length");
+    let scored = build("sorted", js("strings"), Some(scorer), JsValue::UNDEFINED).unwrap();
+    assert!(scored
+        .prepared_add(js("b"), &JsValue::UNDEFINED, 0.0, true)
+        .unwrap()
+        .is_undefined());
+    assert_eq!(
+        scored.prepared_add(js("b"), &n(3.0), 0.0, true).unwrap(),
+        n(3.0)
+    );
+    // A set of another serializer makes its members itself.
+    assert_eq!(set("sorted").prepared_add_at(), 0);
 }
 
 #[wasm_bindgen_test]

@@ -31,15 +31,28 @@ impl<S: Serializer> SetCore<S> {
     where
         S: Dumps<Q>,
     {
-        let (score, source) = match (score, &self.scorer) {
-            (Some(score), _) => (score, "score"),
+        let scored = match (score, &self.scorer) {
             (None, Some(scorer)) => (
                 self.target.serializer.score_ref(item, &**scorer),
                 "scorer's score",
             ),
-            (None, None) if self.kind().scored_by_time() => (now, "clock's time"),
-            (None, None) => (0.0, "default score"),
+            _ => self.score_not_by_item(score, now),
         };
+        self.checked_score(scored)
+    }
+
+    /// The score `add` uses where no scorer scores the item: the explicit one, else
+    /// "now" for time-ordered kinds, else 0; with what it is, for an error.
+    pub(super) fn score_not_by_item(&self, score: Option<f64>, now: f64) -> (f64, &'static str) {
+        match score {
+            Some(score) => (score, "score"),
+            None if self.kind().scored_by_time() => (now, "clock's time"),
+            None => (0.0, "default score"),
+        }
+    }
+
+    /// `score` unless it is NaN, which `source` gave.
+    pub(super) fn checked_score(&self, (score, source): (f64, &str)) -> Result<f64> {
         if score.is_nan() {
             return Err(Error::InvalidInput(format!(
                 "the {source} for an item of {:?} is NaN",

@@ -119,7 +119,7 @@ impl<S: Serializer> SetCore<S> {
     /// changes between calls with the same argument (a scheduled set's `pop` and
     /// `take(n)`): the index among the command's [`args`](Command::args), name first. A
     /// driver may keep the command made once and put each call's
-    /// [`prepared_time`](Self::prepared_time) there; it makes it again after a reply
+    /// [`prepared_score`](Self::prepared_score) there; it makes it again after a reply
     /// that did not finish the operation ([`PreparedOutput::Unprepared`]), after which
     /// the command may differ (a cluster that refused the original's lock: the lock's
     /// key goes). `None` for a command that is fixed or not prepared.
@@ -129,7 +129,7 @@ impl<S: Serializer> SetCore<S> {
     /// let set = SetCore::new("jobs", Kind::Scheduled, redset::Utf8);
     /// let at = set.prepared_time_at(Prepared::Pop).unwrap();
     /// let mut kept = set.prepared(Prepared::Pop, 10.0).unwrap().into_args();
-    /// kept[at] = set.prepared_time(12.5);
+    /// kept[at] = set.prepared_score(12.5);
     /// assert_eq!(kept, set.prepared(Prepared::Pop, 12.5).unwrap().into_args());
     /// assert_eq!(SetCore::new("jobs", Kind::Sorted, redset::Utf8).prepared_time_at(Prepared::Pop), None);
     /// ```
@@ -155,9 +155,19 @@ impl<S: Serializer> SetCore<S> {
         matches!(which, Prepared::Contains | Prepared::Score).then_some(Self::SCORE_MEMBER_AT)
     }
 
-    /// The time as the commands of [`prepared_time_at`](Self::prepared_time_at) carry it.
-    pub fn prepared_time(&self, now: f64) -> Vec<u8> {
-        TimedCall::time_arg(now)
+    /// A score as prepared commands carry it: the time where
+    /// [`prepared_time_at`](Self::prepared_time_at) says (a scheduled pop takes what is
+    /// scored up to it), and a kept add's score (see
+    /// [`prepared_add_score`](Self::prepared_add_score)).
+    ///
+    /// ```
+    /// use redset::core::{Kind, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Scheduled, redset::Utf8);
+    /// assert_eq!(set.prepared_score(1700.5), b"1700.5");
+    /// assert_eq!(set.prepared_score(f64::INFINITY), b"inf");
+    /// ```
+    pub fn prepared_score(&self, score: f64) -> Vec<u8> {
+        TimedCall::time_arg(score)
     }
 
     /// [`prepared`](Self::prepared), with where the command carries the time.

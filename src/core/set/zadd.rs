@@ -220,14 +220,60 @@ impl<S: Serializer> SetCore<S> {
     where
         S: Dumps<Q>,
     {
-        let server_time = self.clock == Clock::Server && self.score_is_now(score);
-        if !self.adds_without_script() || self.metrics || self.replication.is_some() || server_time
-        {
+        if !self.prepares_add(score) {
             return Ok(None);
         }
         let score = self.resolve_score(item, score, now)?;
         let zadd = self.zadd_command(self.member(item)?, score);
         Ok(Some(PreparedAdd { zadd, score }))
+    }
+
+    /// Whether an add at `score` (`None`: the set's own) is its `ZADD` and the check
+    /// alone (see [`prepared_add`](Self::prepared_add)).
+    fn prepares_add(&self, score: Option<f64>) -> bool {
+        let server_time = self.clock == Clock::Server && self.score_is_now(score);
+        self.adds_without_script() && !self.metrics && self.replication.is_none() && !server_time
+    }
+
+    /// Where a prepared add's `ZADD` carries the score and the member: `ZADD key score
+    /// member`. A driver that knows an item's member without the core (a set of
+    /// strings, whose member is an item's UTF-8) may keep the command and put each
+    /// call's member there, and its [`prepared_add_score`](Self::prepared_add_score) as
+    /// [`prepared_score`](Self::prepared_score) writes it.
+    ///
+    /// ```
+    /// use redset::core::{Kind, SetCore};
+    /// let set = SetCore::new("jobs", Kind::Sorted, redset::Utf8);
+    /// let (score_at, member_at) = SetCore::<redset::Utf8>::PREPARED_ADD_AT;
+    /// let mut kept = set.prepared_add("a", Some(1.0), 0.0).unwrap().unwrap().zadd.into_args();
+    /// let score = set.prepared_add_score(Some(2.5), 0.0).unwrap().unwrap();
+    /// kept[score_at] = set.prepared_score(score);
+    /// kept[member_at] = b"b".to_vec();
+    /// assert_eq!(kept, set.prepared_add("b", Some(2.5), 0.0).unwrap().unwrap().zadd.into_args());
+    /// ```
+    pub const PREPARED_ADD_AT: (usize, usize) = (2, 3);
+
+    /// The score a prepared add at `score` (`None`: the set's own) adds at, where it
+    /// does not hang on the item: `None` where the add must run as an operation, or
+    /// where the set's scorer scores the item (see [`prepared_add`](Self::prepared_add)).
+    /// A NaN score fails here, as the operation's does.
+    ///
+    /// ```
+    /// use redset::core::{Kind, SetCore};
+    /// let fifo = SetCore::new("jobs", Kind::TimeSorted, redset::Utf8);
+    /// assert_eq!(fifo.prepared_add_score(None, 1700.5).unwrap(), Some(1700.5));
+    /// assert_eq!(fifo.prepared_add_score(Some(2.0), 1700.5).unwrap(), Some(2.0));
+    /// assert!(fifo.prepared_add_score(Some(f64::NAN), 0.0).is_err());
+    /// let scored = SetCore::new("jobs", Kind::Sorted, redset::Utf8).with_scorer(std::sync::Arc::new(|item: &String| item.len() as f64));
+    /// assert_eq!(scored.prepared_add_score(None, 0.0).unwrap(), None);
+    /// assert_eq!(scored.prepared_add_score(Some(3.0), 0.0).unwrap(), Some(3.0));
+    /// ```
+    pub fn prepared_add_score(&self, score: Option<f64>, now: f64) -> Result<Option<f64>> {
+        if !self.prepares_add(score) || (score.is_none() && self.scorer.is_some()) {
+            return Ok(None);
+        }
+        self.checked_score(self.score_not_by_item(score, now))
+            .map(Some)
     }
 
     /// The check a prepared add's `ZADD` goes with: `EXISTS {key}:waiting`, the same on

@@ -216,7 +216,7 @@ fn a_prepared_command_that_carries_the_time_is_the_kept_one_with_the_time_put_in
             timed += 1;
             for now in times {
                 let mut args = kept.clone().into_args();
-                args[at] = set.prepared_time(now);
+                args[at] = set.prepared_score(now);
                 let made = set.prepared(which, now).unwrap().into_args();
                 assert_eq!(args, made, "{name} {which:?} at {now}");
             }
