@@ -188,8 +188,9 @@ impl Args {
         out.into()
     }
 
-    /// The array of `args`, using the known strings, marked as `step` if given, and remembering a script call's SHA and
-    /// keys (`script`: where they are) among them; and whether every argument was known.
+    /// The array of `args`, using the known strings, marked as `step` if given, and
+    /// remembering a script call's SHA and keys (`script`: where they are) among them;
+    /// and whether every argument was known.
     fn build(
         &self,
         args: &[Vec<u8>],

@@ -12,6 +12,10 @@
 //!
 //! `which` names the operation: 0 `pop`, 1 `take(arg)`, 2 `peek(arg)`, 3 `len`,
 //! 4 `has(arg)`, 5 `score(arg)`; `arg` is checked as the operation's own parameter.
+//!
+//! And `add`, where the operation is its `ZADD` and a check (`preparedAdd`): the core
+//! builds the `ZADD` on each call, or, on a set of strings, once, and then gives each
+//! call's score for the driver to put in with the item (`preparedAddAt`).
 
 use js_sys::{Array, Uint32Array};
 use wasm_bindgen::prelude::*;
