@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use super::SetCore;
+use super::{Scorer, SetCore};
 use crate::core::dedup::window_arg;
 use crate::core::operation::{Call, Either, Exchange, Operation};
 use crate::core::protocol::{Arg, Decoder, Error, Result, Script};
@@ -31,14 +31,20 @@ impl<S: Serializer> SetCore<S> {
     where
         S: Dumps<Q>,
     {
-        let scored = match (score, &self.scorer) {
-            (None, Some(scorer)) => (
+        let scored = match self.item_scorer(score) {
+            Some(scorer) => (
                 self.target.serializer.score_ref(item, &**scorer),
                 "scorer's score",
             ),
-            _ => self.score_not_by_item(score, now),
+            None => self.score_not_by_item(score, now),
         };
         self.checked_score(scored)
+    }
+
+    /// The scorer that scores an item added at `score`: the set's, where no explicit
+    /// score is given.
+    pub(super) fn item_scorer(&self, score: Option<f64>) -> Option<&Scorer<S::Item>> {
+        self.scorer.as_ref().filter(|_| score.is_none())
     }
 
     /// The score `add` uses where no scorer scores the item: the explicit one, else

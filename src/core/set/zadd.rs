@@ -269,7 +269,7 @@ impl<S: Serializer> SetCore<S> {
     /// assert_eq!(scored.prepared_add_score(Some(3.0), 0.0).unwrap(), Some(3.0));
     /// ```
     pub fn prepared_add_score(&self, score: Option<f64>, now: f64) -> Result<Option<f64>> {
-        if !self.prepares_add(score) || (score.is_none() && self.scorer.is_some()) {
+        if !self.prepares_add(score) || self.item_scorer(score).is_some() {
             return Ok(None);
         }
         self.checked_score(self.score_not_by_item(score, now))
