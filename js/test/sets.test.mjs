@@ -503,6 +503,33 @@ test('a take reads every member of a reply as its bytes: strings and Buffers, no
   }
 });
 
+test("a client's reply is emptied once decoded; an execute function's is left as it is", async () => {
+  // The client still holds its reply after the operation ends: emptied, a drain's
+  // replies no longer outlive V8's young-generation GCs (issue 20).
+  const conn = await CLIENTS[0].connect(server.socket);
+  try {
+    const replies = [];
+    const { callBuffer } = conn.client;
+    conn.client.callBuffer = function (...args) {
+      const reply = callBuffer.apply(this, args);
+      reply.then((value) => replies.push(value), () => {});
+      return reply;
+    };
+    const set = new SortedSet(conn.client, 'emptied');
+    await set.add('a', 1);
+    await set.add('b', 2);
+    assert.deepEqual(await set.take(5), ['a', 'b']);
+    assert.deepEqual(replies.at(-1), []);
+  } finally {
+    await conn.close();
+  }
+  const kept = [Buffer.from('x'), Buffer.from('1'), Buffer.from('y'), Buffer.from('2')];
+  const set = new SortedSet(async () => kept, 'kept');
+  assert.deepEqual(await set.take(5), ['x', 'y']);
+  assert.deepEqual(await set.take(5), ['x', 'y']);
+  assert.equal(kept.length, 4);
+});
+
 test('has and score send each item as its member: a well-formed string as it is, any other as the core makes it', async () => {
   const sent = [];
   const members = new Map([['a', '1'], ['b', '2.5'], ['\ufffd', '3'], ['7', '4'], ['jobs', '5']]);

@@ -51,6 +51,7 @@ export class Driver {
   #timeout;
   #blockTimeout;
   #ordered;
+  #freshReplies;
   // Slots of the core's operations: ids free for reuse, and the next new one.
   #freeIds = [];
   #nextId = 0;
@@ -73,14 +74,17 @@ export class Driver {
    * `core`: the set's WasmSet; `send(args, read, scoresAsNumbers)`: the client's (see
    * runPrepared for the last); `connections`: the
    * pool for blocking commands, or null; `timeout`: ms per reply (0: none); `ordered`:
-   * whether commands sent without waiting for replies run in the order sent.
+   * whether commands sent without waiting for replies run in the order sent;
+   * `freshReplies`: whether each reply is the client's own, made for its command alone
+   * (see #emptyReply).
    */
-  constructor(core, send, connections, timeout, ordered) {
+  constructor(core, send, connections, timeout, ordered, freshReplies) {
     this.#core = core;
     this.#send = send;
     this.#connections = connections;
     this.#timeout = timeout;
     this.#ordered = ordered;
+    this.#freshReplies = freshReplies;
     // A blocking command's reply may take its block's time more.
     this.#blockTimeout = timeout > 0 ? timeout + binding().blockCapMs() : 0;
   }
@@ -119,6 +123,7 @@ export class Driver {
         if (step === undefined) return next;
         if (answered !== UNANSWERED && (step === true || step === 'read' || step === 'pipeline')) {
           next = feed(core, id, answered);
+          this.#emptyReply(answered);
           answered = UNANSWERED;
           continue;
         }
@@ -151,6 +156,7 @@ export class Driver {
           reply = err;
         }
         next = feed(core, id, reply);
+        this.#emptyReply(reply);
       }
     } catch (err) {
       core.abandon(id);
@@ -194,9 +200,25 @@ export class Driver {
     } catch (err) {
       return rethrow(err);
     }
-    if (output !== STEP) return output;
+    if (output !== STEP) {
+      this.#emptyReply(reply);
+      return output;
+    }
     this.#timed[which]?.delete(a);
     return this.#run(start, a, b, c, reply);
+  }
+
+  /**
+   * Empties `reply`, decoded and no longer needed, where the client made it for its
+   * command alone (an execute function's value is its caller's, and stays as it is).
+   * The array outlives the operation in the client's hands (the promise it settled
+   * refers to it), and a scavenge keeps whatever an object in V8's old space refers to,
+   * live or not, until a full GC: in a take(100) drain over ioredis nearly every reply
+   * survived to old space, four scavenges of about 30 ms in all for 100 000 items,
+   * against two of 2 ms with the arrays emptied (issue 20).
+   */
+  #emptyReply(reply) {
+    if (this.#freshReplies && Array.isArray(reply)) reply.length = 0;
   }
 
   /**

@@ -37,7 +37,8 @@ export class SortedSet {
     if (groupBy != null) core.groupBy(groupBy);
     if (adapter.routeKey !== undefined) core.markKeys(adapter.routeKey);
     if (adapter.lowercaseNames !== undefined) core.lowercaseNames((adapter.lowercaseNames.keep ?? []).join(' '));
-    this[DRIVER] = new Driver(core, adapter.send(client), connections, timeout ?? 0, adapter.ordered === true);
+    this[DRIVER] = new Driver(core, adapter.send(client), connections, timeout ?? 0, adapter.ordered === true,
+      adapter.freshReplies === true);
   }
 
   /** The set's name: the Redis key it is stored at. */

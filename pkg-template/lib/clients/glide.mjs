@@ -11,6 +11,7 @@ export const glide = {
   }),
   isCluster: () => false,
   ordered: true, // one connection: commands run in the order sent
+  freshReplies: true, // fromGlide's copy
 };
 
 // GLIDE's replies with its records ({ key, value }, e.g. ZPOPMIN's pairs) as arrays.

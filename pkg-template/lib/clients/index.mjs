@@ -2,11 +2,13 @@
 // Valkey GLIDE, @upstash/redis over HTTP, or an execute function), and how to send it a
 // command.
 // Each adapter is `{ name, accepts(client), send(client) → (args, read,
-// scoresAsNumbers) → reply, isCluster(client), ordered?, routeKey?, lowercaseNames?,
-// duplicate?(client), close?(client) }`: `duplicate` and `close` give waits connections
-// of their own (see ../wait-connections.mjs); `ordered` says that commands sent without
-// waiting for replies run in the order sent (else a pipeline step's commands go one
-// after another); `lowercaseNames` that the client takes command names in lowercase more
+// scoresAsNumbers) → reply, isCluster(client), ordered?, freshReplies?, routeKey?,
+// lowercaseNames?, duplicate?(client), close?(client) }`: `duplicate` and `close` give
+// waits connections of their own (see ../wait-connections.mjs); `ordered` says that
+// commands sent without waiting for replies run in the order sent (else a pipeline
+// step's commands go one after another); `freshReplies` that each reply is a value the
+// client made for that command alone, which the driver empties once decoded (see its
+// #emptyReply); `lowercaseNames` that the client takes command names in lowercase more
 // cheaply, but for the names in its `keep`.
 //
 // Replies come back as Buffers where the client can, so members are binary-safe, and

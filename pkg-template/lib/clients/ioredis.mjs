@@ -20,6 +20,7 @@ export const ioredis = {
   isCluster: (client) => client.isCluster === true,
   // Commands sent one after another run in that order (one connection per node).
   ordered: true,
+  freshReplies: true, // parsed for each command
   // ioredis lowercases a command's name several times as it sends it, making a new
   // string each time unless the name is lowercase already. By their lowercase names it
   // also knows the commands whose RESP3 [member, score] rows it flattens, a copy of every

@@ -80,6 +80,7 @@ async function probeProxy(client, probe, state) {
 }
 
 const common = {
+  freshReplies: true, // parsed for each command
   duplicate: async (client) => {
     const copy = client.duplicate();
     copy.on?.('error', () => {}); // failures reach the commands' promises

@@ -35,6 +35,7 @@ export const upstash = {
     };
   },
   isCluster: () => false,
+  freshReplies: true, // parsed from each response's JSON
 };
 
 const REPLACEMENT = '\uFFFD';
