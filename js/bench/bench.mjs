@@ -379,8 +379,9 @@ if (section('cpu')) {
   console.log(`| raw ioredis (baseline) | ${median(cpus('raw')).toFixed(2)} | ${median(rsses('raw'))} |`);
   const row = (name, side) => console.log(`| ${name} | ${median(cpus(side)).toFixed(2)} (${byRound(cpus, side).toFixed(2)}×) | ${median(rsses(side))} (${byRound(rsses, side).toFixed(2)}×) |`);
   row('redset (ioredis)', 'redset');
-  // The same raw loop with a little more work per take: V8 then keeps most young objects
-  // through scavenges (the bare loop escapes it only as optimized), wasm or not.
+  // The same raw loop with a little more work per take: its replies then outlive V8's
+  // scavenges (the bare loop escapes it only as optimized), wasm or not; the package
+  // empties each reply once decoded (the driver's #emptyReply).
   row('raw ioredis + a 20-step JS loop per take', 'raw-work');
   row('raw ioredis + one call into the wasm module per take, for nothing', 'raw-wasm');
 }
