@@ -380,8 +380,8 @@ if (section('cpu')) {
   const row = (name, side) => console.log(`| ${name} | ${median(cpus(side)).toFixed(2)} (${byRound(cpus, side).toFixed(2)}×) | ${median(rsses(side))} (${byRound(rsses, side).toFixed(2)}×) |`);
   row('redset (ioredis)', 'redset');
   // The same raw loop with a little more work per take: its replies then outlive V8's
-  // scavenges (the bare loop escapes it only as optimized), wasm or not; the package
-  // empties each reply once decoded (the driver's #emptyReply).
+  // scavenges (the bare loop escapes that only as TurboFan inlines ioredis's call into
+  // it), wasm or not; the package empties each reply once decoded (#emptyReply).
   row('raw ioredis + a 20-step JS loop per take', 'raw-work');
   row('raw ioredis + one call into the wasm module per take, for nothing', 'raw-wasm');
 }

@@ -3,7 +3,7 @@
 // ZPOPMIN key 100, the baseline; "raw-work": the same with a little more JS per take
 // (a 20-step loop); "raw-wasm": the same calling the package's wasm module once per take
 // for nothing (blockCapMs). Either is enough for ioredis's reply arrays to outlive V8's
-// scavenges (the promise each settled refers to it; the bare loop escapes that only as
+// scavenges (a settled promise still refers to each; the bare loop escapes that only as
 // TurboFan inlines ioredis's call into it, issue 20), which the package avoids by
 // emptying each reply once decoded: the two rows show what the raw loop pays for it.
 //   node rss.mjs SOCKET N [redset|raw|raw-work|raw-wasm]
