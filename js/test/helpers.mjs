@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -132,30 +133,50 @@ export function eachClient(suite) {
   });
 }
 
+// Loopback ports for the tests' own servers are picked below Linux's ephemeral range
+// (32768 up), where outgoing connections take their source ports: a port probed free
+// there could be taken by a client's connection before the server bound it (a cluster
+// node of a Valkey pass exited so, "Address already in use"). A cluster node's bus port
+// (+10000) stays below it too.
+const PORTS_FROM = 20000;
+const PORTS_TO = 22767;
+
+/** Whether `port` of loopback can be listened on now. */
+function isFree(port) {
+  return new Promise((resolve) => {
+    const probe = createServer().once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A loopback port free now (not one of `taken`), and its cluster-bus port (+10000) too
+ * where `bus`. Another process may still take it before a server binds it: a server that
+ * then exits is started again on another (see startCluster).
+ */
+export async function freePort({ taken = [], bus = false } = {}) {
+  for (let i = 0; i < 1000; i++) {
+    const port = PORTS_FROM + Math.floor(Math.random() * (PORTS_TO - PORTS_FROM + 1));
+    if (!taken.includes(port) && await isFree(port) && (!bus || await isFree(port + 10000))) return port;
+  }
+  throw new Error(`no free port on loopback from ${PORTS_FROM} to ${PORTS_TO}`);
+}
+
 /**
  * A real Redis Cluster: 3 masters and 3 replicas of redis-server (or REDSET_SERVER) on
  * loopback ports, joined by `redis-cli --cluster create`, with a short node timeout.
  * `nodes` are `{ host, port }`; `stop()` kills them and removes the temp dir.
  */
 export async function startCluster() {
-  const net = await import('node:net');
-  const free = (port) => new Promise((resolve) => {
-    const probe = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-  const ports = [];
-  while (ports.length < 6) {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    if (!ports.includes(port) && await free(port) && await free(port + 10000)) ports.push(port);
-  }
   const dir = mkdtempSync(join(tmpdir(), 'redset-cluster-'));
-  const children = ports.map((port) => {
+  const spawnNode = (port) => {
     const nodeDir = join(dir, String(port));
-    mkdirSync(nodeDir);
+    mkdirSync(nodeDir, { recursive: true });
     return spawn(process.env.REDSET_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1',
       '--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no',
       '--repl-diskless-sync-delay', '0', '--cluster-replica-validity-factor', '0',
       '--dir', nodeDir, '--logfile', join(nodeDir, 'redis.log')], { stdio: 'ignore' });
-  });
+  };
   const Redis = require('ioredis');
   const ask = async (port, ...args) => {
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: null });
@@ -168,6 +189,8 @@ export async function startCluster() {
       probe.disconnect();
     }
   };
+  const ports = [];
+  const children = [];
   const until = async (what, ready) => {
     for (let i = 0; i < 400; i++) {
       if (await ready()) return;
@@ -176,7 +199,21 @@ export async function startCluster() {
     children.forEach((c) => c.kill());
     throw new Error(`cluster: ${what} not within 20 s`);
   };
-  for (const port of ports) await until(`node ${port}`, async () => (await ask(port, 'PING')) === 'PONG');
+  // Each node answers PING, or starts again on another port if it exited (its port was
+  // taken between the pick and its bind); five such exits in all are an error.
+  for (let exits = 0; ports.length < 6;) {
+    const port = await freePort({ taken: ports, bus: true });
+    const child = spawnNode(port);
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    await until(`node ${port}`, async () => exited() || (await ask(port, 'PING')) === 'PONG');
+    if (!exited()) {
+      ports.push(port);
+      children.push(child);
+    } else if (++exits === 5) {
+      children.forEach((c) => c.kill());
+      throw new Error(`cluster: 5 nodes exited, the last: ${readFileSync(join(dir, String(port), 'redis.log'), 'utf8')}`);
+    }
+  }
   const { execFileSync } = await import('node:child_process');
   execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { stdio: 'ignore' });
   for (const port of ports) {

@@ -9,15 +9,19 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { KeyError, ReplyError, ScheduledSet, SortedSet } from '../../pkg/index.mjs';
-import { now, startRedis } from './helpers.mjs';
+import { freePort, now, startRedis } from './helpers.mjs';
 
 const dir = fileURLToPath(new URL('../../target/valkey-node/', import.meta.url));
 const installed = existsSync(`${dir}node_modules/iovalkey`) && existsSync(`${dir}node_modules/@valkey/valkey-glide`);
 const require = createRequire(dir);
 
-const port = 20000 + Math.floor(Math.random() * 20000);
+let port;
 let server;
-before(async () => { if (installed) server = await startRedis({ tcpPort: port }); });
+before(async () => {
+  if (!installed) return;
+  port = await freePort();
+  server = await startRedis({ tcpPort: port });
+});
 after(async () => { await server?.stop(); });
 
 const CLIENTS = {

@@ -7,14 +7,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { startRedis } from './helpers.mjs';
+import { freePort, startRedis } from './helpers.mjs';
 import { startUpstashServer } from './upstash-server.mjs';
 
 const run = promisify(execFile);
@@ -50,13 +49,6 @@ export default {
   },
 };
 `;
-
-const freePort = () => new Promise((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = probe.address();
-    probe.close(() => resolve(port));
-  });
-});
 
 describe('a Cloudflare worker (workerd, Miniflare)', { skip: installed ? false : 'target/runtimes not installed (./run test installs it)' }, () => {
   let server;

@@ -1,7 +1,7 @@
 //! `rediss://` with a password, as the `redis` crate takes them: a TLS server with a
 //! certificate from a test authority that the tool trusts through `SSL_CERT_FILE`.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
@@ -36,11 +36,7 @@ impl TlsServer {
         std::fs::write(path("ca.pem"), ca.pem()).unwrap();
         std::fs::write(path("server.pem"), cert.pem()).unwrap();
         std::fs::write(path("server.key"), key.serialize_pem()).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::support::free_port(&[], false);
         // Debian's redis-server, even when REDSET_SERVER names another: TLS is the
         // client's to prove, and the Valkey binary the suites also run on has none.
         let mut child = Command::new("redis-server")

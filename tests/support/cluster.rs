@@ -3,7 +3,6 @@
 //! create … --cluster-replicas 1`, with a short node timeout so a failover takes about
 //! two seconds; killed on drop.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,36 +16,13 @@ pub struct RedisCluster {
 
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// A port free now whose cluster-bus port (+10000) is free too.
-fn free_port(taken: &[u16]) -> u16 {
-    for _ in 0..1000 {
-        let port = 20_000 + (rand_u16() % 20_000);
-        if taken.contains(&port) {
-            continue;
-        }
-        let ok = TcpListener::bind(("127.0.0.1", port)).is_ok()
-            && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok();
-        if ok {
-            return port;
-        }
-    }
-    panic!("no free port pair on loopback");
-}
-
-fn rand_u16() -> u16 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    h.finish() as u16
-}
-
 /// A cluster node of `binary` answering PING on a port free when picked (not one of
 /// `taken`), in its own directory under `dir`. Another process may take a port between
 /// its pick and the server's bind, and the server then exits: it starts again on
 /// another port.
 fn start_node(binary: &str, dir: &std::path::Path, taken: &[u16]) -> (u16, Child) {
     for _ in 0..5 {
-        let port = free_port(taken);
+        let port = super::free_port(taken, true);
         let node_dir = dir.join(port.to_string());
         std::fs::create_dir_all(&node_dir).unwrap();
         let mut child = Command::new(binary)

@@ -6,6 +6,7 @@
 #[cfg(feature = "cluster")]
 pub mod cluster;
 
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,6 +17,31 @@ pub fn now() -> f64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs_f64()
+}
+
+/// A loopback port free now (not one of `taken`), and its cluster-bus port (+10000) too
+/// where `bus`: both below Linux's ephemeral range (32768 up), where a client's
+/// connection may take a port between the pick and the server's bind. A server may still
+/// lose it to another process: the cluster's nodes start again on another port.
+pub fn free_port(taken: &[u16], bus: bool) -> u16 {
+    for _ in 0..1000 {
+        let port = 20_000 + (rand_u16() % 2_768);
+        if taken.contains(&port) {
+            continue;
+        }
+        let free = |port: u16| TcpListener::bind(("127.0.0.1", port)).is_ok();
+        if free(port) && (!bus || free(port + 10_000)) {
+            return port;
+        }
+    }
+    panic!("no free port on loopback");
+}
+
+fn rand_u16() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    h.finish() as u16
 }
 
 pub struct RedisServer {
